@@ -1,0 +1,41 @@
+#pragma once
+
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace moescope {
+
+// Which column of a source file holds which field of a run, with an optional scale for values
+// given in other units: "N=Model Size,D=tokens*1e9,loss=loss". Fields not mapped are looked for
+// under their canonical names (see canonical_fields()).
+class ColumnMapping {
+ public:
+  struct Source {
+    std::string column;
+    double scale = 1.0;
+    bool operator==(const Source&) const = default;
+  };
+
+  // Throws InputError naming the offending entry (unknown field, empty column, bad scale, a field
+  // mapped twice).
+  static ColumnMapping parse(std::string_view spec);
+
+  // The source column of `field`: the mapped one, else the canonical name itself.
+  Source source_of(const std::string& field) const;
+  bool is_mapped(const std::string& field) const { return fields_.count(field) > 0; }
+  const std::map<std::string, Source>& entries() const { return fields_; }
+
+ private:
+  std::map<std::string, Source> fields_;
+};
+
+// Canonical field names, in export column order:
+// id, name, provenance, origin, status, d_model, layers, heads, vocab, context, experts, active,
+// granularity, tied_embeddings, N, N_active, S, D, C, loss, lr, warmup, load_balance, derived,
+// loss_curve, downstream.
+const std::vector<std::string>& canonical_fields();
+
+}  // namespace moescope

@@ -1,0 +1,35 @@
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "moescope/run.h"
+
+namespace moescope {
+
+// A problem with one field of a run; the importer adds the file, line and column.
+struct FieldProblem {
+  std::string field;  // canonical name: N, N_active, S, D, C, loss, experts, ...
+  std::string message;
+};
+
+// Fills in the scaling quantities that follow from the ones given, and marks each in run.derived:
+//  - from a complete architecture: S = (E - K) / E, N and N_a by count_parameters();
+//  - a run with no sparsity information at all (no S, no architecture, N_a absent or equal to N)
+//    is a dense transformer: S = 0;
+//  - for a dense run (S = 0), N_a = N;
+//  - C = 6 N_a D, and whichever one of the three is missing from the other two.
+// Values that were given are never overwritten.
+void derive_missing(Run& run);
+
+// Checks a run for values that cannot be right: NaN or infinite numbers, negative or zero sizes,
+// S outside [0, 1), K > E, N_a > N, S disagreeing with E and K, and magnitudes that betray a unit
+// mistake (N in millions, C off from 6 N_a D by more than kComputeUnitTolerance, a loss that is
+// not in nats). Returns every problem found; empty when the run is usable.
+std::vector<FieldProblem> check_run(const Run& run);
+
+// C may come from another estimator than 6 N_a D: Eq. 9 exceeds it by up to ~4x for tiny models
+// with long contexts. A factor of 10 still catches every unit slip (millions, billions, PF-days).
+inline constexpr double kComputeUnitTolerance = 10.0;
+
+}  // namespace moescope

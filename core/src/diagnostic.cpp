@@ -1,0 +1,48 @@
+#include "moescope/diagnostic.h"
+
+#include <cstddef>
+
+namespace moescope {
+namespace {
+
+constexpr std::size_t kMaxListedDiagnostics = 20;
+
+std::string join_messages(const std::vector<Diagnostic>& diagnostics) {
+  std::string text;
+  for (std::size_t i = 0; i < diagnostics.size() && i < kMaxListedDiagnostics; ++i) {
+    if (i > 0) text += '\n';
+    text += diagnostics[i].format();
+  }
+  if (diagnostics.size() > kMaxListedDiagnostics) {
+    text += "\n... and " + std::to_string(diagnostics.size() - kMaxListedDiagnostics) +
+            " more problems";
+  }
+  return text;
+}
+
+}  // namespace
+
+std::string Diagnostic::format() const {
+  std::string text;
+  if (!where.file.empty()) text += where.file;
+  if (where.line > 0) text += ":" + std::to_string(where.line);
+  if (!text.empty()) text += ": ";
+  if (!where.field.empty()) {
+    text += "field " + where.field;
+    if (!where.column.empty() && where.column != where.field) {
+      text += " (column '" + where.column + "')";
+    }
+    text += ": ";
+  } else if (!where.column.empty()) {
+    text += "column '" + where.column + "': ";
+  }
+  return text + message;
+}
+
+InputError::InputError(std::vector<Diagnostic> diagnostics)
+    : std::runtime_error(join_messages(diagnostics)), diagnostics_(std::move(diagnostics)) {}
+
+InputError::InputError(Diagnostic diagnostic)
+    : InputError(std::vector<Diagnostic>{std::move(diagnostic)}) {}
+
+}  // namespace moescope
