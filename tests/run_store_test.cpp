@@ -1,1 +1,422 @@
+#include "moescope/run_store.h"
+
 #include <gtest/gtest.h>
+#include <sqlite3.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cmath>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <limits>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "support/temporary_folder.h"
+
+namespace moescope {
+namespace {
+
+namespace fs = std::filesystem;
+using testing_support::TemporaryFolder;
+
+// A plain SQLite connection, to look at or tamper with a store behind RunStore's back.
+class RawDatabase {
+ public:
+  explicit RawDatabase(const fs::path& path) {
+    if (sqlite3_open(path.string().c_str(), &db_) != SQLITE_OK) {
+      ADD_FAILURE() << "cannot open " << path << ": " << sqlite3_errmsg(db_);
+    }
+  }
+  ~RawDatabase() { sqlite3_close(db_); }
+  RawDatabase(const RawDatabase&) = delete;
+  RawDatabase& operator=(const RawDatabase&) = delete;
+
+  void execute(const std::string& sql) {
+    char* error = nullptr;
+    if (sqlite3_exec(db_, sql.c_str(), nullptr, nullptr, &error) != SQLITE_OK) {
+      ADD_FAILURE() << sql << ": " << (error ? error : "?");
+    }
+    sqlite3_free(error);
+  }
+
+  // The first column of the first row, as text.
+  std::string query(const std::string& sql) {
+    sqlite3_stmt* statement = nullptr;
+    std::string value;
+    if (sqlite3_prepare_v2(db_, sql.c_str(), -1, &statement, nullptr) != SQLITE_OK) {
+      ADD_FAILURE() << sql << ": " << sqlite3_errmsg(db_);
+    } else if (sqlite3_step(statement) == SQLITE_ROW) {
+      const auto* text = sqlite3_column_text(statement, 0);
+      if (text != nullptr)
+        value = reinterpret_cast<const char*>(text);
+    }
+    sqlite3_finalize(statement);
+    return value;
+  }
+
+ private:
+  sqlite3* db_ = nullptr;
+};
+
+::testing::AssertionResult Contains(const std::string& text, const std::string& part) {
+  if (text.find(part) != std::string::npos)
+    return ::testing::AssertionSuccess();
+  return ::testing::AssertionFailure() << "\"" << text << "\" does not contain \"" << part << "\"";
+}
+
+// The message of the StoreError `action` throws, or a test failure when it throws none.
+template <typename Action>
+std::string store_error_of(Action action) {
+  try {
+    action();
+  } catch (const StoreError& error) {
+    return error.what();
+  }
+  ADD_FAILURE() << "no StoreError was thrown";
+  return {};
+}
+
+std::string read_file(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+// Every field set, with values that a lossy text or float conversion would change.
+Run rich_run(const std::string& id) {
+  Run run;
+  run.id = id;
+  run.name = "O'Brien \"sparse\"; DROP TABLE runs; -- ünïcode";
+  run.provenance = Provenance::kRemote;
+  run.origin = "gpu-host-7:/runs/" + id;
+  run.status = RunStatus::kRunning;
+  run.architecture = Architecture{.d_model = 1536,
+                                  .n_layers = 24,
+                                  .n_heads = 12,
+                                  .vocab = 32000,
+                                  .context = 4096,
+                                  .experts = 64,
+                                  .active = 8,
+                                  .granularity = 2,
+                                  .tied_embeddings = false};
+  run.total_params = 0.1 + 0.2;
+  run.active_params = std::nextafter(1.3e9, 2e9);
+  run.sparsity = 56.0 / 64.0;
+  run.tokens = std::numeric_limits<double>::max();
+  run.compute = std::numeric_limits<double>::denorm_min();
+  run.loss = 2.718281828459045;
+  run.derived.insert(Quantity::kCompute);
+  run.derived.insert(Quantity::kActiveParams);
+  run.hyper =
+      HyperParameters{.learning_rate = 3e-4, .warmup_fraction = 0.01, .load_balance = 1.0 / 3.0};
+  run.loss_curve = {{.step = 10, .tokens = 1e-300, .loss = 9.5},
+                    {.step = 0, .tokens = 0.0, .loss = 11.0},
+                    {.step = std::numeric_limits<std::int64_t>::max(),
+                     .tokens = std::numeric_limits<double>::infinity(),
+                     .loss = -0.5}};
+  run.downstream = {{.task = "piqa", .kind = MetricKind::kError, .value = 0.31},
+                    {.task = "arc_easy", .kind = MetricKind::kAccuracy, .value = 0.6},
+                    {.task = "lambada", .kind = MetricKind::kLoss, .value = 2.5},
+                    {.task = "", .kind = MetricKind::kOther, .value = -1e-9}};
+  return run;
+}
+
+// Only an id: no architecture, no optional value, empty curve and downstream.
+Run bare_run(const std::string& id) {
+  Run run;
+  run.id = id;
+  return run;
+}
+
+std::vector<std::string> ids_of(const std::vector<Run>& runs) {
+  std::vector<std::string> ids;
+  for (const Run& run : runs)
+    ids.push_back(run.id);
+  return ids;
+}
+
+class RunStoreTest : public ::testing::Test {
+ protected:
+  fs::path store_path() const { return folder_.path() / "runs.sqlite"; }
+
+  TemporaryFolder folder_{"moescope-run-store"};
+};
+
+TEST_F(RunStoreTest, RoundTripsEveryFieldExactlyAfterReopening) {
+  std::vector<moescope::Run> runs{rich_run("rich"), bare_run("bare")};
+  // Every status with every provenance, half of them with an architecture at its defaults.
+  for (RunStatus status :
+       {RunStatus::kPlanned, RunStatus::kRunning, RunStatus::kDone, RunStatus::kFailed}) {
+    for (Provenance provenance :
+         {Provenance::kImported, Provenance::kTrainedLocally, Provenance::kRemote}) {
+      moescope::Run run = bare_run("run-" + std::string(to_string(status)) + "-" +
+                                   std::string(to_string(provenance)));
+      run.status = status;
+      run.provenance = provenance;
+      if (runs.size() % 2 == 0)
+        run.architecture = Architecture{};
+      run.loss = 3.0 + static_cast<double>(runs.size()) / 7.0;
+      runs.push_back(run);
+    }
+  }
+
+  EXPECT_EQ(RunStore::open(store_path()).insert(runs).inserted, static_cast<int>(runs.size()));
+
+  const RunStore reopened = RunStore::open(store_path());
+  EXPECT_EQ(reopened.size(), runs.size());
+  EXPECT_TRUE(reopened.runs() == runs);
+  EXPECT_TRUE(reopened.find("rich") == runs[0]);
+  EXPECT_TRUE(reopened.find("bare") == runs[1]);
+  EXPECT_FALSE(reopened.find("absent").has_value());
+}
+
+TEST_F(RunStoreTest, KeepsInsertionOrderAcrossBatches) {
+  RunStore store = RunStore::open(store_path());
+  store.insert({bare_run("zeta"), bare_run("alpha"), bare_run("mu")});
+  store.insert({bare_run("beta")});
+
+  const std::vector<std::string> expected{"zeta", "alpha", "mu", "beta"};
+  EXPECT_EQ(ids_of(store.runs()), expected);
+  EXPECT_EQ(ids_of(RunStore::open(store_path()).runs()), expected);
+}
+
+TEST_F(RunStoreTest, ReportsKnownIdsAsDuplicatesAndLeavesThemUnchanged) {
+  RunStore store = RunStore::open(store_path());
+  const moescope::Run original = rich_run("a");
+  store.insert({original});
+
+  moescope::Run changed = original;
+  changed.loss = 1.0;
+  changed.loss_curve.clear();
+  moescope::Run second = bare_run("b");
+  moescope::Run second_again = rich_run("b");
+  const InsertSummary summary = store.insert({changed, second, second_again});
+
+  EXPECT_EQ(summary.inserted, 1);
+  EXPECT_EQ(summary.duplicate_ids, (std::vector<std::string>{"a", "b"}));
+  const std::vector<moescope::Run> expected{original, second};
+  EXPECT_TRUE(store.runs() == expected);
+}
+
+TEST_F(RunStoreTest, FailingRunLeavesTheStoreExactlyAsBefore) {
+  RunStore store = RunStore::open(store_path());
+  const moescope::Run existing = rich_run("existing");
+  store.insert({existing});
+
+  // The schema refuses an empty id; the runs before it in the batch must not stay either.
+  const std::string message = store_error_of([&] {
+    store.insert({rich_run("before"), bare_run(""), rich_run("after")});
+  });
+
+  EXPECT_TRUE(Contains(message, store_path().string()));
+  EXPECT_TRUE(Contains(message, "CHECK constraint failed"));
+  EXPECT_TRUE(store.runs() == std::vector<moescope::Run>{existing});
+  EXPECT_TRUE(RunStore::open(store_path()).runs() == std::vector<moescope::Run>{existing});
+  // The store still takes writes: the failed batch left no transaction open.
+  EXPECT_EQ(store.insert({bare_run("later")}).inserted, 1);
+}
+
+TEST_F(RunStoreTest, RefusesNanInsteadOfStoringItAsAbsent) {
+  RunStore store = RunStore::open(store_path());
+  moescope::Run diverged = rich_run("diverged");
+  diverged.loss_curve[1].loss = std::numeric_limits<double>::quiet_NaN();
+
+  const std::string message = store_error_of([&] { store.insert({bare_run("ok"), diverged}); });
+
+  EXPECT_TRUE(Contains(message, "'diverged'"));
+  EXPECT_TRUE(Contains(message, "NaN"));
+  EXPECT_EQ(store.size(), 0u);
+}
+
+TEST_F(RunStoreTest, UpdateReplacesFieldsCurveAndDownstreamInPlace) {
+  RunStore store = RunStore::open(store_path());
+  const moescope::Run first = rich_run("first");
+  const moescope::Run second = rich_run("second");
+  store.insert({first, second});
+
+  moescope::Run finished = first;
+  finished.status = RunStatus::kDone;
+  finished.architecture.reset();
+  finished.loss = 2.25;
+  finished.compute.reset();
+  finished.derived = QuantitySet{};
+  finished.loss_curve = {{.step = 500, .tokens = 5e8, .loss = 2.3}};
+  finished.downstream = {{.task = "mmlu", .kind = MetricKind::kAccuracy, .value = 0.27}};
+  store.update(finished);
+
+  const std::vector<moescope::Run> expected{finished, second};
+  EXPECT_TRUE(store.runs() == expected);
+  EXPECT_TRUE(RunStore::open(store_path()).runs() == expected);
+}
+
+TEST_F(RunStoreTest, UpdateOfUnknownIdThrowsAndChangesNothing) {
+  RunStore store = RunStore::open(store_path());
+  const moescope::Run stored = rich_run("stored");
+  store.insert({stored});
+
+  const std::string message = store_error_of([&] { store.update(rich_run("unknown")); });
+
+  EXPECT_TRUE(Contains(message, "'unknown'"));
+  EXPECT_TRUE(Contains(message, store_path().string()));
+  EXPECT_TRUE(store.runs() == std::vector<moescope::Run>{stored});
+}
+
+TEST_F(RunStoreTest, UsesTheWalJournal) {
+  { const RunStore store = RunStore::open(store_path()); }
+  RawDatabase raw(store_path());
+  EXPECT_EQ(raw.query("PRAGMA journal_mode"), "wal");
+}
+
+TEST_F(RunStoreTest, SwitchingToWalWaitsForAnotherProcessesWriteLock) {
+  // A store back in rollback journal mode (as the sqlite3 shell can leave it) while another
+  // connection holds the write lock: SQLite refuses the journal switch at once, without calling
+  // the busy handler, so open() must wait on its own rather than fail.
+  { const RunStore store = RunStore::open(store_path()); }
+  RawDatabase other_writer(store_path());
+  EXPECT_EQ(other_writer.query("PRAGMA journal_mode = DELETE"), "delete");
+  other_writer.execute("BEGIN IMMEDIATE");
+
+  std::string open_error;
+  std::thread opener([&] {
+    try {
+      RunStore::open(store_path());
+    } catch (const StoreError& error) {
+      open_error = error.what();
+    }
+  });
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  other_writer.execute("ROLLBACK");
+  opener.join();
+
+  EXPECT_EQ(open_error, "");
+  EXPECT_EQ(RawDatabase(store_path()).query("PRAGMA journal_mode"), "wal");
+}
+
+TEST_F(RunStoreTest, RecordsTheCurrentSchemaVersion) {
+  const RunStore store = RunStore::open(store_path());
+  EXPECT_GE(RunStore::current_schema_version(), 1);
+  EXPECT_EQ(store.schema_version(), RunStore::current_schema_version());
+  RawDatabase raw(store_path());
+  EXPECT_EQ(raw.query("PRAGMA user_version"), std::to_string(RunStore::current_schema_version()));
+}
+
+TEST_F(RunStoreTest, CreatesMissingFolders) {
+  const fs::path nested = folder_.path() / "a" / "b" / "runs.sqlite";
+  RunStore::open(nested).insert({bare_run("x")});
+  EXPECT_TRUE(fs::is_regular_file(nested));
+  EXPECT_EQ(RunStore::open(nested).size(), 1u);
+}
+
+TEST_F(RunStoreTest, RefusesAStoreWrittenByANewerVersion) {
+  RunStore::open(store_path()).insert({bare_run("x")});
+  const int newer = RunStore::current_schema_version() + 1;
+  RawDatabase(store_path()).execute("PRAGMA user_version = " + std::to_string(newer));
+
+  const std::string message = store_error_of([&] { RunStore::open(store_path()); });
+
+  EXPECT_TRUE(Contains(message, store_path().string() +
+                                    " was written by a newer MoEScope (schema " +
+                                    std::to_string(newer) + " > " +
+                                    std::to_string(RunStore::current_schema_version()) + ")"));
+}
+
+TEST_F(RunStoreTest, RefusesATextFileAndLeavesItUntouched) {
+  const fs::path text_file = folder_.path() / "runs.csv";
+  const std::string content = "name,loss\nsmall,3.1\nlarge,2.7\n";
+  std::ofstream(text_file) << content;
+
+  const std::string message = store_error_of([&] { RunStore::open(text_file); });
+
+  EXPECT_TRUE(Contains(message, text_file.string()));
+  EXPECT_TRUE(Contains(message, "not a MoEScope run store"));
+  EXPECT_EQ(read_file(text_file), content);
+}
+
+TEST_F(RunStoreTest, RefusesAnotherApplicationsDatabaseAndLeavesItUntouched) {
+  const fs::path foreign = folder_.path() / "notes.sqlite";
+  RawDatabase(foreign).execute("CREATE TABLE notes (body TEXT); INSERT INTO notes VALUES ('hi')");
+
+  const std::string message = store_error_of([&] { RunStore::open(foreign); });
+
+  EXPECT_TRUE(Contains(message, foreign.string()));
+  EXPECT_TRUE(Contains(message, "not a MoEScope run store"));
+  RawDatabase raw(foreign);
+  EXPECT_EQ(raw.query("PRAGMA journal_mode"), "delete");
+  EXPECT_EQ(raw.query("PRAGMA user_version"), "0");
+  EXPECT_EQ(raw.query("SELECT group_concat(name) FROM sqlite_master"), "notes");
+}
+
+// Sets environment variables for one test and puts back what was there before.
+class ScopedEnvironment {
+ public:
+  ScopedEnvironment() {
+    for (const char* name : kNames) {
+      const char* value = std::getenv(name);
+      saved_.push_back(value ? std::optional<std::string>(value) : std::nullopt);
+    }
+  }
+  ~ScopedEnvironment() {
+    for (std::size_t i = 0; i < kNames.size(); ++i)
+      set(kNames[i], saved_[i]);
+  }
+  ScopedEnvironment(const ScopedEnvironment&) = delete;
+  ScopedEnvironment& operator=(const ScopedEnvironment&) = delete;
+
+  static void set(const char* name, const std::optional<std::string>& value) {
+    if (value) {
+      ::setenv(name, value->c_str(), 1);
+    } else {
+      ::unsetenv(name);
+    }
+  }
+
+ private:
+  static constexpr std::array<const char*, 3> kNames{"MOESCOPE_STORE", "XDG_DATA_HOME", "HOME"};
+  std::vector<std::optional<std::string>> saved_;
+};
+
+TEST(RunStoreDefaultPathTest, PrefersMoescopeStore) {
+  ScopedEnvironment environment;
+  ScopedEnvironment::set("MOESCOPE_STORE", "/data/team/runs.sqlite");
+  ScopedEnvironment::set("XDG_DATA_HOME", "/xdg");
+  EXPECT_EQ(RunStore::default_path(), fs::path("/data/team/runs.sqlite"));
+}
+
+TEST(RunStoreDefaultPathTest, UsesXdgDataHomeWithoutMoescopeStore) {
+  ScopedEnvironment environment;
+  ScopedEnvironment::set("MOESCOPE_STORE", std::nullopt);
+  ScopedEnvironment::set("XDG_DATA_HOME", "/xdg");
+  ScopedEnvironment::set("HOME", "/home/someone");
+  EXPECT_EQ(RunStore::default_path(), fs::path("/xdg/moescope/runs.sqlite"));
+}
+
+TEST(RunStoreDefaultPathTest, FallsBackToHomeWithoutXdgDataHome) {
+  ScopedEnvironment environment;
+  ScopedEnvironment::set("MOESCOPE_STORE", std::nullopt);
+  ScopedEnvironment::set("XDG_DATA_HOME", std::nullopt);
+  ScopedEnvironment::set("HOME", "/home/someone");
+  EXPECT_EQ(RunStore::default_path(), fs::path("/home/someone/.local/share/moescope/runs.sqlite"));
+}
+
+TEST(RunStoreDefaultPathTest, IgnoresEmptyOrRelativeSettings) {
+  ScopedEnvironment environment;
+  ScopedEnvironment::set("MOESCOPE_STORE", "");
+  ScopedEnvironment::set("XDG_DATA_HOME", "relative/data");
+  ScopedEnvironment::set("HOME", "/home/someone");
+  EXPECT_EQ(RunStore::default_path(), fs::path("/home/someone/.local/share/moescope/runs.sqlite"));
+}
+
+TEST(RunStoreDefaultPathTest, ThrowsWithNowhereToPutTheStore) {
+  ScopedEnvironment environment;
+  ScopedEnvironment::set("MOESCOPE_STORE", std::nullopt);
+  ScopedEnvironment::set("XDG_DATA_HOME", std::nullopt);
+  ScopedEnvironment::set("HOME", std::nullopt);
+  EXPECT_TRUE(Contains(store_error_of([] { RunStore::default_path(); }), "MOESCOPE_STORE"));
+}
+
+}  // namespace
+}  // namespace moescope

@@ -2,10 +2,11 @@
 
 namespace moescope {
 
-std::vector<std::string> validate(const Architecture& arch) {
-  std::vector<std::string> problems;
+std::vector<FieldProblem> validate(const Architecture& arch) {
+  std::vector<FieldProblem> problems;
   auto require_positive = [&](const char* name, int value) {
-    if (value <= 0) problems.push_back(std::string(name) + "=" + std::to_string(value) + " must be > 0");
+    if (value <= 0)
+      problems.push_back({name, std::string(name) + "=" + std::to_string(value) + " must be > 0"});
   };
   require_positive("d_model", arch.d_model);
   require_positive("layers", arch.n_layers);
@@ -16,21 +17,24 @@ std::vector<std::string> validate(const Architecture& arch) {
   require_positive("active", arch.active);
   require_positive("granularity", arch.granularity);
   if (arch.active > arch.experts && arch.experts > 0) {
-    problems.push_back("K=" + std::to_string(arch.active) + " active experts exceed E=" +
-                       std::to_string(arch.experts) + " experts");
+    problems.push_back({"active", "K=" + std::to_string(arch.active) + " active experts exceed E=" +
+                                      std::to_string(arch.experts) + " experts"});
   }
   if (arch.d_model > 0 && arch.n_heads > 0 && arch.d_model % arch.n_heads != 0) {
-    problems.push_back("d_model=" + std::to_string(arch.d_model) + " is not divisible by heads=" +
-                       std::to_string(arch.n_heads));
+    problems.push_back({"heads", "d_model=" + std::to_string(arch.d_model) +
+                                     " is not divisible by heads=" + std::to_string(arch.n_heads)});
   }
   if (arch.d_model > 0 && arch.granularity > 0 && (4 * arch.d_model) % arch.granularity != 0) {
-    problems.push_back("granularity G=" + std::to_string(arch.granularity) +
-                       " does not divide 4*d_model=" + std::to_string(4 * arch.d_model));
+    problems.push_back(
+        {"granularity", "granularity G=" + std::to_string(arch.granularity) +
+                            " does not divide 4*d_model=" + std::to_string(4 * arch.d_model)});
   }
   return problems;
 }
 
-int expert_hidden_width(const Architecture& arch) { return 4 * arch.d_model / arch.granularity; }
+int expert_hidden_width(const Architecture& arch) {
+  return 4 * arch.d_model / arch.granularity;
+}
 
 ParameterCount count_parameters(const Architecture& arch) {
   const double d = arch.d_model;
@@ -62,7 +66,9 @@ double flops_per_token_eq9(const Architecture& arch, const FlopConstants& k) {
   return arch.n_layers * (attention + experts + router) + unembedding;
 }
 
-double flops_per_token_6na(const Architecture& arch) { return 6.0 * count_parameters(arch).active; }
+double flops_per_token_6na(const Architecture& arch) {
+  return 6.0 * count_parameters(arch).active;
+}
 
 double eq9_to_6na_ratio(const Architecture& arch, const FlopConstants& constants) {
   return flops_per_token_eq9(arch, constants) / flops_per_token_6na(arch);

@@ -13,6 +13,17 @@ void set_derived(Run& run, std::optional<double>& slot, Quantity quantity, doubl
   run.derived.insert(quantity);
 }
 
+// In a dense run every parameter is active: N and N_a are one number.
+void fill_dense_counterpart(Run& run) {
+  if (!run.sparsity || *run.sparsity != 0.0)
+    return;
+  if (run.total_params && !run.active_params) {
+    set_derived(run, run.active_params, Quantity::kActiveParams, *run.total_params);
+  } else if (run.active_params && !run.total_params) {
+    set_derived(run, run.total_params, Quantity::kTotalParams, *run.active_params);
+  }
+}
+
 std::string number(double value) {
   std::ostringstream out;
   out << value;
@@ -33,8 +44,10 @@ void derive_missing(Run& run) {
   if (run.architecture && validate(*run.architecture).empty()) {
     const Architecture& arch = *run.architecture;
     const ParameterCount count = count_parameters(arch);
-    if (!run.sparsity) set_derived(run, run.sparsity, Quantity::kSparsity, sparsity(arch));
-    if (!run.total_params) set_derived(run, run.total_params, Quantity::kTotalParams, count.total);
+    if (!run.sparsity)
+      set_derived(run, run.sparsity, Quantity::kSparsity, sparsity(arch));
+    if (!run.total_params)
+      set_derived(run, run.total_params, Quantity::kTotalParams, count.total);
     if (!run.active_params) {
       set_derived(run, run.active_params, Quantity::kActiveParams, count.active);
     }
@@ -43,21 +56,18 @@ void derive_missing(Run& run) {
       (!run.active_params || !run.total_params || *run.active_params == *run.total_params)) {
     set_derived(run, run.sparsity, Quantity::kSparsity, 0.0);
   }
-  if (run.sparsity && *run.sparsity == 0.0) {
-    if (run.total_params && !run.active_params) {
-      set_derived(run, run.active_params, Quantity::kActiveParams, *run.total_params);
-    } else if (run.active_params && !run.total_params) {
-      set_derived(run, run.total_params, Quantity::kTotalParams, *run.active_params);
-    }
-  }
+  fill_dense_counterpart(run);
   if (!run.compute && run.active_params && run.tokens) {
     set_derived(run, run.compute, Quantity::kCompute,
                 training_flops_6nad(*run.active_params, *run.tokens));
   } else if (!run.tokens && run.compute && run.active_params) {
     set_derived(run, run.tokens, Quantity::kTokens, *run.compute / (6.0 * *run.active_params));
   } else if (!run.active_params && run.compute && run.tokens) {
-    set_derived(run, run.active_params, Quantity::kActiveParams, *run.compute / (6.0 * *run.tokens));
+    set_derived(run, run.active_params, Quantity::kActiveParams,
+                *run.compute / (6.0 * *run.tokens));
   }
+  // N_a may only now be known (from C and D); a dense run's N is that too.
+  fill_dense_counterpart(run);
 }
 
 std::vector<FieldProblem> check_run(const Run& run) {
@@ -71,7 +81,8 @@ std::vector<FieldProblem> check_run(const Run& run) {
   };
   auto at_least = [&](const char* field, const std::optional<double>& value, double minimum,
                       const char* unit_hint) {
-    if (!finite(field, value)) return;
+    if (!finite(field, value))
+      return;
     if (*value <= 0) {
       problems.push_back({field, "must be positive, got " + number(*value)});
     } else if (*value < minimum) {
@@ -94,20 +105,20 @@ std::vector<FieldProblem> check_run(const Run& run) {
     problems.push_back({"loss", "a loss in nats/token lies in (0, " + number(kMaxLoss) + "], got " +
                                     number(*run.loss)});
   }
-  if (run.total_params && run.active_params && *run.active_params > *run.total_params * (1 + 1e-9)) {
-    problems.push_back({"N_active", "N_a=" + number(*run.active_params) + " exceeds N=" +
-                                        number(*run.total_params)});
+  if (run.total_params && run.active_params &&
+      *run.active_params > *run.total_params * (1 + 1e-9)) {
+    problems.push_back({"N_active", "N_a=" + number(*run.active_params) +
+                                        " exceeds N=" + number(*run.total_params)});
   }
   if (run.architecture) {
-    for (const std::string& message : validate(*run.architecture)) {
-      const bool about_experts = message.find("experts") != std::string::npos;
-      problems.push_back({about_experts ? "active" : "architecture", message});
-    }
+    for (FieldProblem& problem : validate(*run.architecture))
+      problems.push_back(std::move(problem));
     const Architecture& arch = *run.architecture;
     if (run.sparsity && arch.experts > 0 && arch.active <= arch.experts &&
         std::abs(*run.sparsity - sparsity(arch)) > 1e-9) {
-      problems.push_back({"S", "S=" + number(*run.sparsity) + " disagrees with (E-K)/E=" +
-                                   number(sparsity(arch)) + " for E=" + std::to_string(arch.experts) +
+      problems.push_back({"S", "S=" + number(*run.sparsity) +
+                                   " disagrees with (E-K)/E=" + number(sparsity(arch)) +
+                                   " for E=" + std::to_string(arch.experts) +
                                    ", K=" + std::to_string(arch.active)});
     }
   }

@@ -10,7 +10,8 @@ constexpr std::size_t kMaxListedDiagnostics = 20;
 std::string join_messages(const std::vector<Diagnostic>& diagnostics) {
   std::string text;
   for (std::size_t i = 0; i < diagnostics.size() && i < kMaxListedDiagnostics; ++i) {
-    if (i > 0) text += '\n';
+    if (i > 0)
+      text += '\n';
     text += diagnostics[i].format();
   }
   if (diagnostics.size() > kMaxListedDiagnostics) {
@@ -23,20 +24,30 @@ std::string join_messages(const std::vector<Diagnostic>& diagnostics) {
 }  // namespace
 
 std::string Diagnostic::format() const {
-  std::string text;
-  if (!where.file.empty()) text += where.file;
-  if (where.line > 0) text += ":" + std::to_string(where.line);
-  if (!text.empty()) text += ": ";
+  // Appended piece by piece: GCC 12 warns falsely (-Wrestrict) on "literal" + std::string.
+  std::string text = where.file;
+  if (where.line > 0) {
+    text += ':';
+    text += std::to_string(where.line);
+  }
+  if (!text.empty())
+    text += ": ";
   if (!where.field.empty()) {
-    text += "field " + where.field;
+    text += "field ";
+    text += where.field;
     if (!where.column.empty() && where.column != where.field) {
-      text += " (column '" + where.column + "')";
+      text += " (column '";
+      text += where.column;
+      text += "')";
     }
     text += ": ";
   } else if (!where.column.empty()) {
-    text += "column '" + where.column + "': ";
+    text += "column '";
+    text += where.column;
+    text += "': ";
   }
-  return text + message;
+  text += message;
+  return text;
 }
 
 InputError::InputError(std::vector<Diagnostic> diagnostics)

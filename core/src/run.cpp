@@ -29,7 +29,8 @@ constexpr NameTable<Quantity, 5> kQuantityNames{{{Quantity::kTotalParams, "N"},
 template <typename Enum, std::size_t Size>
 std::string_view name_of(const NameTable<Enum, Size>& table, Enum value) {
   for (const auto& [entry, name] : table) {
-    if (entry == value) return name;
+    if (entry == value)
+      return name;
   }
   return "?";
 }
@@ -37,17 +38,26 @@ std::string_view name_of(const NameTable<Enum, Size>& table, Enum value) {
 template <typename Enum, std::size_t Size>
 std::optional<Enum> value_of(const NameTable<Enum, Size>& table, std::string_view text) {
   for (const auto& [entry, name] : table) {
-    if (name == text) return entry;
+    if (name == text)
+      return entry;
   }
   return std::nullopt;
 }
 
 }  // namespace
 
-std::string_view to_string(RunStatus status) { return name_of(kStatusNames, status); }
-std::string_view to_string(Provenance provenance) { return name_of(kProvenanceNames, provenance); }
-std::string_view to_string(MetricKind kind) { return name_of(kMetricKindNames, kind); }
-std::string_view to_string(Quantity quantity) { return name_of(kQuantityNames, quantity); }
+std::string_view to_string(RunStatus status) {
+  return name_of(kStatusNames, status);
+}
+std::string_view to_string(Provenance provenance) {
+  return name_of(kProvenanceNames, provenance);
+}
+std::string_view to_string(MetricKind kind) {
+  return name_of(kMetricKindNames, kind);
+}
+std::string_view to_string(Quantity quantity) {
+  return name_of(kQuantityNames, quantity);
+}
 
 std::optional<RunStatus> parse_run_status(std::string_view text) {
   return value_of(kStatusNames, text);
@@ -65,8 +75,10 @@ std::optional<Quantity> parse_quantity(std::string_view text) {
 std::string format_quantity_set(const QuantitySet& set) {
   std::string text;
   for (const auto& [quantity, name] : kQuantityNames) {
-    if (!set.contains(quantity)) continue;
-    if (!text.empty()) text += ';';
+    if (!set.contains(quantity))
+      continue;
+    if (!text.empty())
+      text += ';';
     text += name;
   }
   return text;
@@ -74,15 +86,18 @@ std::string format_quantity_set(const QuantitySet& set) {
 
 std::optional<QuantitySet> parse_quantity_set(std::string_view text) {
   QuantitySet set;
-  while (!text.empty()) {
+  if (text.empty())
+    return set;
+  while (true) {
     const auto end = text.find(';');
     const auto quantity = parse_quantity(text.substr(0, end));
-    if (!quantity) return std::nullopt;
+    if (!quantity)
+      return std::nullopt;  // also an empty name, as in "N;" or "N;;C"
     set.insert(*quantity);
-    if (end == std::string_view::npos) break;
+    if (end == std::string_view::npos)
+      return set;
     text.remove_prefix(end + 1);
   }
-  return set;
 }
 
 }  // namespace moescope

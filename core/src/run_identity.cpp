@@ -42,9 +42,9 @@ std::string content_identity(const Run& run) {
   } else {
     hash.add("no-architecture");
   }
-  for (const auto* value : {&run.total_params, &run.active_params, &run.sparsity, &run.tokens,
-                            &run.compute, &run.loss, &run.hyper.learning_rate,
-                            &run.hyper.warmup_fraction, &run.hyper.load_balance}) {
+  for (const auto* value :
+       {&run.total_params, &run.active_params, &run.sparsity, &run.tokens, &run.compute, &run.loss,
+        &run.hyper.learning_rate, &run.hyper.warmup_fraction, &run.hyper.load_balance}) {
     hash.add(*value);
   }
   for (const LossPoint& point : run.loss_curve) {

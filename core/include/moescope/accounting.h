@@ -1,9 +1,9 @@
 #pragma once
 
-#include <string>
 #include <vector>
 
 #include "moescope/architecture.h"
+#include "moescope/field_problem.h"
 
 namespace moescope {
 
@@ -26,8 +26,9 @@ struct FlopConstants {
   double router = 14;  // R in Appendix C, after Ludziejewski et al. (2024)
 };
 
-// Returns one message per invalid field ("K=9 > E=8", ...); empty when the architecture is usable.
-std::vector<std::string> validate(const Architecture& arch);
+// Returns one problem per invalid field, named as in data files (d_model, layers, heads, vocab,
+// context, experts, active, granularity); empty when the architecture is usable.
+std::vector<FieldProblem> validate(const Architecture& arch);
 
 ParameterCount count_parameters(const Architecture& arch);
 

@@ -10,10 +10,10 @@ struct Architecture {
   int d_model = 0;
   int n_layers = 0;
   int n_heads = 0;
-  int vocab = 50432;   // GPT-NeoX tokenizer, the paper's
-  int context = 2048;  // the paper's n_ctx
-  int experts = 1;     // E, total experts per MoE layer
-  int active = 1;      // K, experts chosen per token
+  int vocab = 50432;    // GPT-NeoX tokenizer, the paper's
+  int context = 2048;   // the paper's n_ctx
+  int experts = 1;      // E, total experts per MoE layer
+  int active = 1;       // K, experts chosen per token
   int granularity = 1;  // G, expert size relative to the dense MLP (the paper uses 1 and 2)
   // llm-foundry's MPT models, which the paper trained, share the input embedding with the
   // un-embedding; untied models count the vocabulary matrix twice.

@@ -19,8 +19,12 @@ class ColumnMapping {
     bool operator==(const Source&) const = default;
   };
 
-  // Throws InputError naming the offending entry (unknown field, empty column, bad scale, a field
-  // mapped twice).
+  // Entries are FIELD=COLUMN or FIELD=COLUMN*SCALE, separated by ','; blanks around names are
+  // ignored, and so is an empty entry (a trailing comma). FIELD is a canonical name or one of the
+  // aliases Na (N_active), E (experts), K (active), G (granularity); the canonical name is stored.
+  // The scale, the text after the last '*', multiplies every value of a number field. Throws
+  // InputError listing every offending entry (unknown field, missing '=', empty column, bad scale
+  // or a scale on a field that is not a number, a field mapped twice).
   static ColumnMapping parse(std::string_view spec);
 
   // The source column of `field`: the mapped one, else the canonical name itself.
@@ -37,5 +41,11 @@ class ColumnMapping {
 // granularity, tied_embeddings, N, N_active, S, D, C, loss, lr, warmup, load_balance, derived,
 // loss_curve, downstream.
 const std::vector<std::string>& canonical_fields();
+
+// What a field's values are; lists are compact JSON (see run_table.h).
+enum class FieldKind { kText, kReal, kInteger, kBoolean, kList };
+
+// The kind of a canonical field; nullopt for any other name.
+std::optional<FieldKind> field_kind(std::string_view field);
 
 }  // namespace moescope

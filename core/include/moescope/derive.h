@@ -3,15 +3,10 @@
 #include <string>
 #include <vector>
 
+#include "moescope/field_problem.h"
 #include "moescope/run.h"
 
 namespace moescope {
-
-// A problem with one field of a run; the importer adds the file, line and column.
-struct FieldProblem {
-  std::string field;  // canonical name: N, N_active, S, D, C, loss, experts, ...
-  std::string message;
-};
 
 // Fills in the scaling quantities that follow from the ones given, and marks each in run.derived:
 //  - from a complete architecture: S = (E - K) / E, N and N_a by count_parameters();
@@ -19,7 +14,7 @@ struct FieldProblem {
 //    is a dense transformer: S = 0;
 //  - for a dense run (S = 0), N_a = N;
 //  - C = 6 N_a D, and whichever one of the three is missing from the other two.
-// Values that were given are never overwritten.
+// Values that were given are never overwritten, and a second call changes nothing.
 void derive_missing(Run& run);
 
 // Checks a run for values that cannot be right: NaN or infinite numbers, negative or zero sizes,

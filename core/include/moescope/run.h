@@ -27,7 +27,9 @@ class QuantitySet {
   bool operator==(const QuantitySet&) const = default;
 
  private:
-  static std::uint8_t bit(Quantity q) { return static_cast<std::uint8_t>(1u << static_cast<int>(q)); }
+  static std::uint8_t bit(Quantity q) {
+    return static_cast<std::uint8_t>(1u << static_cast<int>(q));
+  }
   std::uint8_t bits_ = 0;
 };
 

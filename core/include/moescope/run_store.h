@@ -29,7 +29,8 @@ struct InsertSummary {
 class RunStore {
  public:
   // $MOESCOPE_STORE if set, else $XDG_DATA_HOME/moescope/runs.sqlite, else
-  // ~/.local/share/moescope/runs.sqlite.
+  // ~/.local/share/moescope/runs.sqlite. Empty variables, and a relative XDG_DATA_HOME (invalid
+  // by the XDG spec), count as unset; throws StoreError when neither MOESCOPE_STORE nor HOME is.
   static std::filesystem::path default_path();
 
   // Opens or creates the store (and its folder), applying pending migrations. Throws StoreError
@@ -40,12 +41,14 @@ class RunStore {
   RunStore& operator=(RunStore&&) noexcept;
   ~RunStore();
 
-  // All or nothing: inside one transaction; a run whose id is already stored is skipped and
-  // reported, not duplicated and not overwritten.
+  // All or nothing: inside one transaction; a run whose id is already stored (or appears earlier
+  // in the same batch) is skipped and reported, not duplicated and not overwritten. Throws
+  // StoreError, storing none of the batch, when a run breaks the schema (an empty id) or holds a
+  // NaN, which SQLite would silently turn into an absent value.
   InsertSummary insert(const std::vector<Run>& runs);
 
-  // Replaces a stored run (same id) in one transaction, e.g. when a planned run finishes.
-  // Throws StoreError if the id is unknown.
+  // Replaces a stored run (same id) in one transaction, e.g. when a planned run finishes; it keeps
+  // its place in insertion order. Throws StoreError if the id is unknown.
   void update(const Run& run);
 
   // In insertion order.

@@ -25,8 +25,8 @@ struct ReadOptions {
 };
 
 struct ReadResult {
-  std::vector<Run> runs;                 // validated, derived, with ids; in file order
-  std::vector<Diagnostic> duplicates;    // rows that repeat an earlier row of the same file
+  std::vector<Run> runs;               // validated, derived, with ids; in file order
+  std::vector<Diagnostic> duplicates;  // rows that repeat an earlier row of the same file
 };
 
 // Picks the format from the extension (.csv, .json); throws InputError for anything else.
@@ -40,7 +40,9 @@ ReadResult read_runs(std::string_view text, TableFormat format, const std::strin
 
 // Exact round trip: read_runs(write_runs(runs)) gives back equal runs.
 std::string format_runs(const std::vector<Run>& runs, TableFormat format);
-// Writes through a temporary file and a rename, so a crash never leaves half a file.
+// Writes through a temporary file (FILE.tmp) and a rename, so a crash never leaves half a file.
+// Throws InputError for an unknown extension, std::runtime_error naming the path when the file
+// cannot be written.
 void write_runs(const std::filesystem::path& file, const std::vector<Run>& runs);
 
 }  // namespace moescope

@@ -1,0 +1,125 @@
+// moescope report: what a data set holds, budget by budget, and which sparsity did best in it.
+#include <algorithm>
+#include <cmath>
+#include <iostream>
+#include <map>
+#include <set>
+
+#include "commands.h"
+#include "data_source.h"
+#include "text_table.h"
+
+namespace moescope::cli {
+namespace {
+
+// Budgets in a data set are nominal (3e19, 1e20, ...) while a derived C = 6 N_a D of the same
+// sweep scatters around them; runs within 2% are one budget.
+constexpr double kSameBudgetTolerance = 0.02;
+
+struct Budget {
+  double compute = 0;
+  std::vector<const Run*> runs;
+};
+
+std::vector<Budget> group_by_budget(const std::vector<Run>& runs) {
+  std::vector<const Run*> usable;
+  for (const Run& run : runs) {
+    if (run.compute && run.loss)
+      usable.push_back(&run);
+  }
+  std::sort(usable.begin(), usable.end(),
+            [](const Run* x, const Run* y) { return *x->compute < *y->compute; });
+  std::vector<Budget> budgets;
+  for (const Run* run : usable) {
+    if (budgets.empty() || *run->compute > budgets.back().compute * (1.0 + kSameBudgetTolerance)) {
+      budgets.push_back({*run->compute, {}});
+    }
+    budgets.back().runs.push_back(run);
+  }
+  return budgets;
+}
+
+const Run* lowest_loss(const std::vector<const Run*>& runs) {
+  return *std::min_element(runs.begin(), runs.end(),
+                           [](const Run* x, const Run* y) { return *x->loss < *y->loss; });
+}
+
+void print_budget_table(const std::vector<Budget>& budgets) {
+  TextTable table({"budget C", "runs", "sparsities", "best loss", "S", "N", "N_a", "D"});
+  for (const Budget& budget : budgets) {
+    std::set<double> sparsities;
+    for (const Run* run : budget.runs) {
+      if (run->sparsity)
+        sparsities.insert(*run->sparsity);
+    }
+    const Run* best = lowest_loss(budget.runs);
+    table.add_row({brief(budget.compute), std::to_string(budget.runs.size()),
+                   std::to_string(sparsities.size()), brief(best->loss), brief(best->sparsity),
+                   brief(best->total_params), brief(best->active_params), brief(best->tokens)});
+  }
+  table.print(std::cout);
+}
+
+// Lowest loss at each (budget, sparsity): the raw form of the paper's Figure 3c.
+void print_sparsity_table(const std::vector<Budget>& budgets) {
+  std::set<double> all_sparsities;
+  for (const Budget& budget : budgets) {
+    for (const Run* run : budget.runs) {
+      if (run->sparsity)
+        all_sparsities.insert(*run->sparsity);
+    }
+  }
+  if (all_sparsities.size() < 2)
+    return;
+  std::vector<std::string> header{"budget C \\ S"};
+  for (const double s : all_sparsities)
+    header.push_back(brief(s));
+  TextTable table(header);
+  for (const Budget& budget : budgets) {
+    std::map<double, double> best;
+    for (const Run* run : budget.runs) {
+      if (!run->sparsity)
+        continue;
+      auto [slot, inserted] = best.emplace(*run->sparsity, *run->loss);
+      if (!inserted)
+        slot->second = std::min(slot->second, *run->loss);
+    }
+    std::vector<std::string> row{brief(budget.compute)};
+    for (const double s : all_sparsities) {
+      const auto found = best.find(s);
+      row.push_back(found == best.end() ? "-" : brief(found->second));
+    }
+    table.add_row(row);
+  }
+  std::cout << "\nLowest observed loss by budget and sparsity:\n";
+  table.print(std::cout);
+}
+
+void run_report(const DataSource& source) {
+  const std::vector<Run> runs = source.load();
+  const std::vector<Budget> budgets = group_by_budget(runs);
+  std::size_t usable = 0;
+  for (const Budget& budget : budgets)
+    usable += budget.runs.size();
+  std::cout << "MoEScope report: " << runs.size() << " runs from " << source.describe() << '\n';
+  if (usable < runs.size()) {
+    std::cout << runs.size() - usable << " runs have no compute or no loss and are left out\n";
+  }
+  if (budgets.empty())
+    return;
+  std::cout << "\nBest observed run per compute budget:\n";
+  print_budget_table(budgets);
+  print_sparsity_table(budgets);
+}
+
+}  // namespace
+
+void add_report_command(CLI::App& app) {
+  auto source = std::make_shared<DataSource>();
+  CLI::App* command = app.add_subcommand(
+      "report", "Summarise a data set by compute budget (default: the embedded synthetic grid)");
+  source->add_options(*command);
+  command->callback([source] { run_report(*source); });
+}
+
+}  // namespace moescope::cli
