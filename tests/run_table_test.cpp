@@ -217,7 +217,7 @@ const BadMapping kBadMappings[] = {
     {"UnknownField", "N=size,Q=quality", "",
      "map entry 'Q=quality': unknown field 'Q'; valid fields: id, name,"},
     {"NoEquals", "N=size,loss", "", "map entry 'loss': expected FIELD=COLUMN"},
-    {"EmptyColumn", "N= ,loss=loss", "N", "map entry 'N=': empty column name"},
+    {"EmptyColumn", "N= *1e6,loss=loss", "N", "map entry 'N= *1e6': empty column name"},
     {"BadScale", "D=tokens*abc", "D", "map entry 'D=tokens*abc': bad scale 'abc'"},
     {"NegativeScale", "D=tokens*-1e9", "D", "bad scale '-1e9'"},
     {"ScaleOnText", "name=label*2", "name", "field name is not a number and takes no scale"},
@@ -302,6 +302,26 @@ TEST(ReadRuns, AppliesTheScaleOfAMappedColumn) {
   EXPECT_EQ(run.total_params, 125e6);
   EXPECT_EQ(run.tokens, 2.5e9);
   EXPECT_EQ(run.loss, 3.1);
+}
+
+// Porian et al.'s file has a "warmup" column holding "long" or "short", not a fraction.
+TEST(ReadRuns, AForeignColumnWithACanonicalNameCanBeLeftOut) {
+  const std::string text = "flops,N,D,loss,warmup\n1.25e16,331776,6.2793371e9,4.709,long\n";
+  const std::vector<Diagnostic> problems = problems_of(text, TableFormat::kCsv, "C=flops");
+  ASSERT_EQ(problems.size(), 1u);
+  EXPECT_EQ(problems[0].format(),
+            std::string(kCsvName) +
+                ":2: field warmup: not a number: 'long' (if column 'warmup' is not MoEScope's "
+                "warmup, leave it out with --map warmup=)");
+
+  const ReadResult result = read_csv(text, "C=flops,warmup=");
+  ASSERT_EQ(result.runs.size(), 1u);
+  EXPECT_FALSE(result.runs[0].hyper.warmup_fraction.has_value());
+  EXPECT_EQ(result.runs[0].compute, 1.25e16);
+  EXPECT_EQ(read_json(R"([{"N": 1e8, "D": 2e9, "loss": 2.5, "warmup": "long"}])", "warmup=")
+                .runs.at(0)
+                .hyper.warmup_fraction,
+            std::nullopt);
 }
 
 TEST(ReadRuns, DerivesADenseRunFromItsParamsAndTokens) {

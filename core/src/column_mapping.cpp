@@ -117,6 +117,8 @@ ParsedEntry parse_entry(std::string_view entry) {
   parsed.field = *field;
   std::string_view column = trim(entry.substr(equals + 1));
   // The last '*' starts the scale, so a column name may itself hold a '*' when a scale follows.
+  if (column.empty())
+    return parsed;  // FIELD= : the file has no such field, whatever its columns are called
   if (const auto star = column.rfind('*'); star != std::string_view::npos) {
     const std::string_view scale_text = trim(column.substr(star + 1));
     const auto scale = parse_number(scale_text);

@@ -201,14 +201,18 @@ std::string cell_text(const json& value) {
 
 std::set<std::string> known_keys(const ColumnMapping& mapping) {
   std::set<std::string> keys;
-  for (const std::string& field : canonical_fields())
-    keys.insert(mapping.source_of(field).column);
+  for (const std::string& field : canonical_fields()) {
+    // An ignored field's key may be present; it is skipped, not unknown.
+    keys.insert(mapping.is_ignored(field) ? field : mapping.source_of(field).column);
+  }
   return keys;
 }
 
 SourceRecord to_record(const json& object, int line, const ColumnMapping& mapping) {
   SourceRecord record{line, {}};
   for (const std::string& field : canonical_fields()) {
+    if (mapping.is_ignored(field))
+      continue;
     const auto value = object.find(mapping.source_of(field).column);
     if (value == object.end())
       continue;

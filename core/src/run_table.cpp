@@ -37,6 +37,8 @@ std::map<std::string, std::size_t> locate_columns(const CsvRecord& header,
   std::map<std::string, std::size_t> index_of_field;
   std::vector<Diagnostic> problems;
   for (const std::string& field : canonical_fields()) {
+    if (mapping.is_ignored(field))
+      continue;
     const std::string column = mapping.source_of(field).column;
     const auto found = std::find(header.fields.begin(), header.fields.end(), column);
     if (found != header.fields.end()) {
@@ -95,6 +97,11 @@ void keep_root_causes(std::vector<FieldProblem>& problems, const Run& run,
   }
 }
 
+// A value that could not be read at all, as opposed to one that was read and is implausible.
+bool is_unreadable(const FieldProblem& problem) {
+  return problem.message.starts_with("not a number") || problem.message.starts_with("unknown ");
+}
+
 // Turns records into runs: parses, derives, checks and names each, and keeps one copy of a run
 // the file gives twice. Collects every problem of every record.
 class RunCollector {
@@ -150,7 +157,13 @@ class RunCollector {
   void report(const FieldProblem& problem, const SourceRecord& record) {
     const bool given = record.texts.count(problem.field) > 0;
     const std::string column = given ? mapping_.source_of(problem.field).column : std::string();
-    problems_.push_back({{file_, record.line, problem.field, column}, problem.message});
+    std::string message = problem.message;
+    // A foreign file's column may merely share a canonical name; say how to leave it out.
+    if (given && !mapping_.is_mapped(problem.field) && is_unreadable(problem)) {
+      message += " (if column '" + column + "' is not MoEScope's " + problem.field +
+                 ", leave it out with --map " + problem.field + "=)";
+    }
+    problems_.push_back({{file_, record.line, problem.field, column}, std::move(message)});
   }
 
   void keep_once(Run run, const SourceRecord& record) {

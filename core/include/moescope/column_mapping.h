@@ -22,7 +22,9 @@ class ColumnMapping {
   // Entries are FIELD=COLUMN or FIELD=COLUMN*SCALE, separated by ','; blanks around names are
   // ignored, and so is an empty entry (a trailing comma). FIELD is a canonical name or one of the
   // aliases Na (N_active), E (experts), K (active), G (granularity); the canonical name is stored.
-  // The scale, the text after the last '*', multiplies every value of a number field. Throws
+  // The scale, the text after the last '*', multiplies every value of a number field. FIELD=
+  // (no column) says the file does not have that field, so a foreign column that happens to bear
+  // a canonical name ("warmup" holding "long") is ignored. Throws
   // InputError listing every offending entry (unknown field, missing '=', empty column, bad scale
   // or a scale on a field that is not a number, a field mapped twice).
   static ColumnMapping parse(std::string_view spec);
@@ -30,6 +32,11 @@ class ColumnMapping {
   // The source column of `field`: the mapped one, else the canonical name itself.
   Source source_of(const std::string& field) const;
   bool is_mapped(const std::string& field) const { return fields_.count(field) > 0; }
+  // Mapped to no column (FIELD=): the source has no such field.
+  bool is_ignored(const std::string& field) const {
+    const auto found = fields_.find(field);
+    return found != fields_.end() && found->second.column.empty();
+  }
   const std::map<std::string, Source>& entries() const { return fields_; }
 
  private:
