@@ -1,4 +1,4 @@
-#include "csv_reader.h"
+#include "moescope/csv_reader.h"
 
 #include <algorithm>
 #include <optional>

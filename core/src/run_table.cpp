@@ -10,7 +10,7 @@
 #include <stdexcept>
 #include <system_error>
 
-#include "csv_reader.h"
+#include "moescope/csv_reader.h"
 #include "moescope/derive.h"
 #include "moescope/run_identity.h"
 #include "run_fields.h"
