@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 #include <sys/wait.h>
 
+#include <cmath>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -180,6 +181,157 @@ TEST_F(CliTest, SynthRegeneratesTheCommittedDataset) {
   ASSERT_EQ(outcome.exit_code, 0) << outcome.err;
   EXPECT_EQ(read_file(regenerated),
             read_file(fs::path(MOESCOPE_SOURCE_DIR) / "datasets/synthetic-table3.csv"));
+}
+
+// A law file as `moescope fit law --save` writes it, with the paper's Table 3 coefficients.
+std::string table3_law_file() {
+  return R"({"format": "moescope-fit", "version": 1, "kind": "law", "form": "abnar",
+    "params": {"a": 16612.5, "b": 5455.67, "c": 0.4598, "d": 17.26, "e": 0.94, "alpha": 0.5962,
+               "beta": 0.3954, "gamma": 0.1595, "lambda": -0.1666, "delta": 0.1603},
+    "replicates": []})";
+}
+
+TEST_F(CliTest, OptimumThroughASavedLawHasTheDocumentedKeys) {
+  const fs::path law = write("law.json", table3_law_file());
+  const Outcome free = moescope({"optimum", "--law", law.string(), "--budget", "1e20", "--json"});
+  ASSERT_EQ(free.exit_code, 0) << free.err;
+  const auto json = nlohmann::json::parse(free.out);
+  for (const char* key : {"budget", "S", "N", "N_active", "D", "loss", "intervals",
+                          "sparsity_at_bound", "params_at_cap"}) {
+    EXPECT_TRUE(json.contains(key)) << key;
+  }
+  // Table 3: without a cap the loss keeps falling with sparsity (Figure 3c).
+  EXPECT_EQ(json["S"], 0.98);
+  EXPECT_TRUE(json["sparsity_at_bound"].get<bool>());
+  EXPECT_DOUBLE_EQ(json["D"].get<double>(), 1e20 / (6.0 * json["N_active"].get<double>()));
+  EXPECT_TRUE(json["intervals"]["S"].is_null());  // a law saved without replicates
+
+  // A memory cap below the free optimum binds, and the best sparsity for it is lower.
+  const double cap = json["N"].get<double>() / 10;
+  const Outcome capped = moescope({"optimum", "--law", law.string(), "--budget", "1e20",
+                                   "--max-params", std::to_string(cap), "--json"});
+  ASSERT_EQ(capped.exit_code, 0) << capped.err;
+  const auto bound = nlohmann::json::parse(capped.out);
+  EXPECT_TRUE(bound["params_at_cap"].get<bool>());
+  EXPECT_NEAR(bound["N"].get<double>(), cap, 1e-6 * cap);
+  EXPECT_LT(bound["S"].get<double>(), 0.98);
+  EXPECT_GT(bound["loss"].get<double>(), json["loss"].get<double>());
+}
+
+TEST_F(CliTest, PredictAnswersEveryRowInOrderWithTheSavedLaw) {
+  const fs::path law = write("law.json", table3_law_file());
+  const fs::path rows = write("configs.csv",
+                              "name,N,D,S\n"
+                              "small,1e8,2e9,0\n"
+                              "sparse,4e9,3e10,0.9\n"
+                              "small again,1e8,2e9,0\n");
+  const Outcome outcome =
+      moescope({"predict", "--fit", law.string(), "--data", rows.string(), "--json"});
+  ASSERT_EQ(outcome.exit_code, 0) << outcome.err;
+  const auto predictions = nlohmann::json::parse(outcome.out)["predictions"];
+  ASSERT_EQ(predictions.size(), 3u);
+  // L(1e8, 2e9, 0) with Table 3, worked out term by term.
+  const double dense = 16612.5 / std::pow(1e8, 0.5962) + 5455.67 / std::pow(2e9, 0.3954) + 0.4598 +
+                       17.26 / std::pow(1e8, 0.1595) + 0.94;
+  EXPECT_NEAR(predictions[0]["loss"].get<double>(), dense, 1e-12);
+  EXPECT_EQ(predictions[2], predictions[0]);
+  EXPECT_LT(predictions[1]["loss"].get<double>(), predictions[0]["loss"].get<double>());
+  EXPECT_FALSE(predictions[0].contains("lo"));  // no replicates, no interval
+}
+
+TEST_F(CliTest, PredictNamesTheRowThatLacksWhatTheLawNeeds) {
+  const fs::path law = write("law.json", table3_law_file());
+  const fs::path rows = write("configs.csv", "name,N,D,S\nok,1e8,2e9,0\nno tokens,1e8,,0.5\n");
+  const Outcome outcome = moescope({"predict", "--fit", law.string(), "--data", rows.string()});
+  EXPECT_EQ(outcome.exit_code, 1);
+  EXPECT_NE(outcome.err.find("row 2 (no tokens): the law needs N, D and S"), std::string::npos)
+      << outcome.err;
+}
+
+TEST_F(CliTest, PredictRefusesAFileThatIsNotAFit) {
+  const fs::path bogus = write("bogus.json", R"({"format": "something-else"})");
+  const fs::path rows = write("configs.csv", "N,D,S\n1e8,2e9,0\n");
+  const Outcome outcome = moescope({"predict", "--fit", bogus.string(), "--data", rows.string()});
+  EXPECT_EQ(outcome.exit_code, 1);
+  EXPECT_NE(outcome.err.find("bogus.json: not a MoEScope fit"), std::string::npos) << outcome.err;
+}
+
+TEST_F(CliTest, FitSurfaceAtOneBudgetSavesAFitThatPredictsItsOwnRuns) {
+  const std::string saved = (dir_ / "surface.json").string();
+  const Outcome outcome =
+      moescope({"fit", "surface", "--budget", "1e20", "--save", saved, "--json"});
+  ASSERT_EQ(outcome.exit_code, 0) << outcome.err;
+  const auto json = nlohmann::json::parse(outcome.out);
+  for (const char* key : {"degrees", "coefficients", "cv_mse", "heldout_r", "optimum"}) {
+    EXPECT_TRUE(json.contains(key)) << key;
+  }
+  EXPECT_EQ(json["budget"], 1e20);
+  EXPECT_EQ(json["points"], 49);
+  EXPECT_GT(json["heldout_r"].get<double>(), 0.95);
+  // The fitted optimum is at the sparsest level of the data (the surface falls with S).
+  EXPECT_EQ(json["optimum"]["S"], 0.98);
+
+  const fs::path rows = write("runs.csv",
+                              "N,S,C\n"
+                              "1e9,0.5,1e20\n");
+  const Outcome predicted =
+      moescope({"predict", "--fit", saved, "--data", rows.string(), "--json"});
+  ASSERT_EQ(predicted.exit_code, 0) << predicted.err;
+  const auto prediction = nlohmann::json::parse(predicted.out)["predictions"][0];
+  EXPECT_GT(prediction["loss"].get<double>(), 2.3);
+  EXPECT_LT(prediction["loss"].get<double>(), 2.8);
+  EXPECT_LE(prediction["lo"].get<double>(), prediction["loss"].get<double>());
+  EXPECT_GE(prediction["hi"].get<double>(), prediction["loss"].get<double>());
+}
+
+TEST_F(CliTest, FitSurfaceNamesTheBudgetsWhenTheAskedOneIsAbsent) {
+  const Outcome outcome = moescope({"fit", "surface", "--budget", "5e19"});
+  EXPECT_EQ(outcome.exit_code, 1);
+  EXPECT_NE(outcome.err.find("no runs at C=5e19 (within 2%); budgets in the data: 3e19, 6e19, "
+                             "1e20, 3e20, 1e21"),
+            std::string::npos)
+      << outcome.err;
+}
+
+TEST_F(CliTest, FitLawChinchillaOnASmallGridReportsTheContractKeys) {
+  // Dense runs drawn exactly from L = 1.8 + 400/N^0.34 + 2000/D^0.37.
+  std::string csv = "N,D,loss\n";
+  for (const double n : {5e7, 1e8, 2e8, 4e8, 8e8}) {
+    for (const double d : {2e9, 8e9, 3.2e10}) {
+      const double loss = 1.8 + 400 / std::pow(n, 0.34) + 2000 / std::pow(d, 0.37);
+      csv += std::to_string(n) + "," + std::to_string(d) + "," + std::to_string(loss) + "\n";
+    }
+  }
+  const fs::path data = write("dense.csv", csv);
+  const Outcome outcome = moescope(
+      {"fit", "law", "--form", "chinchilla", "--data", data.string(), "--threads", "2", "--json"});
+  ASSERT_EQ(outcome.exit_code, 0) << outcome.err;
+  const auto json = nlohmann::json::parse(outcome.out);
+  for (const char* key :
+       {"form", "params", "objective", "starts", "converged", "seconds", "fit", "holdout"}) {
+    EXPECT_TRUE(json.contains(key)) << key;
+  }
+  EXPECT_EQ(json["form"], "chinchilla");
+  EXPECT_EQ(json["starts"], 4500);
+  EXPECT_NEAR(json["params"]["E"].get<double>(), 1.8, 0.01);
+  EXPECT_NEAR(json["params"]["alpha"].get<double>(), 0.34, 0.01);
+  EXPECT_NEAR(json["params"]["beta"].get<double>(), 0.37, 0.01);
+  EXPECT_LT(json["fit"]["mse"].get<double>(), 1e-8);
+  EXPECT_EQ(json["holdout"]["points"], 0);  // dense data: nothing has S == 0.98
+}
+
+TEST_F(CliTest, FitLawRefusesTooFewRuns) {
+  const fs::path data = write("tiny.csv", "N,D,loss\n1e8,2e9,3.0\n2e8,2e9,2.9\n");
+  const Outcome outcome = moescope({"fit", "law", "--form", "chinchilla", "--data", data.string()});
+  EXPECT_EQ(outcome.exit_code, 1);
+  EXPECT_NE(outcome.err.find("fit refused: too few points"), std::string::npos) << outcome.err;
+}
+
+TEST_F(CliTest, FitLawRefusesABadHoldOutRule) {
+  const Outcome outcome = moescope({"fit", "law", "--holdout", "Q == 1"});
+  EXPECT_EQ(outcome.exit_code, 1);
+  EXPECT_NE(outcome.err.find("hold-out rule 'Q == 1': unknown field 'Q'"), std::string::npos)
+      << outcome.err;
 }
 
 }  // namespace

@@ -294,6 +294,17 @@ TEST(ReadRuns, AnIdGivenToTwoDifferentRunsIsAnError) {
 // ---------------------------------------------------------------------------------------------
 // What a read run holds.
 
+TEST(ReadRuns, KeepsRepeatedRowsWhenAskedTo) {
+  ReadOptions options;
+  options.keep_duplicates = true;
+  const ReadResult result =
+      read_runs("N,D\n1e8,2e9\n2e8,2e9\n1e8,2e9\n", TableFormat::kCsv, kCsvName, options);
+  ASSERT_EQ(result.runs.size(), 3u);
+  EXPECT_EQ(result.runs[2], result.runs[0]);
+  EXPECT_EQ(result.runs[1].total_params, 2e8);
+  EXPECT_EQ(result.duplicates.size(), 1u);
+}
+
 TEST(ReadRuns, AppliesTheScaleOfAMappedColumn) {
   const ReadResult result = read_csv("params (M),tokens (B),final loss\n125,2.5,3.1\n",
                                      "N=params (M)*1e6, D = tokens (B)*1e9, loss=final loss");

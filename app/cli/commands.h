@@ -12,5 +12,8 @@ void add_export_command(CLI::App& app);
 void add_flops_command(CLI::App& app);
 void add_report_command(CLI::App& app);
 void add_synth_command(CLI::App& app);
+void add_fit_command(CLI::App& app);
+void add_optimum_command(CLI::App& app);
+void add_predict_command(CLI::App& app);
 
 }  // namespace moescope::cli

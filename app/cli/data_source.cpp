@@ -1,10 +1,25 @@
 #include "data_source.h"
 
+#include <iostream>
+
 #include "default_data.h"
 #include "moescope/run_store.h"
 #include "moescope/run_table.h"
 
 namespace moescope::cli {
+
+void report_left_out(const std::vector<std::string>& left_out) {
+  constexpr std::size_t kListed = 5;
+  if (left_out.empty())
+    return;
+  std::cerr << "note: " << left_out.size() << " run" << (left_out.size() == 1 ? "" : "s")
+            << " left out of the fit:\n";
+  for (std::size_t i = 0; i < left_out.size() && i < kListed; ++i) {
+    std::cerr << "  " << left_out[i] << '\n';
+  }
+  if (left_out.size() > kListed)
+    std::cerr << "  ... and " << left_out.size() - kListed << " more\n";
+}
 
 void add_store_option(CLI::App& command, std::string& store) {
   command.add_option("--store", store,

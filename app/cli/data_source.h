@@ -20,6 +20,9 @@ struct DataSource {
   std::string describe() const;
 };
 
+// Tells the user, on stderr, which runs a fit could not use and why (the first few of them).
+void report_left_out(const std::vector<std::string>& left_out);
+
 // The --store option shared by the commands that write to a store; empty means the default path.
 void add_store_option(CLI::App& command, std::string& store);
 std::string resolve_store_path(const std::string& store);

@@ -5,6 +5,7 @@
 
 #include "commands.h"
 #include "moescope/diagnostic.h"
+#include "moescope/fit/fit_refused.h"
 #include "moescope/run_store.h"
 
 int main(int argc, char** argv) {
@@ -18,6 +19,9 @@ int main(int argc, char** argv) {
   moescope::cli::add_flops_command(app);
   moescope::cli::add_report_command(app);
   moescope::cli::add_synth_command(app);
+  moescope::cli::add_fit_command(app);
+  moescope::cli::add_optimum_command(app);
+  moescope::cli::add_predict_command(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& error) {
@@ -27,6 +31,9 @@ int main(int argc, char** argv) {
               << (error.diagnostics().size() == 1 ? "" : "s") << ":\n"
               << error.what() << '\n';
     return 1;
+  } catch (const moescope::FitRefused& error) {
+    std::cerr << "moescope: fit refused: " << error.what() << '\n';
+    return error.reason() == moescope::RefusalReason::kCancelled ? 130 : 1;
   } catch (const moescope::StoreError& error) {
     std::cerr << "moescope: store: " << error.what() << '\n';
     return 1;

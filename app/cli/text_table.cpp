@@ -38,20 +38,14 @@ void TextTable::print(std::ostream& out) const {
 
 std::string brief(double value) {
   char text[32];
-  if (value != 0 && (std::abs(value) >= 1e5 || std::abs(value) < 1e-3)) {
-    std::snprintf(text, sizeof text, "%.3g", value);
-    std::string result = text;
-    // 1.31e+09 -> 1.31e9
-    const auto exponent = result.find('e');
-    if (exponent != std::string::npos) {
-      std::string mantissa = result.substr(0, exponent);
-      int power = std::stoi(result.substr(exponent + 1));
-      return mantissa + "e" + std::to_string(power);
-    }
+  const bool scientific = value != 0 && (std::abs(value) >= 1e5 || std::abs(value) < 1e-3);
+  std::snprintf(text, sizeof text, scientific ? "%.3g" : "%.4g", value);
+  std::string result = text;
+  // %g may choose an exponent itself (54388 -> 5.439e+04); write every exponent as e4, e-6.
+  const auto exponent = result.find('e');
+  if (exponent == std::string::npos)
     return result;
-  }
-  std::snprintf(text, sizeof text, "%.4g", value);
-  return text;
+  return result.substr(0, exponent) + "e" + std::to_string(std::stoi(result.substr(exponent + 1)));
 }
 
 std::string brief(const std::optional<double>& value) {

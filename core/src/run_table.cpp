@@ -106,8 +106,8 @@ bool is_unreadable(const FieldProblem& problem) {
 // the file gives twice. Collects every problem of every record.
 class RunCollector {
  public:
-  RunCollector(const std::string& file, const ColumnMapping& mapping)
-      : file_(file), mapping_(mapping) {}
+  RunCollector(const std::string& file, const ColumnMapping& mapping, bool keep_duplicates)
+      : file_(file), mapping_(mapping), keep_duplicates_(keep_duplicates) {}
 
   void add(const SourceRecord& record) {
     ParsedRun parsed = parse_fields(record.texts, mapping_);
@@ -175,6 +175,8 @@ class RunCollector {
     }
     const std::string earlier = "line " + std::to_string(seen->second.line);
     if (runs_[seen->second.index] == run) {
+      if (keep_duplicates_)
+        runs_.push_back(std::move(run));
       duplicates_.push_back({{file_, record.line, "", ""},
                              "repeats " + earlier + " (run " + run.id + "); read once"});
     } else {
@@ -185,6 +187,7 @@ class RunCollector {
 
   const std::string& file_;
   const ColumnMapping& mapping_;
+  const bool keep_duplicates_;
   std::vector<Run> runs_;
   std::vector<Diagnostic> duplicates_;
   std::vector<Diagnostic> problems_;
@@ -279,7 +282,7 @@ ReadResult read_runs(std::string_view text, TableFormat format, const std::strin
   SourceTable source = format == TableFormat::kCsv
                            ? read_csv_records(text, display_name, options.mapping)
                            : read_json_records(text, display_name, options.mapping);
-  RunCollector collector(display_name, options.mapping);
+  RunCollector collector(display_name, options.mapping, options.keep_duplicates);
   collector.add_problems(std::move(source.problems));
   for (const SourceRecord& record : source.records)
     collector.add(record);

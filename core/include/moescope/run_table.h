@@ -22,6 +22,9 @@ enum class TableFormat { kCsv, kJson };
 
 struct ReadOptions {
   ColumnMapping mapping;
+  // Default false: a row that repeats an earlier one is read once (an import must not double a
+  // run). True keeps one run per row, for callers that answer row by row (moescope predict).
+  bool keep_duplicates = false;
 };
 
 struct ReadResult {

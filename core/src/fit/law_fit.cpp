@@ -1,1 +1,450 @@
-// (being written)
+#include "moescope/fit/law_fit.h"
+
+#include <algorithm>
+#include <array>
+#include <chrono>
+#include <cmath>
+#include <limits>
+#include <stdexcept>
+#include <thread>
+
+#include "fit/law_objective.h"
+#include "fit/lbfgs.h"
+#include "fit/parallel_for.h"
+#include "fit/start_grid.h"
+#include "moescope/fit/fit_refused.h"
+#include "moescope/number_format.h"
+
+namespace moescope {
+namespace {
+
+using law_fit_detail::coordinate_count;
+using law_fit_detail::coordinate_names;
+using law_fit_detail::kMaxCoordinates;
+using law_fit_detail::LawObjective;
+using law_fit_detail::LbfgsOptions;
+using law_fit_detail::LbfgsResult;
+using law_fit_detail::LbfgsTermination;
+
+using Coordinates = std::array<double, kMaxCoordinates>;
+
+const std::vector<std::string>& parameter_names(LawForm form) {
+  static const std::vector<std::string> chinchilla = {"A", "B", "E", "alpha", "beta"};
+  static const std::vector<std::string> abnar = {"a",     "b",    "c",     "d",      "e",
+                                                 "alpha", "beta", "gamma", "lambda", "delta"};
+  return form == LawForm::kChinchilla ? chinchilla : abnar;
+}
+
+std::string join(const std::vector<std::string>& parts, const std::string& separator) {
+  std::string joined;
+  for (std::size_t i = 0; i < parts.size(); ++i)
+    joined += (i == 0 ? "" : separator) + parts[i];
+  return joined;
+}
+
+double huber(double residual, double delta) {
+  const double magnitude = std::abs(residual);
+  return magnitude <= delta ? 0.5 * residual * residual : delta * (magnitude - 0.5 * delta);
+}
+
+// Every quantity the form takes a log of, checked for each point (held out or not: held-out
+// points are predicted too). Names the first few offenders.
+void check_points(const std::vector<ScalingPoint>& points, LawForm form) {
+  constexpr std::size_t kNamed = 5;
+  std::vector<std::string> problems;
+  std::size_t offenders = 0;
+  const auto positive = [](double value) { return std::isfinite(value) && value > 0; };
+  for (std::size_t i = 0; i < points.size(); ++i) {
+    const ScalingPoint& point = points[i];
+    std::pair<const char*, double> offence{nullptr, 0};
+    if (!positive(point.total_params))
+      offence = {"N", point.total_params};
+    else if (!positive(point.tokens))
+      offence = {"D", point.tokens};
+    else if (!positive(point.loss))
+      offence = {"loss", point.loss};
+    else if (form == LawForm::kAbnar && !(point.sparsity >= 0.0 && point.sparsity < 1.0))
+      offence = {"S", point.sparsity};
+    if (offence.first != nullptr && ++offenders <= kNamed) {
+      problems.push_back("point " + std::to_string(i) + " (run " + std::to_string(point.run_index) +
+                         "): " + offence.first + " = " + format_number(offence.second));
+    }
+  }
+  if (offenders > kNamed)
+    problems.push_back("and " + std::to_string(offenders - kNamed) + " more");
+  if (!problems.empty()) {
+    throw FitRefused(RefusalReason::kNonFiniteData,
+                     "N, D and the loss must be finite and positive" +
+                         std::string(form == LawForm::kAbnar ? ", S in [0, 1)" : "") + ": " +
+                         join(problems, "; "));
+  }
+}
+
+ErrorMeasures measure(const FittedLaw& law, const std::vector<ScalingPoint>& points, double delta) {
+  ErrorMeasures measures;
+  measures.points = points.size();
+  if (points.empty())
+    return measures;
+  double squared_error = 0;
+  double huber_sum = 0;
+  for (const ScalingPoint& point : points) {
+    const double predicted = law.loss(point);
+    squared_error += (point.loss - predicted) * (point.loss - predicted);
+    huber_sum += huber(std::log(point.loss) - std::log(predicted), delta);
+  }
+  const auto count = static_cast<double>(points.size());
+  measures.mse = squared_error / count;
+  measures.huber = huber_sum / count;
+  return measures;
+}
+
+LbfgsResult minimize(const LawObjective& objective, double* coordinates,
+                     const LbfgsOptions& options, const std::atomic<bool>& stop) {
+  return objective.coordinates() == 5
+             ? law_fit_detail::minimize_lbfgs<5>(objective, coordinates, options, stop)
+             : law_fit_detail::minimize_lbfgs<10>(objective, coordinates, options, stop);
+}
+
+// One start's result.
+struct StartOutcome {
+  double objective = std::numeric_limits<double>::infinity();
+  std::size_t start = std::numeric_limits<std::size_t>::max();
+  Coordinates coordinates{};
+  LbfgsResult result;
+
+  // Lower objective wins; equal objectives go to the lower start index, so that the result does
+  // not depend on which worker ran which start.
+  bool improves_on(const StartOutcome& other) const {
+    return objective < other.objective || (objective == other.objective && start < other.start);
+  }
+};
+
+using TerminationCounts = std::array<std::size_t, 6>;  // indexed by LbfgsTermination
+
+// What one worker has seen. Aligned to a cache line of its own, so that workers recording their
+// results do not slow each other down.
+struct alignas(64) WorkerTally {
+  StartOutcome best;  // the best converged start
+  std::size_t converged = 0;
+  TerminationCounts terminations{};
+};
+
+std::string termination_counts(const TerminationCounts& counts) {
+  std::vector<std::string> parts;
+  for (std::size_t kind = 0; kind < counts.size(); ++kind) {
+    if (counts[kind] > 0) {
+      parts.push_back(std::to_string(counts[kind]) + " " +
+                      std::string(law_fit_detail::describe(static_cast<LbfgsTermination>(kind))));
+    }
+  }
+  return join(parts, ", ");
+}
+
+// splitmix64: a small, fully specified generator, so that bootstrap samples are the same on
+// every platform (std::uniform_int_distribution is not).
+std::uint64_t next_random(std::uint64_t& state) {
+  std::uint64_t z = (state += 0x9e3779b97f4a7c15ULL);
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+  return z ^ (z >> 31);
+}
+
+// How often each point is drawn in replicate `replicate`: n draws with replacement.
+std::vector<double> bootstrap_weights(std::size_t points, std::uint64_t seed,
+                                      std::size_t replicate) {
+  std::uint64_t state = seed ^ (0xd1b54a32d192ed03ULL * (replicate + 1));
+  std::vector<double> weights(points, 0.0);
+  for (std::size_t draw = 0; draw < points; ++draw)
+    weights[next_random(state) % points] += 1.0;
+  return weights;
+}
+
+// What the starts and the bootstrap share.
+struct FitRun {
+  const LawObjective& objective;
+  const law_fit_detail::StartGrid& grid;
+  LbfgsOptions lbfgs;
+  int threads;
+  const FitControl& control;
+  std::size_t progress_total;  // grid starts + bootstrap replicates
+};
+
+struct GridOutcome {
+  StartOutcome best;  // the best converged start
+  std::size_t converged = 0;
+  TerminationCounts terminations{};
+};
+
+// Every start of the grid, each worker keeping its own tally, merged at the end.
+GridOutcome run_grid(const FitRun& run) {
+  std::vector<WorkerTally> tallies(static_cast<std::size_t>(run.threads));
+  law_fit_detail::parallel_for(
+      run.grid.size(), run.threads, run.control, {0, run.progress_total},
+      [&](int worker, std::size_t start, const std::atomic<bool>& stop) {
+        WorkerTally& tally = tallies[static_cast<std::size_t>(worker)];
+        StartOutcome outcome;
+        outcome.start = start;
+        run.grid.start(start, outcome.coordinates.data());
+        outcome.result = minimize(run.objective, outcome.coordinates.data(), run.lbfgs, stop);
+        outcome.objective = outcome.result.objective;
+        ++tally.terminations[static_cast<std::size_t>(outcome.result.termination)];
+        if (!outcome.result.converged() || !std::isfinite(outcome.objective))
+          return;
+        ++tally.converged;
+        if (outcome.improves_on(tally.best))
+          tally.best = outcome;
+      });
+  GridOutcome merged;
+  for (const WorkerTally& tally : tallies) {
+    merged.converged += tally.converged;
+    for (std::size_t kind = 0; kind < merged.terminations.size(); ++kind)
+      merged.terminations[kind] += tally.terminations[kind];
+    if (tally.best.improves_on(merged.best))
+      merged.best = tally.best;
+  }
+  return merged;
+}
+
+// One refit per replicate from the best coordinates, on the fit points drawn with replacement;
+// nullopt where it did not converge.
+std::vector<std::optional<Coordinates>> run_bootstrap(const FitRun& run, const Coordinates& best,
+                                                      std::size_t replicates, std::uint64_t seed) {
+  std::vector<std::optional<Coordinates>> fitted(replicates);
+  if (replicates == 0)
+    return fitted;
+  // Each worker reweighs its own copy of the objective for the replicate it runs.
+  std::vector<LawObjective> worker_objectives(static_cast<std::size_t>(run.threads), run.objective);
+  law_fit_detail::parallel_for(
+      replicates, run.threads, run.control, {run.grid.size(), run.progress_total},
+      [&](int worker, std::size_t replicate, const std::atomic<bool>& stop) {
+        LawObjective& reweighted = worker_objectives[static_cast<std::size_t>(worker)];
+        reweighted.set_weights(bootstrap_weights(reweighted.points(), seed, replicate));
+        Coordinates coordinates = best;
+        const LbfgsResult result = minimize(reweighted, coordinates.data(), run.lbfgs, stop);
+        if (result.converged() && std::isfinite(result.objective))
+          fitted[replicate] = coordinates;
+      });
+  return fitted;
+}
+
+}  // namespace
+
+std::string_view to_string(LawForm form) {
+  return form == LawForm::kChinchilla ? "chinchilla" : "abnar";
+}
+
+std::string_view to_string(InitGrid grid) {
+  return grid == InitGrid::kEpoch ? "epoch" : "abnar-table2";
+}
+
+double ChinchillaLaw::loss(double total_params, double tokens) const {
+  return E + A / std::pow(total_params, alpha) + B / std::pow(tokens, beta);
+}
+
+double FittedLaw::loss(const ScalingPoint& point) const {
+  return form == LawForm::kChinchilla
+             ? chinchilla.loss(point.total_params, point.tokens)
+             : abnar.loss(point.total_params, point.tokens, point.sparsity);
+}
+
+std::vector<std::pair<std::string, double>> FittedLaw::parameters() const {
+  const std::vector<std::string>& names = parameter_names(form);
+  std::vector<double> values;
+  if (form == LawForm::kChinchilla) {
+    values = {chinchilla.A, chinchilla.B, chinchilla.E, chinchilla.alpha, chinchilla.beta};
+  } else {
+    values = {abnar.a,     abnar.b,    abnar.c,     abnar.d,      abnar.e,
+              abnar.alpha, abnar.beta, abnar.gamma, abnar.lambda, abnar.delta};
+  }
+  std::vector<std::pair<std::string, double>> named;
+  for (std::size_t i = 0; i < names.size(); ++i)
+    named.emplace_back(names[i], values[i]);
+  return named;
+}
+
+FittedLaw FittedLaw::from_parameters(
+    LawForm form, const std::vector<std::pair<std::string, double>>& parameters) {
+  const std::vector<std::string>& names = parameter_names(form);
+  std::vector<double> values(names.size(), 0.0);
+  std::vector<int> seen(names.size(), 0);
+  std::vector<std::string> problems;
+  for (const auto& [name, value] : parameters) {
+    const auto found = std::find(names.begin(), names.end(), name);
+    if (found == names.end()) {
+      problems.push_back("unknown parameter '" + name + "'");
+      continue;
+    }
+    const auto index = static_cast<std::size_t>(found - names.begin());
+    if (++seen[index] == 2)
+      problems.push_back("parameter '" + name + "' given more than once");
+    values[index] = value;
+  }
+  for (std::size_t i = 0; i < names.size(); ++i) {
+    if (seen[i] == 0)
+      problems.push_back("missing parameter '" + names[i] + "'");
+  }
+  if (!problems.empty()) {
+    throw std::invalid_argument("FittedLaw::from_parameters (" + std::string(to_string(form)) +
+                                " form): " + join(problems, "; "));
+  }
+  FittedLaw law;
+  law.form = form;
+  if (form == LawForm::kChinchilla) {
+    law.chinchilla = {values[0], values[1], values[2], values[3], values[4]};
+  } else {
+    law.abnar.a = values[0];
+    law.abnar.b = values[1];
+    law.abnar.c = values[2];
+    law.abnar.d = values[3];
+    law.abnar.e = values[4];
+    law.abnar.alpha = values[5];
+    law.abnar.beta = values[6];
+    law.abnar.gamma = values[7];
+    law.abnar.lambda = values[8];
+    law.abnar.delta = values[9];
+  }
+  return law;
+}
+
+InitGrid LawFitOptions::grid() const {
+  if (init_grid)
+    return *init_grid;
+  return form == LawForm::kChinchilla ? InitGrid::kEpoch : InitGrid::kAbnarTable2;
+}
+
+std::vector<std::string> LawFitOptions::validate() const {
+  std::vector<std::string> problems;
+  if (!(std::isfinite(huber_delta) && huber_delta > 0))
+    problems.push_back("huber_delta must be finite and positive, got " +
+                       format_number(huber_delta));
+  if (threads < 0)
+    problems.push_back("threads must be 0 (all cores) or more, got " + std::to_string(threads));
+  if (max_iterations < 1)
+    problems.push_back("max_iterations must be at least 1, got " + std::to_string(max_iterations));
+  if (!(std::isfinite(function_tolerance) && function_tolerance >= 0)) {
+    problems.push_back("function_tolerance must be finite and not negative, got " +
+                       format_number(function_tolerance));
+  }
+  if (!(std::isfinite(gradient_tolerance) && gradient_tolerance >= 0)) {
+    problems.push_back("gradient_tolerance must be finite and not negative, got " +
+                       format_number(gradient_tolerance));
+  }
+  if (bootstrap < 0)
+    problems.push_back("bootstrap must be 0 (none) or more, got " + std::to_string(bootstrap));
+  if (!law_fit_detail::grid_fits_form(grid(), form)) {
+    problems.push_back("init_grid " + std::string(to_string(grid())) +
+                       " has no values for the sparsity terms of the " +
+                       std::string(to_string(form)) + " form; use abnar-table2");
+  }
+  const std::vector<std::string>& names = coordinate_names(form);
+  std::vector<std::string> overridden;
+  for (const auto& [name, values] : grid_override) {
+    if (std::find(names.begin(), names.end(), name) == names.end()) {
+      problems.push_back("grid_override: '" + name + "' is not a coordinate of the " +
+                         std::string(to_string(form)) + " form (" + join(names, ", ") + ")");
+    } else if (std::find(overridden.begin(), overridden.end(), name) != overridden.end()) {
+      problems.push_back("grid_override: '" + name + "' is given more than once");
+    }
+    overridden.push_back(name);
+    if (values.empty())
+      problems.push_back("grid_override: '" + name + "' has no values");
+    if (std::any_of(values.begin(), values.end(), [](double v) { return !std::isfinite(v); }))
+      problems.push_back("grid_override: '" + name + "' has a value that is not finite");
+  }
+  return problems;
+}
+
+std::optional<Interval> LawFitSummary::prediction_interval(const ScalingPoint& point,
+                                                           double level) const {
+  std::vector<double> predictions;
+  for (const FittedLaw& replicate : replicates) {
+    const double predicted = replicate.loss(point);
+    if (std::isfinite(predicted))
+      predictions.push_back(predicted);
+  }
+  if (predictions.empty())
+    return std::nullopt;
+  return percentile_interval(std::move(predictions), level);
+}
+
+std::vector<std::pair<std::string, Interval>> LawFitSummary::parameter_intervals(
+    double level) const {
+  std::vector<std::pair<std::string, Interval>> intervals;
+  if (replicates.empty())
+    return intervals;
+  const auto names = law.parameters();
+  for (std::size_t i = 0; i < names.size(); ++i) {
+    std::vector<double> values;
+    for (const FittedLaw& replicate : replicates)
+      values.push_back(replicate.parameters()[i].second);
+    intervals.emplace_back(names[i].first, percentile_interval(std::move(values), level));
+  }
+  return intervals;
+}
+
+LawFitSummary fit_law(const std::vector<ScalingPoint>& points, const std::vector<bool>& holdout,
+                      const LawFitOptions& options, const FitControl& control) {
+  const auto began = std::chrono::steady_clock::now();
+  if (const auto problems = options.validate(); !problems.empty())
+    throw FitRefused(RefusalReason::kInvalidOptions, join(problems, "; "));
+  if (!holdout.empty() && holdout.size() != points.size()) {
+    throw FitRefused(RefusalReason::kInvalidOptions,
+                     "holdout has " + std::to_string(holdout.size()) + " entries for " +
+                         std::to_string(points.size()) + " points");
+  }
+  check_points(points, options.form);
+  std::vector<ScalingPoint> fit_points;
+  std::vector<ScalingPoint> held_out_points;
+  for (std::size_t i = 0; i < points.size(); ++i)
+    (!holdout.empty() && holdout[i] ? held_out_points : fit_points).push_back(points[i]);
+  const int coordinates = coordinate_count(options.form);
+  if (fit_points.size() < static_cast<std::size_t>(coordinates) + 1) {
+    throw FitRefused(RefusalReason::kTooFewPoints,
+                     "the " + std::string(to_string(options.form)) + " form has " +
+                         std::to_string(coordinates) + " parameters and needs at least " +
+                         std::to_string(coordinates + 1) + " fit points, got " +
+                         std::to_string(fit_points.size()));
+  }
+
+  const LawObjective objective(options.form, fit_points, options.huber_delta);
+  const law_fit_detail::StartGrid grid(options.form, options.grid(), options.grid_override);
+  const int threads = options.threads > 0
+                          ? options.threads
+                          : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  const auto replicate_count = static_cast<std::size_t>(options.bootstrap);
+  const FitRun run{objective,
+                   grid,
+                   {options.max_iterations, options.function_tolerance, options.gradient_tolerance},
+                   threads,
+                   control,
+                   grid.size() + replicate_count};
+  const GridOutcome outcome = run_grid(run);
+  if (outcome.converged == 0) {
+    throw FitRefused(RefusalReason::kNoConvergence,
+                     "none of the " + std::to_string(grid.size()) +
+                         " starts converged: " + termination_counts(outcome.terminations));
+  }
+
+  LawFitSummary summary;
+  summary.law = law_fit_detail::law_from_coordinates(options.form, outcome.best.coordinates.data());
+  summary.objective = outcome.best.objective;
+  summary.starts = grid.size();
+  summary.converged = outcome.converged;
+  summary.termination = law_fit_detail::describe(outcome.best.result.termination);
+  summary.iterations = outcome.best.result.iterations;
+  const auto replicates =
+      run_bootstrap(run, outcome.best.coordinates, replicate_count, options.seed);
+  for (const auto& replicate : replicates) {
+    if (replicate)
+      summary.replicates.push_back(
+          law_fit_detail::law_from_coordinates(options.form, replicate->data()));
+    else
+      ++summary.bootstrap_failed;
+  }
+  summary.fit = measure(summary.law, fit_points, options.huber_delta);
+  summary.holdout = measure(summary.law, held_out_points, options.huber_delta);
+  summary.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - began).count();
+  return summary;
+}
+
+}  // namespace moescope

@@ -1,0 +1,57 @@
+#pragma once
+
+#include <filesystem>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "moescope/fit/isoflop_surface.h"
+#include "moescope/fit/law_fit.h"
+
+namespace moescope::cli {
+
+// Where a fit's data came from, saved with the fit so a reader knows what it describes.
+struct DataSummary {
+  std::string source;
+  std::size_t points = 0;
+  std::size_t left_out = 0;
+  std::string holdout_rule;
+};
+
+// A fitted law as `moescope fit law --save` writes it: the law, its bootstrap replicates (for
+// prediction intervals), the options and the data summary, enough to predict without refitting.
+struct SavedLaw {
+  FittedLaw law;
+  std::vector<FittedLaw> replicates;
+};
+
+// A fitted IsoFLOP surface of one budget, as `moescope fit surface --save` writes it.
+struct SavedSurface {
+  SurfaceFit fit;
+};
+
+// Saved fits are JSON: {"format":"moescope-fit","version":1,"kind":"law"|"surfaces",...}.
+nlohmann::ordered_json law_json(const LawFitSummary& summary, const LawFitOptions& options,
+                                const DataSummary& data);
+nlohmann::ordered_json surfaces_json(const std::vector<SurfaceFit>& fits,
+                                     const SurfaceFitOptions& options, const DataSummary& data);
+
+// Reading back: throws InputError naming the file and what is wrong with it.
+std::string saved_fit_kind(const nlohmann::json& file, const std::string& path);
+SavedLaw read_saved_law(const nlohmann::json& file, const std::string& path);
+std::vector<SurfaceFit> read_saved_surfaces(const nlohmann::json& file, const std::string& path);
+
+nlohmann::json read_json_file(const std::filesystem::path& path);
+// Written through a temporary file and a rename.
+void write_json_file(const std::filesystem::path& path, const nlohmann::ordered_json& json);
+
+// The interval of a law's replicates' predictions at a point (central 95 %); nullopt without.
+std::optional<Interval> replicate_interval(const std::vector<FittedLaw>& replicates,
+                                           const ScalingPoint& point);
+
+// JSON helpers shared by the fit commands. NaN and infinities become null.
+nlohmann::ordered_json number_or_null(double value);
+nlohmann::ordered_json interval_json(const std::optional<Interval>& interval);
+
+}  // namespace moescope::cli

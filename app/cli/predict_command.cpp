@@ -1,0 +1,140 @@
+// moescope predict: the loss a saved fit expects for each row of a file, in row order.
+#include <cmath>
+#include <iostream>
+
+#include "commands.h"
+#include "fit_file.h"
+#include "moescope/diagnostic.h"
+#include "moescope/run_table.h"
+#include "text_table.h"
+
+namespace moescope::cli {
+namespace {
+
+// Rows are named by position: line numbers are not kept once a file is read.
+InputError row_error(const std::string& file, std::size_t row, const Run& run,
+                     const std::string& message) {
+  Diagnostic diagnostic;
+  diagnostic.where.file = file;
+  diagnostic.message = "row " + std::to_string(row + 1) +
+                       (run.name.empty() ? "" : " (" + run.name + ")") + ": " + message;
+  return InputError(std::move(diagnostic));
+}
+
+struct PredictArguments {
+  std::string fit_file;
+  std::string data_file;
+  std::string mapping;
+  bool json = false;
+};
+
+struct Prediction {
+  double loss = 0;
+  std::optional<Interval> interval;
+};
+
+std::vector<Prediction> predict_law(const SavedLaw& saved, const std::vector<Run>& runs,
+                                    const std::string& file) {
+  const bool needs_sparsity = saved.law.form == LawForm::kAbnar;
+  std::vector<Prediction> predictions;
+  for (std::size_t row = 0; row < runs.size(); ++row) {
+    const Run& run = runs[row];
+    if (!run.total_params || !run.tokens || (needs_sparsity && !run.sparsity)) {
+      throw row_error(file, row, run,
+                      std::string("the law needs N, D") + (needs_sparsity ? " and S" : "") +
+                          " (give them, or an architecture with D or C)");
+    }
+    ScalingPoint point;
+    point.total_params = *run.total_params;
+    point.active_params = run.active_params.value_or(*run.total_params);
+    point.tokens = *run.tokens;
+    point.sparsity = run.sparsity.value_or(0.0);
+    predictions.push_back({saved.law.loss(point), replicate_interval(saved.replicates, point)});
+  }
+  return predictions;
+}
+
+const SurfaceFit& surface_for(const std::vector<SurfaceFit>& fits, const Run& run,
+                              const std::string& file, std::size_t row) {
+  if (fits.size() == 1)
+    return fits.front();
+  if (!run.compute)
+    throw row_error(file, row, run, "several budgets were fitted: give C");
+  for (const SurfaceFit& fit : fits) {
+    if (fit.budget && std::abs(*fit.budget / *run.compute - 1.0) <= 0.02)
+      return fit;
+  }
+  throw row_error(file, row, run, "no fitted surface at C=" + brief(*run.compute));
+}
+
+std::vector<Prediction> predict_surface(const std::vector<SurfaceFit>& fits,
+                                        const std::vector<Run>& runs, const std::string& file) {
+  std::vector<Prediction> predictions;
+  for (std::size_t row = 0; row < runs.size(); ++row) {
+    const Run& run = runs[row];
+    const SurfaceFit& fit = surface_for(fits, run, file, row);
+    const auto& size = fit.axis == SizeAxis::kTotal ? run.total_params : run.active_params;
+    if (!size || !run.sparsity) {
+      throw row_error(file, row, run,
+                      fit.axis == SizeAxis::kTotal ? "the surface needs N and S"
+                                                   : "the surface needs N_active and S");
+    }
+    Prediction prediction{fit.loss(*size, *run.sparsity), std::nullopt};
+    if (!fit.replicates.empty())
+      prediction.interval = fit.band(*size, *run.sparsity);
+    predictions.push_back(prediction);
+  }
+  return predictions;
+}
+
+void run_predict(const PredictArguments& args) {
+  const nlohmann::json fit = read_json_file(args.fit_file);
+  ReadOptions options;
+  options.mapping = ColumnMapping::parse(args.mapping);
+  options.keep_duplicates = true;  // one prediction per row, repeated rows included
+  const std::vector<Run> runs = read_runs(args.data_file, options).runs;
+  const std::string kind = saved_fit_kind(fit, args.fit_file);
+  const std::vector<Prediction> predictions =
+      kind == "law"
+          ? predict_law(read_saved_law(fit, args.fit_file), runs, args.data_file)
+          : predict_surface(read_saved_surfaces(fit, args.fit_file), runs, args.data_file);
+  if (args.json) {
+    nlohmann::ordered_json list = nlohmann::ordered_json::array();
+    for (const Prediction& prediction : predictions) {
+      nlohmann::ordered_json item{{"loss", prediction.loss}};
+      if (prediction.interval) {
+        item["lo"] = prediction.interval->lo;
+        item["hi"] = prediction.interval->hi;
+      }
+      list.push_back(item);
+    }
+    std::cout << nlohmann::ordered_json{{"predictions", list}}.dump(2) << '\n';
+    return;
+  }
+  TextTable table({"row", "name", "loss", "95% interval"});
+  for (std::size_t row = 0; row < predictions.size(); ++row) {
+    const auto& interval = predictions[row].interval;
+    table.add_row({std::to_string(row + 1), runs[row].name, brief(predictions[row].loss),
+                   interval ? brief(interval->lo) + " .. " + brief(interval->hi) : "-"});
+  }
+  table.print(std::cout);
+}
+
+}  // namespace
+
+void add_predict_command(CLI::App& app) {
+  auto args = std::make_shared<PredictArguments>();
+  CLI::App* command =
+      app.add_subcommand("predict", "Predict the loss of each row of a file with a saved fit");
+  command->add_option("--fit", args->fit_file, "FIT.json from `moescope fit ... --save`")
+      ->required()
+      ->check(CLI::ExistingFile);
+  command->add_option("--data", args->data_file, "Configurations, CSV or JSON")
+      ->required()
+      ->check(CLI::ExistingFile);
+  command->add_option("--map", args->mapping, "Column mapping, as for import");
+  command->add_flag("--json", args->json, "Print JSON");
+  command->callback([args] { run_predict(*args); });
+}
+
+}  // namespace moescope::cli
