@@ -4,16 +4,18 @@
 
 #include <cmath>
 #include <cstdint>
-#include <functional>
 #include <limits>
 #include <random>
 #include <string>
 #include <vector>
 
 #include "moescope/fit/fit_refused.h"
+#include "support/expect_refusal.h"
 
 namespace moescope {
 namespace {
+
+using testing_support::expect_refusal;
 
 // The known curve the synthetic data follow: chance at 0.75 error (4-way multiple choice), a floor
 // of 0.25, the transition around L = 3.2 nats.
@@ -53,15 +55,6 @@ std::vector<DownstreamPoint> synthetic_points(std::uint64_t seed, double sparse_
     }
   }
   return points;
-}
-
-void expect_refusal(RefusalReason reason, const std::function<void()>& call) {
-  try {
-    call();
-    ADD_FAILURE() << "expected a refusal (" << to_string(reason) << ")";
-  } catch (const FitRefused& refused) {
-    EXPECT_EQ(refused.reason(), reason) << refused.what();
-  }
 }
 
 moescope::Run run_with(double loss, double sparsity, std::vector<TaskMetric> downstream) {

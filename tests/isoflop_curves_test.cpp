@@ -11,19 +11,12 @@
 
 #include "moescope/csv_reader.h"
 #include "moescope/synthetic_grid.h"
+#include "support/expect_refusal.h"
 
 namespace moescope {
 namespace {
 
-template <typename Body>
-void expect_refusal(RefusalReason expected, Body body) {
-  try {
-    body();
-    ADD_FAILURE() << "expected a refusal: " << to_string(expected);
-  } catch (const FitRefused& refusal) {
-    EXPECT_EQ(refusal.reason(), expected) << refusal.what();
-  }
-}
+using testing_support::expect_refusal;
 
 // Dense points at `budget` with L = curvature (ln N - vertex)^2 + floor.
 std::vector<SurfacePoint> parabola_points(const std::vector<double>& log_sizes, double curvature,

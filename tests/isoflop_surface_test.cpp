@@ -8,9 +8,12 @@
 
 #include "moescope/number_format.h"
 #include "moescope/synthetic_grid.h"
+#include "support/expect_refusal.h"
 
 namespace moescope {
 namespace {
+
+using testing_support::expect_refusal;
 
 // The sparsity levels of the default synthetic grid.
 const std::vector<double> kGridSparsities = {0.0, 0.25, 0.5, 0.75, 0.9, 0.95, 0.98};
@@ -28,16 +31,6 @@ std::vector<SurfacePoint> synthetic_budget_points(double noise_sigma, std::size_
 
 std::string budget_label(const BudgetGroup& group) {
   return "budget " + format_number(group.budget.value_or(0));
-}
-
-template <typename Body>
-void expect_refusal(RefusalReason expected, Body body) {
-  try {
-    body();
-    ADD_FAILURE() << "expected a refusal: " << to_string(expected);
-  } catch (const FitRefused& refusal) {
-    EXPECT_EQ(refusal.reason(), expected) << refusal.what();
-  }
 }
 
 SurfacePoint point(double size, double sparsity, double loss) {

@@ -3,7 +3,6 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
-#include <functional>
 #include <limits>
 #include <stdexcept>
 #include <vector>
@@ -11,9 +10,12 @@
 #include "moescope/fit/active_parameter_model.h"
 #include "moescope/fit/fit_refused.h"
 #include "moescope/synthetic_grid.h"
+#include "support/expect_refusal.h"
 
 namespace moescope {
 namespace {
+
+using testing_support::expect_refusal;
 
 // The budgets and sparsities the paper trained (Appendix D, Table 1).
 const std::vector<double> kPaperBudgets = {3e19, 6e19, 1e20, 3e20, 1e21};
@@ -23,15 +25,6 @@ constexpr double kBudget = 1e20;  // Figure 2's budget
 const ActiveParameterModel& paper_family() {
   static const ActiveParameterModel model = ActiveParameterModel::paper_family();
   return model;
-}
-
-void expect_refusal(RefusalReason reason, const std::function<void()>& call) {
-  try {
-    call();
-    ADD_FAILURE() << "expected a refusal (" << to_string(reason) << ")";
-  } catch (const FitRefused& refused) {
-    EXPECT_EQ(refused.reason(), reason) << refused.what();
-  }
 }
 
 // --- ActiveParameterModel ---------------------------------------------------------------------

@@ -6,37 +6,20 @@
 #include <stdexcept>
 
 #include "fit/median.h"
+#include "fit/run_requirements.h"
 #include "moescope/fit/isoflop_surface.h"
 #include "moescope/number_format.h"
 
 namespace moescope {
-namespace {
-
-// The first quantity a run lacks for a surface, or empty when it has them all.
-std::string missing_quantity(const Run& run) {
-  if (run.status != RunStatus::kDone)
-    return std::string("status is ") + std::string(to_string(run.status));
-  if (!run.loss)
-    return "no loss";
-  if (!run.total_params)
-    return "no N";
-  if (!run.active_params)
-    return "no N_active";
-  if (!run.sparsity)
-    return "no S";
-  return {};
-}
-
-}  // namespace
+namespace {}  // namespace
 
 SurfaceData surface_points(const std::vector<Run>& runs) {
   SurfaceData data;
   for (std::size_t i = 0; i < runs.size(); ++i) {
     const Run& run = runs[i];
-    const std::string missing = missing_quantity(run);
+    const std::string missing = missing_for_fit(run, BudgetNeed::kNone);
     if (!missing.empty()) {
-      data.left_out.push_back("run " + run.id + (run.name.empty() ? "" : " (" + run.name + ")") +
-                              ": " + missing);
+      data.left_out.push_back(left_out_line(run, missing));
       continue;
     }
     data.points.push_back(
