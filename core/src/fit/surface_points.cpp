@@ -11,7 +11,6 @@
 #include "moescope/number_format.h"
 
 namespace moescope {
-namespace {}  // namespace
 
 SurfaceData surface_points(const std::vector<Run>& runs) {
   SurfaceData data;
