@@ -1,0 +1,211 @@
+// Shows every figure of the paper in a FigureView on the default synthetic data, exports each to
+// PNG, SVG, PDF and CSV, checks what was written, and times in-place updates as the budget slider
+// would drive them; exits non-zero on any failure, so that it can run unattended under xvfb-run
+// as a test.
+#include <QApplication>
+#include <QElapsedTimer>
+#include <QFile>
+#include <QGridLayout>
+#include <QImage>
+#include <QSet>
+#include <QString>
+#include <QWidget>
+#include <algorithm>
+#include <array>
+#include <cmath>
+#include <cstddef>
+#include <cstdio>
+#include <exception>
+#include <string>
+#include <vector>
+
+#include "figure_view.h"
+#include "moescope/explore/explorer_model.h"
+#include "moescope/fit/isoflop_surface.h"
+#include "moescope/fit/law_fit.h"
+#include "moescope/fit/scaling_points.h"
+#include "moescope/synthetic_grid.h"
+
+namespace {
+
+constexpr int kExportDpi = 150;
+constexpr int kTimedBudgets = 100;
+// A rendered chart has antialiased text and lines in many shades; a blank one has a handful.
+constexpr int kFewestColours = 50;
+constexpr double kHeldOutSparsity = 0.98;
+
+// Two starts per coordinate instead of Table 2's 437 400, so that the gallery starts in seconds;
+// the values bracket Table 3's coefficients, which the synthetic data were drawn from.
+moescope::LawFitOptions quickLawFitOptions() {
+  moescope::LawFitOptions options;
+  options.grid_override = {
+      {"log_a", {5, 10}},      {"log_b", {5, 10}},    {"log_c", {-1, 0}},
+      {"log_d", {0, 3}},       {"log_e", {0}},        {"alpha", {0.5, 0.75}},
+      {"beta", {0.25, 0.5}},   {"gamma", {0, 0.25}},  {"lambda", {-0.25, 0}},
+      {"delta", {0, 0.25}},
+  };
+  options.bootstrap = 10;
+  return options;
+}
+
+moescope::ExplorerData makeDefaultData() {
+  moescope::ExplorerData data;
+  data.runs = moescope::generate_synthetic_grid({});
+  const std::vector<moescope::ScalingPoint> points = moescope::scaling_points(data.runs).points;
+  for (const moescope::ScalingPoint& point : points)
+    data.holdout.push_back(std::fabs(point.sparsity - kHeldOutSparsity) < 1e-9);
+  const moescope::LawFitSummary fit =
+      moescope::fit_law(points, data.holdout, quickLawFitOptions());
+  std::printf("law fit: %zu starts, %.1f s, %zu replicates\n", fit.starts, fit.seconds,
+              fit.replicates.size());
+  data.law = fit.law;
+  data.replicates = fit.replicates;
+  const moescope::SurfaceData surface_data = moescope::surface_points(data.runs);
+  for (const moescope::BudgetGroup& group : moescope::group_by_budget(surface_data.points))
+    data.surfaces.push_back(moescope::fit_isoflop_surface(group.points));
+  return data;
+}
+
+int distinctColours(const QImage& image) {
+  QSet<QRgb> colours;
+  for (int y = 0; y < image.height(); ++y) {
+    for (int x = 0; x < image.width(); ++x)
+      colours.insert(image.pixel(x, y));
+  }
+  return static_cast<int>(colours.size());
+}
+
+bool fileStartsWith(const QString& path, const QList<QByteArray>& prefixes) {
+  QFile file(path);
+  if (!file.open(QIODevice::ReadOnly))
+    return false;
+  const QByteArray head = file.read(64);
+  return std::any_of(prefixes.begin(), prefixes.end(),
+                     [&head](const QByteArray& prefix) { return head.startsWith(prefix); });
+}
+
+// Writes and checks the four exports of one view; prints what is wrong.
+bool exportAndCheck(FigureView& view, const QString& stem) {
+  bool ok = true;
+  auto check = [&ok](bool passed, const QString& what) {
+    if (!passed) {
+      std::fprintf(stderr, "FAILED: %s\n", qPrintable(what));
+      ok = false;
+    }
+  };
+  const QString png = stem + QStringLiteral(".png");
+  const QString svg = stem + QStringLiteral(".svg");
+  const QString pdf = stem + QStringLiteral(".pdf");
+  const QString csv = stem + QStringLiteral(".csv");
+  check(view.exportPng(png, kExportDpi), png + QStringLiteral(": ") + view.lastError());
+  check(view.exportSvg(svg), svg + QStringLiteral(": ") + view.lastError());
+  check(view.exportPdf(pdf), pdf + QStringLiteral(": ") + view.lastError());
+  check(view.exportCsv(csv), csv + QStringLiteral(": ") + view.lastError());
+  const QImage image(png);
+  const int colours = image.isNull() ? 0 : distinctColours(image);
+  std::printf("%s: %dx%d, %d distinct colours\n", qPrintable(png), image.width(), image.height(),
+              colours);
+  check(colours >= kFewestColours, png + QStringLiteral(" is blank"));
+  check(fileStartsWith(svg, {"<?xml", "<svg"}), svg + QStringLiteral(" is not SVG"));
+  check(fileStartsWith(pdf, {"%PDF"}), pdf + QStringLiteral(" is not PDF"));
+  check(fileStartsWith(csv, {"series,label,x,y,lo,hi"}), csv + QStringLiteral(" has no header"));
+  return ok;
+}
+
+double percentile(std::vector<double> values, double fraction) {
+  std::sort(values.begin(), values.end());
+  const auto index = static_cast<std::size_t>(
+      std::lround(fraction * static_cast<double>(values.size() - 1)));
+  return values[index];
+}
+
+// Moves the budget over the data's range as a slider drag would (no replicate intervals) and
+// times, per position, recomputing all figures, handing them to the views, and painting them.
+void timeBudgetDrag(const moescope::ExplorerModel& model, std::vector<moescope::Figure>& figures,
+                    std::vector<FigureView*>& views) {
+  std::vector<double> compute_ms, set_figure_ms, paint_ms;
+  int in_place = 0;
+  moescope::ExplorerState state;
+  state.replicate_intervals = false;
+  const double lowest = model.data_budgets().front();
+  const double highest = model.data_budgets().back();
+  for (int step = 0; step < kTimedBudgets; ++step) {
+    state.budget = lowest * std::pow(highest / lowest, double(step) / (kTimedBudgets - 1));
+    QElapsedTimer timer;
+    timer.start();
+    for (std::size_t i = 0; i < views.size(); ++i)
+      figures[i] = model.figure(moescope::kAllFigures[i], state);
+    compute_ms.push_back(double(timer.nsecsElapsed()) / 1e6);
+    timer.restart();
+    for (std::size_t i = 0; i < views.size(); ++i) {
+      views[i]->setFigure(&figures[i]);
+      in_place += views[i]->lastUpdateWasInPlace() ? 1 : 0;
+    }
+    set_figure_ms.push_back(double(timer.nsecsElapsed()) / 1e6);
+    timer.restart();
+    // Qt Charts applies series changes and repaints from posted events.
+    QApplication::processEvents();
+    paint_ms.push_back(double(timer.nsecsElapsed()) / 1e6);
+  }
+  auto report = [](const char* what, const std::vector<double>& ms) {
+    std::printf("%-34s median %6.2f ms  p99 %6.2f ms\n", what, percentile(ms, 0.5),
+                percentile(ms, 0.99));
+  };
+  std::printf("budget drag over %d positions, %zu figures, %d of %zu updates in place:\n",
+              kTimedBudgets, views.size(), in_place, views.size() * kTimedBudgets);
+  report("  model.figure (all figures)", compute_ms);
+  report("  setFigure (all views)", set_figure_ms);
+  report("  event processing and repaint", paint_ms);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  QApplication application(argc, argv);
+  if (argc != 2) {
+    std::fprintf(stderr, "usage: figure_gallery OUT_DIR\n");
+    return 2;
+  }
+  const QString out_dir = QString::fromLocal8Bit(argv[1]);
+  try {
+    const moescope::ExplorerData data = makeDefaultData();
+    const moescope::ExplorerModel model(data);
+    const moescope::ExplorerState state;
+
+    QWidget window;
+    window.setWindowTitle(QStringLiteral("MoEScope figures"));
+    auto* grid = new QGridLayout(&window);
+    constexpr int kColumns = 4;
+    constexpr std::size_t kFigureCount = std::size(moescope::kAllFigures);
+    std::vector<moescope::Figure> figures(kFigureCount);
+    std::vector<FigureView*> views;
+    for (std::size_t i = 0; i < kFigureCount; ++i) {
+      figures[i] = model.figure(moescope::kAllFigures[i], state);
+      auto* view = new FigureView(&window);
+      view->setFigure(&figures[i]);
+      grid->addWidget(view, static_cast<int>(i) / kColumns, static_cast<int>(i) % kColumns);
+      views.push_back(view);
+    }
+    window.resize(1600, 1000);
+    window.show();
+    QApplication::processEvents();
+
+    bool ok = true;
+    for (std::size_t i = 0; i < kFigureCount; ++i) {
+      const std::string name(moescope::to_string(moescope::kAllFigures[i]));
+      ok = exportAndCheck(*views[i], out_dir + QLatin1Char('/') + QString::fromStdString(name)) &&
+           ok;
+    }
+    if (views.front()->exportPng(QStringLiteral("/nonexistent-directory/figure.png"), 72)) {
+      std::fprintf(stderr, "FAILED: exporting into a missing directory reported success\n");
+      ok = false;
+    }
+    window.grab().save(out_dir + QStringLiteral("/window.png"));
+
+    timeBudgetDrag(model, figures, views);
+    return ok ? 0 : 1;
+  } catch (const std::exception& error) {
+    std::fprintf(stderr, "FAILED: %s\n", error.what());
+    return 1;
+  }
+}

@@ -1,0 +1,626 @@
+#include "figure_view.h"
+
+#include <QAreaSeries>
+#include <QCategoryAxis>
+#include <QChart>
+#include <QChartView>
+#include <QFile>
+#include <QGraphicsLayout>
+#include <QImage>
+#include <QLegend>
+#include <QLegendMarker>
+#include <QLineSeries>
+#include <QPageSize>
+#include <QPainter>
+#include <QPdfWriter>
+#include <QScatterSeries>
+#include <QSvgGenerator>
+#include <QTextStream>
+#include <QVBoxLayout>
+#include <algorithm>
+#include <array>
+#include <cmath>
+#include <limits>
+#include <optional>
+#include <string>
+
+namespace {
+
+using moescope::Figure;
+using moescope::Series;
+
+// Qt lays text out in points at this many pixels per inch; exports scale the whole scene from it.
+constexpr double kLayoutDpi = 96.0;
+
+constexpr float kBandOpacity = 0.18F;
+constexpr int kTitlePointSize = 13;
+constexpr int kAxisTitlePointSize = 10;
+constexpr int kTickLabelPointSize = 9;
+constexpr int kLegendPointSize = 9;
+
+const QColor kAxisColour(0x33, 0x33, 0x33);
+const QColor kGridColour(0xe3, 0xe3, 0xe3);
+const QColor kTextColour(0x1a, 0x1a, 0x1a);
+
+using ColourRamp = std::array<QColor, 9>;
+
+// matplotlib's viridis and plasma at nine evenly spaced stops.
+const ColourRamp kViridis = {QColor(0x44, 0x01, 0x54), QColor(0x47, 0x2d, 0x7b),
+                             QColor(0x3b, 0x52, 0x8b), QColor(0x2c, 0x72, 0x8e),
+                             QColor(0x21, 0x91, 0x8c), QColor(0x28, 0xae, 0x80),
+                             QColor(0x5e, 0xc9, 0x62), QColor(0xad, 0xdc, 0x30),
+                             QColor(0xfd, 0xe7, 0x25)};
+const ColourRamp kPlasma = {QColor(0x0d, 0x08, 0x87), QColor(0x4c, 0x02, 0xa1),
+                            QColor(0x7e, 0x03, 0xa8), QColor(0xa9, 0x23, 0x95),
+                            QColor(0xcc, 0x47, 0x78), QColor(0xe5, 0x6b, 0x5d),
+                            QColor(0xf8, 0x95, 0x40), QColor(0xfd, 0xc5, 0x27),
+                            QColor(0xf0, 0xf9, 0x21)};
+// For series that carry neither a sparsity nor a budget (fit vs held-out points).
+const std::array<QColor, 4> kCategorical = {QColor(0x1f, 0x77, 0xb4), QColor(0xd6, 0x27, 0x28),
+                                            QColor(0x2c, 0xa0, 0x2c), QColor(0xff, 0x7f, 0x0e)};
+
+QColor rampColour(const ColourRamp& ramp, double position) {
+  // The ramps' last stops are pale yellow, unreadable as a thin line on white.
+  constexpr double kBrightestUsable = 0.88;
+  const double scaled =
+      std::clamp(position, 0.0, 1.0) * kBrightestUsable * static_cast<double>(ramp.size() - 1);
+  const auto below = static_cast<std::size_t>(std::floor(scaled));
+  const std::size_t above = std::min(below + 1, ramp.size() - 1);
+  const double fraction = scaled - static_cast<double>(below);
+  const QColor& from = ramp[below];
+  const QColor& to = ramp[above];
+  return QColor::fromRgbF(
+      static_cast<float>(from.redF() + fraction * (to.redF() - from.redF())),
+      static_cast<float>(from.greenF() + fraction * (to.greenF() - from.greenF())),
+      static_cast<float>(from.blueF() + fraction * (to.blueF() - from.blueF())));
+}
+
+// The paper's sparsities bunch up at 0.9 .. 0.98; half linear in S and half in -ln(1 - S) spreads
+// them over the ramp while keeping 0 and 0.25 apart.
+QColor sparsityColour(double sparsity) {
+  constexpr double kMostSparse = 0.98;
+  const double linear = sparsity / kMostSparse;
+  const double logarithmic = std::log1p(-std::min(sparsity, kMostSparse)) / std::log1p(-kMostSparse);
+  return rampColour(kViridis, 0.5 * linear + 0.5 * logarithmic);
+}
+
+// A fixed range of budgets rather than the figure's own, so that a budget keeps its colour as the
+// slider adds or moves a curve.
+QColor budgetColour(double budget) {
+  constexpr double kLowestLog10Budget = 19.0;
+  constexpr double kHighestLog10Budget = 21.5;
+  return rampColour(kPlasma, (std::log10(budget) - kLowestLog10Budget) /
+                                 (kHighestLog10Budget - kLowestLog10Budget));
+}
+
+std::optional<QColor> keyedColour(const Series& series) {
+  if (series.sparsity)
+    return sparsityColour(*series.sparsity);
+  if (series.budget)
+    return budgetColour(*series.budget);
+  return std::nullopt;
+}
+
+// The curve the budget slider moves is labelled so by the model; it is dashed to tell it from the
+// data budget it may lie on.
+bool isSliderCurve(const Series& series) {
+  return QString::fromStdString(series.label).endsWith(QStringLiteral("(slider)"));
+}
+
+double toAxis(double value, bool log) { return log ? std::log10(value) : value; }
+
+bool drawable(double value, bool log) { return std::isfinite(value) && (!log || value > 0); }
+
+QList<QPointF> axisPoints(const std::vector<double>& x, const std::vector<double>& y, bool log_x,
+                          bool log_y) {
+  QList<QPointF> points;
+  points.reserve(static_cast<qsizetype>(x.size()));
+  for (std::size_t i = 0; i < x.size() && i < y.size(); ++i) {
+    if (drawable(x[i], log_x) && drawable(y[i], log_y))
+      points.append(QPointF(toAxis(x[i], log_x), toAxis(y[i], log_y)));
+  }
+  return points;
+}
+
+struct Extent {
+  double lo = std::numeric_limits<double>::infinity();
+  double hi = -std::numeric_limits<double>::infinity();
+  void include(double value) {
+    lo = std::min(lo, value);
+    hi = std::max(hi, value);
+  }
+  bool empty() const { return !(lo <= hi); }
+};
+
+// 1, 2, 5 or 10 times a power of ten, whichever is closest to `rough` in ratio.
+double niceStep(double rough) {
+  const double power = std::pow(10.0, std::floor(std::log10(rough)));
+  double best = power;
+  for (const double multiple : {2.0, 5.0, 10.0}) {
+    if (std::fabs(std::log(multiple * power / rough)) < std::fabs(std::log(best / rough)))
+      best = multiple * power;
+  }
+  return best;
+}
+
+// "2e9", "1e20", "0.25", "3.1": scientific only where plain digits would be long.
+QString tickLabel(double value) {
+  if (value == 0)
+    return QStringLiteral("0");
+  const double magnitude = std::fabs(value);
+  if (magnitude >= 1e-3 && magnitude < 1e4)
+    return QString::number(value, 'g', 4);
+  const int exponent = static_cast<int>(std::floor(std::log10(magnitude) + 1e-9));
+  const double mantissa = value / std::pow(10.0, exponent);
+  return QString::number(mantissa, 'g', 3) + QStringLiteral("e") + QString::number(exponent);
+}
+
+struct Tick {
+  double axis_position;
+  QString label;
+};
+
+std::vector<Tick> linearTicks(double lo, double hi, bool log) {
+  constexpr int kTargetIntervals = 5;
+  std::vector<Tick> ticks;
+  const double step = niceStep((hi - lo) / kTargetIntervals);
+  for (double value = std::ceil(lo / step - 1e-9) * step; value <= hi + step * 1e-9;
+       value += step) {
+    // Snaps -1e-17 to 0 so the label reads 0.
+    const double rounded = std::fabs(value) < step * 1e-9 ? 0.0 : value;
+    ticks.push_back({toAxis(rounded, log), tickLabel(rounded)});
+  }
+  return ticks;
+}
+
+// Ticks between two axis positions (log10 units on a log axis). A log axis spanning decades ticks
+// at 1 (then 2 and 5) times powers of ten; one spanning less than a decade ticks at round values,
+// placed logarithmically.
+std::vector<Tick> axisTicks(double axis_lo, double axis_hi, bool log) {
+  if (!log)
+    return linearTicks(axis_lo, axis_hi, false);
+  if (axis_hi - axis_lo < 1.0)
+    return linearTicks(std::pow(10.0, axis_lo), std::pow(10.0, axis_hi), true);
+  constexpr std::size_t kFewestTicks = 3;
+  std::vector<Tick> ticks;
+  for (const std::vector<double>& multiples :
+       {std::vector<double>{1}, std::vector<double>{1, 2, 5}, std::vector<double>{1, 2, 3, 5}}) {
+    ticks.clear();
+    for (int decade = static_cast<int>(std::floor(axis_lo));
+         decade <= static_cast<int>(std::ceil(axis_hi)); ++decade) {
+      for (const double multiple : multiples) {
+        const double position = decade + std::log10(multiple);
+        if (position >= axis_lo - 1e-9 && position <= axis_hi + 1e-9)
+          ticks.push_back({position, tickLabel(multiple * std::pow(10.0, decade))});
+      }
+    }
+    if (ticks.size() >= kFewestTicks)
+      break;
+  }
+  return ticks;
+}
+
+void setTicks(QCategoryAxis* axis, double axis_lo, double axis_hi, bool log) {
+  const std::vector<Tick> ticks = axisTicks(axis_lo, axis_hi, log);
+  QStringList labels;
+  for (const Tick& tick : ticks)
+    labels.append(tick.label);
+  // Re-creating the categories costs more than the rest of an in-place update; most slider moves
+  // keep the ticks.
+  if (labels != axis->categoriesLabels()) {
+    for (const QString& label : axis->categoriesLabels())
+      axis->remove(label);
+    for (const Tick& tick : ticks)
+      axis->append(tick.label, tick.axis_position);
+  }
+  axis->setStartValue(axis_lo);
+  axis->setRange(axis_lo, axis_hi);
+}
+
+QCategoryAxis* makeAxis() {
+  auto* axis = new QCategoryAxis;
+  axis->setLabelsPosition(QCategoryAxis::AxisLabelsPositionOnValue);
+  axis->setLinePen(QPen(kAxisColour, 1.0));
+  axis->setGridLinePen(QPen(kGridColour, 0.8));
+  axis->setMinorGridLineVisible(false);
+  QFont label_font = axis->labelsFont();
+  label_font.setPointSize(kTickLabelPointSize);
+  axis->setLabelsFont(label_font);
+  axis->setLabelsColor(kTextColour);
+  QFont title_font = axis->titleFont();
+  title_font.setPointSize(kAxisTitlePointSize);
+  title_font.setBold(false);
+  axis->setTitleFont(title_font);
+  axis->setTitleBrush(kTextColour);
+  return axis;
+}
+
+void extendExtent(Extent& extent, const std::vector<double>& values, bool log) {
+  for (const double value : values) {
+    if (drawable(value, log))
+      extent.include(toAxis(value, log));
+  }
+}
+
+// The data's extent with a margin, so that markers at the edges are not cut in half; an empty or
+// flat extent gets a unit range around it.
+Extent paddedExtent(Extent extent) {
+  if (extent.empty())
+    return {0.0, 1.0};
+  if (extent.hi - extent.lo < 1e-12) {
+    const double half_width = std::max(0.5, std::fabs(extent.lo) * 0.05);
+    return {extent.lo - half_width, extent.hi + half_width};
+  }
+  const double margin = 0.04 * (extent.hi - extent.lo);
+  return {extent.lo - margin, extent.hi + margin};
+}
+
+QString csvField(const QString& text) {
+  if (!text.contains(QLatin1Char(',')) && !text.contains(QLatin1Char('"')))
+    return text;
+  QString quoted = text;
+  quoted.replace(QStringLiteral("\""), QStringLiteral("\"\""));
+  return QStringLiteral("\"") + quoted + QStringLiteral("\"");
+}
+
+QString csvNumber(double value) { return QString::number(value, 'g', 17); }
+
+}  // namespace
+
+FigureView::FigureView(QWidget* parent) : QWidget(parent) {
+  chart_ = new QChart;
+  chart_->setTheme(QChart::ChartThemeLight);
+  chart_->setBackgroundBrush(Qt::white);
+  chart_->setBackgroundRoundness(0);
+  chart_->setDropShadowEnabled(false);
+  chart_->setPlotAreaBackgroundVisible(false);
+  chart_->setMargins(QMargins(6, 6, 6, 6));
+  chart_->setAnimationOptions(QChart::NoAnimation);
+  QFont title_font = chart_->titleFont();
+  title_font.setPointSize(kTitlePointSize);
+  title_font.setBold(false);
+  chart_->setTitleFont(title_font);
+  chart_->setTitleBrush(kTextColour);
+  QLegend* legend = chart_->legend();
+  legend->setAlignment(Qt::AlignRight);
+  legend->setMarkerShape(QLegend::MarkerShapeFromSeries);
+  QFont legend_font = legend->font();
+  legend_font.setPointSize(kLegendPointSize);
+  legend->setFont(legend_font);
+  legend->setLabelColor(kTextColour);
+
+  chart_view_ = new QChartView(chart_, this);
+  chart_view_->setRenderHint(QPainter::Antialiasing);
+  chart_view_->setRenderHint(QPainter::TextAntialiasing);
+  auto* layout = new QVBoxLayout(this);
+  layout->setContentsMargins(0, 0, 0, 0);
+  layout->addWidget(chart_view_);
+}
+
+FigureView::~FigureView() = default;
+
+bool FigureView::hasSameStructure(const Figure& figure) const {
+  if (x_axis_ == nullptr || figure.log_x != drawn_log_x_ || figure.log_y != drawn_log_y_ ||
+      figure.curves.size() != drawn_curves_.size() || figure.points.size() != drawn_points_.size())
+    return false;
+  for (std::size_t i = 0; i < figure.curves.size(); ++i) {
+    if (figure.curves[i].lo.empty() != (drawn_curves_[i].band == nullptr))
+      return false;
+  }
+  for (std::size_t i = 0; i < figure.points.size(); ++i) {
+    if (figure.points[i].lo.empty() != (drawn_points_[i].band == nullptr))
+      return false;
+  }
+  return true;
+}
+
+void FigureView::setFigure(const Figure* figure) {
+  figure_ = figure;
+  last_update_in_place_ = figure_ != nullptr && hasSameStructure(*figure_);
+  if (!last_update_in_place_) {
+    rebuildChart();
+    return;
+  }
+  chart_->setTitle(QString::fromStdString(figure_->title));
+  updateSeriesData();
+  applyStyles();
+  updateAxes();
+}
+
+void FigureView::rebuildChart() {
+  chart_->removeAllSeries();
+  for (QAbstractAxis* axis : chart_->axes()) {
+    chart_->removeAxis(axis);
+    delete axis;
+  }
+  drawn_curves_.clear();
+  drawn_points_.clear();
+  x_axis_ = y_axis_ = nullptr;
+  if (figure_ == nullptr) {
+    chart_->setTitle(QString());
+    return;
+  }
+  x_axis_ = makeAxis();
+  y_axis_ = makeAxis();
+  chart_->addAxis(x_axis_, Qt::AlignBottom);
+  chart_->addAxis(y_axis_, Qt::AlignLeft);
+  drawn_log_x_ = figure_->log_x;
+  drawn_log_y_ = figure_->log_y;
+  chart_->setTitle(QString::fromStdString(figure_->title));
+  x_axis_->setTitleText(QString::fromStdString(figure_->x_label));
+  y_axis_->setTitleText(QString::fromStdString(figure_->y_label));
+
+  auto attach = [this](QAbstractSeries* series) {
+    chart_->addSeries(series);
+    series->attachAxis(x_axis_);
+    series->attachAxis(y_axis_);
+  };
+  auto addBand = [&](const Series& source, DrawnSeries& drawn) {
+    if (source.lo.empty())
+      return;
+    drawn.band_upper = new QLineSeries;
+    drawn.band_lower = new QLineSeries;
+    drawn.band = new QAreaSeries(drawn.band_upper, drawn.band_lower);
+    drawn.band_upper->setParent(drawn.band);
+    drawn.band_lower->setParent(drawn.band);
+    attach(drawn.band);
+  };
+  // Bands first: series added later are drawn over them, so no band hides a line or a marker.
+  drawn_curves_.resize(figure_->curves.size());
+  drawn_points_.resize(figure_->points.size());
+  for (std::size_t i = 0; i < figure_->curves.size(); ++i)
+    addBand(figure_->curves[i], drawn_curves_[i]);
+  for (std::size_t i = 0; i < figure_->points.size(); ++i)
+    addBand(figure_->points[i], drawn_points_[i]);
+  for (DrawnSeries& drawn : drawn_curves_) {
+    drawn.line_or_markers = new QLineSeries;
+    attach(drawn.line_or_markers);
+  }
+  for (DrawnSeries& drawn : drawn_points_) {
+    auto* markers = new QScatterSeries;
+    markers->setMarkerShape(QScatterSeries::MarkerShapeCircle);
+    markers->setMarkerSize(7.5);
+    drawn.line_or_markers = markers;
+    attach(markers);
+  }
+  updateSeriesData();
+  applyStyles();
+  updateAxes();
+  hideRedundantLegendEntries();
+}
+
+void FigureView::updateSeriesData() {
+  auto update = [this](const Series& source, DrawnSeries& drawn) {
+    drawn.line_or_markers->setName(QString::fromStdString(source.label));
+    drawn.line_or_markers->replace(axisPoints(source.x, source.y, drawn_log_x_, drawn_log_y_));
+    if (drawn.band != nullptr) {
+      drawn.band_upper->replace(axisPoints(source.x, source.hi, drawn_log_x_, drawn_log_y_));
+      drawn.band_lower->replace(axisPoints(source.x, source.lo, drawn_log_x_, drawn_log_y_));
+    }
+  };
+  for (std::size_t i = 0; i < drawn_curves_.size(); ++i)
+    update(figure_->curves[i], drawn_curves_[i]);
+  for (std::size_t i = 0; i < drawn_points_.size(); ++i)
+    update(figure_->points[i], drawn_points_[i]);
+}
+
+void FigureView::applyStyles() {
+  std::size_t unkeyed_points = 0;
+  auto style = [&](const Series& source, DrawnSeries& drawn, bool markers) {
+    const std::optional<QColor> keyed = keyedColour(source);
+    QColor colour = keyed.value_or(kAxisColour);
+    if (!keyed && markers)
+      colour = kCategorical[unkeyed_points++ % kCategorical.size()];
+    if (markers) {
+      auto* scatter = static_cast<QScatterSeries*>(drawn.line_or_markers);
+      if (scatter->color() != colour) {
+        scatter->setColor(colour);
+        // A white rim keeps overlapping markers and markers on lines apart.
+        scatter->setBorderColor(Qt::white);
+      }
+    } else {
+      QPen pen(colour, 2.0);
+      pen.setCapStyle(Qt::RoundCap);
+      // Unkeyed curves are references (y = x) or fits drawn over coloured markers.
+      if (!keyed)
+        pen.setStyle(Qt::DashLine);
+      if (isSliderCurve(source)) {
+        pen.setStyle(Qt::DashLine);
+        pen.setWidthF(2.5);
+      }
+      if (drawn.line_or_markers->pen() != pen)
+        drawn.line_or_markers->setPen(pen);
+    }
+    if (drawn.band != nullptr) {
+      QColor fill = colour;
+      fill.setAlphaF(kBandOpacity);
+      if (drawn.band->brush().color() != fill) {
+        drawn.band->setBrush(fill);
+        drawn.band->setPen(Qt::NoPen);
+      }
+    }
+  };
+  for (std::size_t i = 0; i < drawn_curves_.size(); ++i)
+    style(figure_->curves[i], drawn_curves_[i], false);
+  for (std::size_t i = 0; i < drawn_points_.size(); ++i)
+    style(figure_->points[i], drawn_points_[i], true);
+}
+
+void FigureView::updateAxes() {
+  Extent x_extent, curves_y_extent, points_y_extent;
+  std::size_t point_count = 0;
+  for (const std::vector<Series>* group : {&figure_->curves, &figure_->points}) {
+    Extent& y_extent = group == &figure_->curves ? curves_y_extent : points_y_extent;
+    for (const Series& series : *group) {
+      extendExtent(x_extent, series.x, drawn_log_x_);
+      extendExtent(y_extent, series.y, drawn_log_y_);
+      extendExtent(y_extent, series.lo, drawn_log_y_);
+      extendExtent(y_extent, series.hi, drawn_log_y_);
+    }
+  }
+  for (const Series& series : figure_->points)
+    point_count += series.x.size();
+  // Law curves run far past the measured runs (Figure 2b's parabolas reach L = 11 where the runs
+  // sit at 2.3 .. 3); scaling to them would flatten the runs into the bottom of the plot. With
+  // enough runs to span a range, the runs set the loss axis, with room for the curves' minima,
+  // and the curves leave through the top, as in the paper.
+  constexpr std::size_t kPointsThatSetTheRange = 3;
+  Extent y_extent = curves_y_extent;
+  if (point_count >= kPointsThatSetTheRange && !points_y_extent.empty() &&
+      points_y_extent.hi > points_y_extent.lo) {
+    const double room = 0.25 * (points_y_extent.hi - points_y_extent.lo);
+    y_extent = points_y_extent;
+    y_extent.include(std::max(curves_y_extent.lo, points_y_extent.lo - room));
+  } else {
+    y_extent.include(points_y_extent.lo);
+    y_extent.include(points_y_extent.hi);
+  }
+  const Extent x_range = paddedExtent(x_extent);
+  const Extent y_range = paddedExtent(y_extent);
+  setTicks(x_axis_, x_range.lo, x_range.hi, drawn_log_x_);
+  setTicks(y_axis_, y_range.lo, y_range.hi, drawn_log_y_);
+}
+
+void FigureView::hideRedundantLegendEntries() {
+  QLegend* legend = chart_->legend();
+  for (const DrawnSeries& drawn : drawn_curves_) {
+    if (drawn.band != nullptr) {
+      for (QLegendMarker* marker : legend->markers(drawn.band))
+        marker->setVisible(false);
+    }
+  }
+  // Markers of a sparsity that a curve already names would only double the legend (Figure 2b
+  // has a curve and a set of runs per sparsity); the marker shape tells runs from the law.
+  std::vector<QColor> curve_colours;
+  for (const Series& curve : figure_->curves) {
+    if (const std::optional<QColor> colour = keyedColour(curve))
+      curve_colours.push_back(*colour);
+  }
+  for (std::size_t i = 0; i < drawn_points_.size(); ++i) {
+    const std::optional<QColor> colour = keyedColour(figure_->points[i]);
+    const bool named_by_curve =
+        colour && std::find(curve_colours.begin(), curve_colours.end(), *colour) !=
+                      curve_colours.end();
+    for (QLegendMarker* marker : legend->markers(drawn_points_[i].line_or_markers))
+      marker->setVisible(!named_by_curve);
+    if (drawn_points_[i].band != nullptr) {
+      for (QLegendMarker* marker : legend->markers(drawn_points_[i].band))
+        marker->setVisible(false);
+    }
+  }
+  legend->setVisible(!figure_->curves.empty() || !figure_->points.empty());
+}
+
+bool FigureView::fail(const QString& message) {
+  last_error_ = message;
+  return false;
+}
+
+bool FigureView::renderForExport(QPainter& painter, const QRectF& target) {
+  if (figure_ == nullptr)
+    return fail(QStringLiteral("no figure to export"));
+  painter.setRenderHint(QPainter::Antialiasing);
+  painter.setRenderHint(QPainter::TextAntialiasing);
+  // Laid out at the export's size in inches, so that an export looks the same whatever the size
+  // of the window it came from.
+  const QSizeF shown_size = chart_->size();
+  chart_->resize(QSizeF(kExportWidthInches * kLayoutDpi, kExportHeightInches * kLayoutDpi));
+  chart_->layout()->activate();
+  chart_->scene()->render(&painter, target, chart_->sceneBoundingRect());
+  chart_->resize(shown_size);
+  chart_->layout()->activate();
+  return true;
+}
+
+bool FigureView::exportPng(const QString& path, int dpi) {
+  if (dpi <= 0)
+    return fail(QStringLiteral("DPI must be positive, not %1").arg(dpi));
+  QImage image(static_cast<int>(std::lround(kExportWidthInches * dpi)),
+               static_cast<int>(std::lround(kExportHeightInches * dpi)), QImage::Format_RGB32);
+  image.fill(Qt::white);
+  constexpr double kInchesPerMetre = 39.3700787;
+  image.setDotsPerMeterX(static_cast<int>(std::lround(dpi * kInchesPerMetre)));
+  image.setDotsPerMeterY(static_cast<int>(std::lround(dpi * kInchesPerMetre)));
+  {
+    QPainter painter(&image);
+    if (!renderForExport(painter, QRectF(image.rect())))
+      return false;
+  }
+  if (!image.save(path, "PNG"))
+    return fail(QStringLiteral("cannot write %1").arg(path));
+  return true;
+}
+
+bool FigureView::exportSvg(const QString& path) {
+  QFile file(path);
+  if (!file.open(QIODevice::WriteOnly | QIODevice::Truncate))
+    return fail(QStringLiteral("cannot write %1: %2").arg(path, file.errorString()));
+  const QSize size(static_cast<int>(std::lround(kExportWidthInches * kLayoutDpi)),
+                   static_cast<int>(std::lround(kExportHeightInches * kLayoutDpi)));
+  QSvgGenerator generator;
+  generator.setOutputDevice(&file);
+  generator.setSize(size);
+  generator.setViewBox(QRect(QPoint(0, 0), size));
+  generator.setResolution(static_cast<int>(kLayoutDpi));
+  generator.setTitle(QString::fromStdString(figure_ ? figure_->title : std::string()));
+  {
+    QPainter painter(&generator);
+    if (!renderForExport(painter, QRectF(QPointF(0, 0), QSizeF(size))))
+      return false;
+  }
+  if (file.error() != QFileDevice::NoError)
+    return fail(QStringLiteral("cannot write %1: %2").arg(path, file.errorString()));
+  return true;
+}
+
+bool FigureView::exportPdf(const QString& path) {
+  QFile file(path);
+  if (!file.open(QIODevice::WriteOnly | QIODevice::Truncate))
+    return fail(QStringLiteral("cannot write %1: %2").arg(path, file.errorString()));
+  QPdfWriter writer(&file);
+  writer.setPageSize(
+      QPageSize(QSizeF(kExportWidthInches, kExportHeightInches), QPageSize::Inch));
+  writer.setPageMargins(QMarginsF(0, 0, 0, 0));
+  writer.setResolution(300);
+  writer.setTitle(QString::fromStdString(figure_ ? figure_->title : std::string()));
+  {
+    QPainter painter(&writer);
+    if (!painter.isActive())
+      return fail(QStringLiteral("cannot start a PDF in %1").arg(path));
+    if (!renderForExport(painter, QRectF(0, 0, writer.width(), writer.height())))
+      return false;
+  }
+  if (file.error() != QFileDevice::NoError)
+    return fail(QStringLiteral("cannot write %1: %2").arg(path, file.errorString()));
+  return true;
+}
+
+bool FigureView::exportCsv(const QString& path) {
+  if (figure_ == nullptr)
+    return fail(QStringLiteral("no figure to export"));
+  QFile file(path);
+  if (!file.open(QIODevice::WriteOnly | QIODevice::Truncate | QIODevice::Text))
+    return fail(QStringLiteral("cannot write %1: %2").arg(path, file.errorString()));
+  QTextStream out(&file);
+  out << "series,label,x,y,lo,hi\n";
+  auto write = [&out](const Series& series, const char* kind) {
+    const QString label = csvField(QString::fromStdString(series.label));
+    for (std::size_t i = 0; i < series.x.size(); ++i) {
+      out << kind << ',' << label << ',' << csvNumber(series.x[i]) << ','
+          << csvNumber(series.y[i]) << ',';
+      if (i < series.lo.size() && i < series.hi.size())
+        out << csvNumber(series.lo[i]) << ',' << csvNumber(series.hi[i]);
+      else
+        out << ',';
+      out << '\n';
+    }
+  };
+  for (const Series& curve : figure_->curves)
+    write(curve, "curve");
+  for (const Series& points : figure_->points)
+    write(points, "points");
+  out.flush();
+  if (out.status() != QTextStream::Ok || file.error() != QFileDevice::NoError)
+    return fail(QStringLiteral("cannot write %1: %2").arg(path, file.errorString()));
+  return true;
+}
