@@ -5,6 +5,7 @@
 #include <cmath>
 #include <vector>
 
+#include "moescope/explore/explorer_loader.h"
 #include "moescope/fit/law_optimum.h"
 #include "moescope/fit/scaling_points.h"
 #include "moescope/synthetic_grid.h"
@@ -279,6 +280,36 @@ TEST(ExplorerSurfaceTest, GridRidgeAndRunsAreConsistent) {
     EXPECT_LE(point.loss, grid.z_max);
   }
   EXPECT_THROW(surface_grid(data, state, SizeAxis::kTotal, 1, 8), std::invalid_argument);
+}
+
+// The loader fits what `moescope optimum` fits: the law with the paper's hold-out, and a surface
+// per budget.
+TEST(ExplorerLoader, FitsTheLawWithoutTheHeldOutRunsAndASurfacePerBudget) {
+  ExplorerLoadOptions options;
+  options.law.grid_override = {{"alpha", {0.25, 0.75}}, {"beta", {0.25, 0.75}}, {"gamma", {0.25}},
+                               {"lambda", {-0.5}},      {"delta", {0.5}},       {"log_a", {10}},
+                               {"log_b", {10}},         {"log_c", {0}},         {"log_d", {0}}};
+  options.law.bootstrap = 4;
+  std::vector<moescope::Run> runs = generate_synthetic_grid({});
+  runs.front().loss.reset();  // one run without a loss: left out, with a note
+  const ExplorerLoad load = load_explorer_data(runs, options);
+  ASSERT_EQ(load.data.runs.size(), runs.size());
+  const ScalingData points = scaling_points(runs);
+  ASSERT_EQ(load.data.holdout.size(), points.points.size());
+  std::size_t held_out = 0;
+  for (std::size_t i = 0; i < points.points.size(); ++i) {
+    EXPECT_EQ(load.data.holdout[i], std::abs(points.points[i].sparsity - 0.98) < 1e-9);
+    held_out += load.data.holdout[i] ? 1 : 0;
+  }
+  EXPECT_EQ(held_out, 35u);
+  EXPECT_EQ(load.data.replicates.size(), 4u);
+  EXPECT_EQ(load.data.surfaces.size(), 5u);
+  ASSERT_EQ(load.notes.size(), 1u);
+  EXPECT_NE(load.notes[0].find("no loss"), std::string::npos) << load.notes[0];
+
+  const RunLawFit direct =
+      fit_law_to_runs(runs, RunFilter::parse(kDefaultHoldoutRule), options.law);
+  EXPECT_EQ(load.data.law.parameters(), direct.summary.law.parameters());
 }
 
 }  // namespace

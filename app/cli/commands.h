@@ -15,5 +15,7 @@ void add_synth_command(CLI::App& app);
 void add_fit_command(CLI::App& app);
 void add_optimum_command(CLI::App& app);
 void add_predict_command(CLI::App& app);
+// argv0 locates the explorer binary beside this one.
+void add_explore_command(CLI::App& app, const char* argv0);
 
 }  // namespace moescope::cli

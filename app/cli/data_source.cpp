@@ -48,7 +48,8 @@ std::vector<Run> DataSource::load() const {
   }
   if (!store.empty())
     return RunStore::open(store).runs();
-  return read_runs(default_data_csv(), TableFormat::kCsv, std::string(kDefaultDataName)).runs;
+  return read_runs(app::default_data_csv(), TableFormat::kCsv, std::string(app::kDefaultDataName))
+      .runs;
 }
 
 std::string DataSource::describe() const {
@@ -56,7 +57,7 @@ std::string DataSource::describe() const {
     return data_file;
   if (!store.empty())
     return "store " + store;
-  return std::string(kDefaultDataName);
+  return std::string(app::kDefaultDataName);
 }
 
 }  // namespace moescope::cli

@@ -6,6 +6,7 @@
 #include "fit_file.h"
 #include "fit_progress.h"
 #include "moescope/fit/fit_refused.h"
+#include "moescope/fit/law_fit_runs.h"
 #include "moescope/run_filter.h"
 #include "text_table.h"
 
@@ -16,7 +17,7 @@ struct FitLawArguments {
   DataSource source;
   std::string form = "abnar";
   std::string init_grid;
-  std::string holdout = "S==0.98";
+  std::string holdout = kDefaultHoldoutRule;
   int threads = 0;
   int bootstrap = 0;
   std::uint64_t seed = 1;
@@ -62,21 +63,17 @@ void print_text(const LawFitSummary& summary, const DataSummary& data) {
 }
 
 void run_fit_law(const FitLawArguments& args) {
-  const std::vector<Run> runs = args.source.load();
-  const ScalingData data = scaling_points(runs);
-  report_left_out(data.left_out);
   const RunFilter rule = RunFilter::parse(args.holdout);
-  std::vector<bool> holdout;
-  for (const ScalingPoint& point : data.points)
-    holdout.push_back(rule.matches(runs[point.run_index]));
   const LawFitOptions options = law_options(args);
-  LawFitSummary summary;
+  RunLawFit fitted;
   {
     FitProgress progress("fitting " + args.form + " law");
-    summary = fit_law(data.points, holdout, options, progress.control());
+    fitted = fit_law_to_runs(args.source.load(), rule, options, progress.control());
   }
-  const DataSummary described{args.source.describe(), data.points.size(), data.left_out.size(),
-                              rule.text()};
+  report_left_out(fitted.data.left_out);
+  const LawFitSummary& summary = fitted.summary;
+  const DataSummary described{args.source.describe(), fitted.data.points.size(),
+                              fitted.data.left_out.size(), rule.text()};
   const nlohmann::ordered_json json = law_json(summary, options, described);
   if (!args.save.empty())
     write_json_file(args.save, json);

@@ -22,6 +22,7 @@ int main(int argc, char** argv) {
   moescope::cli::add_fit_command(app);
   moescope::cli::add_optimum_command(app);
   moescope::cli::add_predict_command(app);
+  moescope::cli::add_explore_command(app, argv[0]);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& error) {

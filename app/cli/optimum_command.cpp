@@ -6,6 +6,7 @@
 #include "fit_file.h"
 #include "fit_progress.h"
 #include "moescope/diagnostic.h"
+#include "moescope/fit/law_fit_runs.h"
 #include "moescope/fit/law_optimum.h"
 #include "text_table.h"
 
@@ -15,6 +16,7 @@ namespace {
 struct OptimumArguments {
   DataSource source;
   std::string law_file;
+  std::string holdout = kDefaultHoldoutRule;
   double budget = 0;
   std::optional<double> max_params;
   double max_sparsity = 0.98;
@@ -35,14 +37,17 @@ SavedLaw obtain_law(const OptimumArguments& args) {
     }
     return saved;
   }
-  const ScalingData data = scaling_points(args.source.load());
-  report_left_out(data.left_out);
   LawFitOptions options;
   options.bootstrap = args.bootstrap;
   options.threads = args.threads;
-  FitProgress progress("fitting the law (Eq. 6, 437,400 starts; --law FIT.json reuses a fit)");
-  LawFitSummary summary = fit_law(data.points, {}, options, progress.control());
-  return {summary.law, std::move(summary.replicates)};
+  RunLawFit fitted;
+  {
+    FitProgress progress("fitting the law (Eq. 6, 437,400 starts; --law FIT.json reuses a fit)");
+    fitted = fit_law_to_runs(args.source.load(), RunFilter::parse(args.holdout), options,
+                             progress.control());
+  }
+  report_left_out(fitted.data.left_out);
+  return {fitted.summary.law, std::move(fitted.summary.replicates)};
 }
 
 nlohmann::ordered_json interval_or_null(const std::optional<BudgetOptimumIntervals>& intervals,
@@ -125,6 +130,10 @@ void add_optimum_command(CLI::App& app) {
   auto* law = command->add_option("--law", args->law_file,
                                   "A law saved by `moescope fit law --save` (skips the fit)");
   law->check(CLI::ExistingFile);
+  command
+      ->add_option("--holdout", args->holdout,
+                   "Runs left out of the law's fit, as for fit law (fit only); \"\" for none")
+      ->capture_default_str();
   command->add_option("--bootstrap", args->bootstrap, "Bootstrap refits for intervals (fit only)")
       ->check(CLI::NonNegativeNumber)
       ->capture_default_str();

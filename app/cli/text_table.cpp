@@ -4,6 +4,8 @@
 #include <cmath>
 #include <cstdio>
 
+#include "moescope/number_format.h"
+
 namespace moescope::cli {
 
 TextTable::TextTable(std::vector<std::string> header) {
@@ -37,15 +39,7 @@ void TextTable::print(std::ostream& out) const {
 }
 
 std::string brief(double value) {
-  char text[32];
-  const bool scientific = value != 0 && (std::abs(value) >= 1e5 || std::abs(value) < 1e-3);
-  std::snprintf(text, sizeof text, scientific ? "%.3g" : "%.4g", value);
-  std::string result = text;
-  // %g may choose an exponent itself (54388 -> 5.439e+04); write every exponent as e4, e-6.
-  const auto exponent = result.find('e');
-  if (exponent == std::string::npos)
-    return result;
-  return result.substr(0, exponent) + "e" + std::to_string(std::stoi(result.substr(exponent + 1)));
+  return format_brief(value);
 }
 
 std::string brief(const std::optional<double>& value) {

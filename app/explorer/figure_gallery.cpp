@@ -20,10 +20,8 @@
 #include <vector>
 
 #include "figure_view.h"
+#include "moescope/explore/explorer_loader.h"
 #include "moescope/explore/explorer_model.h"
-#include "moescope/fit/isoflop_surface.h"
-#include "moescope/fit/law_fit.h"
-#include "moescope/fit/scaling_points.h"
 #include "moescope/synthetic_grid.h"
 
 namespace {
@@ -32,38 +30,11 @@ constexpr int kExportDpi = 150;
 constexpr int kTimedBudgets = 100;
 // A rendered chart has antialiased text and lines in many shades; a blank one has a handful.
 constexpr int kFewestColours = 50;
-constexpr double kHeldOutSparsity = 0.98;
-
-// Two starts per coordinate instead of Table 2's 437 400, so that the gallery starts in seconds;
-// the values bracket Table 3's coefficients, which the synthetic data were drawn from.
-moescope::LawFitOptions quickLawFitOptions() {
-  moescope::LawFitOptions options;
-  options.grid_override = {
-      {"log_a", {5, 10}},      {"log_b", {5, 10}},    {"log_c", {-1, 0}},
-      {"log_d", {0, 3}},       {"log_e", {0}},        {"alpha", {0.5, 0.75}},
-      {"beta", {0.25, 0.5}},   {"gamma", {0, 0.25}},  {"lambda", {-0.25, 0}},
-      {"delta", {0, 0.25}},
-  };
-  options.bootstrap = 10;
-  return options;
-}
 
 moescope::ExplorerData makeDefaultData() {
-  moescope::ExplorerData data;
-  data.runs = moescope::generate_synthetic_grid({});
-  const std::vector<moescope::ScalingPoint> points = moescope::scaling_points(data.runs).points;
-  for (const moescope::ScalingPoint& point : points)
-    data.holdout.push_back(std::fabs(point.sparsity - kHeldOutSparsity) < 1e-9);
-  const moescope::LawFitSummary fit =
-      moescope::fit_law(points, data.holdout, quickLawFitOptions());
-  std::printf("law fit: %zu starts, %.1f s, %zu replicates\n", fit.starts, fit.seconds,
-              fit.replicates.size());
-  data.law = fit.law;
-  data.replicates = fit.replicates;
-  const moescope::SurfaceData surface_data = moescope::surface_points(data.runs);
-  for (const moescope::BudgetGroup& group : moescope::group_by_budget(surface_data.points))
-    data.surfaces.push_back(moescope::fit_isoflop_surface(group.points));
-  return data;
+  return moescope::load_explorer_data(moescope::generate_synthetic_grid({}),
+                                      moescope::ExplorerLoadOptions::quick())
+      .data;
 }
 
 int distinctColours(const QImage& image) {
@@ -114,8 +85,8 @@ bool exportAndCheck(FigureView& view, const QString& stem) {
 
 double percentile(std::vector<double> values, double fraction) {
   std::sort(values.begin(), values.end());
-  const auto index = static_cast<std::size_t>(
-      std::lround(fraction * static_cast<double>(values.size() - 1)));
+  const auto index =
+      static_cast<std::size_t>(std::lround(fraction * static_cast<double>(values.size() - 1)));
   return values[index];
 }
 

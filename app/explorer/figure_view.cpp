@@ -45,16 +45,14 @@ const QColor kTextColour(0x1a, 0x1a, 0x1a);
 using ColourRamp = std::array<QColor, 9>;
 
 // matplotlib's viridis and plasma at nine evenly spaced stops.
-const ColourRamp kViridis = {QColor(0x44, 0x01, 0x54), QColor(0x47, 0x2d, 0x7b),
-                             QColor(0x3b, 0x52, 0x8b), QColor(0x2c, 0x72, 0x8e),
-                             QColor(0x21, 0x91, 0x8c), QColor(0x28, 0xae, 0x80),
-                             QColor(0x5e, 0xc9, 0x62), QColor(0xad, 0xdc, 0x30),
-                             QColor(0xfd, 0xe7, 0x25)};
-const ColourRamp kPlasma = {QColor(0x0d, 0x08, 0x87), QColor(0x4c, 0x02, 0xa1),
-                            QColor(0x7e, 0x03, 0xa8), QColor(0xa9, 0x23, 0x95),
-                            QColor(0xcc, 0x47, 0x78), QColor(0xe5, 0x6b, 0x5d),
-                            QColor(0xf8, 0x95, 0x40), QColor(0xfd, 0xc5, 0x27),
-                            QColor(0xf0, 0xf9, 0x21)};
+const ColourRamp kViridis = {
+    QColor(0x44, 0x01, 0x54), QColor(0x47, 0x2d, 0x7b), QColor(0x3b, 0x52, 0x8b),
+    QColor(0x2c, 0x72, 0x8e), QColor(0x21, 0x91, 0x8c), QColor(0x28, 0xae, 0x80),
+    QColor(0x5e, 0xc9, 0x62), QColor(0xad, 0xdc, 0x30), QColor(0xfd, 0xe7, 0x25)};
+const ColourRamp kPlasma = {
+    QColor(0x0d, 0x08, 0x87), QColor(0x4c, 0x02, 0xa1), QColor(0x7e, 0x03, 0xa8),
+    QColor(0xa9, 0x23, 0x95), QColor(0xcc, 0x47, 0x78), QColor(0xe5, 0x6b, 0x5d),
+    QColor(0xf8, 0x95, 0x40), QColor(0xfd, 0xc5, 0x27), QColor(0xf0, 0xf9, 0x21)};
 // For series that carry neither a sparsity nor a budget (fit vs held-out points).
 const std::array<QColor, 4> kCategorical = {QColor(0x1f, 0x77, 0xb4), QColor(0xd6, 0x27, 0x28),
                                             QColor(0x2c, 0xa0, 0x2c), QColor(0xff, 0x7f, 0x0e)};
@@ -80,7 +78,8 @@ QColor rampColour(const ColourRamp& ramp, double position) {
 QColor sparsityColour(double sparsity) {
   constexpr double kMostSparse = 0.98;
   const double linear = sparsity / kMostSparse;
-  const double logarithmic = std::log1p(-std::min(sparsity, kMostSparse)) / std::log1p(-kMostSparse);
+  const double logarithmic =
+      std::log1p(-std::min(sparsity, kMostSparse)) / std::log1p(-kMostSparse);
   return rampColour(kViridis, 0.5 * linear + 0.5 * logarithmic);
 }
 
@@ -107,9 +106,13 @@ bool isSliderCurve(const Series& series) {
   return QString::fromStdString(series.label).endsWith(QStringLiteral("(slider)"));
 }
 
-double toAxis(double value, bool log) { return log ? std::log10(value) : value; }
+double toAxis(double value, bool log) {
+  return log ? std::log10(value) : value;
+}
 
-bool drawable(double value, bool log) { return std::isfinite(value) && (!log || value > 0); }
+bool drawable(double value, bool log) {
+  return std::isfinite(value) && (!log || value > 0);
+}
 
 QList<QPointF> axisPoints(const std::vector<double>& x, const std::vector<double>& y, bool log_x,
                           bool log_y) {
@@ -263,7 +266,9 @@ QString csvField(const QString& text) {
   return QStringLiteral("\"") + quoted + QStringLiteral("\"");
 }
 
-QString csvNumber(double value) { return QString::number(value, 'g', 17); }
+QString csvNumber(double value) {
+  return QString::number(value, 'g', 17);
+}
 
 }  // namespace
 
@@ -470,8 +475,9 @@ void FigureView::updateAxes() {
       points_y_extent.hi > points_y_extent.lo) {
     const double room = 0.25 * (points_y_extent.hi - points_y_extent.lo);
     y_extent = points_y_extent;
-    y_extent.include(std::max(curves_y_extent.lo, points_y_extent.lo - room));
-  } else {
+    if (!curves_y_extent.empty())
+      y_extent.include(std::max(curves_y_extent.lo, points_y_extent.lo - room));
+  } else if (!points_y_extent.empty()) {
     y_extent.include(points_y_extent.lo);
     y_extent.include(points_y_extent.hi);
   }
@@ -498,9 +504,8 @@ void FigureView::hideRedundantLegendEntries() {
   }
   for (std::size_t i = 0; i < drawn_points_.size(); ++i) {
     const std::optional<QColor> colour = keyedColour(figure_->points[i]);
-    const bool named_by_curve =
-        colour && std::find(curve_colours.begin(), curve_colours.end(), *colour) !=
-                      curve_colours.end();
+    const bool named_by_curve = colour && std::find(curve_colours.begin(), curve_colours.end(),
+                                                    *colour) != curve_colours.end();
     for (QLegendMarker* marker : legend->markers(drawn_points_[i].line_or_markers))
       marker->setVisible(!named_by_curve);
     if (drawn_points_[i].band != nullptr) {
@@ -578,8 +583,7 @@ bool FigureView::exportPdf(const QString& path) {
   if (!file.open(QIODevice::WriteOnly | QIODevice::Truncate))
     return fail(QStringLiteral("cannot write %1: %2").arg(path, file.errorString()));
   QPdfWriter writer(&file);
-  writer.setPageSize(
-      QPageSize(QSizeF(kExportWidthInches, kExportHeightInches), QPageSize::Inch));
+  writer.setPageSize(QPageSize(QSizeF(kExportWidthInches, kExportHeightInches), QPageSize::Inch));
   writer.setPageMargins(QMarginsF(0, 0, 0, 0));
   writer.setResolution(300);
   writer.setTitle(QString::fromStdString(figure_ ? figure_->title : std::string()));
@@ -606,8 +610,8 @@ bool FigureView::exportCsv(const QString& path) {
   auto write = [&out](const Series& series, const char* kind) {
     const QString label = csvField(QString::fromStdString(series.label));
     for (std::size_t i = 0; i < series.x.size(); ++i) {
-      out << kind << ',' << label << ',' << csvNumber(series.x[i]) << ','
-          << csvNumber(series.y[i]) << ',';
+      out << kind << ',' << label << ',' << csvNumber(series.x[i]) << ',' << csvNumber(series.y[i])
+          << ',';
       if (i < series.lo.size() && i < series.hi.size())
         out << csvNumber(series.lo[i]) << ',' << csvNumber(series.hi[i]);
       else

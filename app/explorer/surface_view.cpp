@@ -27,6 +27,7 @@
 
 #include <QKeyEvent>
 #include <QMouseEvent>
+#include <QOpenGLContext>
 #include <QSurfaceFormat>
 #include <QWheelEvent>
 #include <algorithm>
@@ -445,7 +446,7 @@ void SurfaceView::installDefaultSurfaceFormat() {
   format.setProfile(QSurfaceFormat::CoreProfile);
   format.setDepthBufferSize(24);
   format.setStencilBufferSize(8);
-  format.setSamples(4);
+  format.setSamples(0);
   QSurfaceFormat::setDefaultFormat(format);
 }
 
@@ -531,6 +532,9 @@ std::optional<std::size_t> SurfaceView::nearestRunAt(QPoint widget_position) {
 }
 
 void SurfaceView::initializeGL() {
+  // No OpenGL (Qt's offscreen platform): VTK would crash drawing into a context that is not there.
+  if (context() == nullptr || !context()->isValid())
+    return;
   render_window_->OpenGLInitContext();
   interactor_->Initialize();
 }
@@ -544,6 +548,8 @@ void SurfaceView::resizeGL(int width, int height) {
 }
 
 void SurfaceView::paintGL() {
+  if (context() == nullptr || !context()->isValid())
+    return;
   render_window_->SetReadyForRendering(true);
   render_window_->SetIsCurrent(true);
   render_window_->Render();

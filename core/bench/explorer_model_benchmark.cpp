@@ -10,6 +10,7 @@
 #include <cstdio>
 #include <vector>
 
+#include "moescope/explore/explorer_loader.h"
 #include "moescope/explore/explorer_model.h"
 #include "moescope/fit/law_fit.h"
 #include "moescope/fit/scaling_points.h"
@@ -34,25 +35,11 @@ double milliseconds_since(std::chrono::steady_clock::time_point start) {
       .count();
 }
 
+// The quick law fit: the benchmark times the explorer, not the fit, and should start in seconds.
 moescope::ExplorerData default_data() {
-  moescope::ExplorerData data;
-  data.runs = moescope::generate_synthetic_grid({});
-  const std::vector<moescope::ScalingPoint> points = moescope::scaling_points(data.runs).points;
-  moescope::LawFitOptions options;
-  // Two values per coordinate instead of Table 2's grid: the benchmark times the explorer, not
-  // the fit, and should start in seconds.
-  options.grid_override = {
-      {"log_a", {0, 10}},      {"log_b", {0, 10}},      {"log_c", {0, 10}},
-      {"log_d", {0, 10}},      {"alpha", {0.25, 0.75}}, {"beta", {0.25, 0.75}},
-      {"gamma", {0.25, 0.75}}, {"lambda", {-0.5, 0.5}}, {"delta", {-0.5, 0.5}}};
-  options.bootstrap = 20;
-  moescope::LawFitSummary fit = moescope::fit_law(points, {}, options);
-  data.law = fit.law;
-  data.replicates = std::move(fit.replicates);
-  const moescope::SurfaceData surface_data = moescope::surface_points(data.runs);
-  for (const moescope::BudgetGroup& group : moescope::group_by_budget(surface_data.points))
-    data.surfaces.push_back(moescope::fit_isoflop_surface(group.points));
-  return data;
+  return moescope::load_explorer_data(moescope::generate_synthetic_grid({}),
+                                      moescope::ExplorerLoadOptions::quick())
+      .data;
 }
 
 struct Timings {

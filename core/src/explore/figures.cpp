@@ -34,10 +34,10 @@ const ActiveParameterModel& family() {
 }
 
 std::string sparsity_label(double sparsity) {
-  return "S = " + format_number(sparsity);
+  return "S = " + format_brief(sparsity);
 }
 std::string budget_label(double budget) {
-  return "C = " + format_number(budget);
+  return "C = " + format_brief(budget);
 }
 
 double law_loss(const SparsityLaw& law, double budget, double total, double sparsity) {
@@ -62,10 +62,10 @@ Figure loss_vs_sparsity(const ExplorerData& data, const ExplorerState& state) {
   const double total = state.slice_total_params;
   Figure figure = make_figure(
       FigureId::kLossVsSparsity,
-      "Loss vs sparsity at N = " + format_number(total) + ", " + budget_label(state.budget),
+      "Loss vs sparsity at N = " + format_brief(total) + ", " + budget_label(state.budget),
       "Sparsity S", "Loss L", false, false);
   Series curve;
-  curve.label = "Eq. 6, N = " + format_number(total);
+  curve.label = "Eq. 6, N = " + format_brief(total);
   curve.budget = state.budget;
   for (const double sparsity : sparsity_axis(state.max_sparsity, kCurvePoints)) {
     curve.x.push_back(sparsity);

@@ -6,9 +6,45 @@
 
 #include "explorer_cache.h"
 #include "moescope/fit/active_parameter_model.h"
+#include "moescope/fit/fit_refused.h"
 #include "moescope/fit/law_optimum.h"
 
 namespace moescope {
+namespace {
+
+// An IsoFLOP sweep trains sizes this factor either side of the optimum (as the default data does).
+constexpr double kSweepSpan = 8.0;
+
+// The sizes worth showing at this budget: from the smallest to the largest compute-optimal size
+// across sparsity, widened by kSweepSpan, and wide enough for the runs shown with it. The whole
+// data range would stretch the loss axis over models no sweep at this budget would train.
+SizeRange budget_range(const ExplorerData& data, const ExplorerCache& cache,
+                       const ExplorerState& state, const ActiveParameterModel& model,
+                       bool total_axis) {
+  SizeRange range = total_axis ? cache.total_range : cache.active_range;
+  try {
+    const LawSizeOptimum dense = optimal_size(data.law.abnar, state.budget, 0.0, model);
+    const LawSizeOptimum sparse =
+        optimal_size(data.law.abnar, state.budget, state.max_sparsity, model);
+    const double first = total_axis ? dense.total_params : sparse.active_params;
+    const double second = total_axis ? sparse.total_params : dense.active_params;
+    range = {std::min(first, second) / kSweepSpan, std::max(first, second) * kSweepSpan};
+  } catch (const FitRefused&) {
+    return range;  // no optimum at this budget: show what the data spans
+  }
+  if (const std::optional<double> budget = nearest_data_budget(cache, state.budget)) {
+    for (const Run& run : data.runs) {
+      const std::optional<double>& size = total_axis ? run.total_params : run.active_params;
+      if (!run_at_budget(run, *budget) || !size)
+        continue;
+      range.lo = std::min(range.lo, *size);
+      range.hi = std::max(range.hi, *size);
+    }
+  }
+  return range;
+}
+
+}  // namespace
 
 SurfaceGrid build_surface_grid(const ExplorerData& data, const ExplorerCache& cache,
                                const ExplorerState& state, SizeAxis axis, int size_steps,
@@ -18,7 +54,7 @@ SurfaceGrid build_surface_grid(const ExplorerData& data, const ExplorerCache& ca
   const ActiveParameterModel model = ActiveParameterModel::paper_family();
   const SparsityLaw& law = data.law.abnar;
   const bool total_axis = axis == SizeAxis::kTotal;
-  const SizeRange range = total_axis ? cache.total_range : cache.active_range;
+  const SizeRange range = budget_range(data, cache, state, model, total_axis);
   const std::vector<double> sizes = log_axis(range.lo, range.hi, size_steps);
   SurfaceGrid grid;
   grid.axis = axis;

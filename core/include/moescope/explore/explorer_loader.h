@@ -1,0 +1,45 @@
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "moescope/explore/explorer_data.h"
+#include "moescope/fit/fit_control.h"
+#include "moescope/fit/isoflop_surface.h"
+#include "moescope/fit/law_fit_runs.h"
+
+namespace moescope {
+
+// How the explorer fits what it shows. The defaults are those of `moescope optimum` (law) and
+// `moescope fit surface` (surfaces), so the explorer's read-out at a budget is exactly what
+// `moescope optimum --budget C` prints for the same data.
+struct ExplorerLoadOptions {
+  // Runs left out of the law's fit and shown as held out in Figure 6; default the paper's.
+  std::string holdout_rule = kDefaultHoldoutRule;
+  // The law's options; default: Eq. 6 from the Table 2 grid with 100 bootstrap refits.
+  LawFitOptions law = [] {
+    LawFitOptions options;
+    options.bootstrap = 100;
+    return options;
+  }();
+  SurfaceFitOptions surface;
+
+  // A first look in under a second: two values per coordinate of the law's grid (512 starts
+  // instead of Table 2's 437,400) and 20 bootstrap refits. Not the paper's fit: its read-outs
+  // need not agree with `moescope optimum`.
+  static ExplorerLoadOptions quick();
+};
+
+struct ExplorerLoad {
+  ExplorerData data;
+  // Runs the fits could not use, and budgets whose surface was refused, one line each.
+  std::vector<std::string> notes;
+};
+
+// Fits the law (reporting progress through `control`, which can cancel it) and a surface per
+// budget. Throws FitRefused when the law cannot be fitted, InputError for a bad hold-out rule; a
+// budget whose surface is refused is left out with a note.
+ExplorerLoad load_explorer_data(std::vector<Run> runs, const ExplorerLoadOptions& options = {},
+                                const FitControl& control = {});
+
+}  // namespace moescope
