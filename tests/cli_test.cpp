@@ -334,4 +334,26 @@ TEST_F(CliTest, FitLawRefusesABadHoldOutRule) {
       << outcome.err;
 }
 
+// Issue 4's contract: the explorer's read-out at a budget is exactly what `moescope optimum`
+// prints for it. Both fit the embedded data with the full Table 2 grid (about half a minute each).
+TEST_F(CliTest, ExplorerReadOutEqualsOptimumAtTheSameBudget) {
+#ifndef MOESCOPE_HAVE_EXPLORER
+  GTEST_SKIP() << "the explorer is not built here (it needs Qt 6 and VTK 9)";
+#endif
+  const Outcome optimum = moescope({"optimum", "--budget", "3e20", "--json"});
+  ASSERT_EQ(optimum.exit_code, 0) << optimum.err;
+  const Outcome explorer = moescope({"explore", "--budget", "3e20", "--print-readout"});
+  ASSERT_EQ(explorer.exit_code, 0) << explorer.err;
+  const auto expected = nlohmann::json::parse(optimum.out);
+  const auto actual = nlohmann::json::parse(explorer.out);
+  for (const char* key :
+       {"budget", "S", "N", "N_active", "D", "loss", "sparsity_at_bound", "params_at_cap"}) {
+    EXPECT_EQ(actual[key], expected[key]) << key;
+  }
+  for (const char* key : {"S", "N", "N_active", "D", "loss"}) {
+    ASSERT_FALSE(expected["intervals"][key].is_null()) << key;
+    EXPECT_EQ(actual["intervals"][key], expected["intervals"][key]) << key;
+  }
+}
+
 }  // namespace

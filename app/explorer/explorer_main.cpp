@@ -1,6 +1,7 @@
 // moescope-explorer: the desktop explorer, also run headless by scripts (`moescope explore`).
 #include <QApplication>
 #include <QCommandLineParser>
+#include <QDir>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
@@ -10,10 +11,13 @@
 #include <iostream>
 
 #include "default_data.h"
+#include "figure_view.h"
 #include "main_window.h"
 #include "moescope/diagnostic.h"
 #include "moescope/explore/explorer_loader.h"
+#include "moescope/explore/explorer_model.h"
 #include "moescope/fit/fit_refused.h"
+#include "moescope/number_format.h"
 #include "moescope/run_store.h"
 #include "moescope/run_table.h"
 #include "surface_view.h"
@@ -39,8 +43,7 @@ moescope::ExplorerLoadOptions load_options(const QCommandLineParser& args) {
 }
 
 // The same keys as `moescope optimum --json`.
-QJsonObject read_out_json(const MainWindow& window) {
-  const moescope::ReadOut& read_out = window.readOut();
+QJsonObject read_out_json(const moescope::ReadOut& read_out, double budget) {
   const moescope::BudgetOptimum& best = read_out.point;
   auto interval = [&](moescope::Interval moescope::BudgetOptimumIntervals::*member) -> QJsonValue {
     if (!read_out.intervals)
@@ -49,7 +52,7 @@ QJsonObject read_out_json(const MainWindow& window) {
     return QJsonArray{value.lo, value.hi};
   };
   using I = moescope::BudgetOptimumIntervals;
-  return {{"budget", window.budget()},
+  return {{"budget", budget},
           {"S", best.sparsity},
           {"N", best.total_params},
           {"N_active", best.active_params},
@@ -70,18 +73,92 @@ double percentile(std::vector<double> values, double fraction) {
   return values[index];
 }
 
-int run(QApplication& app, const QCommandLineParser& args) {
-  const moescope::ExplorerLoad load = moescope::load_explorer_data(
+moescope::ExplorerLoad load(const QCommandLineParser& args) {
+  moescope::ExplorerLoad loaded = moescope::load_explorer_data(
       load_runs(args), load_options(args),
       {[](std::size_t done, std::size_t total) {
          std::fprintf(stderr, "\rfitting the law: %zu/%zu starts", done, total);
        },
        nullptr});
   std::fputs("\r\033[K", stderr);
-  for (const std::string& note : load.notes)
+  for (const std::string& note : loaded.notes)
     std::cerr << "note: " << note << '\n';
+  return loaded;
+}
 
-  MainWindow window(load.data);
+// Without a display there is no OpenGL for the 3-D view, but the figures draw without it: write
+// them, and say in text what the explorer would show, the optimum at each budget of the data.
+int write_report(const QCommandLineParser& args) {
+  const moescope::ExplorerLoad loaded = load(args);
+  const moescope::ExplorerModel model(loaded.data);
+  moescope::ExplorerState state;
+  if (args.isSet("max-params"))
+    state.max_total_params = args.value("max-params").toDouble();
+  if (args.isSet("print-readout")) {
+    state.budget = args.isSet("budget") ? args.value("budget").toDouble()
+                                        : model.data_budgets().at(model.data_budgets().size() / 2);
+    std::cout
+        << QJsonDocument(read_out_json(model.read_out(state), state.budget)).toJson().toStdString();
+    return 0;
+  }
+  const QString directory =
+      args.isSet("export-all") ? args.value("export-all") : QStringLiteral("moescope-figures");
+  std::vector<double> budgets = model.data_budgets();
+  if (args.isSet("budget"))
+    budgets = {args.value("budget").toDouble()};
+  state.budget = budgets.empty() ? state.budget : budgets[budgets.size() / 2];
+  if (!QDir().mkpath(directory)) {
+    std::cerr << "moescope-explorer: cannot create " << directory.toStdString() << '\n';
+    return 1;
+  }
+  for (const moescope::FigureId id : moescope::kAllFigures) {
+    const moescope::Figure figure = model.figure(id, state);
+    FigureView view;
+    view.setFigure(&figure);
+    const QString base =
+        QDir(directory).filePath(QString::fromStdString(std::string(to_string(id))));
+    if (!view.exportPng(base + ".png", args.value("dpi").toInt()) ||
+        !view.exportSvg(base + ".svg") || !view.exportPdf(base + ".pdf") ||
+        !view.exportCsv(base + ".csv")) {
+      std::cerr << "moescope-explorer: export failed: " << view.lastError().toStdString() << '\n';
+      return 1;
+    }
+  }
+  std::cout << "No display: wrote the figures at C=" << moescope::format_brief(state.budget)
+            << " to " << directory.toStdString() << "/ (the 3-D view needs a display).\n\n"
+            << "Compute-optimal model by budget, through the fitted Eq. 6 law"
+            << (state.max_total_params
+                    ? " with N <= " + moescope::format_brief(*state.max_total_params)
+                    : std::string())
+            << ":\n";
+  std::printf("%-10s %-22s %-10s %-10s %-10s %-8s\n", "budget C", "S* (95% interval)", "N*", "N_a*",
+              "D*", "L*");
+  for (const double budget : budgets) {
+    state.budget = budget;
+    const moescope::ReadOut read_out = model.read_out(state);
+    const moescope::BudgetOptimum& best = read_out.point;
+    std::string sparsity = moescope::format_brief(best.sparsity);
+    if (read_out.intervals) {
+      sparsity += " [" + moescope::format_brief(read_out.intervals->sparsity.lo) + ", " +
+                  moescope::format_brief(read_out.intervals->sparsity.hi) + "]";
+    }
+    if (best.sparsity_at_bound)
+      sparsity += "*";
+    std::printf("%-10s %-22s %-10s %-10s %-10s %-8s\n", moescope::format_brief(budget).c_str(),
+                sparsity.c_str(), moescope::format_brief(best.total_params).c_str(),
+                moescope::format_brief(best.active_params).c_str(),
+                moescope::format_brief(best.tokens).c_str(),
+                moescope::format_brief(best.loss).c_str());
+  }
+  std::cout << "* at the sparsest model considered (S = "
+            << moescope::format_brief(state.max_sparsity)
+            << "): the law's loss still falls there, as the paper finds (Figure 3c).\n";
+  return 0;
+}
+
+int run_window(QApplication& app, const QCommandLineParser& args) {
+  const moescope::ExplorerLoad loaded = load(args);
+  MainWindow window(loaded.data);
   window.resize(1500, 950);
   if (args.isSet("max-params"))
     window.setParameterCap(args.value("max-params").toDouble());
@@ -100,7 +177,8 @@ int run(QApplication& app, const QCommandLineParser& args) {
 
   QApplication::processEvents();
   if (args.isSet("print-readout")) {
-    std::cout << QJsonDocument(read_out_json(window)).toJson().toStdString();
+    std::cout
+        << QJsonDocument(read_out_json(window.readOut(), window.budget())).toJson().toStdString();
   }
   if (args.isSet("export-all")) {
     QString error;
@@ -160,14 +238,14 @@ int main(int argc, char** argv) {
       {"quick-fit", "Fit the law from 512 starts instead of Table 2's 437,400 (a first look)."},
   });
   args.process(app);
-  if (no_display) {
-    // The 3-D view needs OpenGL, which Qt's offscreen platform does not give.
-    std::cerr << "moescope-explorer: no display; run it under a virtual one: "
-                 "xvfb-run -a moescope-explorer ... (Debian: apt install xvfb xauth)\n";
-    return 1;
+  if (no_display && (args.isSet("screenshot") || args.isSet("bench-slider"))) {
+    // The window's 3-D view needs OpenGL, which Qt's offscreen platform does not give.
+    std::cerr << "moescope-explorer: --screenshot and --bench-slider need a display; run under a "
+                 "virtual one: xvfb-run -a moescope explore ... (Debian: apt install xvfb xauth)\n";
+    return 2;
   }
   try {
-    return run(app, args);
+    return no_display ? write_report(args) : run_window(app, args);
   } catch (const moescope::InputError& error) {
     std::cerr << "moescope-explorer: " << error.what() << '\n';
   } catch (const moescope::FitRefused& error) {
