@@ -1,4 +1,6 @@
 // moescope-explorer: the desktop explorer, also run headless by scripts (`moescope explore`).
+#include <unistd.h>
+
 #include <QApplication>
 #include <QCommandLineParser>
 #include <QDir>
@@ -74,13 +76,18 @@ double percentile(std::vector<double> values, double fraction) {
 }
 
 moescope::ExplorerLoad load(const QCommandLineParser& args) {
-  moescope::ExplorerLoad loaded = moescope::load_explorer_data(
-      load_runs(args), load_options(args),
-      {[](std::size_t done, std::size_t total) {
-         std::fprintf(stderr, "\rfitting the law: %zu/%zu starts", done, total);
-       },
-       nullptr});
-  std::fputs("\r\033[K", stderr);
+  // A progress line rewritten in place helps on a terminal and floods a log file.
+  const bool to_terminal = ::isatty(STDERR_FILENO) == 1;
+  moescope::FitControl control;
+  if (to_terminal) {
+    control.progress = [](std::size_t done, std::size_t total) {
+      std::fprintf(stderr, "\rfitting the law: %zu/%zu starts", done, total);
+    };
+  }
+  moescope::ExplorerLoad loaded =
+      moescope::load_explorer_data(load_runs(args), load_options(args), control);
+  if (to_terminal)
+    std::fputs("\r\033[K", stderr);
   for (const std::string& note : loaded.notes)
     std::cerr << "note: " << note << '\n';
   return loaded;
