@@ -12,7 +12,7 @@
 #include <cstdlib>
 #include <iostream>
 
-#include "default_data.h"
+#include "explorer_session.h"
 #include "figure_view.h"
 #include "main_window.h"
 #include "moescope/diagnostic.h"
@@ -20,23 +20,17 @@
 #include "moescope/explore/explorer_model.h"
 #include "moescope/fit/fit_refused.h"
 #include "moescope/number_format.h"
-#include "moescope/run_store.h"
-#include "moescope/run_table.h"
+#include "run_source.h"
 #include "surface_view.h"
 
 namespace {
 
-std::vector<moescope::Run> load_runs(const QCommandLineParser& args) {
-  if (args.isSet("data")) {
-    moescope::ReadOptions options;
-    options.mapping = moescope::ColumnMapping::parse(args.value("map").toStdString());
-    return moescope::read_runs(args.value("data").toStdString(), options).runs;
-  }
+RunSource source_of(const QCommandLineParser& args) {
+  if (args.isSet("data"))
+    return RunSource::file(args.value("data"), args.value("map"));
   if (args.isSet("store"))
-    return moescope::RunStore::open(args.value("store").toStdString()).runs();
-  return moescope::read_runs(moescope::app::default_data_csv(), moescope::TableFormat::kCsv,
-                             std::string(moescope::app::kDefaultDataName))
-      .runs;
+    return RunSource::store(args.value("store"));
+  return RunSource::defaultData();
 }
 
 moescope::ExplorerLoadOptions load_options(const QCommandLineParser& args) {
@@ -85,7 +79,7 @@ moescope::ExplorerLoad load(const QCommandLineParser& args) {
     };
   }
   moescope::ExplorerLoad loaded =
-      moescope::load_explorer_data(load_runs(args), load_options(args), control);
+      moescope::load_explorer_data(load_runs(source_of(args)).runs, load_options(args), control);
   if (to_terminal)
     std::fputs("\r\033[K", stderr);
   for (const std::string& note : loaded.notes)
@@ -164,9 +158,27 @@ int write_report(const QCommandLineParser& args) {
 }
 
 int run_window(QApplication& app, const QCommandLineParser& args) {
-  const moescope::ExplorerLoad loaded = load(args);
-  MainWindow window(loaded.data);
+  // A scripted run depends on its arguments alone; an interactive one resumes the last session.
+  const bool headless = args.isSet("screenshot") || args.isSet("export-all") ||
+                        args.isSet("bench-slider") || args.isSet("print-readout");
+  const bool source_given = args.isSet("data") || args.isSet("store");
+  const ExplorerSession session = headless ? ExplorerSession{} : ExplorerSession::load();
+  MainWindow window(args.isSet("quick-fit") ? moescope::ExplorerLoadOptions::quick()
+                                            : session.fit_options);
   window.resize(1500, 950);
+  if (source_given || headless) {
+    window.openSource(source_of(args));
+  } else {
+    try {
+      window.openSource(session.source);
+    } catch (const std::exception& error) {
+      std::cerr << "moescope-explorer: note: the last session's data cannot be opened ("
+                << error.what() << "); showing the built-in data.\n";
+      window.openSource(RunSource::defaultData());
+    }
+    window.restoreView(session);
+    window.setRemembersSession(true);
+  }
   if (args.isSet("max-params"))
     window.setParameterCap(args.value("max-params").toDouble());
   if (args.isSet("budget"))
@@ -177,11 +189,13 @@ int run_window(QApplication& app, const QCommandLineParser& args) {
     return 2;
   }
   window.show();
-  const bool headless = args.isSet("screenshot") || args.isSet("export-all") ||
-                        args.isSet("bench-slider") || args.isSet("print-readout");
   if (!headless)
     return app.exec();
 
+  if (!window.waitForFit()) {
+    std::cerr << "moescope-explorer: " << window.fitStatus().toStdString() << '\n';
+    return 1;
+  }
   QApplication::processEvents();
   if (args.isSet("print-readout")) {
     std::cout
@@ -225,6 +239,7 @@ int main(int argc, char** argv) {
     ::setenv("QT_QPA_PLATFORM", "offscreen", 0);
   SurfaceView::installDefaultSurfaceFormat();
   QApplication app(argc, argv);
+  QApplication::setOrganizationName("MoEScope");
   QApplication::setApplicationName("moescope-explorer");
   QCommandLineParser args;
   args.setApplicationDescription("MoEScope explorer: IsoFLOP surfaces and optimal sparsity");

@@ -1,40 +1,78 @@
 #pragma once
 
+#include <QElapsedTimer>
 #include <QLabel>
 #include <QMainWindow>
 #include <QSlider>
 #include <QTabWidget>
+#include <memory>
 #include <optional>
 #include <vector>
 
+#include "explorer_session.h"
 #include "moescope/explore/explorer_data.h"
+#include "moescope/explore/explorer_loader.h"
 #include "moescope/explore/explorer_model.h"
 #include "moescope/explore/read_out.h"
+#include "moescope/run_store.h"
+#include "run_source.h"
 #include "surface_scene.h"
 
 class FigureView;
+class FitJob;
 class QCheckBox;
 class QComboBox;
+class QProgressBar;
+class QPushButton;
+class QStackedWidget;
+class RunTableModel;
+class RunTableView;
 class SurfaceView;
 
 // The explorer's window: a compute-budget slider and a parameter-cap slider drive the read-out
-// panel, the 3-D IsoFLOP surface and the paper's figures. It renders an ExplorerModel built from
-// data it does not own; only the visible view is redrawn when a slider moves.
+// panel, the 3-D IsoFLOP surface and the paper's figures; a run table docked below shows the runs
+// and edits their status when they come from a store.
+//
+// The window owns its runs and their fit. Fits run on a worker thread (FitJob) with progress and
+// Cancel in the status bar; while a refit runs, the views keep showing the last fit. Only the
+// visible view is redrawn when a slider moves.
 class MainWindow : public QMainWindow {
   Q_OBJECT
 
  public:
-  explicit MainWindow(const moescope::ExplorerData& explorer_data, QWidget* parent = nullptr);
+  explicit MainWindow(const moescope::ExplorerLoadOptions& fit_options = {},
+                      QWidget* parent = nullptr);
   ~MainWindow() override;
+
+  // Reads the runs and starts fitting them. Throws moescope::InputError or moescope::StoreError
+  // naming what is wrong; the window then keeps what it showed.
+  void openSource(const RunSource& source);
+  const RunSource& source() const { return source_; }
+  const std::vector<moescope::Run>& runs() const { return runs_; }
+
+  // Refits the current runs with these options.
+  void setFitOptions(const moescope::ExplorerLoadOptions& options);
+  const moescope::ExplorerLoadOptions& fitOptions() const { return fit_options_; }
+  bool isFitting() const;
+  bool hasFit() const { return model_ != nullptr; }
+  // Runs the event loop until the fit under way ends; returns whether the window has a fit.
+  bool waitForFit();
+  void cancelFit();
+  // The status bar's account of the last fit: what was fitted, or why there is no fit.
+  QString fitStatus() const;
 
   // What the sliders do, for scripts and tests: set the state, move the slider, redraw.
   void setBudget(double compute);
   void setParameterCap(std::optional<double> max_total_params);
   double budget() const { return state_.budget; }
+  // The budget the slider stands for at a position, 0 .. sliderSteps().
+  double budgetAtPosition(int position) const;
+  static int sliderSteps();
   const moescope::ReadOut& readOut() const { return read_out_; }
 
   // "surface" or a figure's name (moescope::to_string(FigureId)).
   QStringList viewNames() const;
+  QString currentViewName() const;
   bool showView(const QString& name);
 
   // Every view to DIR: figures as PNG (dpi), SVG, PDF and CSV, the surface as PNG.
@@ -44,28 +82,59 @@ class MainWindow : public QMainWindow {
   // update in milliseconds, read-out and repaint of the visible view included.
   std::vector<double> replaySliderDrag(int positions);
 
+  // The session to save: source, fit settings, sliders, view and window layout.
+  ExplorerSession session() const;
+  // Restores the sliders, view and layout of a session; its source and fit settings are opened
+  // by the caller (they may fail).
+  void restoreView(const ExplorerSession& session);
+  // Interactive sessions save themselves on close; scripted ones do not.
+  void setRemembersSession(bool remembers) { remembers_session_ = remembers; }
+
+ protected:
+  void closeEvent(QCloseEvent* event) override;
+
  private:
   void buildControls();
   void buildViews();
+  void buildRunTable();
+  void buildStatusBar();
   void buildMenus();
+  void setRuns(std::vector<moescope::Run> runs);
+  void startFit();
+  void onFitFinished(const std::shared_ptr<moescope::ExplorerLoad>& load);
+  void onFitEnded(const QString& message);
   void onBudgetSliderMoved(int position);
   void onCapChanged();
+  void onRunEdited(const moescope::Run& run);
   void refresh();
   void redrawCurrentView();
-  void showRunDetails(std::size_t run_index);
+  void showRunDetails(const moescope::Run& run);
   void exportCurrentView();
   void exportAllInteractively();
-  double budgetAt(int position) const;
+  void openStoreInteractively();
+  void openFileInteractively();
+  void importInteractively();
+  void editFitSettings();
+  void updateActions();
   int positionOf(double compute) const;
   double capAt(int position) const;
 
-  const moescope::ExplorerData& data_;
-  moescope::ExplorerModel model_;
+  RunSource source_;
+  std::vector<moescope::Run> runs_;
+  std::optional<moescope::RunStore> store_;
+  moescope::ExplorerLoadOptions fit_options_;
+  // The fit on display. The model refers to the data, so it is declared after it and goes first.
+  std::unique_ptr<moescope::ExplorerData> data_;
+  std::unique_ptr<moescope::ExplorerModel> model_;
   moescope::ExplorerState state_;
   moescope::ReadOut read_out_;
   double lowest_budget_ = 1e18;
   double highest_budget_ = 1e22;
+  bool remembers_session_ = false;
 
+  FitJob* fit_job_ = nullptr;
+  QElapsedTimer fit_clock_;
+  QLabel* source_label_ = nullptr;
   QSlider* budget_slider_ = nullptr;
   QLabel* budget_label_ = nullptr;
   QCheckBox* cap_enabled_ = nullptr;
@@ -74,10 +143,19 @@ class MainWindow : public QMainWindow {
   QComboBox* surface_axis_ = nullptr;
   QLabel* read_out_label_ = nullptr;
   QLabel* run_details_ = nullptr;
+  QStackedWidget* view_stack_ = nullptr;
+  QLabel* no_fit_label_ = nullptr;
   QTabWidget* tabs_ = nullptr;
   SurfaceView* surface_view_ = nullptr;
   SurfaceScene surface_scene_;
   std::vector<moescope::FigureId> figure_ids_;
   std::vector<FigureView*> figure_views_;
   std::vector<moescope::Figure> figures_;
+  RunTableModel* run_table_model_ = nullptr;
+  RunTableView* run_table_view_ = nullptr;
+  QLabel* fit_label_ = nullptr;
+  QProgressBar* fit_progress_ = nullptr;
+  QPushButton* cancel_fit_button_ = nullptr;
+  QList<QAction*> fit_dependent_actions_;
+  QAction* cancel_fit_action_ = nullptr;
 };

@@ -1,0 +1,175 @@
+#include "fit_settings_dialog.h"
+
+#include <QComboBox>
+#include <QDialogButtonBox>
+#include <QFormLayout>
+#include <QLabel>
+#include <QLineEdit>
+#include <QPushButton>
+#include <QSpinBox>
+#include <QVBoxLayout>
+
+#include "moescope/diagnostic.h"
+#include "moescope/run_filter.h"
+
+namespace {
+
+// What the grid combo box offers; which entries it lists depends on the form.
+enum class GridChoice { kPublished, kCoarse, kEpoch, kTable2Rows };
+
+constexpr int kMaxBootstrap = 1000;
+
+bool is_coarse(const moescope::ExplorerLoadOptions& options) {
+  return options.law.grid_override == moescope::ExplorerLoadOptions::quick().law.grid_override;
+}
+
+GridChoice grid_choice_of(const moescope::ExplorerLoadOptions& options) {
+  if (options.law.form == moescope::LawForm::kAbnar)
+    return is_coarse(options) ? GridChoice::kCoarse : GridChoice::kPublished;
+  return options.law.grid() == moescope::InitGrid::kAbnarTable2 ? GridChoice::kTable2Rows
+                                                                : GridChoice::kEpoch;
+}
+
+}  // namespace
+
+FitSettingsDialog::FitSettingsDialog(const moescope::ExplorerLoadOptions& options, QWidget* parent)
+    : QDialog(parent) {
+  setWindowTitle(tr("Fit settings"));
+  auto* form = new QFormLayout;
+
+  form_ = new QComboBox;
+  form_->addItem(tr("Eq. 6: loss in N, D and sparsity (Abnar et al.)"),
+                 static_cast<int>(moescope::LawForm::kAbnar));
+  form_->addItem(tr("Chinchilla: loss in N and D only, no sparsity term"),
+                 static_cast<int>(moescope::LawForm::kChinchilla));
+  form_->setToolTip(
+      tr("The Chinchilla form cannot tell sparsities apart at equal N and D: its optimum goes to "
+         "the sparsest model considered."));
+  form->addRow(tr("Law &form"), form_);
+
+  grid_ = new QComboBox;
+  form->addRow(tr("Starting &grid"), grid_);
+
+  holdout_ = new QLineEdit;
+  holdout_->setPlaceholderText(tr("none: fit every run"));
+  holdout_->setToolTip(
+      tr("Runs left out of the law's fit and shown as held out in Figure 6, e.g. S==0.98 (the "
+         "paper's) or S>=0.9 && C>1e21. Fields: N, N_active, S, D, C, loss, experts, active, "
+         "granularity, d_model, layers."));
+  form->addRow(tr("&Hold out"), holdout_);
+
+  law_bootstrap_ = new QSpinBox;
+  law_bootstrap_->setRange(0, kMaxBootstrap);
+  law_bootstrap_->setToolTip(
+      tr("Bootstrap refits of the law behind the read-out's intervals; "
+         "0 gives no intervals."));
+  form->addRow(tr("Law &bootstrap refits"), law_bootstrap_);
+
+  surface_bootstrap_ = new QSpinBox;
+  surface_bootstrap_->setRange(0, kMaxBootstrap);
+  surface_bootstrap_->setToolTip(
+      tr("Refits of each budget's IsoFLOP surface on 80% subsamples (the paper's bands)."));
+  form->addRow(tr("&Surface bootstrap refits"), surface_bootstrap_);
+
+  problems_label_ = new QLabel;
+  problems_label_->setWordWrap(true);
+  problems_label_->setTextInteractionFlags(Qt::TextSelectableByMouse);
+  problems_label_->setStyleSheet(QStringLiteral("color: #b00020;"));
+
+  buttons_ = new QDialogButtonBox(QDialogButtonBox::Ok | QDialogButtonBox::Cancel |
+                                  QDialogButtonBox::RestoreDefaults);
+  buttons_->button(QDialogButtonBox::Ok)->setText(tr("&Refit"));
+  connect(buttons_, &QDialogButtonBox::accepted, this, &QDialog::accept);
+  connect(buttons_, &QDialogButtonBox::rejected, this, &QDialog::reject);
+  connect(buttons_->button(QDialogButtonBox::RestoreDefaults), &QPushButton::clicked, this,
+          [this] { setOptions({}); });
+
+  auto* layout = new QVBoxLayout(this);
+  layout->addLayout(form);
+  layout->addWidget(problems_label_);
+  layout->addWidget(buttons_);
+
+  setOptions(options);
+  connect(form_, &QComboBox::currentIndexChanged, this, [this] {
+    fillGridChoices();
+    check();
+  });
+  connect(grid_, &QComboBox::currentIndexChanged, this, &FitSettingsDialog::check);
+  connect(holdout_, &QLineEdit::textChanged, this, &FitSettingsDialog::check);
+}
+
+void FitSettingsDialog::setOptions(const moescope::ExplorerLoadOptions& options) {
+  const QSignalBlocker quiet_form(form_);
+  form_->setCurrentIndex(form_->findData(static_cast<int>(options.law.form)));
+  fillGridChoices();
+  grid_->setCurrentIndex(grid_->findData(static_cast<int>(grid_choice_of(options))));
+  holdout_->setText(QString::fromStdString(options.holdout_rule));
+  law_bootstrap_->setValue(options.law.bootstrap);
+  surface_bootstrap_->setValue(options.surface.bootstrap_replicates);
+  check();
+}
+
+void FitSettingsDialog::fillGridChoices() {
+  const QSignalBlocker quiet(grid_);
+  grid_->clear();
+  if (static_cast<moescope::LawForm>(form_->currentData().toInt()) == moescope::LawForm::kAbnar) {
+    grid_->addItem(tr("Table 2 of the paper: 437,400 starts (about half a minute)"),
+                   static_cast<int>(GridChoice::kPublished));
+    grid_->addItem(tr("Coarse: two values per coordinate, 512 starts (a first look)"),
+                   static_cast<int>(GridChoice::kCoarse));
+  } else {
+    grid_->addItem(tr("Epoch AI's: 4,500 starts"), static_cast<int>(GridChoice::kEpoch));
+    grid_->addItem(tr("Table 2's rows for these parameters: 324 starts"),
+                   static_cast<int>(GridChoice::kTable2Rows));
+  }
+}
+
+moescope::ExplorerLoadOptions FitSettingsDialog::options() const {
+  moescope::ExplorerLoadOptions options;
+  options.law.form = static_cast<moescope::LawForm>(form_->currentData().toInt());
+  switch (static_cast<GridChoice>(grid_->currentData().toInt())) {
+    case GridChoice::kPublished:
+      break;
+    case GridChoice::kCoarse:
+      options.law.grid_override = moescope::ExplorerLoadOptions::quick().law.grid_override;
+      break;
+    case GridChoice::kEpoch:
+      options.law.init_grid = moescope::InitGrid::kEpoch;
+      break;
+    case GridChoice::kTable2Rows:
+      options.law.init_grid = moescope::InitGrid::kAbnarTable2;
+      break;
+  }
+  options.holdout_rule = holdout_->text().trimmed().toStdString();
+  options.law.bootstrap = law_bootstrap_->value();
+  options.surface.bootstrap_replicates = surface_bootstrap_->value();
+  return options;
+}
+
+QStringList FitSettingsDialog::problems() const {
+  const moescope::ExplorerLoadOptions current = options();
+  QStringList problems;
+  for (const std::string& problem : current.law.validate())
+    problems << tr("Law: %1").arg(QString::fromStdString(problem));
+  for (const std::string& problem : current.surface.validate())
+    problems << tr("Surface: %1").arg(QString::fromStdString(problem));
+  if (!current.holdout_rule.empty()) {
+    try {
+      moescope::RunFilter::parse(current.holdout_rule);
+    } catch (const moescope::InputError& error) {
+      problems << tr("Hold out: %1").arg(QString::fromUtf8(error.what()));
+    }
+  }
+  return problems;
+}
+
+void FitSettingsDialog::setHoldoutRule(const QString& rule) {
+  holdout_->setText(rule);
+}
+
+void FitSettingsDialog::check() {
+  const QStringList found = problems();
+  problems_label_->setText(found.join('\n'));
+  problems_label_->setVisible(!found.isEmpty());
+  buttons_->button(QDialogButtonBox::Ok)->setEnabled(found.isEmpty());
+}

@@ -1,0 +1,44 @@
+#include "run_source.h"
+
+#include <QDir>
+#include <QObject>
+
+#include "default_data.h"
+#include "moescope/column_mapping.h"
+#include "moescope/run_table.h"
+
+QString RunSource::description() const {
+  switch (kind) {
+    case Kind::kDefaultData:
+      return QString::fromUtf8(moescope::app::kDefaultDataName.data(),
+                               static_cast<qsizetype>(moescope::app::kDefaultDataName.size()));
+    case Kind::kFile:
+      return QDir::toNativeSeparators(path);
+    case Kind::kStore:
+      return QObject::tr("store %1").arg(QDir::toNativeSeparators(path));
+  }
+  return {};
+}
+
+LoadedRuns load_runs(const RunSource& source) {
+  LoadedRuns loaded;
+  switch (source.kind) {
+    case RunSource::Kind::kDefaultData:
+      loaded.runs =
+          moescope::read_runs(moescope::app::default_data_csv(), moescope::TableFormat::kCsv,
+                              std::string(moescope::app::kDefaultDataName))
+              .runs;
+      break;
+    case RunSource::Kind::kFile: {
+      moescope::ReadOptions options;
+      options.mapping = moescope::ColumnMapping::parse(source.mapping.toStdString());
+      loaded.runs = moescope::read_runs(source.path.toStdString(), options).runs;
+      break;
+    }
+    case RunSource::Kind::kStore:
+      loaded.store = moescope::RunStore::open(source.path.toStdString());
+      loaded.runs = loaded.store->runs();
+      break;
+  }
+  return loaded;
+}
