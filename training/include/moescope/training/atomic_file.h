@@ -1,0 +1,19 @@
+#pragma once
+
+#include <filesystem>
+#include <string_view>
+
+namespace moescope::training {
+
+// Makes `written` (a complete file next to `target`) the new `target` in one step: flushed to
+// disk, then renamed over it, then the folder flushed. A process killed at any moment leaves
+// either the old file or the new one, never a torn one. Throws std::runtime_error on failure.
+void commit_file(const std::filesystem::path& written, const std::filesystem::path& target);
+
+// Writes `content` to `target` through a temporary file and commit_file.
+void write_file_atomically(const std::filesystem::path& target, std::string_view content);
+
+// The temporary file write_file_atomically and checkpoints use for `target`.
+std::filesystem::path pending_path(const std::filesystem::path& target);
+
+}  // namespace moescope::training

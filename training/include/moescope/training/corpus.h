@@ -1,0 +1,40 @@
+#pragma once
+
+#include <filesystem>
+#include <ostream>
+#include <string>
+#include <string_view>
+
+namespace moescope::training {
+
+// A corpus as token files: one byte per token (the byte-level tokenizer), a training split and a
+// fixed held-out split for the validation loss.
+struct CorpusFiles {
+  std::filesystem::path train;
+  std::filesystem::path validation;
+};
+
+// Where token files are cached: $MOESCOPE_DATA_DIR, else $XDG_CACHE_HOME/moescope, else
+// ~/.cache/moescope.
+std::filesystem::path default_data_folder();
+
+// The token files of `corpus` ("debian", or the path of a UTF-8 text file) in `data_folder`,
+// built on first use (progress to `log`) and reused afterwards. Safe when several trainers start
+// at once: one builds under a lock, and a build killed half-way leaves nothing that is used.
+// "debian" is the King James Bible (Debian package bible-kjv) followed by the GNU Collaborative
+// International Dictionary of English (dict-gcide); throws std::runtime_error naming the package
+// when one is missing.
+CorpusFiles prepare_corpus(const std::string& corpus, const std::filesystem::path& data_folder,
+                           std::ostream& log);
+
+struct SplitText {
+  std::string train;
+  std::string validation;
+};
+
+// The held-out split: the text is cut into blocks of 64 KiB (smaller for a text under 6.4 MB, so
+// that there are at least 100) and every 100th block is held out, so the validation text samples
+// the whole corpus (the dictionary is alphabetical) rather than its end.
+SplitText split_held_out(std::string_view text);
+
+}  // namespace moescope::training

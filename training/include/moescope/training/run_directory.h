@@ -1,0 +1,42 @@
+#pragma once
+
+#include <filesystem>
+#include <string>
+
+namespace moescope::training {
+
+// The output folder of one run (--out DIR):
+//   spec.json      the canonical spec; a restart with another spec is refused
+//   checkpoint.pt  the latest checkpoint, replaced atomically
+//   metrics.jsonl  one JSON object per line: training progress and validation passes
+//   result.json    written once, when the run has finished
+//   run.json       the finished run in MoEScope's run format, for `moescope import`
+// Only one process may work in a folder: it holds an exclusive lock on DIR/.lock, which the
+// kernel drops when the process ends in any way (SIGKILL included).
+class RunDirectory {
+ public:
+  // Creates the folder if needed and takes its lock; throws std::runtime_error when another
+  // process holds it.
+  explicit RunDirectory(std::filesystem::path folder);
+  ~RunDirectory();
+  RunDirectory(const RunDirectory&) = delete;
+  RunDirectory& operator=(const RunDirectory&) = delete;
+
+  // Records the run's canonical spec (to_json) on first use. Throws SpecError naming every key
+  // whose value differs from the recorded spec's.
+  void claim(const std::string& canonical_spec) const;
+
+  bool finished() const;
+  const std::filesystem::path& folder() const { return folder_; }
+  std::filesystem::path spec_file() const { return folder_ / "spec.json"; }
+  std::filesystem::path checkpoint_file() const { return folder_ / "checkpoint.pt"; }
+  std::filesystem::path metrics_file() const { return folder_ / "metrics.jsonl"; }
+  std::filesystem::path result_file() const { return folder_ / "result.json"; }
+  std::filesystem::path run_file() const { return folder_ / "run.json"; }
+
+ private:
+  std::filesystem::path folder_;
+  int lock_fd_ = -1;
+};
+
+}  // namespace moescope::training

@@ -1,0 +1,84 @@
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "moescope/architecture.h"
+#include "moescope/field_problem.h"
+
+namespace moescope::training {
+
+// The tokenizer is byte-level: a token is one byte of the UTF-8 text, so the vocabulary is 256.
+inline constexpr int kByteVocabulary = 256;
+
+// A spec that cannot be run, with one problem per key (the key is FieldProblem::field).
+class SpecError : public std::runtime_error {
+ public:
+  explicit SpecError(std::vector<FieldProblem> problems);
+  const std::vector<FieldProblem>& problems() const { return problems_; }
+
+ private:
+  std::vector<FieldProblem> problems_;
+};
+
+// One training run as its spec file describes it (training/README.md lists the keys), with every
+// default filled in. Two runs with equal specs train bit-identically on the same device kind.
+struct TrainSpec {
+  Architecture architecture;  // vocab is the tokenizer's, embeddings are tied
+
+  int batch_size = 0;        // sequences per optimizer step
+  int micro_batch_size = 0;  // sequences per forward/backward pass; divides batch_size
+  // Exactly one of the two is given; the other stays empty. `compute` becomes tokens through
+  // Eq. 9 (flops_per_token_eq9 of core's accounting, router term included).
+  std::optional<double> tokens;
+  std::optional<double> compute;
+  std::int64_t steps = 0;  // tokens / (batch_size * context), rounded down
+
+  double learning_rate = 0;  // peak, reached at the end of warm-up
+  double warmup_fraction = 0;
+  double final_lr_fraction = 0.1;  // the cosine decays to this fraction of the peak
+  double weight_decay = 1e-5;      // per step at the peak rate, decoupled from the rate's scale
+  double grad_clip = 1.0;          // global gradient norm; 0 turns clipping off
+  double load_balance = 0.01;      // coefficient of the Switch load-balancing loss
+  double z_loss = 0.001;           // coefficient of the router z-loss
+  std::uint64_t seed = 0;
+
+  std::string corpus = "debian";   // or the absolute path of a UTF-8 text file
+  std::int64_t eval_interval = 0;  // steps between validation passes; 0: at the start and end only
+  std::int64_t eval_tokens = 262144;  // held-out tokens per validation pass (at most the split)
+  std::int64_t log_interval = 0;
+  std::int64_t checkpoint_interval = 0;
+  std::string device = "auto";     // auto, cpu, cuda or cuda:N
+  std::string precision = "auto";  // auto (bf16 on CUDA, fp32 on CPU), fp32 or bf16
+  int threads = 1;                 // CPU threads; part of the spec because results depend on it
+
+  double tokens_per_step() const;
+  // steps * tokens_per_step(): what the run trains on, at most the tokens asked for.
+  double trained_tokens() const;
+};
+
+// Parses and checks a spec; a relative corpus path is taken relative to `spec_folder`. Throws
+// SpecError listing every problem: unknown or missing keys, wrong types and ranges, an invalid
+// architecture (core's validate), a budget too small for one step.
+TrainSpec parse_train_spec(std::string_view json_text, const std::filesystem::path& spec_folder);
+
+// Reads and parses a spec file; an unreadable file or broken JSON is a SpecError of key "spec".
+TrainSpec read_train_spec(const std::filesystem::path& file);
+
+// The canonical JSON of a spec: every key, defaults filled in, keys sorted. It parses back to an
+// equal spec; the run directory stores it and compares it when a run is restarted.
+std::string to_json(const TrainSpec& spec);
+
+// One problem per key whose value differs between two canonical specs (from to_json), showing
+// both values.
+std::vector<FieldProblem> spec_differences(std::string_view recorded, std::string_view requested);
+
+// The message of a SpecError, one "key: problem" line per problem.
+std::string describe(const SpecError& error);
+
+}  // namespace moescope::training

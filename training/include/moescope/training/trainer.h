@@ -1,0 +1,41 @@
+#pragma once
+
+#include <filesystem>
+#include <iostream>
+#include <optional>
+#include <string>
+
+#include "moescope/training/memory_estimate.h"
+#include "moescope/training/train_spec.h"
+
+namespace moescope::training {
+
+// Where and how a run trains; settled before any work.
+struct Placement {
+  std::string device;  // "cpu" or "cuda:N"
+  std::string
+      precision;  // "fp32" or "bf16" (matrix products; norms, softmax and the loss are fp32)
+  bool fused_attention = false;
+  MemoryEstimate memory;
+  double available_memory = 0;  // bytes
+  std::string memory_name;      // "host memory" or "GPU cuda:N"
+};
+
+// Resolves the spec's device and precision and checks that the run fits in memory. Throws
+// SpecError naming the key when the device does not exist or the run does not fit.
+Placement place_run(const TrainSpec& spec);
+
+struct TrainOptions {
+  std::filesystem::path out;          // the run directory (run_directory.h)
+  std::filesystem::path data_folder;  // the corpus cache (corpus.h)
+  std::optional<double> peak_flops;   // replaces the measured bf16 peak for MFU on CUDA
+  std::ostream* log = &std::cerr;     // progress lines
+};
+
+// Trains the run of `spec` in options.out: from its checkpoint if it has one, to result.json and
+// run.json. Returns at once when the folder holds the finished run. Throws SpecError before any
+// work when the spec cannot run here (device, memory) or differs from the folder's spec, and
+// std::runtime_error for other failures (a missing corpus, a folder another process works in).
+void train(const TrainSpec& spec, const TrainOptions& options);
+
+}  // namespace moescope::training

@@ -1,0 +1,184 @@
+#include "moescope/training/corpus.h"
+
+#include <fcntl.h>
+#include <sys/file.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
+
+#include "moescope/training/atomic_file.h"
+
+namespace moescope::training {
+namespace {
+
+namespace fs = std::filesystem;
+
+constexpr const char* kDictionary = "/usr/share/dictd/gcide.dict.dz";
+constexpr const char* kBibleData = "/usr/lib/bible.data";
+// Bumped whenever the text of a cached corpus would change, so old caches are not reused.
+constexpr const char* kDebianCorpusFolder = "debian-v1";
+
+// Output of a command that reads a Debian package's data (a fixed command line, no user input).
+std::string command_output(const std::string& command, const std::string& package) {
+  FILE* pipe = ::popen(command.c_str(), "r");
+  if (pipe == nullptr)
+    throw std::runtime_error("corpus: cannot run " + command);
+  std::string output;
+  char buffer[1 << 16];
+  std::size_t read = 0;
+  while ((read = std::fread(buffer, 1, sizeof buffer, pipe)) > 0)
+    output.append(buffer, read);
+  const int status = ::pclose(pipe);
+  if (status == -1 || !WIFEXITED(status) || WEXITSTATUS(status) != 0 || output.empty()) {
+    throw std::runtime_error("corpus: '" + command + "' failed (Debian: apt install " + package +
+                             ")");
+  }
+  return output;
+}
+
+// GCIDE ends almost every paragraph with a line naming its source ("[1913 Webster]", "[PJC]"):
+// a tenth of the text, the same few strings. They are dropped so the model learns English.
+bool is_source_note(std::string_view line) {
+  const auto first = line.find_first_not_of(" \t");
+  const auto last = line.find_last_not_of(" \t\r");
+  if (first == std::string_view::npos)
+    return false;
+  const std::string_view trimmed = line.substr(first, last - first + 1);
+  return trimmed.size() >= 2 && trimmed.front() == '[' && trimmed.back() == ']' &&
+         trimmed.find('[', 1) == std::string_view::npos;
+}
+
+std::string without_source_notes(std::string_view text) {
+  std::string kept;
+  kept.reserve(text.size());
+  std::size_t begin = 0;
+  while (begin < text.size()) {
+    const std::size_t end = std::min(text.find('\n', begin), text.size());
+    const std::string_view line = text.substr(begin, end - begin);
+    if (!is_source_note(line)) {
+      kept.append(line);
+      kept.push_back('\n');
+    }
+    begin = end + 1;
+  }
+  return kept;
+}
+
+std::string debian_text() {
+  if (!fs::exists(kBibleData))
+    throw std::runtime_error(std::string("corpus: ") + kBibleData +
+                             " not found (Debian: apt install bible-kjv)");
+  if (!fs::exists(kDictionary))
+    throw std::runtime_error(std::string("corpus: ") + kDictionary +
+                             " not found (Debian: apt install dict-gcide)");
+  // One verse per line: a line width no verse reaches, rather than the terminal's.
+  std::string text = command_output("bible -l2000 Genesis1:1-Revelation22:21", "bible-kjv");
+  text += "\n\n";
+  text += without_source_notes(command_output(std::string("gzip -dc ") + kDictionary, "gzip"));
+  return text;
+}
+
+std::string file_text(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in)
+    throw std::runtime_error("corpus: cannot read " + path.string());
+  std::ostringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+// FNV-1a: names the cache of a text-file corpus by its content, so an edited file is rebuilt.
+std::uint64_t content_hash(std::string_view text) {
+  std::uint64_t hash = 1469598103934665603ull;
+  for (const char c : text) {
+    hash ^= static_cast<unsigned char>(c);
+    hash *= 1099511628211ull;
+  }
+  return hash;
+}
+
+// An exclusive lock on a file, held while this object lives (and dropped by the kernel when the
+// process dies, so a killed build never blocks the next one).
+class FolderLock {
+ public:
+  explicit FolderLock(const fs::path& file)
+      : fd_(::open(file.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644)) {
+    if (fd_ < 0 || ::flock(fd_, LOCK_EX) != 0)
+      throw std::runtime_error("corpus: cannot lock " + file.string());
+  }
+  ~FolderLock() { ::close(fd_); }
+  FolderLock(const FolderLock&) = delete;
+  FolderLock& operator=(const FolderLock&) = delete;
+
+ private:
+  int fd_;
+};
+
+void write_split(const fs::path& folder, const std::string& text, std::ostream& log) {
+  const SplitText split = split_held_out(text);
+  const fs::path pending = folder.string() + ".pending";
+  fs::remove_all(pending);  // left by a build that was killed
+  fs::create_directories(pending);
+  write_file_atomically(pending / "train.u8", split.train);
+  write_file_atomically(pending / "validation.u8", split.validation);
+  fs::rename(pending, folder);  // the folder appears complete or not at all
+  log << "moescope-train: corpus cached in " << folder.string() << ": " << split.train.size()
+      << " training and " << split.validation.size() << " held-out tokens\n";
+}
+
+}  // namespace
+
+fs::path default_data_folder() {
+  if (const char* data = std::getenv("MOESCOPE_DATA_DIR"); data != nullptr && *data != '\0')
+    return data;
+  if (const char* cache = std::getenv("XDG_CACHE_HOME"); cache != nullptr && *cache == '/')
+    return fs::path(cache) / "moescope";
+  if (const char* home = std::getenv("HOME"); home != nullptr && *home != '\0')
+    return fs::path(home) / ".cache" / "moescope";
+  return fs::temp_directory_path() / "moescope";
+}
+
+SplitText split_held_out(std::string_view text) {
+  constexpr std::size_t kBlocksPerHeldOut = 100;
+  const std::size_t block =
+      std::clamp<std::size_t>(text.size() / kBlocksPerHeldOut, 1, std::size_t{64} * 1024);
+  SplitText split;
+  split.train.reserve(text.size());
+  for (std::size_t begin = 0, index = 0; begin < text.size(); begin += block, ++index) {
+    const std::string_view piece = text.substr(begin, block);
+    (index % kBlocksPerHeldOut == kBlocksPerHeldOut - 1 ? split.validation : split.train)
+        .append(piece);
+  }
+  return split;
+}
+
+CorpusFiles prepare_corpus(const std::string& corpus, const fs::path& data_folder,
+                           std::ostream& log) {
+  fs::create_directories(data_folder);
+  std::string text;
+  fs::path folder;
+  if (corpus == "debian") {
+    folder = data_folder / kDebianCorpusFolder;
+  } else {
+    text = file_text(corpus);
+    char name[32];
+    std::snprintf(name, sizeof name, "text-%016llx",
+                  static_cast<unsigned long long>(content_hash(text)));
+    folder = data_folder / name;
+  }
+  const CorpusFiles files{folder / "train.u8", folder / "validation.u8"};
+  const FolderLock lock(data_folder / ".lock");
+  if (fs::exists(folder))
+    return files;
+  log << "moescope-train: building the token files of corpus " << corpus << " (once)\n";
+  write_split(folder, corpus == "debian" ? debian_text() : text, log);
+  return files;
+}
+
+}  // namespace moescope::training

@@ -1,0 +1,65 @@
+#include "moescope/training/moe_feed_forward.h"
+
+#include <cmath>
+
+#include "moescope/accounting.h"
+#include "moescope/training/router.h"
+
+namespace moescope::training {
+namespace {
+
+torch::Tensor swiglu(const torch::Tensor& x, const torch::Tensor& gate, const torch::Tensor& up,
+                     const torch::Tensor& down) {
+  return (torch::silu(x.matmul(gate)) * x.matmul(up)).matmul(down);
+}
+
+}  // namespace
+
+MoeFeedForward::MoeFeedForward(const Architecture& arch, torch::ScalarType compute_type)
+    : experts_(arch.experts), active_(arch.active), compute_type_(compute_type) {
+  const std::int64_t d = arch.d_model;
+  const std::int64_t f = expert_hidden_width(arch);
+  const double output_std = 0.02 / std::sqrt(2.0 * arch.n_layers);
+  if (experts_ > 1)
+    router_weight = register_parameter("router_weight", torch::randn({d, experts_}) * 0.02);
+  gate_weight = register_parameter("gate_weight", torch::randn({experts_, d, f}) * 0.02);
+  up_weight = register_parameter("up_weight", torch::randn({experts_, d, f}) * 0.02);
+  down_weight = register_parameter("down_weight", torch::randn({experts_, f, d}) * output_std);
+}
+
+MoeFeedForward::Output MoeFeedForward::forward(const torch::Tensor& x) {
+  const torch::Tensor low = x.to(compute_type_);
+  if (experts_ == 1) {
+    const torch::Tensor zero = torch::zeros({}, x.options().dtype(torch::kFloat));
+    return {swiglu(low, gate_weight[0].to(compute_type_), up_weight[0].to(compute_type_),
+                   down_weight[0].to(compute_type_))
+                .to(torch::kFloat),
+            zero, zero};
+  }
+  // The router runs in fp32: its softmax and top-K decide where tokens go.
+  const Routing routing = route(x.to(torch::kFloat).matmul(router_weight), active_);
+  const DispatchPlan plan = plan_dispatch(routing.experts, experts_);
+
+  // Unbinding once gives each expert a view whose gradients are stacked in one step, where
+  // indexing per expert would materialise a full-size gradient per expert.
+  const std::vector<torch::Tensor> gates = gate_weight.to(compute_type_).unbind(0);
+  const std::vector<torch::Tensor> ups = up_weight.to(compute_type_).unbind(0);
+  const std::vector<torch::Tensor> downs = down_weight.to(compute_type_).unbind(0);
+  const std::vector<torch::Tensor> groups =
+      low.index_select(0, plan.source_token).split_with_sizes(plan.counts, 0);
+  std::vector<torch::Tensor> outputs;
+  outputs.reserve(static_cast<std::size_t>(experts_));
+  for (std::size_t e = 0; e < groups.size(); ++e)
+    outputs.push_back(swiglu(groups[e], gates[e], ups[e], downs[e]));
+
+  // Back to (token, slot) order, weighted, and summed over each token's K slots: gathers only,
+  // so the result does not depend on the order of floating-point additions.
+  const torch::Tensor grouped_weights = routing.weights.reshape(-1).index_select(0, plan.order);
+  const torch::Tensor weighted =
+      torch::cat(outputs, 0).to(torch::kFloat) * grouped_weights.unsqueeze(1);
+  const torch::Tensor y =
+      weighted.index_select(0, plan.inverse).view({x.size(0), active_, x.size(1)}).sum(1);
+  return {y, load_balance_loss(routing), router_z_loss(routing.logits)};
+}
+
+}  // namespace moescope::training

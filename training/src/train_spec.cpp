@@ -1,0 +1,394 @@
+#include "moescope/training/train_spec.h"
+
+#include <algorithm>
+#include <cmath>
+#include <fstream>
+#include <limits>
+#include <nlohmann/json.hpp>
+#include <set>
+#include <sstream>
+
+#include "moescope/accounting.h"
+
+namespace moescope::training {
+namespace {
+
+using nlohmann::json;
+
+// Every key a spec may hold; anything else is refused, since a misspelt optional key would
+// otherwise silently train with its default.
+const std::set<std::string>& known_keys() {
+  static const std::set<std::string> keys = {
+      // The architecture
+      "d_model", "layers", "heads", "experts", "active", "granularity", "context", "vocab",
+      // Budget and optimisation
+      "tokens", "compute", "batch_size", "micro_batch_size", "lr", "warmup_fraction",
+      "final_lr_fraction", "weight_decay", "grad_clip", "load_balance", "z_loss", "seed",
+      // Data, bookkeeping and placement
+      "corpus", "eval_interval", "eval_tokens", "log_interval", "checkpoint_interval", "device",
+      "precision", "threads"};
+  return keys;
+}
+
+// Reads the keys of one spec object, recording a problem per bad key instead of stopping at the
+// first, so that one refusal lists everything that needs fixing.
+class SpecReader {
+ public:
+  explicit SpecReader(const json& object) : object_(object) {}
+
+  std::vector<FieldProblem>& problems() { return problems_; }
+  bool has(const char* key) const { return object_.contains(key); }
+
+  std::optional<double> number(const char* key, bool required) {
+    if (!object_.contains(key)) {
+      if (required)
+        problem(key, "missing (required)");
+      return std::nullopt;
+    }
+    const json& value = object_.at(key);
+    if (!value.is_number()) {
+      problem(key, "must be a number, got " + value.dump());
+      return std::nullopt;
+    }
+    const double number = value.get<double>();
+    if (!std::isfinite(number)) {
+      problem(key, "must be finite");
+      return std::nullopt;
+    }
+    return number;
+  }
+
+  // A whole number; 1e6 is accepted as 1000000 (JSON writers often print counts in exponent form).
+  std::optional<std::int64_t> integer(const char* key, bool required, std::int64_t minimum,
+                                      std::int64_t maximum = std::numeric_limits<int>::max()) {
+    const std::optional<double> value = number(key, required);
+    if (!value)
+      return std::nullopt;
+    if (*value != std::floor(*value)) {
+      problem(key, "must be a whole number, got " + object_.at(key).dump());
+      return std::nullopt;
+    }
+    if (*value < static_cast<double>(minimum) || *value > static_cast<double>(maximum)) {
+      problem(key, "must lie in [" + std::to_string(minimum) + ", " + std::to_string(maximum) +
+                       "], got " + object_.at(key).dump());
+      return std::nullopt;
+    }
+    return static_cast<std::int64_t>(*value);
+  }
+
+  // A number in [low, high] (or [low, high) with `high_open`), or above `low` with `low_open`.
+  std::optional<double> ranged(const char* key, bool required, double low, double high,
+                               bool low_open, bool high_open) {
+    const std::optional<double> value = number(key, required);
+    if (!value)
+      return std::nullopt;
+    const bool below = low_open ? *value <= low : *value < low;
+    const bool above = high_open ? *value >= high : *value > high;
+    if (below || above) {
+      std::ostringstream range;
+      range << (low_open ? "(" : "[") << low << ", " << high << (high_open ? ")" : "]");
+      problem(key, "must lie in " + range.str() + ", got " + object_.at(key).dump());
+      return std::nullopt;
+    }
+    return value;
+  }
+
+  std::optional<std::string> text(const char* key) {
+    if (!object_.contains(key))
+      return std::nullopt;
+    const json& value = object_.at(key);
+    if (!value.is_string()) {
+      problem(key, "must be a string, got " + value.dump());
+      return std::nullopt;
+    }
+    return value.get<std::string>();
+  }
+
+  void problem(const std::string& key, const std::string& message) {
+    problems_.push_back({key, message});
+  }
+
+ private:
+  const json& object_;
+  std::vector<FieldProblem> problems_;
+};
+
+std::int64_t ceil_div(std::int64_t a, std::int64_t b) {
+  return (a + b - 1) / b;
+}
+
+bool valid_device(const std::string& device) {
+  if (device == "auto" || device == "cpu" || device == "cuda")
+    return true;
+  const std::string prefix = "cuda:";
+  return device.starts_with(prefix) && device.size() > prefix.size() &&
+         device.size() <= prefix.size() + 3 &&
+         std::all_of(device.begin() + static_cast<std::ptrdiff_t>(prefix.size()), device.end(),
+                     [](char c) { return c >= '0' && c <= '9'; });
+}
+
+void read_architecture(SpecReader& reader, TrainSpec& spec) {
+  Architecture& arch = spec.architecture;
+  arch.vocab = kByteVocabulary;
+  arch.tied_embeddings = true;
+  auto set = [&](const char* key, int& field) {
+    if (const auto value = reader.integer(key, true, 1))
+      field = static_cast<int>(*value);
+  };
+  set("d_model", arch.d_model);
+  set("layers", arch.n_layers);
+  set("heads", arch.n_heads);
+  set("experts", arch.experts);
+  set("active", arch.active);
+  set("granularity", arch.granularity);
+  set("context", arch.context);
+  if (reader.has("vocab")) {
+    const auto vocab = reader.integer("vocab", false, 1);
+    if (vocab && *vocab != kByteVocabulary) {
+      reader.problem("vocab", "the byte-level tokenizer has 256 tokens, got " +
+                                  std::to_string(*vocab) + " (leave vocab out)");
+    }
+  }
+}
+
+void read_budget(SpecReader& reader, TrainSpec& spec) {
+  const bool has_tokens = reader.has("tokens");
+  const bool has_compute = reader.has("compute");
+  if (has_tokens == has_compute) {
+    reader.problem(has_tokens ? "compute" : "tokens",
+                   has_tokens ? "give either tokens or compute, not both"
+                              : "missing (required, or give compute in FLOPs instead)");
+    return;
+  }
+  if (has_tokens)
+    spec.tokens = reader.ranged("tokens", true, 0, 1e18, true, false);
+  else
+    spec.compute = reader.ranged("compute", true, 0, 1e30, true, false);
+}
+
+void read_optimisation(SpecReader& reader, TrainSpec& spec) {
+  if (const auto value = reader.integer("batch_size", true, 1))
+    spec.batch_size = static_cast<int>(*value);
+  spec.micro_batch_size = spec.batch_size;
+  if (const auto value = reader.integer("micro_batch_size", false, 1))
+    spec.micro_batch_size = static_cast<int>(*value);
+  if (spec.batch_size > 0 && spec.micro_batch_size > 0 &&
+      spec.batch_size % spec.micro_batch_size != 0) {
+    reader.problem("micro_batch_size",
+                   "micro_batch_size=" + std::to_string(spec.micro_batch_size) +
+                       " does not divide batch_size=" + std::to_string(spec.batch_size));
+  }
+  if (const auto value = reader.ranged("lr", true, 0, 1, true, false))
+    spec.learning_rate = *value;
+  if (const auto value = reader.ranged("warmup_fraction", true, 0, 1, false, true))
+    spec.warmup_fraction = *value;
+  if (const auto value = reader.ranged("final_lr_fraction", false, 0, 1, false, false))
+    spec.final_lr_fraction = *value;
+  if (const auto value = reader.ranged("weight_decay", false, 0, 1, false, true))
+    spec.weight_decay = *value;
+  if (const auto value = reader.ranged("grad_clip", false, 0, 1e9, false, false))
+    spec.grad_clip = *value;
+  if (const auto value = reader.ranged("load_balance", false, 0, 1e3, false, false))
+    spec.load_balance = *value;
+  if (const auto value = reader.ranged("z_loss", false, 0, 1e3, false, false))
+    spec.z_loss = *value;
+  // Up to 2^53, the integers a JSON number holds exactly in every reader.
+  if (const auto value = reader.integer("seed", true, 0, std::int64_t{1} << 53))
+    spec.seed = static_cast<std::uint64_t>(*value);
+}
+
+// Turns the budget into whole steps (the interval defaults depend on them).
+void derive_steps(SpecReader& reader, TrainSpec& spec) {
+  if (!reader.problems().empty())
+    return;  // the architecture or batch is not usable, so neither is a step count
+  const double per_step = spec.tokens_per_step();
+  const double tokens =
+      spec.tokens ? *spec.tokens : *spec.compute / flops_per_token_eq9(spec.architecture);
+  spec.steps = static_cast<std::int64_t>(std::floor(tokens / per_step));
+  if (spec.steps < 1) {
+    const char* key = spec.tokens ? "tokens" : "compute";
+    std::ostringstream message;
+    message << "the budget gives " << tokens << " tokens, fewer than one step of batch_size * "
+            << "context = " << per_step << " tokens";
+    reader.problem(key, message.str());
+  }
+}
+
+void read_schedule_of_work(SpecReader& reader, TrainSpec& spec) {
+  const std::int64_t steps = std::max<std::int64_t>(spec.steps, 1);
+  const std::int64_t no_limit = std::numeric_limits<std::int64_t>::max() / 2;
+  // About ten validation passes, two hundred progress lines and twenty checkpoints per run.
+  spec.eval_interval =
+      reader.integer("eval_interval", false, 0, no_limit).value_or(ceil_div(steps, 10));
+  spec.log_interval =
+      reader.integer("log_interval", false, 1, no_limit).value_or(ceil_div(steps, 200));
+  spec.checkpoint_interval =
+      reader.integer("checkpoint_interval", false, 1, no_limit).value_or(ceil_div(steps, 20));
+  if (const auto value = reader.integer("eval_tokens", false, 1, no_limit))
+    spec.eval_tokens = *value;
+  if (spec.architecture.context > 0 && spec.eval_tokens < spec.architecture.context) {
+    reader.problem("eval_tokens", "eval_tokens=" + std::to_string(spec.eval_tokens) +
+                                      " is less than one sequence of context=" +
+                                      std::to_string(spec.architecture.context) + " tokens");
+  }
+  if (const auto value = reader.integer("threads", false, 1, 1024))
+    spec.threads = static_cast<int>(*value);
+}
+
+void read_placement(SpecReader& reader, TrainSpec& spec, const std::filesystem::path& folder) {
+  if (const auto device = reader.text("device")) {
+    if (valid_device(*device))
+      spec.device = *device;
+    else
+      reader.problem("device", "must be auto, cpu, cuda or cuda:N, got \"" + *device + "\"");
+  }
+  if (const auto precision = reader.text("precision")) {
+    if (*precision == "auto" || *precision == "fp32" || *precision == "bf16")
+      spec.precision = *precision;
+    else
+      reader.problem("precision", "must be auto, fp32 or bf16, got \"" + *precision + "\"");
+  }
+  if (const auto corpus = reader.text("corpus")) {
+    if (corpus->empty()) {
+      reader.problem("corpus", "must be \"debian\" or the path of a text file, got \"\"");
+    } else if (*corpus == "debian") {
+      spec.corpus = *corpus;
+    } else {
+      const std::filesystem::path path = *corpus;
+      spec.corpus = (path.is_absolute() ? path : folder / path).lexically_normal().string();
+    }
+  }
+}
+
+void check_architecture(SpecReader& reader, const TrainSpec& spec) {
+  const Architecture& arch = spec.architecture;
+  bool complete = arch.d_model > 0 && arch.n_layers > 0 && arch.n_heads > 0 && arch.experts > 0 &&
+                  arch.active > 0 && arch.granularity > 0 && arch.context > 0;
+  if (!complete)
+    return;  // the missing or bad keys are already reported
+  for (FieldProblem& problem : validate(arch))
+    reader.problems().push_back(std::move(problem));
+  if (arch.d_model % arch.n_heads == 0 && (arch.d_model / arch.n_heads) % 2 != 0) {
+    reader.problem("heads",
+                   "head size d_model/heads=" + std::to_string(arch.d_model / arch.n_heads) +
+                       " must be even for rotary position embeddings");
+  }
+}
+
+}  // namespace
+
+SpecError::SpecError(std::vector<FieldProblem> problems)
+    : std::runtime_error(
+          problems.empty() ? "bad spec" : problems.front().field + ": " + problems.front().message),
+      problems_(std::move(problems)) {}
+
+double TrainSpec::tokens_per_step() const {
+  return static_cast<double>(batch_size) * architecture.context;
+}
+
+double TrainSpec::trained_tokens() const {
+  return static_cast<double>(steps) * tokens_per_step();
+}
+
+TrainSpec parse_train_spec(std::string_view json_text, const std::filesystem::path& spec_folder) {
+  json object;
+  try {
+    object = json::parse(json_text);
+  } catch (const json::parse_error& error) {
+    throw SpecError({{"spec", std::string("not valid JSON: ") + error.what()}});
+  }
+  if (!object.is_object())
+    throw SpecError({{"spec", "must be a JSON object of keys, got " + object.dump()}});
+
+  SpecReader reader(object);
+  for (const auto& [key, value] : object.items()) {
+    if (!known_keys().contains(key))
+      reader.problem(key, "unknown key (training/README.md lists the keys)");
+  }
+  TrainSpec spec;
+  read_architecture(reader, spec);
+  read_budget(reader, spec);
+  read_optimisation(reader, spec);
+  read_placement(reader, spec, spec_folder);
+  check_architecture(reader, spec);
+  derive_steps(reader, spec);
+  read_schedule_of_work(reader, spec);
+  if (!reader.problems().empty())
+    throw SpecError(std::move(reader.problems()));
+  return spec;
+}
+
+TrainSpec read_train_spec(const std::filesystem::path& file) {
+  std::ifstream in(file, std::ios::binary);
+  if (!in)
+    throw SpecError({{"spec", "cannot read " + file.string()}});
+  std::ostringstream text;
+  text << in.rdbuf();
+  const std::filesystem::path folder = std::filesystem::absolute(file).parent_path();
+  return parse_train_spec(text.str(), folder);
+}
+
+std::string to_json(const TrainSpec& spec) {
+  const Architecture& arch = spec.architecture;
+  json object = {
+      {"d_model", arch.d_model},
+      {"layers", arch.n_layers},
+      {"heads", arch.n_heads},
+      {"experts", arch.experts},
+      {"active", arch.active},
+      {"granularity", arch.granularity},
+      {"context", arch.context},
+      {"vocab", arch.vocab},
+      {"batch_size", spec.batch_size},
+      {"micro_batch_size", spec.micro_batch_size},
+      {"lr", spec.learning_rate},
+      {"warmup_fraction", spec.warmup_fraction},
+      {"final_lr_fraction", spec.final_lr_fraction},
+      {"weight_decay", spec.weight_decay},
+      {"grad_clip", spec.grad_clip},
+      {"load_balance", spec.load_balance},
+      {"z_loss", spec.z_loss},
+      {"seed", spec.seed},
+      {"corpus", spec.corpus},
+      {"eval_interval", spec.eval_interval},
+      {"eval_tokens", spec.eval_tokens},
+      {"log_interval", spec.log_interval},
+      {"checkpoint_interval", spec.checkpoint_interval},
+      {"device", spec.device},
+      {"precision", spec.precision},
+      {"threads", spec.threads},
+  };
+  if (spec.tokens)
+    object["tokens"] = *spec.tokens;
+  if (spec.compute)
+    object["compute"] = *spec.compute;
+  return object.dump(2);
+}
+
+std::vector<FieldProblem> spec_differences(std::string_view recorded, std::string_view requested) {
+  const json before = json::parse(recorded);
+  const json now = json::parse(requested);
+  auto shown = [](const json& object, const std::string& key) {
+    return object.contains(key) ? object.at(key).dump() : std::string("absent");
+  };
+  std::vector<FieldProblem> problems;
+  for (const std::string& key : known_keys()) {
+    if (shown(before, key) != shown(now, key)) {
+      problems.push_back(
+          {key, shown(now, key) + " here but " + shown(before, key) + " in the recorded spec"});
+    }
+  }
+  return problems;
+}
+
+std::string describe(const SpecError& error) {
+  std::string text;
+  for (const FieldProblem& problem : error.problems()) {
+    if (!text.empty())
+      text += '\n';
+    text += problem.field + ": " + problem.message;
+  }
+  return text;
+}
+
+}  // namespace moescope::training
