@@ -23,6 +23,7 @@ int main(int argc, char** argv) {
   moescope::cli::add_optimum_command(app);
   moescope::cli::add_predict_command(app);
   moescope::cli::add_explore_command(app, argv[0]);
+  moescope::cli::add_train_command(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& error) {

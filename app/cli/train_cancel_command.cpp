@@ -1,0 +1,49 @@
+// moescope train cancel: stops queued or running jobs of the launch queue.
+#include <iostream>
+
+#include "moescope/launch/local_executor.h"
+#include "train_commands.h"
+
+namespace moescope::cli {
+namespace {
+
+struct CancelArguments {
+  std::vector<int> ids;
+  bool all = false;
+  std::string queue;
+};
+
+void run_cancel(const CancelArguments& args) {
+  LocalExecutor executor;
+  RunQueue queue(resolve_queue_directory(args.queue), executor);
+  std::vector<int> ids = args.ids;
+  if (args.all) {
+    for (const Job& job : queue.jobs()) {
+      if (!is_finished(job.state))
+        ids.push_back(job.id);
+    }
+  }
+  for (const int id : ids) {
+    const bool cancelled = queue.cancel(id);
+    std::cout << "job " << id << (cancelled ? " cancelled" : " had already finished") << '\n';
+  }
+}
+
+}  // namespace
+
+void add_train_cancel_command(CLI::App& train) {
+  auto args = std::make_shared<CancelArguments>();
+  CLI::App* command = train.add_subcommand(
+      "cancel", "Stop queued or running jobs (SIGTERM to the trainer's process group, then KILL)");
+  auto* ids = command->add_option("ids", args->ids, "Job ids, as `moescope train status` lists");
+  auto* all = command->add_flag("--all", args->all, "Every job not yet finished");
+  ids->excludes(all);
+  add_queue_option(*command, args->queue);
+  command->callback([args] {
+    if (args->ids.empty() && !args->all)
+      throw CLI::RequiredError("job ids or --all");
+    run_cancel(*args);
+  });
+}
+
+}  // namespace moescope::cli

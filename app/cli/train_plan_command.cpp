@@ -1,0 +1,338 @@
+// moescope train plan: concrete architectures, tokens and steps for wanted cells (C, N, S) or for
+// the gaps of the store's IsoFLOP curves, and a moescope-train spec file for each.
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <nlohmann/json.hpp>
+#include <set>
+
+#include "data_source.h"
+#include "fit_file.h"
+#include "fit_progress.h"
+#include "moescope/accounting.h"
+#include "moescope/diagnostic.h"
+#include "moescope/fit/law_fit_runs.h"
+#include "moescope/number_format.h"
+#include "moescope/plan/gap_finder.h"
+#include "moescope/plan/planner.h"
+#include "moescope/plan/train_spec_file.h"
+#include "moescope/run_store.h"
+#include "text_table.h"
+#include "train_commands.h"
+
+namespace moescope::cli {
+namespace {
+
+struct PlanArguments {
+  std::vector<std::string> cells;
+  bool gaps = false;
+  std::vector<double> budgets;
+  std::string store;
+  std::string law_file;
+  std::string holdout = kDefaultHoldoutRule;
+  GapOptions gap;
+  PlannerOptions planner;
+  std::optional<double> tolerance;  // default: the planner's, or with --gaps the gaps' own
+  std::string estimator = "eq9";
+  TrainingSettings training;
+  std::string out_dir;
+  bool json = false;
+};
+
+// "C,N,S" -> a cell; nullopt unless it is three numbers.
+std::optional<Cell> parse_cell(const std::string& text) {
+  std::vector<double> numbers;
+  std::size_t begin = 0;
+  while (begin <= text.size()) {
+    const std::size_t comma = std::min(text.find(',', begin), text.size());
+    const std::optional<double> number = parse_number(text.substr(begin, comma - begin));
+    if (!number)
+      return std::nullopt;
+    numbers.push_back(*number);
+    begin = comma + 1;
+  }
+  if (numbers.size() != 3)
+    return std::nullopt;
+  return Cell{numbers[0], numbers[1], numbers[2]};
+}
+
+SparsityLaw obtain_law(const PlanArguments& args, const std::vector<Run>& runs) {
+  if (!args.law_file.empty()) {
+    const SavedLaw saved = read_saved_law(read_json_file(args.law_file), args.law_file);
+    if (saved.law.form != LawForm::kAbnar) {
+      Diagnostic diagnostic;
+      diagnostic.where.file = args.law_file;
+      diagnostic.message = "gaps around N*(C, S) need the abnar law (Eq. 6), not chinchilla";
+      throw InputError(std::move(diagnostic));
+    }
+    return saved.law.abnar;
+  }
+  RunLawFit fitted;
+  {
+    FitProgress progress("fitting the law (Eq. 6, 437,400 starts; --law FIT.json reuses a fit)");
+    fitted =
+        fit_law_to_runs(runs, RunFilter::parse(args.holdout), LawFitOptions{}, progress.control());
+  }
+  report_left_out(fitted.data.left_out);
+  return fitted.summary.law.abnar;
+}
+
+struct Plan {
+  std::vector<PlannedRun> runs;
+  std::vector<std::string> refused;  // gaps only: cells left out, one message each
+  std::vector<std::string> notes;    // gaps only: curves without targets
+};
+
+Plan make_plan(const PlanArguments& args, const PlannerOptions& planner) {
+  Plan plan;
+  if (!args.gaps) {
+    std::vector<Cell> cells;
+    for (const std::string& text : args.cells)
+      cells.push_back(*parse_cell(text));  // checked when parsed
+    try {
+      plan.runs = plan_runs(cells, planner);  // all or nothing: these cells were asked for
+    } catch (const PlanRefused& refused) {
+      const std::size_t count = refused.messages().size();
+      std::string message =
+          std::to_string(count) + (count == 1 ? " cell" : " cells") + " cannot be planned:";
+      for (const std::string& line : refused.messages())
+        message += "\n  " + line;
+      throw std::runtime_error(message);
+    }
+    return plan;
+  }
+  const std::vector<Run> runs = RunStore::open(resolve_store_path(args.store)).runs();
+  const SparsityLaw law = obtain_law(args, runs);
+  const GapReport gaps =
+      find_gaps(runs, args.budgets, law, ActiveParameterModel(planner.model_family()), args.gap);
+  plan.notes = gaps.notes;
+  // The gaps are suggestions: plan those that can be planned, and say which cannot.
+  for (const Cell& cell : gaps.gaps) {
+    try {
+      plan.runs.push_back(plan_run(cell, planner));
+    } catch (const PlanRefused& refused) {
+      plan.refused.insert(plan.refused.end(), refused.messages().begin(), refused.messages().end());
+    }
+  }
+  return plan;
+}
+
+// One spec file per run, named by its label ("_2", "_3" where labels repeat); returns the paths.
+std::vector<std::filesystem::path> write_specs(const Plan& plan, const PlanArguments& args) {
+  std::vector<std::filesystem::path> files;
+  if (args.out_dir.empty())
+    return files;
+  const std::filesystem::path folder = args.out_dir;
+  std::error_code error;
+  std::filesystem::create_directories(folder, error);
+  if (error)
+    throw std::runtime_error(folder.string() + ": cannot create the folder: " + error.message());
+  std::set<std::string> used;
+  for (const PlannedRun& run : plan.runs) {
+    std::string name = run_label(run);
+    for (int copy = 2; used.contains(name); ++copy)
+      name = run_label(run) + "_" + std::to_string(copy);
+    used.insert(name);
+    const std::filesystem::path file = folder / (name + ".json");
+    std::ofstream out(file, std::ios::binary);
+    out << train_spec_json(run, args.training);
+    if (!out)
+      throw std::runtime_error(file.string() + ": cannot write the spec");
+    files.push_back(file);
+  }
+  return files;
+}
+
+nlohmann::ordered_json run_json(const PlannedRun& run) {
+  const Architecture& arch = run.architecture;
+  return {
+      {"name", run_label(run)},
+      {"cell", {{"C", run.cell.compute}, {"N", run.cell.total_params}, {"S", run.cell.sparsity}}},
+      {"architecture",
+       {{"d_model", arch.d_model},
+        {"layers", arch.n_layers},
+        {"heads", arch.n_heads},
+        {"experts", arch.experts},
+        {"active", arch.active},
+        {"granularity", arch.granularity},
+        {"vocab", arch.vocab},
+        {"context", arch.context}}},
+      {"N", run.total_params},
+      {"N_active", run.active_params},
+      {"S", sparsity(arch)},
+      {"relative_error", run.relative_error},
+      {"flops_per_token", run.flops_per_token},
+      {"D", run.tokens},
+      {"batch_size", run.batch_size},
+      {"steps", run.steps}};
+}
+
+void print_json(const Plan& plan, const std::vector<std::filesystem::path>& files,
+                const PlannerOptions& planner) {
+  nlohmann::ordered_json runs = nlohmann::ordered_json::array();
+  for (std::size_t i = 0; i < plan.runs.size(); ++i) {
+    nlohmann::ordered_json run = run_json(plan.runs[i]);
+    if (i < files.size())
+      run["spec_file"] = files[i].string();
+    runs.push_back(run);
+  }
+  const nlohmann::ordered_json out = {{"estimator", to_string(planner.estimator)},
+                                      {"tolerance", planner.relative_tolerance},
+                                      {"runs", runs},
+                                      {"refused", plan.refused},
+                                      {"notes", plan.notes}};
+  std::cout << out.dump(2) << '\n';
+}
+
+void print_text(const Plan& plan, const std::vector<std::filesystem::path>& files,
+                const PlannerOptions& planner) {
+  TextTable table({"name", "C", "N target", "N", "error", "S", "d_model", "layers", "heads", "E",
+                   "K", "G", "D", "steps"});
+  for (const PlannedRun& run : plan.runs) {
+    const Architecture& arch = run.architecture;
+    table.add_row({run_label(run), brief(run.cell.compute), brief(run.cell.total_params),
+                   brief(run.total_params), brief(100 * run.relative_error) + "%",
+                   brief(run.cell.sparsity), std::to_string(arch.d_model),
+                   std::to_string(arch.n_layers), std::to_string(arch.n_heads),
+                   std::to_string(arch.experts), std::to_string(arch.active),
+                   std::to_string(arch.granularity), brief(run.tokens), std::to_string(run.steps)});
+  }
+  std::cout << plan.runs.size() << " run" << (plan.runs.size() == 1 ? "" : "s")
+            << " planned (D = C / FLOPs per token by " << to_string(planner.estimator) << "; batch "
+            << planner.batch_size << " x context " << planner.context << ")\n";
+  if (!plan.runs.empty())
+    table.print(std::cout);
+  if (!files.empty())
+    std::cout << "specs written to " << files.front().parent_path().string() << '\n';
+}
+
+// Every bad option at once, before a fit or a store is opened for nothing.
+void check_options(const PlanArguments& args) {
+  std::vector<std::string> problems = args.planner.validate();
+  for (std::string& problem : args.training.validate())
+    problems.push_back(std::move(problem));
+  if (args.gaps) {
+    for (std::string& problem : args.gap.validate())
+      problems.push_back(std::move(problem));
+  }
+  if (problems.empty())
+    return;
+  std::string message = "invalid plan options:";
+  for (const std::string& problem : problems)
+    message += "\n  " + problem;
+  throw std::invalid_argument(message);
+}
+
+// A planned run fills a gap when its N is within the gap finder's size tolerance of the target,
+// which at the small sizes a local trainer runs is often all that heads of 64 allow.
+double gap_filling_tolerance(const GapOptions& gap) {
+  return 1.0 - std::exp(-gap.size_tolerance);
+}
+
+void run_plan(PlanArguments args) {
+  if (args.tolerance)
+    args.planner.relative_tolerance = *args.tolerance;
+  else if (args.gaps)
+    args.planner.relative_tolerance = gap_filling_tolerance(args.gap);
+  check_options(args);
+  PlannerOptions planner = args.planner;
+  planner.estimator = *parse_flop_estimator(args.estimator);  // checked when parsed
+  const Plan plan = make_plan(args, planner);
+  const std::vector<std::filesystem::path> files = write_specs(plan, args);
+  if (args.json)
+    print_json(plan, files, planner);
+  else
+    print_text(plan, files, planner);
+  for (const std::string& note : plan.notes)
+    std::cerr << "note: " << note << '\n';
+  if (!plan.refused.empty()) {
+    std::cerr << "note: " << plan.refused.size() << " gap" << (plan.refused.size() == 1 ? "" : "s")
+              << " left unplanned (--tolerance widens the search):\n";
+    for (const std::string& message : plan.refused)
+      std::cerr << "  " << message << '\n';
+  }
+}
+
+}  // namespace
+
+void add_train_plan_command(CLI::App& train) {
+  auto args = std::make_shared<PlanArguments>();
+  CLI::App* command = train.add_subcommand(
+      "plan", "Architectures, tokens and steps for cells (C, N, S), or for the store's gaps");
+  auto* cell = command
+                   ->add_option("--cell", args->cells,
+                                "A wanted cell C,N,S: budget in FLOPs, total parameters, sparsity "
+                                "(repeat for more)")
+                   ->check(CLI::Validator(
+                       [](std::string& text) {
+                         return parse_cell(text)
+                                    ? std::string()
+                                    : "expected C,N,S (three numbers), got '" + text + "'";
+                       },
+                       "C,N,S"));
+  auto* gaps = command->add_flag(
+      "--gaps", args->gaps,
+      "Plan the gaps of the store's IsoFLOP curves at --budgets instead of given cells");
+  auto* budgets =
+      command->add_option("--budgets", args->budgets, "Compute budgets for --gaps, e.g. 1e15,3e15")
+          ->delimiter(',')
+          ->check(CLI::PositiveNumber);
+  gaps->needs(budgets)->excludes(cell);
+  budgets->needs(gaps);
+  command->add_option("--store", args->store, "Runs whose gaps to find (--gaps); default store")
+      ->needs(gaps);
+  command
+      ->add_option("--law", args->law_file,
+                   "A law saved by `moescope fit law --save` for N*(C,S) (--gaps); default: fit "
+                   "Eq. 6 to the store's runs")
+      ->check(CLI::ExistingFile)
+      ->needs(gaps);
+  command->add_option("--holdout", args->holdout, "Runs left out of that fit; \"\" for none")
+      ->capture_default_str()
+      ->needs(gaps);
+  command
+      ->add_option("--sizes", args->gap.sizes_per_curve,
+                   "Target sizes per IsoFLOP curve, log-spaced around N*(C,S) (--gaps)")
+      ->capture_default_str()
+      ->needs(gaps);
+  command->add_option("--span", args->gap.size_span, "Targets span N*/span .. N*x span (--gaps)")
+      ->capture_default_str()
+      ->needs(gaps);
+  command
+      ->add_option("--size-tolerance", args->gap.size_tolerance,
+                   "A run within this distance in ln N fills a target (--gaps)")
+      ->capture_default_str()
+      ->needs(gaps);
+  command->add_option("--context", args->planner.context, "Tokens per sequence")
+      ->capture_default_str();
+  command->add_option("--batch-size", args->planner.batch_size, "Sequences per step")
+      ->capture_default_str();
+  command->add_option("--granularity", args->planner.granularity, "Expert width 4 d_model / G")
+      ->capture_default_str();
+  command->add_option("--head-size", args->planner.head_size, "Channels per attention head")
+      ->capture_default_str();
+  command->add_option("--tolerance", args->tolerance,
+                      "Accepted |N - N_target| / N_target; default 0.05, with --gaps "
+                      "1 - exp(-size tolerance) = 0.22: any run that close fills its gap");
+  command->add_option("--min-steps", args->planner.min_steps, "Fewest optimizer steps per run")
+      ->capture_default_str();
+  command->add_option("--estimator", args->estimator, "FLOPs per token: eq9 or 6Na")
+      ->check(CLI::IsMember({"eq9", "6Na"}))
+      ->capture_default_str();
+  command->add_option("--lr", args->training.learning_rate, "Peak learning rate of the specs")
+      ->capture_default_str();
+  command->add_option("--warmup", args->training.warmup_fraction, "Warm-up fraction of the specs")
+      ->capture_default_str();
+  command->add_option("--seed", args->training.seed, "Seed of the specs")->capture_default_str();
+  command->add_option("--out-dir", args->out_dir,
+                      "Write one moescope-train spec per run here (NAME.json)");
+  command->add_flag("--json", args->json, "Print JSON");
+  command->callback([args] {
+    if (args->cells.empty() && !args->gaps)
+      throw CLI::RequiredError("--cell or --gaps");
+    run_plan(*args);
+  });
+}
+
+}  // namespace moescope::cli

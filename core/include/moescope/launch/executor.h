@@ -1,0 +1,61 @@
+#pragma once
+
+#include <optional>
+#include <stdexcept>
+#include <string>
+
+#include "moescope/launch/job.h"
+#include "moescope/run.h"
+
+namespace moescope {
+
+// A job cannot be started or stopped; the message names the job's run directory.
+class ExecutorError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+// What an executor knows of a job it was given.
+struct JobStatus {
+  // kQueued (waiting at the executor, e.g. a remote scheduler), kRunning, kDone, kFailed, or
+  // kCancelled (stopped by someone else than this process's cancel()).
+  JobState state = JobState::kRunning;
+  std::optional<int> exit_code;  // the trainer's, once it has exited
+  std::string message;           // for kFailed: what went wrong, with the end of the trainer's log
+};
+
+// Runs trainer jobs somewhere: child processes on this machine (LocalExecutor) now, remote hosts
+// later. RunQueue, and through it the command line and the explorer, use nothing but this
+// interface, so another executor drops in without changing them. Its contract:
+//
+//  - submit() starts `request.trainer... --spec SPEC --out OUT` and returns without waiting for
+//    it, with a handle: a string that poll() and cancel() of an executor of the same kind accept,
+//    in this process or in any later one (the queue stores it in its file). It throws
+//    ExecutorError when the job cannot be started.
+//  - The run directory OUT on this machine holds the trainer's files as far as they have got:
+//    metrics.jsonl while the job runs (progress and the live loss curve), trainer.log (the
+//    trainer's output), and result.json once it is done. An executor that trains elsewhere copies
+//    them back as it goes, and completely before poll() first reports the job's end.
+//  - poll() returns at once (a look at files or one short request), and starts or stops nothing.
+//    kDone means the trainer exited with status 0 and OUT/result.json is in place.
+//  - cancel() stops the job and every process it started, and returns once they are gone;
+//    cancelling a job that has ended does nothing. It throws ExecutorError when it cannot stop it.
+//  - Every method may be called from several threads at once.
+class Executor {
+ public:
+  virtual ~Executor() = default;
+
+  // A name for this kind of executor, e.g. "local"; the queue records it with each job and polls a
+  // job only through an executor of the same kind.
+  virtual std::string kind() const = 0;
+  // Where its jobs train: a finished run's origin in the store.
+  virtual std::string host() const = 0;
+  // A finished run's provenance in the store: kTrainedLocally or kRemote.
+  virtual Provenance provenance() const = 0;
+
+  virtual std::string submit(const JobRequest& request) = 0;
+  virtual JobStatus poll(const JobRequest& request, const std::string& handle) = 0;
+  virtual void cancel(const JobRequest& request, const std::string& handle) = 0;
+};
+
+}  // namespace moescope

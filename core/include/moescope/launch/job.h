@@ -1,0 +1,54 @@
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace moescope {
+
+// Where a training job stands. A job is finished once done, failed or cancelled.
+enum class JobState { kQueued, kRunning, kDone, kFailed, kCancelled };
+
+std::string_view to_string(JobState state);  // "queued", "running", "done", "failed", "cancelled"
+std::optional<JobState> parse_job_state(std::string_view text);
+bool is_finished(JobState state);
+
+// One trainer run: the executor runs `trainer... --spec spec_file --out out_dir`, the contract of
+// moescope-train (training/README.md). Paths are absolute, so that any process can follow the job.
+struct JobRequest {
+  std::filesystem::path spec_file;
+  std::filesystem::path out_dir;     // the trainer's run directory; restarting there resumes
+  std::vector<std::string> trainer;  // the program, then any arguments before --spec
+  bool operator==(const JobRequest&) const = default;
+};
+
+// The files of a run directory that MoEScope reads. The trainer writes metrics.jsonl (one JSON
+// object per line) as it goes and result.json when it has finished; the executor keeps
+// trainer.log, the trainer's standard output and error.
+std::filesystem::path metrics_file(const std::filesystem::path& out_dir);
+std::filesystem::path result_file(const std::filesystem::path& out_dir);
+std::filesystem::path trainer_log_file(const std::filesystem::path& out_dir);
+
+// A job of a RunQueue, as the queue's file records it.
+struct Job {
+  int id = 0;        // 1, 2, ... in the order jobs were added to the queue
+  std::string name;  // the spec file's name without .json; the stored run's name
+  JobRequest request;
+  std::filesystem::path store;  // the run store that receives the finished run
+  JobState state = JobState::kQueued;
+  std::string executor;              // Executor::kind() of the executor that runs it
+  std::string handle;                // the executor's handle, once submitted
+  std::int64_t planned_steps = 0;    // from the spec; 0 where the spec does not tell
+  double queued_at = 0;              // seconds since the Unix epoch
+  std::optional<double> started_at;  // when submitted to the executor
+  std::optional<double> finished_at;
+  std::optional<int> exit_code;
+  std::string message;  // why it failed: the exit status and the end of trainer.log
+  std::string run_id;   // the run it added to the store (failed runs are stored too)
+  bool operator==(const Job&) const = default;
+};
+
+}  // namespace moescope

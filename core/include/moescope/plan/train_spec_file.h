@@ -1,0 +1,34 @@
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "moescope/plan/planner.h"
+
+namespace moescope {
+
+// The optimisation settings of planned runs: the spec keys lr, warmup_fraction and seed of
+// moescope-train. Everything else the trainer defaults (training/README.md).
+struct TrainingSettings {
+  // Peak learning rate; default 0.003, the largest of the paper's sweep {0.001, 0.002, 0.003}
+  // (Appendix B), which suits the small models a local trainer runs.
+  double learning_rate = 0.003;
+  // Fraction of the steps spent warming up; default 0.05, the middle of the paper's {2, 5, 10} %.
+  double warmup_fraction = 0.05;
+  // Default 1.
+  std::uint64_t seed = 1;
+
+  // One message per invalid field; empty when usable.
+  std::vector<std::string> validate() const;
+};
+
+// moescope-train's spec for a planned run, as JSON text: d_model, layers, heads, experts, active,
+// granularity, context, vocab, batch_size, tokens (the planned D, which the trainer rounds down to
+// whole steps), lr, warmup_fraction, seed. Throws std::invalid_argument with validate()'s messages.
+std::string train_spec_json(const PlannedRun& run, const TrainingSettings& settings = {});
+
+// A name for the run that is also a file name, from its cell: "C1e15_N2e6_S0.75".
+std::string run_label(const PlannedRun& run);
+
+}  // namespace moescope

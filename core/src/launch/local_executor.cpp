@@ -1,0 +1,288 @@
+#include "moescope/launch/local_executor.h"
+
+#include <fcntl.h>
+#include <spawn.h>
+#include <sys/file.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <csignal>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
+#include <thread>
+
+#include "launch/log_tail.h"
+
+extern char** environ;
+
+namespace moescope {
+namespace {
+
+namespace fs = std::filesystem;
+
+fs::path exit_status_file(const fs::path& out_dir) {
+  return out_dir / "trainer.exit";
+}
+
+fs::path lock_file(const fs::path& out_dir) {
+  return out_dir / ".trainer.lock";
+}
+
+// Runs the trainer in the background and returns: the background shell outlives the submitting
+// process, waits for the trainer and records its exit status. As an asynchronous list of a
+// non-interactive shell, the trainer starts with SIGINT ignored, which is harmless: cancel()
+// sends SIGTERM. Arguments: $1 the exit status file, then the trainer's command line.
+constexpr const char* kSupervisor =
+    "exit_file=$1; shift\n"
+    "( \"$@\"; code=$?; printf '%s\\n' \"$code\" >\"$exit_file.tmp\" &&"
+    " mv -f \"$exit_file.tmp\" \"$exit_file\" ) &\n";
+
+// The descriptor the job inherits its lock through (0, 1 and 2 are the standard streams).
+constexpr int kJobLockDescriptor = 3;
+
+std::string errno_text() {
+  return std::strerror(errno);
+}
+
+// True while some process holds the job's lock. A lock file that cannot be opened (never
+// created, or the folder removed) has no holder.
+bool job_alive(const fs::path& out_dir) {
+  const int fd = ::open(lock_file(out_dir).c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0)
+    return false;
+  const bool held = ::flock(fd, LOCK_SH | LOCK_NB) != 0 && errno == EWOULDBLOCK;
+  ::close(fd);  // also drops the shared lock taken when nobody held it
+  return held;
+}
+
+std::optional<int> read_exit_status(const fs::path& out_dir) {
+  std::ifstream in(exit_status_file(out_dir));
+  int code = 0;
+  if (in >> code)
+    return code;
+  return std::nullopt;
+}
+
+std::string trainer_name(const JobRequest& request) {
+  return request.trainer.empty() ? "the trainer"
+                                 : fs::path(request.trainer.front()).filename().string();
+}
+
+std::string with_log_tail(const std::string& what, const JobRequest& request) {
+  const fs::path log = trainer_log_file(request.out_dir);
+  const std::string tail = read_log_tail(log);
+  if (tail.empty())
+    return what + " (" + log.string() + " is empty)";
+  return what + "; the end of " + log.string() + ":\n" + tail;
+}
+
+JobStatus exited(int code, const JobRequest& request) {
+  JobStatus status;
+  status.exit_code = code;
+  if (code == 0 && fs::exists(result_file(request.out_dir))) {
+    status.state = JobState::kDone;
+    return status;
+  }
+  status.state = JobState::kFailed;
+  std::string what = trainer_name(request);
+  if (code == 0)
+    what += " exited with status 0 but wrote no " + result_file(request.out_dir).string();
+  else if (code > 128)
+    what += " was killed by signal " + std::to_string(code - 128);
+  else
+    what += " exited with status " + std::to_string(code);
+  status.message = with_log_tail(what, request);
+  return status;
+}
+
+pid_t parse_handle(const std::string& handle, const JobRequest& request) {
+  try {
+    std::size_t used = 0;
+    const long value = std::stol(handle, &used);
+    if (used == handle.size() && value > 1)
+      return static_cast<pid_t>(value);
+  } catch (const std::logic_error&) {
+  }
+  throw ExecutorError(request.out_dir.string() + ": not a local job's handle: '" + handle + "'");
+}
+
+// Waits until the job has released its lock, at most `limit`; true when it has.
+bool wait_for_end(const fs::path& out_dir, std::chrono::milliseconds limit) {
+  const auto deadline = std::chrono::steady_clock::now() + limit;
+  while (job_alive(out_dir)) {
+    if (std::chrono::steady_clock::now() >= deadline)
+      return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  return true;
+}
+
+// posix_spawn's attribute and file-action objects, destroyed on every path.
+class SpawnSetup {
+ public:
+  SpawnSetup() {
+    ::posix_spawnattr_init(&attributes);
+    ::posix_spawn_file_actions_init(&actions);
+  }
+  ~SpawnSetup() {
+    ::posix_spawn_file_actions_destroy(&actions);
+    ::posix_spawnattr_destroy(&attributes);
+  }
+  SpawnSetup(const SpawnSetup&) = delete;
+  SpawnSetup& operator=(const SpawnSetup&) = delete;
+
+  posix_spawnattr_t attributes;
+  posix_spawn_file_actions_t actions;
+};
+
+// The job's lock, taken before the job starts so that it holds it from its first instant.
+class JobLock {
+ public:
+  explicit JobLock(const fs::path& out_dir) {
+    const int fd = ::open(lock_file(out_dir).c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    if (fd < 0)
+      throw ExecutorError(out_dir.string() + ": cannot create its lock file: " + errno_text());
+    // Above the descriptors the job is given, so that dup2 onto kJobLockDescriptor always copies
+    // (a dup2 onto itself would keep close-on-exec).
+    fd_ = ::fcntl(fd, F_DUPFD_CLOEXEC, 10);
+    ::close(fd);
+    if (fd_ < 0)
+      throw ExecutorError(out_dir.string() + ": cannot open its lock file: " + errno_text());
+    if (::flock(fd_, LOCK_EX | LOCK_NB) != 0) {
+      ::close(fd_);
+      throw ExecutorError(out_dir.string() + ": a job is running there already");
+    }
+  }
+  ~JobLock() { ::close(fd_); }  // the job keeps the lock through its own copies
+  JobLock(const JobLock&) = delete;
+  JobLock& operator=(const JobLock&) = delete;
+  int fd() const { return fd_; }
+
+ private:
+  int fd_ = -1;
+};
+
+}  // namespace
+
+std::vector<std::string> LocalExecutorOptions::validate() const {
+  std::vector<std::string> problems;
+  if (termination_grace.count() < 0)
+    problems.push_back("termination_grace must be >= 0 ms, got " +
+                       std::to_string(termination_grace.count()));
+  if (!fs::path(shell).is_absolute())
+    problems.push_back("shell must be an absolute path, got '" + shell + "'");
+  return problems;
+}
+
+LocalExecutor::LocalExecutor(LocalExecutorOptions options) : options_(std::move(options)) {
+  const std::vector<std::string> problems = options_.validate();
+  if (!problems.empty()) {
+    std::string message = "invalid local executor options:";
+    for (const std::string& problem : problems)
+      message += "\n  " + problem;
+    throw std::invalid_argument(message);
+  }
+}
+
+std::string LocalExecutor::host() const {
+  char name[256] = {};
+  if (::gethostname(name, sizeof name - 1) != 0)
+    return "localhost";
+  return name;
+}
+
+std::string LocalExecutor::submit(const JobRequest& request) {
+  const fs::path& out = request.out_dir;
+  if (request.trainer.empty())
+    throw ExecutorError(out.string() + ": no trainer command to run");
+  std::error_code error;
+  fs::create_directories(out, error);
+  if (error)
+    throw ExecutorError(out.string() + ": cannot create the run directory: " + error.message());
+  const JobLock lock(out);
+  fs::remove(exit_status_file(out), error);  // a previous attempt's
+
+  SpawnSetup setup;
+  ::posix_spawn_file_actions_addopen(&setup.actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
+  const std::string log = trainer_log_file(out).string();
+  ::posix_spawn_file_actions_addopen(&setup.actions, STDOUT_FILENO, log.c_str(),
+                                     O_WRONLY | O_APPEND | O_CREAT, 0644);
+  ::posix_spawn_file_actions_adddup2(&setup.actions, STDOUT_FILENO, STDERR_FILENO);
+  ::posix_spawn_file_actions_adddup2(&setup.actions, lock.fd(), kJobLockDescriptor);
+  // Whatever else this process has open (a GUI's sockets, a store) is not the job's business.
+  ::posix_spawn_file_actions_addclosefrom_np(&setup.actions, kJobLockDescriptor + 1);
+  // A process group of its own: cancel() signals all of it, and a terminal's Ctrl-C none of it.
+  const int flags = POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF;
+  ::posix_spawnattr_setflags(&setup.attributes, static_cast<short>(flags));
+  ::posix_spawnattr_setpgroup(&setup.attributes, 0);
+  sigset_t none;
+  ::sigemptyset(&none);
+  ::posix_spawnattr_setsigmask(&setup.attributes, &none);
+  // What this process ignores or handles (a GUI, a command waiting on Ctrl-C) the job does not.
+  sigset_t reset;
+  ::sigemptyset(&reset);
+  for (const int signal : {SIGHUP, SIGINT, SIGQUIT, SIGPIPE, SIGTERM, SIGCHLD, SIGUSR1, SIGUSR2})
+    ::sigaddset(&reset, signal);
+  ::posix_spawnattr_setsigdefault(&setup.attributes, &reset);
+
+  std::vector<std::string> words = {options_.shell, "-c", kSupervisor, "moescope-job",
+                                    exit_status_file(out).string()};
+  words.insert(words.end(), request.trainer.begin(), request.trainer.end());
+  words.insert(words.end(), {"--spec", request.spec_file.string(), "--out", out.string()});
+  std::vector<char*> arguments;
+  for (std::string& word : words)
+    arguments.push_back(word.data());
+  arguments.push_back(nullptr);
+
+  pid_t shell = 0;
+  const int spawned = ::posix_spawn(&shell, options_.shell.c_str(), &setup.actions,
+                                    &setup.attributes, arguments.data(), environ);
+  if (spawned != 0) {
+    throw ExecutorError(out.string() + ": cannot start " + options_.shell + ": " +
+                        std::strerror(spawned));
+  }
+  // The shell leaves the trainer in the background and exits at once. Should a SIGCHLD handler
+  // of this process (a GUI toolkit's) reap it first, waitpid fails with ECHILD and status stays
+  // 0; a shell that failed then shows in poll(), as a job that ended without an exit status.
+  int status = 0;
+  while (::waitpid(shell, &status, 0) < 0 && errno == EINTR) {
+  }
+  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+    throw ExecutorError(with_log_tail(out.string() + ": " + options_.shell + " failed", request));
+  return std::to_string(shell);
+}
+
+JobStatus LocalExecutor::poll(const JobRequest& request, const std::string& handle) {
+  parse_handle(handle, request);  // refuses another executor's handle
+  if (const std::optional<int> code = read_exit_status(request.out_dir))
+    return exited(*code, request);
+  if (job_alive(request.out_dir))
+    return {};
+  // It may have recorded its status between the two looks.
+  if (const std::optional<int> code = read_exit_status(request.out_dir))
+    return exited(*code, request);
+  JobStatus status;
+  status.state = JobState::kFailed;
+  status.message = with_log_tail(
+      "the job's processes ended without recording an exit status (killed together?)", request);
+  return status;
+}
+
+void LocalExecutor::cancel(const JobRequest& request, const std::string& handle) {
+  const pid_t group = parse_handle(handle, request);
+  if (!job_alive(request.out_dir))
+    return;
+  ::kill(-group, SIGTERM);
+  if (wait_for_end(request.out_dir, options_.termination_grace))
+    return;
+  ::kill(-group, SIGKILL);
+  if (!wait_for_end(request.out_dir, std::chrono::seconds(5))) {
+    throw ExecutorError(request.out_dir.string() + ": the job's processes outlived SIGKILL to " +
+                        "process group " + handle + " (one left the group?)");
+  }
+}
+
+}  // namespace moescope

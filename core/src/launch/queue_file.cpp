@@ -1,0 +1,181 @@
+#include "launch/queue_file.h"
+
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "moescope/launch/run_queue.h"
+
+namespace moescope {
+namespace {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+constexpr const char* kFormat = "moescope-queue";
+constexpr int kVersion = 1;
+
+fs::path state_file(const fs::path& directory) {
+  return directory / "jobs.json";
+}
+
+json job_json(const Job& job) {
+  json object = {
+      {"id", job.id},
+      {"name", job.name},
+      {"state", to_string(job.state)},
+      {"spec", job.request.spec_file.string()},
+      {"out_dir", job.request.out_dir.string()},
+      {"trainer", job.request.trainer},
+      {"store", job.store.string()},
+      {"executor", job.executor},
+      {"planned_steps", job.planned_steps},
+      {"queued_at", job.queued_at},
+  };
+  if (!job.handle.empty())
+    object["handle"] = job.handle;
+  if (job.started_at)
+    object["started_at"] = *job.started_at;
+  if (job.finished_at)
+    object["finished_at"] = *job.finished_at;
+  if (job.exit_code)
+    object["exit_code"] = *job.exit_code;
+  if (!job.message.empty())
+    object["message"] = job.message;
+  if (!job.run_id.empty())
+    object["run_id"] = job.run_id;
+  return object;
+}
+
+// Reads one job, naming the file and the job's position in every complaint.
+Job parse_job(const json& object, const std::string& where) {
+  auto fail = [&](const std::string& why) -> QueueError { return QueueError(where + ": " + why); };
+  if (!object.is_object())
+    throw fail("not a JSON object");
+  try {
+    Job job;
+    job.id = object.at("id").get<int>();
+    job.name = object.at("name").get<std::string>();
+    const std::optional<JobState> state = parse_job_state(object.at("state").get<std::string>());
+    if (!state)
+      throw fail("unknown state " + object.at("state").dump());
+    job.state = *state;
+    job.request.spec_file = object.at("spec").get<std::string>();
+    job.request.out_dir = object.at("out_dir").get<std::string>();
+    job.request.trainer = object.at("trainer").get<std::vector<std::string>>();
+    job.store = object.at("store").get<std::string>();
+    job.executor = object.at("executor").get<std::string>();
+    job.planned_steps = object.at("planned_steps").get<std::int64_t>();
+    job.queued_at = object.at("queued_at").get<double>();
+    job.handle = object.value("handle", "");
+    if (object.contains("started_at"))
+      job.started_at = object.at("started_at").get<double>();
+    if (object.contains("finished_at"))
+      job.finished_at = object.at("finished_at").get<double>();
+    if (object.contains("exit_code"))
+      job.exit_code = object.at("exit_code").get<int>();
+    job.message = object.value("message", "");
+    job.run_id = object.value("run_id", "");
+    return job;
+  } catch (const json::exception& error) {
+    throw fail(error.what());
+  }
+}
+
+void write_all(int fd, const std::string& text, const fs::path& file) {
+  std::size_t written = 0;
+  while (written < text.size()) {
+    const ssize_t n = ::write(fd, text.data() + written, text.size() - written);
+    if (n < 0 && errno == EINTR)
+      continue;
+    if (n < 0)
+      throw QueueError(file.string() + ": cannot write: " + std::strerror(errno));
+    written += static_cast<std::size_t>(n);
+  }
+}
+
+}  // namespace
+
+QueueLock::QueueLock(const fs::path& directory) {
+  const fs::path file = directory / "queue.lock";
+  fd_ = ::open(file.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  if (fd_ < 0)
+    throw QueueError(file.string() + ": cannot open the queue's lock: " + std::strerror(errno));
+  while (::flock(fd_, LOCK_EX) != 0) {
+    if (errno != EINTR) {
+      const std::string why = std::strerror(errno);
+      ::close(fd_);
+      throw QueueError(file.string() + ": cannot lock the queue: " + why);
+    }
+  }
+}
+
+QueueLock::~QueueLock() {
+  ::close(fd_);
+}
+
+QueueState read_queue_state(const fs::path& directory) {
+  const fs::path file = state_file(directory);
+  std::ifstream in(file, std::ios::binary);
+  if (!in)
+    return {};
+  std::ostringstream text;
+  text << in.rdbuf();
+  const json root = json::parse(text.str(), nullptr, false);
+  if (!root.is_object() || root.value("format", "") != kFormat)
+    throw QueueError(file.string() + ": not a MoEScope queue (format \"" + kFormat + "\")");
+  if (root.value("version", 0) != kVersion) {
+    throw QueueError(file.string() + ": queue version " + root.value("version", json()).dump() +
+                     ", this MoEScope reads version " + std::to_string(kVersion));
+  }
+  QueueState state;
+  try {
+    state.concurrency_limit = root.at("concurrency_limit").get<int>();
+    state.next_id = root.at("next_id").get<int>();
+    const json& jobs = root.at("jobs");
+    for (std::size_t i = 0; i < jobs.size(); ++i)
+      state.jobs.push_back(parse_job(jobs[i], file.string() + ": job " + std::to_string(i + 1)));
+  } catch (const json::exception& error) {
+    throw QueueError(file.string() + ": " + error.what());
+  }
+  return state;
+}
+
+void write_queue_state(const fs::path& directory, const QueueState& state) {
+  json jobs = json::array();
+  for (const Job& job : state.jobs)
+    jobs.push_back(job_json(job));
+  const json root = {{"format", kFormat},
+                     {"version", kVersion},
+                     {"concurrency_limit", state.concurrency_limit},
+                     {"next_id", state.next_id},
+                     {"jobs", jobs}};
+  const fs::path file = state_file(directory);
+  const fs::path temporary = directory / "jobs.json.tmp";  // one writer at a time: the lock's
+  const int fd = ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0)
+    throw QueueError(temporary.string() + ": cannot create: " + std::strerror(errno));
+  try {
+    write_all(fd, root.dump(2) + "\n", temporary);
+  } catch (...) {
+    ::close(fd);
+    throw;
+  }
+  // On disk before the rename, so that a crash leaves the old file or the new one, whole.
+  if (::fsync(fd) != 0) {
+    const std::string why = std::strerror(errno);
+    ::close(fd);
+    throw QueueError(temporary.string() + ": cannot flush to disk: " + why);
+  }
+  ::close(fd);
+  if (::rename(temporary.c_str(), file.c_str()) != 0)
+    throw QueueError(file.string() + ": cannot replace: " + std::strerror(errno));
+}
+
+}  // namespace moescope

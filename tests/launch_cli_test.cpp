@@ -1,0 +1,274 @@
+// `moescope train plan|launch|status|cancel` end to end, with a stand-in trainer script.
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+
+#include <chrono>
+#include <cmath>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "support/temporary_folder.h"
+
+namespace {
+
+namespace fs = std::filesystem;
+using namespace std::chrono_literals;
+
+// Writes two metrics lines and a result.json; fails when the spec's name holds "fail", and takes
+// 30 s when it holds "slow".
+constexpr const char* kFakeTrainer = R"sh(#!/bin/sh
+while [ $# -gt 0 ]; do
+  case "$1" in --spec) spec=$2; shift 2 ;; --out) out=$2; shift 2 ;; *) shift ;; esac
+done
+echo "fake-train: $spec" >&2
+printf '{"step":1,"tokens":16384,"loss":5.0,"lr":0.003,"tokens_per_s":1000}\n' >> "$out/metrics.jsonl"
+printf '{"step":1,"tokens":16384,"val_loss":4.8}\n' >> "$out/metrics.jsonl"
+case "$spec" in
+  *fail*) echo "fake-train: out of memory" >&2; exit 1 ;;
+  *slow*) sleep 30 ;;
+esac
+cat > "$out/result.json" <<JSON
+{"val_loss": 4.8, "tokens": 16384, "N": 1737728, "N_active": 513536, "S": 0.75, "flops": 1e13,
+ "architecture": {"d_model": 128, "layers": 2, "heads": 2, "vocab": 256, "context": 512,
+                  "experts": 4, "active": 1, "granularity": 1, "tied_embeddings": true}}
+JSON
+)sh";
+
+// Table 3's law as `moescope fit law --save` writes it.
+constexpr const char* kTable3Law = R"({"format": "moescope-fit", "version": 1, "kind": "law",
+  "form": "abnar", "params": {"a": 16612.5, "b": 5455.67, "c": 0.4598, "d": 17.26, "e": 0.94,
+  "alpha": 0.5962, "beta": 0.3954, "gamma": 0.1595, "lambda": -0.1666, "delta": 0.1603}})";
+
+struct Outcome {
+  int exit_code = -1;
+  std::string out;
+  std::string err;
+};
+
+std::string read_file(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+std::string shell_quote(const std::string& word) {
+  std::string quoted = "'";
+  for (const char c : word)
+    quoted += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return quoted + "'";
+}
+
+class TrainCliTest : public ::testing::Test {
+ protected:
+  TrainCliTest() {
+    std::ofstream(trainer()) << kFakeTrainer;
+    fs::permissions(trainer(), fs::perms::owner_all);
+  }
+
+  Outcome moescope(const std::vector<std::string>& args) const {
+    // Appended piece by piece: GCC 12 warns falsely (-Wrestrict) on " " + std::string.
+    std::string command = "MOESCOPE_QUEUE=";
+    command += shell_quote(queue().string());
+    command += ' ';
+    command += shell_quote(MOESCOPE_BINARY);
+    for (const std::string& arg : args) {
+      command += ' ';
+      command += shell_quote(arg);
+    }
+    command += " >";
+    command += shell_quote((dir() / "out").string());
+    command += " 2>";
+    command += shell_quote((dir() / "err").string());
+    const int status = std::system(command.c_str());
+    Outcome outcome;
+    outcome.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    outcome.out = read_file(dir() / "out");
+    outcome.err = read_file(dir() / "err");
+    return outcome;
+  }
+
+  const fs::path& dir() const { return folder_.path(); }
+  fs::path trainer() const { return dir() / "fake-train"; }
+  fs::path queue() const { return dir() / "queue"; }
+  std::string store() const { return (dir() / "runs.sqlite").string(); }
+
+  // Plans one cell into `plan_dir` (a spec named C1e15_N1.7e6_S0.75.json).
+  void plan_one(const fs::path& plan_dir) const {
+    const Outcome planned =
+        moescope({"train", "plan", "--cell", "1e15,1.7e6,0.75", "--out-dir", plan_dir.string()});
+    ASSERT_EQ(planned.exit_code, 0) << planned.err;
+  }
+
+  moescope::testing_support::TemporaryFolder folder_{"moescope-train-cli"};
+};
+
+TEST_F(TrainCliTest, PlanPrintsTheArchitectureAndWritesItsSpec) {
+  const Outcome outcome = moescope({"train", "plan", "--cell", "1e15,1.7e6,0.75", "--json",
+                                    "--out-dir", (dir() / "plan").string()});
+  ASSERT_EQ(outcome.exit_code, 0) << outcome.err;
+  const auto json = nlohmann::json::parse(outcome.out);
+  EXPECT_EQ(json["estimator"], "eq9");
+  ASSERT_EQ(json["runs"].size(), 1u);
+  const auto& run = json["runs"][0];
+  EXPECT_EQ(run["name"], "C1e15_N1.7e6_S0.75");
+  EXPECT_EQ(run["cell"]["C"], 1e15);
+  EXPECT_EQ(run["architecture"]["d_model"], 128);
+  EXPECT_EQ(run["architecture"]["layers"], 2);
+  EXPECT_EQ(run["architecture"]["experts"], 4);
+  EXPECT_EQ(run["architecture"]["active"], 1);
+  EXPECT_EQ(run["N"], 1737728.0);
+  EXPECT_DOUBLE_EQ(run["D"].get<double>() * run["flops_per_token"].get<double>(), 1e15);
+  EXPECT_EQ(run["steps"], std::floor(run["D"].get<double>() / (32 * 512)));
+  const fs::path spec_file = dir() / "plan" / "C1e15_N1.7e6_S0.75.json";
+  EXPECT_EQ(run["spec_file"], spec_file.string());
+  const auto spec = nlohmann::json::parse(read_file(spec_file));
+  EXPECT_EQ(spec["d_model"], 128);
+  EXPECT_EQ(spec["tokens"], run["D"]);
+  EXPECT_EQ(spec["vocab"], 256);
+}
+
+TEST_F(TrainCliTest, PlanRefusesACellNamingIt) {
+  const Outcome outcome =
+      moescope({"train", "plan", "--cell", "1e15,1.7e6,0.75", "--cell", "1e15,2.6e6,0.75"});
+  EXPECT_EQ(outcome.exit_code, 1);
+  EXPECT_EQ(outcome.out, "");
+  EXPECT_NE(outcome.err.find("moescope: 1 cell cannot be planned:\n  cell C=1e15 N=2.6e6 S=0.75: "
+                             "no architecture within 5% of N"),
+            std::string::npos)
+      << outcome.err;
+  EXPECT_EQ(moescope({"train", "plan", "--cell", "1e15,2e6"}).exit_code, 2);
+  EXPECT_EQ(moescope({"train", "plan"}).exit_code, 2);
+}
+
+TEST_F(TrainCliTest, GapsOfAStoreWithAPointMissingAreThatPoint) {
+  ASSERT_EQ(moescope({"synth", "--out", (dir() / "grid.csv").string(), "--budgets", "1e21",
+                      "--sparsities", "0,0.5", "--sizes", "5", "--span", "4"})
+                .exit_code,
+            0);
+  // Drop the third run of the first curve (header first).
+  std::istringstream grid(read_file(dir() / "grid.csv"));
+  std::ofstream thinned(dir() / "thinned.csv");
+  std::string line, dropped;
+  for (int i = 0; std::getline(grid, line); ++i) {
+    if (i == 3)
+      dropped = line;
+    else
+      thinned << line << '\n';
+  }
+  thinned.close();
+  ASSERT_EQ(moescope({"import", (dir() / "thinned.csv").string(), "--store", store()}).exit_code,
+            0);
+  std::ofstream(dir() / "law.json") << kTable3Law;
+  const Outcome outcome =
+      moescope({"train", "plan", "--gaps", "--budgets", "1e21", "--store", store(), "--law",
+                (dir() / "law.json").string(), "--json", "--tolerance", "0.05"});
+  ASSERT_EQ(outcome.exit_code, 0) << outcome.err;
+  const auto json = nlohmann::json::parse(outcome.out);
+  ASSERT_EQ(json["runs"].size(), 1u) << outcome.out;
+  EXPECT_TRUE(json["refused"].empty());
+  const auto& cell = json["runs"][0]["cell"];
+  EXPECT_EQ(cell["C"], 1e21);
+  EXPECT_EQ(cell["S"], 0.0);
+  EXPECT_NE(dropped.find("S=0 "), std::string::npos) << dropped;  // the run's name says so
+}
+
+TEST_F(TrainCliTest, LaunchWaitStoresTheRunAndStatusShowsIt) {
+  plan_one(dir() / "plan");
+  const Outcome launched =
+      moescope({"train", "launch", "--plan-dir", (dir() / "plan").string(), "--trainer",
+                trainer().string(), "--store", store(), "--wait"});
+  ASSERT_EQ(launched.exit_code, 0) << launched.err;
+  EXPECT_NE(launched.out.find("job 1 C1e15_N1.7e6_S0.75: done, loss 4.8 (run r"), std::string::npos)
+      << launched.out;
+  EXPECT_TRUE(fs::exists(dir() / "plan" / "C1e15_N1.7e6_S0.75" / "result.json"));
+
+  const Outcome runs = moescope({"runs", "--json", "--store", store()});
+  ASSERT_EQ(runs.exit_code, 0) << runs.err;
+  const auto stored = nlohmann::json::parse(runs.out)["runs"];
+  ASSERT_EQ(stored.size(), 1u);
+  EXPECT_EQ(stored[0]["name"], "C1e15_N1.7e6_S0.75");
+  EXPECT_EQ(stored[0]["provenance"], "local");
+  EXPECT_EQ(stored[0]["loss"], 4.8);
+
+  const Outcome status = moescope({"train", "status", "--json"});
+  ASSERT_EQ(status.exit_code, 0) << status.err;
+  const auto jobs = nlohmann::json::parse(status.out)["jobs"];
+  ASSERT_EQ(jobs.size(), 1u);
+  EXPECT_EQ(jobs[0]["state"], "done");
+  EXPECT_EQ(jobs[0]["run_id"], stored[0]["id"]);
+  EXPECT_EQ(jobs[0]["progress"]["fraction"], 1.0);
+  EXPECT_EQ(jobs[0]["progress"]["val_loss"], 4.8);
+}
+
+TEST_F(TrainCliTest, ABackgroundLaunchFinishesWithoutItsCommand) {
+  plan_one(dir() / "plan");
+  fs::copy_file(dir() / "plan" / "C1e15_N1.7e6_S0.75.json", dir() / "plan" / "will-fail.json");
+  const Outcome launched = moescope({"train", "launch", "--plan-dir", (dir() / "plan").string(),
+                                     "--trainer", trainer().string(), "--store", store()});
+  ASSERT_EQ(launched.exit_code, 0) << launched.err;
+  EXPECT_NE(launched.out.find("queued jobs 1-2"), std::string::npos) << launched.out;
+  nlohmann::json jobs;
+  const auto deadline = std::chrono::steady_clock::now() + 10s;
+  while (std::chrono::steady_clock::now() < deadline) {
+    const Outcome status = moescope({"train", "status", "--json"});
+    ASSERT_EQ(status.exit_code, 0) << status.err;
+    jobs = nlohmann::json::parse(status.out)["jobs"];
+    if (jobs[0]["state"] != "queued" && jobs[0]["state"] != "running" &&
+        jobs[1]["state"] != "queued" && jobs[1]["state"] != "running")
+      break;
+    std::this_thread::sleep_for(100ms);
+  }
+  EXPECT_EQ(jobs[0]["state"], "done") << jobs.dump(2);
+  EXPECT_EQ(jobs[1]["state"], "failed") << jobs.dump(2);
+  EXPECT_EQ(jobs[1]["exit_code"], 1);
+  EXPECT_NE(jobs[1]["message"].get<std::string>().find("fake-train: out of memory"),
+            std::string::npos);
+  const Outcome text = moescope({"train", "status"});
+  EXPECT_NE(text.out.find("job 2 will-fail: fake-train exited with status 1"), std::string::npos)
+      << text.out;
+}
+
+TEST_F(TrainCliTest, LaunchNamesAMissingTrainer) {
+  plan_one(dir() / "plan");
+  const std::string missing = (dir() / "build" / "moescope-train").string();
+  const Outcome outcome =
+      moescope({"train", "launch", "--plan-dir", (dir() / "plan").string(), "--trainer", missing});
+  EXPECT_EQ(outcome.exit_code, 1);
+  EXPECT_EQ(outcome.err, "moescope: no trainer at " + missing + ": not an executable file\n");
+  EXPECT_FALSE(fs::exists(queue() / "jobs.json"));
+}
+
+TEST_F(TrainCliTest, CancelStopsARunningJob) {
+  plan_one(dir() / "plan");
+  fs::rename(dir() / "plan" / "C1e15_N1.7e6_S0.75.json", dir() / "plan" / "slow.json");
+  const Outcome launched = moescope({"train", "launch", "--plan-dir", (dir() / "plan").string(),
+                                     "--trainer", trainer().string(), "--store", store()});
+  ASSERT_EQ(launched.exit_code, 0) << launched.err;
+  std::string state;
+  const auto deadline = std::chrono::steady_clock::now() + 5s;
+  while (state != "running" && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(50ms);
+    state = nlohmann::json::parse(moescope({"train", "status", "--json"}).out)["jobs"][0]["state"];
+  }
+  ASSERT_EQ(state, "running");
+
+  const auto before = std::chrono::steady_clock::now();
+  const Outcome cancelled = moescope({"train", "cancel", "1"});
+  ASSERT_EQ(cancelled.exit_code, 0) << cancelled.err;
+  EXPECT_EQ(cancelled.out, "job 1 cancelled\n");
+  EXPECT_LT(std::chrono::steady_clock::now() - before, 5s);
+  const auto job = nlohmann::json::parse(moescope({"train", "status", "--json"}).out)["jobs"][0];
+  EXPECT_EQ(job["state"], "cancelled");
+  EXPECT_EQ(moescope({"train", "cancel", "1"}).out, "job 1 had already finished\n");
+  EXPECT_EQ(moescope({"train", "cancel"}).exit_code, 2);
+  EXPECT_EQ(moescope({"train", "cancel", "7"}).exit_code, 1);
+}
+
+}  // namespace
