@@ -4,6 +4,7 @@
 #include <QCheckBox>
 #include <QCloseEvent>
 #include <QComboBox>
+#include <QCoreApplication>
 #include <QDir>
 #include <QDockWidget>
 #include <QEventLoop>
@@ -32,10 +33,12 @@
 #include "moescope/fit/fit_refused.h"
 #include "moescope/fit/isoflop_surface.h"
 #include "moescope/fit/scaling_points.h"
+#include "moescope/launch/run_queue.h"
 #include "moescope/number_format.h"
 #include "run_table_model.h"
 #include "run_table_view.h"
 #include "surface_view.h"
+#include "training_panel.h"
 
 namespace {
 
@@ -128,6 +131,7 @@ MainWindow::MainWindow(const moescope::ExplorerLoadOptions& fit_options, QWidget
   buildControls();
   buildViews();
   buildRunTable();
+  buildTrainingPanel();
   buildStatusBar();
   buildMenus();
   connect(fit_job_, &FitJob::progress, this, [this](qint64 done, qint64 total) {
@@ -269,6 +273,65 @@ void MainWindow::buildRunTable() {
   resizeDocks({dock}, {210}, Qt::Vertical);
 }
 
+void MainWindow::buildTrainingPanel() {
+  // The trainer and the command line are installed beside the explorer.
+  const QString trainer = QDir(QCoreApplication::applicationDirPath()).filePath("moescope-train");
+  std::filesystem::path queue;
+  try {
+    queue = moescope::RunQueue::default_directory();
+  } catch (const moescope::QueueError&) {
+    queue = std::filesystem::temp_directory_path() / "moescope-queue";
+  }
+  training_panel_ =
+      new TrainingPanel(QFileInfo::exists(trainer) ? std::vector<std::string>{trainer.toStdString()}
+                                                   : std::vector<std::string>{},
+                        queue);
+  training_panel_->setStoreChooser([this] { return storeForTrainedRuns(); });
+  connect(training_panel_, &TrainingPanel::runsLanded, this, &MainWindow::onRunsLanded);
+  auto* dock = new QDockWidget(tr("Training"));
+  dock->setObjectName(QStringLiteral("trainingDock"));
+  dock->setWidget(training_panel_);
+  addDockWidget(Qt::BottomDockWidgetArea, dock);
+  tabifyDockWidget(findChild<QDockWidget*>(QStringLiteral("runsDock")), dock);
+  findChild<QDockWidget*>(QStringLiteral("runsDock"))->raise();
+}
+
+std::optional<std::filesystem::path> MainWindow::storeForTrainedRuns() {
+  if (store_)
+    return store_->path();
+  QString suggestion;
+  try {
+    suggestion = QString::fromStdString(moescope::RunStore::default_path().string());
+  } catch (const moescope::StoreError&) {
+    suggestion = QDir::home().filePath(QStringLiteral("runs.sqlite"));
+  }
+  const QString path =
+      QFileDialog::getSaveFileName(this, tr("Which store receives the trained runs?"), suggestion,
+                                   tr("MoEScope stores (*.sqlite *.db);;All files (*)"), nullptr,
+                                   QFileDialog::DontConfirmOverwrite);
+  if (path.isEmpty())
+    return std::nullopt;
+  statusBar()->showMessage(
+      tr("Trained runs will land in %1; File > Open store shows them.").arg(path), 8000);
+  return std::filesystem::absolute(path.toStdString());
+}
+
+void MainWindow::onRunsLanded(const QString& store) {
+  if (!store_ ||
+      std::filesystem::absolute(store_->path()) != std::filesystem::absolute(store.toStdString())) {
+    statusBar()->showMessage(tr("Trained runs landed in %1.").arg(store), 8000);
+    return;
+  }
+  try {
+    setRuns(store_->runs());
+  } catch (const std::exception& error) {
+    statusBar()->showMessage(tr("Cannot reread the store: %1").arg(error.what()));
+    return;
+  }
+  statusBar()->showMessage(tr("Trained runs landed in the store; refitting."), 8000);
+  startFit();
+}
+
 void MainWindow::buildStatusBar() {
   fit_label_ = new QLabel;
   fit_progress_ = new QProgressBar;
@@ -322,6 +385,9 @@ void MainWindow::buildMenus() {
   QAction* run_table = findChild<QDockWidget*>(QStringLiteral("runsDock"))->toggleViewAction();
   run_table->setShortcut(QKeySequence(tr("Ctrl+T")));
   view->addAction(run_table);
+  QAction* training = findChild<QDockWidget*>(QStringLiteral("trainingDock"))->toggleViewAction();
+  training->setShortcut(QKeySequence(tr("Ctrl+Shift+T")));
+  view->addAction(training);
   updateActions();
 }
 
@@ -357,6 +423,7 @@ void MainWindow::openSource(const RunSource& source) {
 void MainWindow::setRuns(std::vector<moescope::Run> runs) {
   runs_ = std::move(runs);
   run_table_model_->setRuns(runs_);
+  training_panel_->setRuns(runs_);
   if (store_) {
     run_table_model_->setStatusCommit([this](const moescope::Run& run) { store_->update(run); });
   } else {
@@ -446,6 +513,9 @@ void MainWindow::onFitFinished(const std::shared_ptr<moescope::ExplorerLoad>& lo
   fit_label_->setToolTip(notes.join('\n'));
   fit_progress_->hide();
   cancel_fit_button_->hide();
+  training_panel_->setLaw(fit_options_.law.form == moescope::LawForm::kAbnar
+                              ? std::optional<moescope::SparsityLaw>(data_->law.abnar)
+                              : std::nullopt);
   view_stack_->setCurrentWidget(tabs_);
   state_.replicate_intervals = true;
   updateActions();
@@ -533,6 +603,7 @@ void MainWindow::onCapChanged() {
 
 void MainWindow::refresh() {
   budget_label_->setText(tr("C = %1 FLOPs").arg(number(state_.budget)));
+  training_panel_->setBudget(state_.budget);
   cap_label_->setText(state_.max_total_params ? tr("N ≤ %1").arg(number(*state_.max_total_params))
                                               : tr("no cap"));
   if (!model_) {
@@ -821,5 +892,6 @@ void MainWindow::closeEvent(QCloseEvent* event) {
   if (remembers_session_)
     session().save();
   fit_job_->cancel();
+  training_panel_->handOverQueue();
   event->accept();
 }

@@ -5,6 +5,7 @@
 #include <QMainWindow>
 #include <QSlider>
 #include <QTabWidget>
+#include <filesystem>
 #include <memory>
 #include <optional>
 #include <vector>
@@ -28,10 +29,12 @@ class QStackedWidget;
 class RunTableModel;
 class RunTableView;
 class SurfaceView;
+class TrainingPanel;
 
 // The explorer's window: a compute-budget slider and a parameter-cap slider drive the read-out
 // panel, the 3-D IsoFLOP surface and the paper's figures; a run table docked below shows the runs
-// and edits their status when they come from a store.
+// and edits their status when they come from a store; a training panel beside it plans runs for
+// the grid's gaps and trains them, and their results refit the views as they land.
 //
 // The window owns its runs and their fit. Fits run on a worker thread (FitJob) with progress and
 // Cancel in the status bar; while a refit runs, the views keep showing the last fit. Only the
@@ -97,6 +100,9 @@ class MainWindow : public QMainWindow {
   void buildControls();
   void buildViews();
   void buildRunTable();
+  void buildTrainingPanel();
+  std::optional<std::filesystem::path> storeForTrainedRuns();
+  void onRunsLanded(const QString& store);
   void buildStatusBar();
   void buildMenus();
   void setRuns(std::vector<moescope::Run> runs);
@@ -153,6 +159,7 @@ class MainWindow : public QMainWindow {
   std::vector<moescope::Figure> figures_;
   RunTableModel* run_table_model_ = nullptr;
   RunTableView* run_table_view_ = nullptr;
+  TrainingPanel* training_panel_ = nullptr;
   QLabel* fit_label_ = nullptr;
   QProgressBar* fit_progress_ = nullptr;
   QPushButton* cancel_fit_button_ = nullptr;

@@ -1,0 +1,558 @@
+#include "training_panel.h"
+
+#include <QChart>
+#include <QChartView>
+#include <QCoreApplication>
+#include <QDir>
+#include <QFileInfo>
+#include <QFormLayout>
+#include <QGroupBox>
+#include <QHBoxLayout>
+#include <QHeaderView>
+#include <QLabel>
+#include <QLineEdit>
+#include <QLineSeries>
+#include <QProcess>
+#include <QProgressBar>
+#include <QPushButton>
+#include <QScatterSeries>
+#include <QSpinBox>
+#include <QSplitter>
+#include <QTableWidget>
+#include <QTimer>
+#include <QVBoxLayout>
+#include <QValueAxis>
+#include <algorithm>
+#include <fstream>
+#include <limits>
+#include <set>
+
+#include "moescope/fit/active_parameter_model.h"
+#include "moescope/number_format.h"
+#include "moescope/plan/gap_finder.h"
+#include "moescope/plan/train_spec_file.h"
+
+namespace {
+
+constexpr int kPollMilliseconds = 1000;
+
+QString brief(double value) {
+  return QString::fromStdString(moescope::format_brief(value));
+}
+
+// A number typed into a field, or a message naming the field.
+std::optional<double> positive_number(const QLineEdit* field, const QString& name,
+                                      QString* problem) {
+  bool ok = false;
+  const double value = field->text().trimmed().toDouble(&ok);
+  if (!ok || !(value > 0)) {
+    *problem = TrainingPanel::tr("%1: not a positive number: '%2'").arg(name, field->text());
+    return std::nullopt;
+  }
+  return value;
+}
+
+QTableWidgetItem* cell_item(const QString& text) {
+  auto* item = new QTableWidgetItem(text);
+  item->setFlags(Qt::ItemIsSelectable | Qt::ItemIsEnabled);
+  return item;
+}
+
+// A spec file name not yet used in `directory`: LABEL.json, LABEL-2.json, ...
+std::filesystem::path unused_spec_path(const std::filesystem::path& directory,
+                                       const std::string& label) {
+  std::filesystem::path path = directory / (label + ".json");
+  for (int copy = 2;
+       std::filesystem::exists(path) || std::filesystem::exists(path.parent_path() / path.stem());
+       ++copy) {
+    path = directory / (label + "-" + std::to_string(copy) + ".json");
+  }
+  return path;
+}
+
+}  // namespace
+
+TrainingPanel::TrainingPanel(std::vector<std::string> trainer,
+                             std::filesystem::path queue_directory, QWidget* parent)
+    : QWidget(parent), trainer_(std::move(trainer)) {
+  buildLayout();
+  try {
+    queue_ = std::make_unique<moescope::RunQueue>(std::move(queue_directory), executor_);
+    concurrency_->setValue(queue_->concurrency_limit());
+  } catch (const std::exception& error) {
+    say(tr("No run queue: %1").arg(QString::fromUtf8(error.what())), true);
+  }
+  if (trainer_.empty()) {
+    say(tr("moescope-train is not built here (it needs LibTorch: apt install libtorch-dev): "
+           "runs can be planned, not trained."),
+        true);
+  }
+  poll_timer_ = new QTimer(this);
+  poll_timer_->setInterval(kPollMilliseconds);
+  connect(poll_timer_, &QTimer::timeout, this, &TrainingPanel::poll);
+  poll_timer_->start();
+  showPlanned();
+  poll();
+}
+
+TrainingPanel::~TrainingPanel() = default;
+
+void TrainingPanel::buildLayout() {
+  compute_field_ = new QLineEdit;
+  compute_field_->setToolTip(tr("Training FLOPs; empty: the budget slider's"));
+  size_field_ = new QLineEdit;
+  size_field_->setPlaceholderText(tr("e.g. 2e6"));
+  size_field_->setToolTip(tr("Total parameters N wanted; the planner comes within 5%"));
+  sparsity_field_ = new QLineEdit;
+  sparsity_field_->setPlaceholderText(tr("e.g. 0.75"));
+  sparsity_field_->setToolTip(tr("S = (E - K) / E, realised exactly with K <= 8"));
+  context_ = new QSpinBox;
+  context_->setObjectName(QStringLiteral("context"));
+  context_->setRange(8, 8192);
+  context_->setValue(moescope::PlannerOptions{}.context);
+  batch_size_ = new QSpinBox;
+  batch_size_->setObjectName(QStringLiteral("batchSize"));
+  batch_size_->setRange(1, 4096);
+  batch_size_->setValue(moescope::PlannerOptions{}.batch_size);
+
+  auto* plan_cell = new QPushButton(tr("Plan &cell"));
+  auto* plan_gaps = new QPushButton(tr("Plan the &gaps at C"));
+  plan_gaps->setToolTip(
+      tr("The sizes each sparsity's IsoFLOP curve lacks around the law's optimum N*(C, S)"));
+  connect(plan_cell, &QPushButton::clicked, this, [this] {
+    QString problem;
+    const double compute = compute_field_->text().trimmed().isEmpty()
+                               ? budget_
+                               : positive_number(compute_field_, "C", &problem).value_or(0);
+    const auto size = positive_number(size_field_, "N", &problem);
+    bool ok = false;
+    const double sparsity = sparsity_field_->text().trimmed().toDouble(&ok);
+    if (!ok)
+      problem = tr("S: not a number: '%1'").arg(sparsity_field_->text());
+    if (!problem.isEmpty() || !size) {
+      say(problem, true);
+      return;
+    }
+    planCell(compute, *size, sparsity);
+  });
+  connect(plan_gaps, &QPushButton::clicked, this, [this] {
+    QString problem;
+    const double compute = compute_field_->text().trimmed().isEmpty()
+                               ? budget_
+                               : positive_number(compute_field_, "C", &problem).value_or(0);
+    if (!problem.isEmpty()) {
+      say(problem, true);
+      return;
+    }
+    planGaps(compute);
+  });
+
+  auto* cell_form = new QFormLayout;
+  auto* cell_row = new QHBoxLayout;
+  cell_row->addWidget(new QLabel(tr("C")));
+  cell_row->addWidget(compute_field_);
+  cell_row->addWidget(new QLabel(tr("N")));
+  cell_row->addWidget(size_field_);
+  cell_row->addWidget(new QLabel(tr("S")));
+  cell_row->addWidget(sparsity_field_);
+  cell_row->addWidget(plan_cell);
+  cell_row->addWidget(plan_gaps);
+  cell_form->addRow(tr("Cell"), cell_row);
+  auto* shape_row = new QHBoxLayout;
+  shape_row->addWidget(new QLabel(tr("context")));
+  shape_row->addWidget(context_);
+  shape_row->addWidget(new QLabel(tr("batch")));
+  shape_row->addWidget(batch_size_);
+  shape_row->addStretch();
+  cell_form->addRow(tr("Trainer"), shape_row);
+
+  message_ = new QLabel;
+  message_->setWordWrap(true);
+  message_->setTextInteractionFlags(Qt::TextSelectableByMouse);
+
+  planned_table_ = new QTableWidget(0, 9);
+  planned_table_->setHorizontalHeaderLabels({tr("cell"), tr("d_model"), tr("layers"), tr("E"),
+                                             tr("K"), tr("N"), tr("N_a"), tr("D (tokens)"),
+                                             tr("steps")});
+  planned_table_->verticalHeader()->hide();
+  planned_table_->horizontalHeader()->setStretchLastSection(true);
+  launch_button_ = new QPushButton(tr("&Launch planned runs"));
+  connect(launch_button_, &QPushButton::clicked, this, &TrainingPanel::launchPlanned);
+  auto* clear_button = new QPushButton(tr("Clear"));
+  connect(clear_button, &QPushButton::clicked, this, [this] {
+    planned_.clear();
+    showPlanned();
+  });
+  concurrency_ = new QSpinBox;
+  concurrency_->setRange(1, 64);
+  concurrency_->setToolTip(tr("Runs that train at once; the others wait in the queue"));
+  connect(concurrency_, &QSpinBox::valueChanged, this, [this](int limit) {
+    if (!queue_)
+      return;
+    try {
+      queue_->set_concurrency_limit(limit);
+    } catch (const std::exception& error) {
+      say(QString::fromUtf8(error.what()), true);
+    }
+  });
+  auto* launch_row = new QHBoxLayout;
+  launch_row->addWidget(launch_button_);
+  launch_row->addWidget(clear_button);
+  launch_row->addStretch();
+  launch_row->addWidget(new QLabel(tr("at most")));
+  launch_row->addWidget(concurrency_);
+  launch_row->addWidget(new QLabel(tr("at once")));
+
+  auto* plan_box = new QGroupBox(tr("Plan"));
+  auto* plan_layout = new QVBoxLayout(plan_box);
+  plan_layout->addLayout(cell_form);
+  plan_layout->addWidget(message_);
+  plan_layout->addWidget(planned_table_);
+  plan_layout->addLayout(launch_row);
+
+  jobs_table_ = new QTableWidget(0, 8);
+  jobs_table_->setHorizontalHeaderLabels({tr("#"), tr("run"), tr("state"), tr("progress"),
+                                          tr("step"), tr("loss"), tr("val loss"), tr("tokens/s")});
+  jobs_table_->verticalHeader()->hide();
+  jobs_table_->setSelectionBehavior(QAbstractItemView::SelectRows);
+  jobs_table_->setSelectionMode(QAbstractItemView::SingleSelection);
+  jobs_table_->horizontalHeader()->setStretchLastSection(true);
+  connect(jobs_table_, &QTableWidget::itemSelectionChanged, this, &TrainingPanel::showLossCurve);
+  cancel_button_ = new QPushButton(tr("Cancel &selected run"));
+  connect(cancel_button_, &QPushButton::clicked, this, [this] {
+    if (const auto id = selectedJob())
+      cancelJob(*id);
+  });
+  auto* queue_box = new QGroupBox(tr("Queue"));
+  auto* queue_layout = new QVBoxLayout(queue_box);
+  queue_layout->addWidget(jobs_table_);
+  queue_layout->addWidget(cancel_button_, 0, Qt::AlignLeft);
+
+  training_loss_ = new QLineSeries;
+  training_loss_->setName(tr("training"));
+  validation_loss_ = new QScatterSeries;
+  validation_loss_->setName(tr("validation"));
+  validation_loss_->setMarkerSize(8);
+  loss_chart_ = new QChart;
+  loss_chart_->addSeries(training_loss_);
+  loss_chart_->addSeries(validation_loss_);
+  auto* steps_axis = new QValueAxis;
+  steps_axis->setTitleText(tr("step"));
+  steps_axis->setLabelFormat("%d");
+  auto* loss_axis = new QValueAxis;
+  loss_axis->setTitleText(tr("loss (nats per byte)"));
+  loss_chart_->addAxis(steps_axis, Qt::AlignBottom);
+  loss_chart_->addAxis(loss_axis, Qt::AlignLeft);
+  for (QXYSeries* series :
+       {static_cast<QXYSeries*>(training_loss_), static_cast<QXYSeries*>(validation_loss_)}) {
+    series->attachAxis(steps_axis);
+    series->attachAxis(loss_axis);
+  }
+  loss_chart_->setTitle(tr("Select a run to follow its loss"));
+  loss_chart_->legend()->setAlignment(Qt::AlignTop);
+  loss_view_ = new QChartView(loss_chart_);
+  loss_view_->setRenderHint(QPainter::Antialiasing);
+  loss_view_->setMinimumWidth(320);
+
+  auto* left = new QWidget;
+  auto* left_layout = new QVBoxLayout(left);
+  left_layout->setContentsMargins(0, 0, 0, 0);
+  left_layout->addWidget(plan_box);
+  left_layout->addWidget(queue_box);
+  auto* splitter = new QSplitter;
+  splitter->addWidget(left);
+  splitter->addWidget(loss_view_);
+  splitter->setStretchFactor(0, 3);
+  splitter->setStretchFactor(1, 2);
+  auto* layout = new QVBoxLayout(this);
+  layout->addWidget(splitter);
+}
+
+void TrainingPanel::setRuns(const std::vector<moescope::Run>& runs) {
+  runs_ = runs;
+}
+
+void TrainingPanel::setLaw(std::optional<moescope::SparsityLaw> law) {
+  law_ = std::move(law);
+}
+
+void TrainingPanel::setBudget(double compute) {
+  budget_ = compute;
+  compute_field_->setPlaceholderText(tr("%1 (the slider's)").arg(brief(compute)));
+}
+
+void TrainingPanel::setStoreChooser(std::function<std::optional<std::filesystem::path>()> chooser) {
+  choose_store_ = std::move(chooser);
+}
+
+moescope::PlannerOptions TrainingPanel::plannerOptions() const {
+  moescope::PlannerOptions options;
+  options.context = context_->value();
+  options.batch_size = batch_size_->value();
+  return options;
+}
+
+bool TrainingPanel::planCell(double compute, double total_params, double sparsity) {
+  const moescope::Cell cell{compute, total_params, sparsity};
+  try {
+    planned_.push_back(moescope::plan_run(cell, plannerOptions()));
+  } catch (const moescope::PlanRefused& refused) {
+    QStringList messages;
+    for (const std::string& message : refused.messages())
+      messages << QString::fromStdString(message);
+    say(messages.join('\n'), true);
+    return false;
+  } catch (const std::invalid_argument& error) {
+    say(QString::fromUtf8(error.what()), true);
+    return false;
+  }
+  showPlanned();
+  say(tr("Planned %1.").arg(QString::fromStdString(moescope::describe(cell))));
+  return true;
+}
+
+bool TrainingPanel::planGaps(double compute) {
+  if (!law_) {
+    say(tr("The gaps are found around the optimum of the Eq. 6 law: fit that form first "
+           "(Fit > Fit settings)."),
+        true);
+    return false;
+  }
+  const moescope::PlannerOptions options = plannerOptions();
+  moescope::GapReport gaps;
+  try {
+    gaps = moescope::find_gaps(runs_, {compute}, *law_,
+                               moescope::ActiveParameterModel(options.model_family()));
+  } catch (const std::exception& error) {
+    say(QString::fromUtf8(error.what()), true);
+    return false;
+  }
+  QStringList problems;
+  int planned = 0;
+  for (const moescope::Cell& cell : gaps.gaps) {
+    try {
+      planned_.push_back(moescope::plan_run(cell, options));
+      ++planned;
+    } catch (const moescope::PlanRefused& refused) {
+      for (const std::string& message : refused.messages())
+        problems << QString::fromStdString(message);
+    }
+  }
+  for (const std::string& note : gaps.notes)
+    problems << QString::fromStdString(note);
+  showPlanned();
+  say(tr("%1 gaps at C = %2; %3 planned.%4")
+          .arg(gaps.gaps.size())
+          .arg(brief(compute))
+          .arg(planned)
+          .arg(problems.isEmpty() ? QString() : "\n" + problems.join('\n')),
+      planned == 0);
+  return planned > 0;
+}
+
+bool TrainingPanel::launchPlanned() {
+  if (planned_.empty()) {
+    say(tr("Nothing planned: plan a cell or the gaps first."), true);
+    return false;
+  }
+  if (trainer_.empty() || !queue_) {
+    say(tr("Runs cannot be trained here: %1").arg(message_->text()), true);
+    return false;
+  }
+  const std::optional<std::filesystem::path> store = choose_store_ ? choose_store_() : std::nullopt;
+  if (!store) {
+    say(tr("Not launched: trained runs need a store (File > Open store)."), true);
+    return false;
+  }
+  try {
+    const std::filesystem::path specs = queue_->directory() / "runs";
+    std::filesystem::create_directories(specs);
+    std::vector<moescope::JobRequest> requests;
+    for (const moescope::PlannedRun& run : planned_) {
+      const std::filesystem::path spec = unused_spec_path(specs, moescope::run_label(run));
+      std::ofstream(spec) << moescope::train_spec_json(run);
+      requests.push_back({spec, spec.parent_path() / spec.stem(), trainer_});
+    }
+    queue_->set_concurrency_limit(concurrency_->value());
+    queue_->add(requests, *store);
+  } catch (const std::exception& error) {
+    say(tr("Not launched: %1").arg(QString::fromUtf8(error.what())), true);
+    return false;
+  }
+  say(tr("Launched %1 runs; they land in %2 as they finish.")
+          .arg(planned_.size())
+          .arg(QString::fromStdString(store->string())));
+  planned_.clear();
+  showPlanned();
+  poll();
+  return true;
+}
+
+bool TrainingPanel::cancelJob(int id) {
+  try {
+    const bool cancelled = queue_ && queue_->cancel(id);
+    poll();
+    return cancelled;
+  } catch (const std::exception& error) {
+    say(QString::fromUtf8(error.what()), true);
+    return false;
+  }
+}
+
+std::vector<moescope::Job> TrainingPanel::jobs() const {
+  return queue_ ? queue_->jobs() : std::vector<moescope::Job>{};
+}
+
+QString TrainingPanel::message() const {
+  return message_->text();
+}
+
+void TrainingPanel::poll() {
+  if (!queue_)
+    return;
+  try {
+    const moescope::QueueUpdate update = trainer_.empty() ? queue_->refresh() : queue_->update();
+    const std::vector<moescope::Job> all = queue_->jobs();
+    showJobs(all);
+    std::set<std::filesystem::path> landed;
+    for (const int id : update.finished) {
+      const auto job =
+          std::find_if(all.begin(), all.end(), [id](const moescope::Job& j) { return j.id == id; });
+      if (job != all.end() && job->state != moescope::JobState::kCancelled)
+        landed.insert(job->store);
+    }
+    for (const std::filesystem::path& store : landed)
+      emit runsLanded(QString::fromStdString(store.string()));
+  } catch (const std::exception& error) {
+    say(QString::fromUtf8(error.what()), true);
+  }
+  showLossCurve();
+}
+
+void TrainingPanel::showPlanned() {
+  planned_table_->setRowCount(static_cast<int>(planned_.size()));
+  for (int row = 0; row < static_cast<int>(planned_.size()); ++row) {
+    const moescope::PlannedRun& run = planned_[static_cast<std::size_t>(row)];
+    const moescope::Architecture& shape = run.architecture;
+    const QStringList values = {QString::fromStdString(moescope::describe(run.cell)),
+                                QString::number(shape.d_model),
+                                QString::number(shape.n_layers),
+                                QString::number(shape.experts),
+                                QString::number(shape.active),
+                                brief(run.total_params),
+                                brief(run.active_params),
+                                brief(run.tokens),
+                                QString::number(run.steps)};
+    for (int column = 0; column < values.size(); ++column)
+      planned_table_->setItem(row, column, cell_item(values[column]));
+  }
+  planned_table_->resizeColumnsToContents();
+  launch_button_->setEnabled(!planned_.empty() && !trainer_.empty() && queue_ != nullptr);
+}
+
+void TrainingPanel::showJobs(const std::vector<moescope::Job>& all) {
+  const std::optional<int> selected = selectedJob();
+  const QSignalBlocker quiet(jobs_table_);
+  jobs_table_->setRowCount(static_cast<int>(all.size()));
+  for (int row = 0; row < static_cast<int>(all.size()); ++row) {
+    const moescope::Job& job = all[static_cast<std::size_t>(row)];
+    const moescope::JobProgress progress = queue_->progress(job);
+    auto optional = [](const std::optional<double>& value) {
+      return value ? brief(*value) : QStringLiteral("—");
+    };
+    jobs_table_->setItem(row, 0, cell_item(QString::number(job.id)));
+    jobs_table_->setItem(row, 1, cell_item(QString::fromStdString(job.name)));
+    auto* state = cell_item(QString::fromUtf8(moescope::to_string(job.state).data()));
+    state->setToolTip(QString::fromStdString(job.message));
+    jobs_table_->setItem(row, 2, state);
+    auto* bar = qobject_cast<QProgressBar*>(jobs_table_->cellWidget(row, 3));
+    if (!bar) {
+      bar = new QProgressBar;
+      bar->setRange(0, 1000);
+      jobs_table_->setCellWidget(row, 3, bar);
+    }
+    bar->setValue(static_cast<int>(1000 * progress.fraction.value_or(0)));
+    jobs_table_->setItem(row, 4, cell_item(QString::number(progress.step)));
+    jobs_table_->setItem(row, 5, cell_item(optional(progress.loss)));
+    jobs_table_->setItem(row, 6, cell_item(optional(progress.validation_loss)));
+    jobs_table_->setItem(row, 7, cell_item(optional(progress.tokens_per_second)));
+    if (selected == job.id)
+      jobs_table_->selectRow(row);
+  }
+  cancel_button_->setEnabled(!all.empty());
+}
+
+std::optional<int> TrainingPanel::selectedJob() const {
+  const QList<QTableWidgetItem*> chosen = jobs_table_->selectedItems();
+  if (chosen.isEmpty())
+    return std::nullopt;
+  const QTableWidgetItem* id = jobs_table_->item(chosen.first()->row(), 0);
+  return id ? std::optional<int>(id->text().toInt()) : std::nullopt;
+}
+
+void TrainingPanel::selectJob(int id) {
+  for (int row = 0; row < jobs_table_->rowCount(); ++row) {
+    if (jobs_table_->item(row, 0) && jobs_table_->item(row, 0)->text().toInt() == id)
+      jobs_table_->selectRow(row);
+  }
+  showLossCurve();
+}
+
+int TrainingPanel::lossCurvePoints() const {
+  return static_cast<int>(training_loss_->count() + validation_loss_->count());
+}
+
+void TrainingPanel::showLossCurve() {
+  const std::optional<int> id = selectedJob();
+  const std::optional<moescope::Job> job = id && queue_ ? queue_->job(*id) : std::nullopt;
+  if (!job) {
+    training_loss_->clear();
+    validation_loss_->clear();
+    return;
+  }
+  const moescope::MetricsLog log =
+      moescope::read_metrics_log(moescope::metrics_file(job->request.out_dir));
+  QList<QPointF> training;
+  QList<QPointF> validation;
+  for (const moescope::LossPoint& point : log.training)
+    training.append({static_cast<double>(point.step), point.loss});
+  for (const moescope::LossPoint& point : log.validation)
+    validation.append({static_cast<double>(point.step), point.loss});
+  training_loss_->replace(training);
+  validation_loss_->replace(validation);
+  loss_chart_->setTitle(QString::fromStdString(job->name));
+  if (training.isEmpty() && validation.isEmpty())
+    return;
+  double last_step = 1;
+  double lowest = std::numeric_limits<double>::infinity();
+  double highest = -lowest;
+  for (const QList<QPointF>* points : {&training, &validation}) {
+    for (const QPointF& point : *points) {
+      last_step = std::max(last_step, point.x());
+      lowest = std::min(lowest, point.y());
+      highest = std::max(highest, point.y());
+    }
+  }
+  const double margin = std::max(0.05 * (highest - lowest), 1e-3);
+  loss_chart_->axes(Qt::Horizontal).first()->setRange(0, last_step);
+  loss_chart_->axes(Qt::Vertical).first()->setRange(lowest - margin, highest + margin);
+}
+
+void TrainingPanel::say(const QString& text, bool problem) {
+  message_->setText(text);
+  message_->setStyleSheet(problem ? QStringLiteral("color: #b00020;") : QString());
+}
+
+bool TrainingPanel::handOverQueue() {
+  if (!queue_)
+    return false;
+  const std::vector<moescope::Job> all = queue_->jobs();
+  const bool waiting = std::any_of(all.begin(), all.end(), [](const moescope::Job& job) {
+    return job.state == moescope::JobState::kQueued;
+  });
+  const QString moescope = QDir(QCoreApplication::applicationDirPath()).filePath("moescope");
+  if (!waiting || !QFileInfo::exists(moescope))
+    return false;
+  return QProcess::startDetached(moescope, {"train", "drive", "--queue",
+                                            QString::fromStdString(queue_->directory().string())});
+}

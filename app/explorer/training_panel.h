@@ -1,0 +1,109 @@
+#pragma once
+
+#include <QStringList>
+#include <QWidget>
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <vector>
+
+#include "moescope/launch/local_executor.h"
+#include "moescope/launch/run_queue.h"
+#include "moescope/plan/planner.h"
+#include "moescope/run.h"
+#include "moescope/sparsity_law.h"
+
+class QChart;
+class QChartView;
+class QLabel;
+class QLineEdit;
+class QLineSeries;
+class QPushButton;
+class QScatterSeries;
+class QSpinBox;
+class QTableWidget;
+class QTimer;
+
+// Plans runs that fill the grid and trains them: cells typed in or the gaps of the current runs
+// at a budget become architectures (the core's planner), are launched through the run queue
+// (local child processes of moescope-train, a concurrency limit, shared with `moescope train`),
+// and are followed with a progress bar per run and the selected run's live loss curve. A run
+// that finishes lands in the store; the panel then reports it so the window refits.
+//
+// The queue is plain C++ (core's RunQueue behind an Executor); the panel only drives and shows
+// it, so a remote executor changes nothing here.
+class TrainingPanel : public QWidget {
+  Q_OBJECT
+
+ public:
+  // `trainer` is the command that trains one spec (moescope-train and any arguments before
+  // --spec); `queue_directory` holds the queue and the runs' folders.
+  TrainingPanel(std::vector<std::string> trainer, std::filesystem::path queue_directory,
+                QWidget* parent = nullptr);
+  ~TrainingPanel() override;
+
+  // What the window knows: the runs (for the gaps), the law (for N*), the budget on display.
+  void setRuns(const std::vector<moescope::Run>& runs);
+  void setLaw(std::optional<moescope::SparsityLaw> law);
+  void setBudget(double compute);
+  // Where finished runs go. Called when runs are launched; may ask the user; nullopt cancels.
+  void setStoreChooser(std::function<std::optional<std::filesystem::path>()> chooser);
+
+  // For scripts and tests: what the form's buttons do. Each returns false and shows why (see
+  // message()) when it cannot.
+  bool planCell(double compute, double total_params, double sparsity);
+  bool planGaps(double compute);
+  bool launchPlanned();
+  bool cancelJob(int id);
+  int plannedCount() const { return static_cast<int>(planned_.size()); }
+  std::vector<moescope::Job> jobs() const;
+  QString message() const;
+  // Loss points the live curve shows for the selected job.
+  int lossCurvePoints() const;
+  void selectJob(int id);
+  // Polls the queue at once (the panel also does every second).
+  void poll();
+  // The explorer is closing: runs still queued are handed to a `moescope train drive` process of
+  // their own, so that they start without the window. Returns whether one was started.
+  bool handOverQueue();
+
+ signals:
+  // Runs finished (done or failed) and were added to this store.
+  void runsLanded(const QString& store);
+
+ private:
+  void buildLayout();
+  moescope::PlannerOptions plannerOptions() const;
+  void showPlanned();
+  void showJobs(const std::vector<moescope::Job>& jobs);
+  void showLossCurve();
+  void say(const QString& text, bool problem = false);
+  std::optional<int> selectedJob() const;
+
+  std::vector<std::string> trainer_;
+  moescope::LocalExecutor executor_;
+  std::unique_ptr<moescope::RunQueue> queue_;
+  std::vector<moescope::Run> runs_;
+  std::optional<moescope::SparsityLaw> law_;
+  std::function<std::optional<std::filesystem::path>()> choose_store_;
+  std::vector<moescope::PlannedRun> planned_;
+  double budget_ = 1e15;
+
+  QLineEdit* compute_field_ = nullptr;
+  QLineEdit* size_field_ = nullptr;
+  QLineEdit* sparsity_field_ = nullptr;
+  QSpinBox* context_ = nullptr;
+  QSpinBox* batch_size_ = nullptr;
+  QSpinBox* concurrency_ = nullptr;
+  QLabel* message_ = nullptr;
+  QTableWidget* planned_table_ = nullptr;
+  QPushButton* launch_button_ = nullptr;
+  QTableWidget* jobs_table_ = nullptr;
+  QPushButton* cancel_button_ = nullptr;
+  QChart* loss_chart_ = nullptr;
+  QChartView* loss_view_ = nullptr;
+  QLineSeries* training_loss_ = nullptr;
+  QScatterSeries* validation_loss_ = nullptr;
+  QTimer* poll_timer_ = nullptr;
+};

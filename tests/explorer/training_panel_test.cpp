@@ -1,0 +1,127 @@
+// The explorer's training panel: cells and gaps become architectures through the core's planner,
+// a refused cell says why, and a launched run of the real moescope-train is followed live and
+// lands in the store; a cancelled run stops and lands nowhere.
+#include "training_panel.h"
+
+#include <QSignalSpy>
+#include <QSpinBox>
+#include <QTemporaryDir>
+#include <QTest>
+#include <algorithm>
+
+#include "default_data.h"
+#include "moescope/run_store.h"
+#include "moescope/run_table.h"
+#include "moescope/sparsity_law.h"
+
+namespace {
+
+std::vector<std::string> trainer() {
+  return {MOESCOPE_TRAIN_BINARY, "--data", MOESCOPE_BINARY_DIR "/training-data"};
+}
+
+// A small run: 64-token sequences, 8 to a step.
+void use_tiny_batches(TrainingPanel& panel) {
+  panel.findChild<QSpinBox*>("context")->setValue(64);
+  panel.findChild<QSpinBox*>("batchSize")->setValue(8);
+}
+
+std::optional<moescope::Job> job_named(const TrainingPanel& panel, moescope::JobState state) {
+  const std::vector<moescope::Job> jobs = panel.jobs();
+  const auto found = std::find_if(jobs.begin(), jobs.end(),
+                                  [&](const moescope::Job& job) { return job.state == state; });
+  return found == jobs.end() ? std::nullopt : std::optional<moescope::Job>(*found);
+}
+
+}  // namespace
+
+class TrainingPanelTest : public QObject {
+  Q_OBJECT
+
+ private slots:
+  void plansACellWithinTheTolerance();
+  void refusesAnImpossibleCellInline();
+  void plansTheGapsAroundTheLawsOptimum();
+  void launchedRunIsFollowedAndLandsInTheStore();
+  void cancelledRunStopsAndLandsNowhere();
+};
+
+void TrainingPanelTest::plansACellWithinTheTolerance() {
+  QTemporaryDir queue;
+  TrainingPanel panel({}, queue.path().toStdString());
+  QVERIFY2(panel.planCell(1e13, 1.75e6, 0.75), qPrintable(panel.message()));
+  QCOMPARE(panel.plannedCount(), 1);
+  QVERIFY2(panel.message().contains("Planned"), qPrintable(panel.message()));
+  // Without a trainer nothing launches, and the panel says so.
+  QVERIFY(!panel.launchPlanned());
+  QVERIFY2(panel.message().contains("cannot be trained"), qPrintable(panel.message()));
+}
+
+void TrainingPanelTest::refusesAnImpossibleCellInline() {
+  QTemporaryDir queue;
+  TrainingPanel panel({}, queue.path().toStdString());
+  // No E and K <= 8 give S = 0.3 exactly.
+  QVERIFY(!panel.planCell(1e13, 2e6, 0.3));
+  QCOMPARE(panel.plannedCount(), 0);
+  QVERIFY2(panel.message().contains("0.3"), qPrintable(panel.message()));
+}
+
+void TrainingPanelTest::plansTheGapsAroundTheLawsOptimum() {
+  QTemporaryDir queue;
+  TrainingPanel panel({}, queue.path().toStdString());
+  panel.setRuns(moescope::read_runs(moescope::app::default_data_csv(), moescope::TableFormat::kCsv,
+                                    "default.csv")
+                    .runs);
+  QVERIFY(!panel.planGaps(1e14));
+  QVERIFY2(panel.message().contains("Eq. 6"), qPrintable(panel.message()));
+  // At a budget the data do not have, every curve lacks every target size.
+  panel.setLaw(moescope::SparsityLaw::table3());
+  QVERIFY2(panel.planGaps(1e14), qPrintable(panel.message()));
+  QVERIFY(panel.plannedCount() > 0);
+  QVERIFY2(panel.message().startsWith("35 gaps"), qPrintable(panel.message()));
+}
+
+void TrainingPanelTest::launchedRunIsFollowedAndLandsInTheStore() {
+  QTemporaryDir directory;
+  const std::filesystem::path store = directory.filePath("runs.sqlite").toStdString();
+  TrainingPanel panel(trainer(), directory.filePath("queue").toStdString());
+  panel.setStoreChooser([&] { return std::optional(store); });
+  QSignalSpy landed(&panel, &TrainingPanel::runsLanded);
+  use_tiny_batches(panel);
+  QVERIFY2(panel.planCell(3e10, 2.5e5, 0.5), qPrintable(panel.message()));
+  QVERIFY2(panel.launchPlanned(), qPrintable(panel.message()));
+  QCOMPARE(panel.plannedCount(), 0);
+
+  QTRY_VERIFY_WITH_TIMEOUT(landed.count() == 1, 180'000);
+  QCOMPARE(landed.first().first().toString(), QString::fromStdString(store.string()));
+  const std::optional<moescope::Job> done = job_named(panel, moescope::JobState::kDone);
+  QVERIFY2(done, qPrintable(panel.message()));
+  panel.selectJob(done->id);
+  QVERIFY(panel.lossCurvePoints() > 0);
+
+  const std::vector<moescope::Run> runs = moescope::RunStore::open(store).runs();
+  QCOMPARE(runs.size(), std::size_t{1});
+  QVERIFY(runs.front().status == moescope::RunStatus::kDone);
+  QVERIFY(runs.front().provenance == moescope::Provenance::kTrainedLocally);
+  QCOMPARE(runs.front().sparsity.value_or(0), 0.5);
+  QVERIFY(runs.front().loss.has_value());
+}
+
+void TrainingPanelTest::cancelledRunStopsAndLandsNowhere() {
+  QTemporaryDir directory;
+  const std::filesystem::path store = directory.filePath("runs.sqlite").toStdString();
+  TrainingPanel panel(trainer(), directory.filePath("queue").toStdString());
+  panel.setStoreChooser([&] { return std::optional(store); });
+  use_tiny_batches(panel);
+  // Thousands of steps: it is still training when cancelled.
+  QVERIFY2(panel.planCell(3e12, 2.5e5, 0.5), qPrintable(panel.message()));
+  QVERIFY(panel.launchPlanned());
+  QTRY_VERIFY_WITH_TIMEOUT(job_named(panel, moescope::JobState::kRunning), 30'000);
+  const int id = job_named(panel, moescope::JobState::kRunning)->id;
+  QVERIFY(panel.cancelJob(id));
+  QVERIFY(job_named(panel, moescope::JobState::kCancelled));
+  QCOMPARE(moescope::RunStore::open(store).size(), std::size_t{0});
+}
+
+QTEST_MAIN(TrainingPanelTest)
+#include "training_panel_test.moc"
