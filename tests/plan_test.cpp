@@ -164,7 +164,7 @@ TEST(PlannerTest, SpecHasTheTrainersKeysAndThePlannedNumbers) {
   TrainingSettings settings;
   settings.seed = 7;
   const auto spec = nlohmann::json::parse(train_spec_json(run, settings));
-  EXPECT_EQ(spec.size(), 13u);
+  EXPECT_EQ(spec.size(), 14u);
   EXPECT_EQ(spec["d_model"], run.architecture.d_model);
   EXPECT_EQ(spec["layers"], run.architecture.n_layers);
   EXPECT_EQ(spec["heads"], run.architecture.n_heads);
@@ -178,6 +178,14 @@ TEST(PlannerTest, SpecHasTheTrainersKeysAndThePlannedNumbers) {
   EXPECT_EQ(spec["lr"], 0.003);
   EXPECT_EQ(spec["warmup_fraction"], 0.05);
   EXPECT_EQ(spec["seed"], 7);
+  // A twentieth of D per validation pass, in whole sequences, at most the trainer's default.
+  EXPECT_EQ(spec["eval_tokens"], 262144);
+  const PlannedRun small = plan_run({1e13, 1.7e6, 0.75});
+  const auto eval_tokens =
+      nlohmann::json::parse(train_spec_json(small))["eval_tokens"].get<std::int64_t>();
+  EXPECT_EQ(eval_tokens % 512, 0);
+  EXPECT_LE(static_cast<double>(eval_tokens), small.tokens / 20);
+  EXPECT_GT(static_cast<double>(eval_tokens + 512), small.tokens / 20);
   EXPECT_EQ(run_label(run), "C1e15_N1.7e6_S0.75");
   settings.warmup_fraction = 1;
   EXPECT_THROW(train_spec_json(run, settings), std::invalid_argument);

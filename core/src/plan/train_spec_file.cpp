@@ -1,11 +1,18 @@
 #include "moescope/plan/train_spec_file.h"
 
+#include <algorithm>
+#include <cmath>
 #include <nlohmann/json.hpp>
 #include <stdexcept>
 
 #include "moescope/number_format.h"
 
 namespace moescope {
+
+namespace {
+// moescope-train's default eval_tokens (training/README.md).
+constexpr double kTrainerEvalTokens = 262144;
+}  // namespace
 
 std::vector<std::string> TrainingSettings::validate() const {
   std::vector<std::string> problems;
@@ -28,6 +35,10 @@ std::string train_spec_json(const PlannedRun& run, const TrainingSettings& setti
     throw std::invalid_argument(message);
   }
   const Architecture& arch = run.architecture;
+  // The trainer's default validation pass (262,144 tokens, about ten of them per run) would cost
+  // small runs more than their training: evaluate at most a twentieth of D per pass instead.
+  const double eval_tokens = std::clamp(std::floor(run.tokens / 20 / arch.context) * arch.context,
+                                        static_cast<double>(arch.context), kTrainerEvalTokens);
   const nlohmann::ordered_json spec = {
       {"d_model", arch.d_model},      {"layers", arch.n_layers},
       {"heads", arch.n_heads},        {"experts", arch.experts},
@@ -35,7 +46,7 @@ std::string train_spec_json(const PlannedRun& run, const TrainingSettings& setti
       {"context", arch.context},      {"vocab", arch.vocab},
       {"batch_size", run.batch_size}, {"tokens", run.tokens},
       {"lr", settings.learning_rate}, {"warmup_fraction", settings.warmup_fraction},
-      {"seed", settings.seed},
+      {"seed", settings.seed},        {"eval_tokens", static_cast<std::int64_t>(eval_tokens)},
   };
   return spec.dump(2) + "\n";
 }

@@ -25,7 +25,9 @@ struct TrainingSettings {
 
 // moescope-train's spec for a planned run, as JSON text: d_model, layers, heads, experts, active,
 // granularity, context, vocab, batch_size, tokens (the planned D, which the trainer rounds down to
-// whole steps), lr, warmup_fraction, seed. Throws std::invalid_argument with validate()'s messages.
+// whole steps), lr, warmup_fraction, seed, and eval_tokens: D / 20 in whole sequences, between one
+// sequence and the trainer's default of 262,144, so validation never dominates a small run. Throws
+// std::invalid_argument with validate()'s messages.
 std::string train_spec_json(const PlannedRun& run, const TrainingSettings& settings = {});
 
 // A name for the run that is also a file name, from its cell: "C1e15_N2e6_S0.75".
