@@ -1,58 +1,27 @@
 // The `moescope` binary end to end: exit codes, messages on stderr, and what lands in the store.
 #include <gtest/gtest.h>
-#include <sys/wait.h>
 
 #include <cmath>
-#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
-#include <sstream>
 #include <string>
 #include <vector>
 
+#include "support/run_program.h"
 #include "support/temporary_folder.h"
 
 namespace {
 
 namespace fs = std::filesystem;
-
-struct Outcome {
-  int exit_code = -1;
-  std::string out;
-  std::string err;
-};
-
-std::string read_file(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
-std::string shell_quote(const std::string& word) {
-  std::string quoted = "'";
-  for (const char c : word)
-    quoted += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  return quoted + "'";
-}
+using moescope::testing_support::Outcome;
+using moescope::testing_support::read_file;
+using moescope::testing_support::run_program;
 
 class CliTest : public ::testing::Test {
  protected:
   Outcome moescope(const std::vector<std::string>& args) const {
-    std::string command = shell_quote(MOESCOPE_BINARY);
-    for (const std::string& arg : args) {
-      command += ' ';
-      command += shell_quote(arg);
-    }
-    command += " >" + shell_quote((dir_ / "out").string());
-    command += " 2>" + shell_quote((dir_ / "err").string());
-    const int status = std::system(command.c_str());
-    Outcome outcome;
-    outcome.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-    outcome.out = read_file(dir_ / "out");
-    outcome.err = read_file(dir_ / "err");
-    return outcome;
+    return run_program(MOESCOPE_BINARY, args, dir_);
   }
 
   fs::path write(const std::string& name, const std::string& text) const {

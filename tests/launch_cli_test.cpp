@@ -1,10 +1,8 @@
 // `moescope train plan|launch|status|cancel` end to end, with a stand-in trainer script.
 #include <gtest/gtest.h>
-#include <sys/wait.h>
 
 #include <chrono>
 #include <cmath>
-#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -13,11 +11,15 @@
 #include <thread>
 #include <vector>
 
+#include "support/run_program.h"
 #include "support/temporary_folder.h"
 
 namespace {
 
 namespace fs = std::filesystem;
+using moescope::testing_support::Outcome;
+using moescope::testing_support::read_file;
+using moescope::testing_support::run_program;
 using namespace std::chrono_literals;
 
 // Writes two metrics lines and a result.json; fails when the spec's name holds "fail", and takes
@@ -45,26 +47,6 @@ constexpr const char* kTable3Law = R"({"format": "moescope-fit", "version": 1, "
   "form": "abnar", "params": {"a": 16612.5, "b": 5455.67, "c": 0.4598, "d": 17.26, "e": 0.94,
   "alpha": 0.5962, "beta": 0.3954, "gamma": 0.1595, "lambda": -0.1666, "delta": 0.1603}})";
 
-struct Outcome {
-  int exit_code = -1;
-  std::string out;
-  std::string err;
-};
-
-std::string read_file(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
-std::string shell_quote(const std::string& word) {
-  std::string quoted = "'";
-  for (const char c : word)
-    quoted += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  return quoted + "'";
-}
-
 class TrainCliTest : public ::testing::Test {
  protected:
   TrainCliTest() {
@@ -73,25 +55,7 @@ class TrainCliTest : public ::testing::Test {
   }
 
   Outcome moescope(const std::vector<std::string>& args) const {
-    // Appended piece by piece: GCC 12 warns falsely (-Wrestrict) on " " + std::string.
-    std::string command = "MOESCOPE_QUEUE=";
-    command += shell_quote(queue().string());
-    command += ' ';
-    command += shell_quote(MOESCOPE_BINARY);
-    for (const std::string& arg : args) {
-      command += ' ';
-      command += shell_quote(arg);
-    }
-    command += " >";
-    command += shell_quote((dir() / "out").string());
-    command += " 2>";
-    command += shell_quote((dir() / "err").string());
-    const int status = std::system(command.c_str());
-    Outcome outcome;
-    outcome.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-    outcome.out = read_file(dir() / "out");
-    outcome.err = read_file(dir() / "err");
-    return outcome;
+    return run_program(MOESCOPE_BINARY, args, dir(), {{"MOESCOPE_QUEUE", queue().string()}});
   }
 
   const fs::path& dir() const { return folder_.path(); }

@@ -2,25 +2,26 @@
 // `moescope train launch --wait` trains it with moescope-train through the queue, and the finished
 // run lands in the store with the numbers of the trainer's result.json.
 #include <gtest/gtest.h>
-#include <sys/wait.h>
 
 #include <chrono>
 #include <cmath>
-#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
-#include <sstream>
 #include <string>
 #include <vector>
 
 #include "moescope/accounting.h"
 #include "moescope/run_store.h"
+#include "support/run_program.h"
 #include "support/temporary_folder.h"
 
 namespace {
 
 namespace fs = std::filesystem;
+using moescope::testing_support::Outcome;
+using moescope::testing_support::read_file;
+using moescope::testing_support::run_program;
 using nlohmann::json;
 
 // A cell the trainer finishes in a few seconds on one CPU core: S = 0.5 is E = 2, K = 1; heads of
@@ -32,50 +33,12 @@ constexpr const char* kRunName = "C7e8_N1.85e4_S0.5";
 constexpr int kContext = 64;
 constexpr int kBatchSize = 32;
 
-struct Outcome {
-  int exit_code = -1;
-  std::string out;
-  std::string err;
-};
-
-std::string read_file(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
-std::string shell_quote(const std::string& word) {
-  std::string quoted = "'";
-  for (const char c : word)
-    quoted += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  return quoted + "'";
-}
-
 class TrainEndToEndTest : public ::testing::Test {
  protected:
   // `moescope ARGS` with the trainer's corpus cache the training tests share (the launched
   // moescope-train inherits the environment), stdout and stderr captured.
   Outcome moescope(const std::vector<std::string>& args) const {
-    // Appended piece by piece: GCC 12 warns falsely (-Wrestrict) on " " + std::string.
-    std::string command = "MOESCOPE_DATA_DIR=";
-    command += shell_quote(data().string());
-    command += ' ';
-    command += shell_quote(MOESCOPE_BINARY);
-    for (const std::string& arg : args) {
-      command += ' ';
-      command += shell_quote(arg);
-    }
-    command += " >";
-    command += shell_quote((dir() / "out").string());
-    command += " 2>";
-    command += shell_quote((dir() / "err").string());
-    const int status = std::system(command.c_str());
-    Outcome outcome;
-    outcome.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-    outcome.out = read_file(dir() / "out");
-    outcome.err = read_file(dir() / "err");
-    return outcome;
+    return run_program(MOESCOPE_BINARY, args, dir(), {{"MOESCOPE_DATA_DIR", data().string()}});
   }
 
   const fs::path& dir() const { return folder_.path(); }
