@@ -123,6 +123,19 @@ QString form_name(const moescope::ExplorerLoadOptions& options) {
                                                        : QObject::tr("the Chinchilla law");
 }
 
+// A store to write into, existing or new, chosen by the user; empty when they cancel.
+QString askForStore(QWidget* parent, const QString& title) {
+  QString suggestion;
+  try {
+    suggestion = QString::fromStdString(moescope::RunStore::default_path().string());
+  } catch (const moescope::StoreError&) {
+    suggestion = QDir::home().filePath(QStringLiteral("runs.sqlite"));
+  }
+  return QFileDialog::getSaveFileName(parent, title, suggestion,
+                                      QObject::tr("MoEScope stores (*.sqlite *.db);;All files (*)"),
+                                      nullptr, QFileDialog::DontConfirmOverwrite);
+}
+
 }  // namespace
 
 MainWindow::MainWindow(const moescope::ExplorerLoadOptions& fit_options, QWidget* parent)
@@ -299,16 +312,7 @@ void MainWindow::buildTrainingPanel() {
 std::optional<std::filesystem::path> MainWindow::storeForTrainedRuns() {
   if (store_)
     return store_->path();
-  QString suggestion;
-  try {
-    suggestion = QString::fromStdString(moescope::RunStore::default_path().string());
-  } catch (const moescope::StoreError&) {
-    suggestion = QDir::home().filePath(QStringLiteral("runs.sqlite"));
-  }
-  const QString path =
-      QFileDialog::getSaveFileName(this, tr("Which store receives the trained runs?"), suggestion,
-                                   tr("MoEScope stores (*.sqlite *.db);;All files (*)"), nullptr,
-                                   QFileDialog::DontConfirmOverwrite);
+  const QString path = askForStore(this, tr("Which store receives the trained runs?"));
   if (path.isEmpty())
     return std::nullopt;
   statusBar()->showMessage(
@@ -818,16 +822,7 @@ void MainWindow::importInteractively() {
   std::optional<moescope::RunStore> chosen;
   moescope::RunStore* store = store_ ? &*store_ : nullptr;
   if (!store) {
-    QString suggestion;
-    try {
-      suggestion = QString::fromStdString(moescope::RunStore::default_path().string());
-    } catch (const moescope::StoreError&) {
-      suggestion = QDir::home().filePath(QStringLiteral("runs.sqlite"));
-    }
-    const QString path =
-        QFileDialog::getSaveFileName(this, tr("Import into which store?"), suggestion,
-                                     tr("MoEScope stores (*.sqlite *.db);;All files (*)"), nullptr,
-                                     QFileDialog::DontConfirmOverwrite);
+    const QString path = askForStore(this, tr("Import into which store?"));
     if (path.isEmpty())
       return;
     try {
