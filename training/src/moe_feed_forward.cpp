@@ -5,8 +5,31 @@
 #include "moescope/accounting.h"
 #include "moescope/training/router.h"
 
+#ifdef MOESCOPE_WITH_CUDA_KERNELS
+#include <cstdlib>
+#include <cstring>
+
+#include "binding/moe_layer.h"
+#include "grouped_gemm/grouped_gemm_reference.h"
+#endif
+
 namespace moescope::training {
 namespace {
+
+#ifdef MOESCOPE_WITH_CUDA_KERNELS
+// The CUDA kernels (kernels/) take over routing and experts where the trainer was built with
+// them, the block runs in bf16 on a GPU and the shape suits them; MOESCOPE_MOE_REFERENCE=1 forces
+// the LibTorch path below (to compare the two, or to rule the kernels out).
+bool use_cuda_kernels(const torch::Tensor& x, torch::ScalarType compute_type, std::int64_t hidden,
+                      std::int64_t experts, std::int64_t active) {
+  static const bool reference_forced = [] {
+    const char* value = std::getenv("MOESCOPE_MOE_REFERENCE");
+    return value != nullptr && std::strcmp(value, "1") == 0;
+  }();
+  return !reference_forced && x.is_cuda() && compute_type == torch::kBFloat16 &&
+         kernels::moe_layer_supported(x.size(1), hidden, experts, active);
+}
+#endif
 
 torch::Tensor swiglu(const torch::Tensor& x, const torch::Tensor& gate, const torch::Tensor& up,
                      const torch::Tensor& down) {
@@ -37,7 +60,17 @@ MoeFeedForward::Output MoeFeedForward::forward(const torch::Tensor& x) {
             zero, zero};
   }
   // The router runs in fp32: its softmax and top-K decide where tokens go.
-  const Routing routing = route(x.to(torch::kFloat).matmul(router_weight), active_);
+  const torch::Tensor logits = x.to(torch::kFloat).matmul(router_weight);
+#ifdef MOESCOPE_WITH_CUDA_KERNELS
+  if (use_cuda_kernels(x, compute_type_, down_weight.size(1), experts_, active_)) {
+    const kernels::MoeLayerOutput out = kernels::moe_layer(
+        low, logits,
+        kernels::interleave_gate_up(gate_weight.to(compute_type_), up_weight.to(compute_type_)),
+        down_weight.to(compute_type_), active_);
+    return {out.y, out.load_balance, out.z_loss};
+  }
+#endif
+  const Routing routing = route(logits, active_);
   const DispatchPlan plan = plan_dispatch(routing.experts, experts_);
 
   // Unbinding once gives each expert a view whose gradients are stacked in one step, where

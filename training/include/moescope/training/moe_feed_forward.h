@@ -10,7 +10,9 @@ namespace moescope::training {
 // 4 d / G, K of them per token, dropless: every token is processed by all K of its experts,
 // whatever the load (no capacity factor, as MegaBlocks trains). A dense model is E = K = 1 and
 // has no router. Weights, as core counts them: the router d x E (E > 1) and per expert the gate
-// and up projections d x f and the down projection f x d.
+// and up projections d x f and the down projection f x d. Where the trainer is built with the
+// CUDA kernels (kernels/, MOESCOPE_WITH_CUDA=ON), a bf16 block on a GPU runs on them; the LibTorch
+// path here stays the reference, and MOESCOPE_MOE_REFERENCE=1 forces it.
 class MoeFeedForward : public torch::nn::Module {
  public:
   MoeFeedForward(const Architecture& arch, torch::ScalarType compute_type);

@@ -1,0 +1,545 @@
+// One tiled tensor-core kernel serves every grouped product of the layer. A block computes a
+// 128 x 128 tile of C = A · B with mma.sync (bf16 in, fp32 accumulate) over a 4-stage cp.async
+// pipeline of 32-deep slices; 8 warps each own 64 x 32 of the tile. Two things vary:
+//  - which dimension is ragged: the rows of A and C (forward and data gradients: each expert's
+//    rows against its own weight) or the reduction (weight gradients: a sum over each expert's
+//    rows);
+//  - whether each operand is contiguous along the reduction, which picks the shared-memory
+//    layout and plain or transposing ldmatrix.
+// Rows of A may be gathered through an index (the token of each grouped row), so the permuted
+// copy of the input is never written out.
+#include <cstdint>
+
+#include "../common/cuda_check.h"
+#include "grouped_gemm.h"
+
+namespace moescope::kernels {
+namespace {
+
+using bf16 = __nv_bfloat16;
+
+// Measured on the H100 (docs/benchmarks.md): 4 warps of 64 x 64, or 64-deep slices in 3 stages,
+// ran 10-15 % slower than this: fewer warps per SM hide less latency.
+constexpr int kTileM = 128;
+constexpr int kTileN = 128;
+constexpr int kTileK = 32;
+constexpr int kStages = 4;
+constexpr int kThreads = 256;
+constexpr int kWarpsN = 4;
+constexpr int kWarpTileM = 64;
+constexpr int kWarpTileN = 32;
+constexpr int kFragmentsM = kWarpTileM / 16;
+constexpr int kFragmentsN = kWarpTileN / 8;
+// Padding each shared-memory row by 16 bytes puts the 8 rows an ldmatrix reads in distinct banks.
+constexpr int kSkew = 8;
+constexpr int kStagedStride = kTileN + 4;  // floats per row of the output tile in shared memory
+
+// One stage of one operand in shared memory: [128][kTileK] when the operand is contiguous along
+// the reduction dimension, [kTileK][128] otherwise.
+template <bool kKContiguous>
+struct OperandTile {
+  static constexpr int rows = kKContiguous ? 128 : kTileK;
+  static constexpr int columns = kKContiguous ? kTileK : 128;
+  static constexpr int stride = columns + kSkew;
+  static constexpr int elements = rows * stride;
+  static constexpr int chunks_per_row = columns / 8;
+  static constexpr int chunks_per_thread = rows * columns / 8 / kThreads;
+};
+
+// Where one operand's rows come from, for one block. Logical row l < row_limit is memory row
+// row_base + l, read through `gather` when that is given; columns at or past column_limit, and
+// rows at or past row_limit, read as zeros.
+struct OperandSource {
+  const bf16* data;
+  std::int64_t ld;
+  const int* gather;
+  int row_base;
+  int row_limit;
+  int column_limit;
+};
+
+__device__ __forceinline__ void copy_16_bytes_async(bf16* shared, const bf16* global, bool valid) {
+  const auto address = static_cast<std::uint32_t>(__cvta_generic_to_shared(shared));
+  asm volatile("cp.async.cg.shared.global [%0], [%1], 16, %2;\n" ::"r"(address), "l"(global),
+               "r"(valid ? 16 : 0));
+}
+
+__device__ __forceinline__ void commit_async_copies() {
+  asm volatile("cp.async.commit_group;\n");
+}
+
+template <int kPending>
+__device__ __forceinline__ void wait_async_copies() {
+  asm volatile("cp.async.wait_group %0;\n" ::"n"(kPending));
+}
+
+template <bool kTransposed>
+__device__ __forceinline__ void load_matrix_fragments(std::uint32_t (&fragment)[4],
+                                                      const bf16* shared) {
+  const auto address = static_cast<std::uint32_t>(__cvta_generic_to_shared(shared));
+  if constexpr (kTransposed) {
+    asm volatile("ldmatrix.sync.aligned.m8n8.x4.trans.shared.b16 {%0,%1,%2,%3}, [%4];\n"
+                 : "=r"(fragment[0]), "=r"(fragment[1]), "=r"(fragment[2]), "=r"(fragment[3])
+                 : "r"(address));
+  } else {
+    asm volatile("ldmatrix.sync.aligned.m8n8.x4.shared.b16 {%0,%1,%2,%3}, [%4];\n"
+                 : "=r"(fragment[0]), "=r"(fragment[1]), "=r"(fragment[2]), "=r"(fragment[3])
+                 : "r"(address));
+  }
+}
+
+__device__ __forceinline__ void multiply_accumulate(float (&c)[4], const std::uint32_t (&a)[4],
+                                                    std::uint32_t b0, std::uint32_t b1) {
+  asm volatile(
+      "mma.sync.aligned.m16n8k16.row.col.f32.bf16.bf16.f32 {%0,%1,%2,%3}, {%4,%5,%6,%7}, "
+      "{%8,%9}, {%0,%1,%2,%3};\n"
+      : "+f"(c[0]), "+f"(c[1]), "+f"(c[2]), "+f"(c[3])
+      : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b0), "r"(b1));
+}
+
+// Copies a [rows][columns] slice of `source` starting at (row_origin, column_origin) into one
+// stage, 16 bytes per copy.
+template <bool kKContiguous>
+__device__ __forceinline__ void load_operand_tile(bf16* shared, const OperandSource& source,
+                                                  int row_origin, int column_origin) {
+  using Tile = OperandTile<kKContiguous>;
+#pragma unroll
+  for (int j = 0; j < Tile::chunks_per_thread; ++j) {
+    const int chunk = static_cast<int>(threadIdx.x) + j * kThreads;
+    const int r = chunk / Tile::chunks_per_row;
+    const int c = (chunk % Tile::chunks_per_row) * 8;
+    const int row = row_origin + r;
+    const int column = column_origin + c;
+    const bool valid = row < source.row_limit && column < source.column_limit;
+    const bf16* from = source.data;
+    if (valid) {
+      const int memory_row =
+          source.gather ? source.gather[source.row_base + row] : source.row_base + row;
+      from = source.data + static_cast<std::int64_t>(memory_row) * source.ld + column;
+    }
+    copy_16_bytes_async(shared + r * Tile::stride + c, from, valid);
+  }
+}
+
+template <bool kAKContiguous, bool kBKContiguous>
+struct Mainloop {
+  using TileA = OperandTile<kAKContiguous>;
+  using TileB = OperandTile<kBKContiguous>;
+  static constexpr int stage_elements = TileA::elements + TileB::elements;
+  static constexpr int shared_bytes_pipeline = kStages * stage_elements * 2;
+  static constexpr int shared_bytes_epilogue = kTileM * kStagedStride * 4;
+  static constexpr int shared_bytes =
+      shared_bytes_pipeline > shared_bytes_epilogue ? shared_bytes_pipeline : shared_bytes_epilogue;
+
+  static __device__ __forceinline__ void load_stage(bf16* shared, const OperandSource& a,
+                                                    const OperandSource& b, int m0, int n0,
+                                                    int k_tile) {
+    const int k0 = k_tile * kTileK;
+    load_operand_tile<kAKContiguous>(shared, a, kAKContiguous ? m0 : k0, kAKContiguous ? k0 : m0);
+    load_operand_tile<kBKContiguous>(shared + TileA::elements, b, kBKContiguous ? n0 : k0,
+                                     kBKContiguous ? k0 : n0);
+  }
+
+  static __device__ __forceinline__ void multiply_stage(
+      const bf16* shared, float (&accumulator)[kFragmentsM][kFragmentsN][4]) {
+    const int warp = static_cast<int>(threadIdx.x) / 32;
+    const int lane = static_cast<int>(threadIdx.x) % 32;
+    const int warp_m = (warp / kWarpsN) * kWarpTileM;
+    const int warp_n = (warp % kWarpsN) * kWarpTileN;
+    const bf16* a_tile = shared;
+    const bf16* b_tile = shared + TileA::elements;
+    // ldmatrix.x4 reads four 8x8 matrices; lane l gives the address of row l % 8 of matrix l / 8.
+    const int matrix = lane / 8;
+    const int matrix_row = lane % 8;
+#pragma unroll
+    for (int k_step = 0; k_step < kTileK; k_step += 16) {
+      std::uint32_t a_fragments[kFragmentsM][4];
+      std::uint32_t b_fragments[kFragmentsN][2];
+#pragma unroll
+      for (int fm = 0; fm < kFragmentsM; ++fm) {
+        const int m = warp_m + fm * 16;
+        if constexpr (kAKContiguous) {
+          load_matrix_fragments<false>(
+              a_fragments[fm], a_tile + (m + lane % 16) * TileA::stride + k_step + (lane / 16) * 8);
+        } else {
+          load_matrix_fragments<true>(
+              a_fragments[fm], a_tile + (k_step + matrix_row + (matrix / 2) * 8) * TileA::stride +
+                                   m + (matrix % 2) * 8);
+        }
+      }
+#pragma unroll
+      for (int pair = 0; pair < kFragmentsN / 2; ++pair) {
+        const int n = warp_n + pair * 16;
+        std::uint32_t loaded[4];
+        if constexpr (kBKContiguous) {
+          load_matrix_fragments<false>(
+              loaded, b_tile + (n + matrix_row + (matrix / 2) * 8) * TileB::stride + k_step +
+                          (matrix % 2) * 8);
+        } else {
+          load_matrix_fragments<true>(
+              loaded, b_tile + (k_step + matrix_row + (matrix % 2) * 8) * TileB::stride + n +
+                          (matrix / 2) * 8);
+        }
+        b_fragments[2 * pair][0] = loaded[0];
+        b_fragments[2 * pair][1] = loaded[1];
+        b_fragments[2 * pair + 1][0] = loaded[2];
+        b_fragments[2 * pair + 1][1] = loaded[3];
+      }
+#pragma unroll
+      for (int fm = 0; fm < kFragmentsM; ++fm) {
+#pragma unroll
+        for (int fn = 0; fn < kFragmentsN; ++fn)
+          multiply_accumulate(accumulator[fm][fn], a_fragments[fm], b_fragments[fn][0],
+                              b_fragments[fn][1]);
+      }
+    }
+  }
+
+  // Accumulates the block's tile over k_tiles slices, then leaves it in shared memory as fp32
+  // [kTileM][kStagedStride] for the epilogue.
+  static __device__ __forceinline__ void run(bf16* shared, const OperandSource& a,
+                                             const OperandSource& b, int m0, int n0, int k_tiles) {
+    float accumulator[kFragmentsM][kFragmentsN][4] = {};
+#pragma unroll
+    for (int stage = 0; stage < kStages - 1; ++stage) {
+      if (stage < k_tiles)
+        load_stage(shared + stage * stage_elements, a, b, m0, n0, stage);
+      commit_async_copies();
+    }
+    for (int k_tile = 0; k_tile < k_tiles; ++k_tile) {
+      wait_async_copies<kStages - 2>();
+      __syncthreads();
+      // The stage refilled here was read in the previous iteration, which every thread has
+      // finished by the barrier above.
+      const int next = k_tile + kStages - 1;
+      if (next < k_tiles)
+        load_stage(shared + (next % kStages) * stage_elements, a, b, m0, n0, next);
+      commit_async_copies();
+      multiply_stage(shared + (k_tile % kStages) * stage_elements, accumulator);
+    }
+    wait_async_copies<0>();
+    __syncthreads();
+
+    float* staged = reinterpret_cast<float*>(shared);
+    const int warp = static_cast<int>(threadIdx.x) / 32;
+    const int lane = static_cast<int>(threadIdx.x) % 32;
+    const int warp_m = (warp / kWarpsN) * kWarpTileM;
+    const int warp_n = (warp % kWarpsN) * kWarpTileN;
+#pragma unroll
+    for (int fm = 0; fm < kFragmentsM; ++fm) {
+#pragma unroll
+      for (int fn = 0; fn < kFragmentsN; ++fn) {
+        const int row = warp_m + fm * 16 + lane / 4;
+        const int column = warp_n + fn * 8 + 2 * (lane % 4);
+        *reinterpret_cast<float2*>(staged + row * kStagedStride + column) =
+            make_float2(accumulator[fm][fn][0], accumulator[fm][fn][1]);
+        *reinterpret_cast<float2*>(staged + (row + 8) * kStagedStride + column) =
+            make_float2(accumulator[fm][fn][2], accumulator[fm][fn][3]);
+      }
+    }
+    __syncthreads();
+  }
+};
+
+// Eight consecutive bf16 values as one 16-byte access.
+struct Bf16x8 {
+  uint4 bits;
+  __device__ __forceinline__ float get(int i) const {
+    const auto* values = reinterpret_cast<const bf16*>(&bits);
+    return __bfloat162float(values[i]);
+  }
+  __device__ __forceinline__ void set(int i, float value) {
+    reinterpret_cast<bf16*>(&bits)[i] = __float2bfloat16(value);
+  }
+};
+
+__device__ __forceinline__ Bf16x8 load_bf16x8(const bf16* address) {
+  return {*reinterpret_cast<const uint4*>(address)};
+}
+__device__ __forceinline__ void store_bf16x8(bf16* address, const Bf16x8& values) {
+  *reinterpret_cast<uint4*>(address) = values.bits;
+}
+
+__device__ __forceinline__ float sigmoid(float x) {
+  return 1.0f / (1.0f + __expf(-x));
+}
+
+enum class Epilogue { kStore, kSwigluForward, kSwigluBackward };
+
+struct GemmArguments {
+  const bf16* a;
+  std::int64_t lda;
+  const int* a_gather;
+  const bf16* b;
+  std::int64_t ldb;
+  std::int64_t b_expert_stride;  // elements between experts' weights (ragged rows only)
+  const int* offsets;
+  int experts;
+  int m;  // fixed rows of C when the reduction is ragged
+  int n;
+  int k;  // fixed reduction depth when the rows are ragged
+  bf16* out;
+  bf16* activations;            // kSwigluForward: silu(gate) * up, [rows, n / 2]
+  const bf16* pre_activations;  // kSwigluBackward: the forward's gate and up values
+};
+
+// Which expert and which 128 of its rows this block's tile index stands for, counting each
+// expert's ceil(rows / 128) tiles in expert order. Returns false past the last tile (the grid is
+// sized for the worst case, since the split is known only on the device).
+__device__ bool find_row_tile(const int* offsets, int experts, int tile, int& expert,
+                              int& first_row) {
+  __shared__ int found_expert;
+  __shared__ int found_row;
+  if (threadIdx.x == 0)
+    found_expert = -1;
+  __syncthreads();
+  if (threadIdx.x < 32) {
+    const int lane = static_cast<int>(threadIdx.x);
+    int tiles_before = 0;
+    for (int base = 0; base < experts && tiles_before <= tile; base += 32) {
+      const int e = base + lane;
+      const int tiles = e < experts ? ceil_div(offsets[e + 1] - offsets[e], kTileM) : 0;
+      int inclusive = tiles;
+#pragma unroll
+      for (int shift = 1; shift < 32; shift *= 2) {
+        const int below = __shfl_up_sync(0xffffffffu, inclusive, shift);
+        if (lane >= shift)
+          inclusive += below;
+      }
+      const int start = tiles_before + inclusive - tiles;
+      if (tile >= start && tile < start + tiles) {
+        found_expert = e;
+        found_row = (tile - start) * kTileM;
+      }
+      tiles_before += __shfl_sync(0xffffffffu, inclusive, 31);
+    }
+  }
+  __syncthreads();
+  expert = found_expert;
+  first_row = found_row;
+  return expert >= 0;
+}
+
+template <bool kAKContiguous, bool kBKContiguous, bool kRaggedReduction, Epilogue kEpilogue>
+__global__ void __launch_bounds__(kThreads, 2) grouped_gemm_kernel(GemmArguments args) {
+  extern __shared__ __align__(16) unsigned char shared_bytes[];
+  bf16* shared = reinterpret_cast<bf16*>(shared_bytes);
+  using Loop = Mainloop<kAKContiguous, kBKContiguous>;
+  const int n0 = static_cast<int>(blockIdx.x) * kTileN;
+
+  int expert = 0;
+  int m0 = 0;
+  OperandSource a{};
+  OperandSource b{};
+  int k_tiles = 0;
+  if constexpr (kRaggedReduction) {
+    expert = static_cast<int>(blockIdx.z);
+    m0 = static_cast<int>(blockIdx.y) * kTileM;
+    const int first = args.offsets[expert];
+    const int rows = args.offsets[expert + 1] - first;
+    a = {args.a, args.lda, args.a_gather, first, rows, args.m};
+    b = {args.b, args.ldb, nullptr, first, rows, args.n};
+    k_tiles = ceil_div(rows, kTileK);
+  } else {
+    if (!find_row_tile(args.offsets, args.experts, static_cast<int>(blockIdx.y), expert, m0))
+      return;
+    const int first = args.offsets[expert];
+    const int rows = args.offsets[expert + 1] - first;
+    a = {args.a, args.lda, args.a_gather, first, rows, args.k};
+    b = {args.b + expert * args.b_expert_stride,
+         args.ldb,
+         nullptr,
+         0,
+         kBKContiguous ? args.n : args.k,
+         kBKContiguous ? args.k : args.n};
+    k_tiles = ceil_div(args.k, kTileK);
+  }
+  Loop::run(shared, a, b, m0, n0, k_tiles);
+
+  const float* staged = reinterpret_cast<const float*>(shared);
+  // Output rows of this tile: m0 + r < row_count; row m0 + r is output row row_base + m0 + r.
+  const int row_count = kRaggedReduction ? args.m : a.row_limit;
+  const std::int64_t row_base =
+      kRaggedReduction ? static_cast<std::int64_t>(expert) * args.m : a.row_base;
+
+  if constexpr (kEpilogue == Epilogue::kSwigluForward) {
+    // The tile's 128 columns are 64 gate columns and the 64 up columns that pair with them.
+    const int hidden = args.n / 2;
+    for (int task = static_cast<int>(threadIdx.x); task < kTileM * 8; task += kThreads) {
+      const int r = task / 8;
+      const int c = (task % 8) * 8;
+      if (m0 + r >= row_count)
+        continue;
+      const std::int64_t row = row_base + m0 + r;
+      Bf16x8 gate;
+      Bf16x8 up;
+      Bf16x8 activation;
+#pragma unroll
+      for (int i = 0; i < 8; ++i) {
+        const float g = staged[r * kStagedStride + c + i];
+        const float u = staged[r * kStagedStride + kGateUpInterleave + c + i];
+        gate.set(i, g);
+        up.set(i, u);
+        activation.set(i, g * sigmoid(g) * u);
+      }
+      store_bf16x8(args.out + row * args.n + n0 + c, gate);
+      store_bf16x8(args.out + row * args.n + n0 + kGateUpInterleave + c, up);
+      store_bf16x8(args.activations + row * hidden + n0 / 2 + c, activation);
+    }
+  } else {
+    for (int task = static_cast<int>(threadIdx.x); task < kTileM * (kTileN / 8); task += kThreads) {
+      const int r = task / (kTileN / 8);
+      const int c = (task % (kTileN / 8)) * 8;
+      if (m0 + r >= row_count || n0 + c >= args.n)
+        continue;
+      const std::int64_t row = row_base + m0 + r;
+      Bf16x8 result;
+      if constexpr (kEpilogue == Epilogue::kStore) {
+#pragma unroll
+        for (int i = 0; i < 8; ++i)
+          result.set(i, staged[r * kStagedStride + c + i]);
+        store_bf16x8(args.out + row * args.n + n0 + c, result);
+      } else {
+        // The tile holds d(activation) for hidden columns n0 + c...; their gate and up values
+        // sit in the interleaved layout of the forward's pre-activations.
+        const int h = n0 + c;
+        const std::int64_t gate_index = row * 2 * args.n +
+                                        (h / kGateUpInterleave) * 2 * kGateUpInterleave +
+                                        h % kGateUpInterleave;
+        const Bf16x8 gate = load_bf16x8(args.pre_activations + gate_index);
+        const Bf16x8 up = load_bf16x8(args.pre_activations + gate_index + kGateUpInterleave);
+        Bf16x8 grad_gate;
+        Bf16x8 grad_up;
+#pragma unroll
+        for (int i = 0; i < 8; ++i) {
+          const float grad_activation = staged[r * kStagedStride + c + i];
+          const float g = gate.get(i);
+          const float s = sigmoid(g);
+          grad_up.set(i, grad_activation * g * s);
+          grad_gate.set(i, grad_activation * up.get(i) * s * (1.0f + g * (1.0f - s)));
+        }
+        store_bf16x8(args.out + gate_index, grad_gate);
+        store_bf16x8(args.out + gate_index + kGateUpInterleave, grad_up);
+      }
+    }
+  }
+}
+
+template <bool kAKContiguous, bool kBKContiguous, bool kRaggedReduction, Epilogue kEpilogue>
+void launch(const GemmArguments& args, int rows, cudaStream_t stream) {
+  constexpr int shared_bytes = Mainloop<kAKContiguous, kBKContiguous>::shared_bytes;
+  auto* kernel = grouped_gemm_kernel<kAKContiguous, kBKContiguous, kRaggedReduction, kEpilogue>;
+  // Above 48 KB a kernel's dynamic shared memory must be allowed explicitly, once.
+  static const cudaError_t allowed =
+      cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, shared_bytes);
+  check_cuda(allowed, "grouped GEMM shared-memory limit");
+  dim3 grid(static_cast<unsigned>(ceil_div(args.n, kTileN)));
+  if constexpr (kRaggedReduction) {
+    grid.y = static_cast<unsigned>(ceil_div(args.m, kTileM));
+    grid.z = static_cast<unsigned>(args.experts);
+  } else {
+    // At most ceil(rows / 128) + E tiles however the rows split; blocks past the last one exit.
+    grid.y = static_cast<unsigned>(ceil_div(rows, kTileM) + args.experts);
+  }
+  if (grid.y > 65535u)
+    throw std::invalid_argument("grouped GEMM: too many rows for one launch");
+  kernel<<<grid, kThreads, shared_bytes, stream>>>(args);
+  check_launch("grouped GEMM");
+}
+
+}  // namespace
+
+bool gemm_shapes_supported(int d_model, int hidden) {
+  return d_model > 0 && hidden > 0 && d_model % 8 == 0 && hidden % kGateUpInterleave == 0;
+}
+
+void launch_gate_up_forward(const bf16* x, const int* source_token, ExpertGroups groups,
+                            int d_model, int hidden, const bf16* gate_up_weight,
+                            bf16* pre_activations, bf16* activations, cudaStream_t stream) {
+  GemmArguments args{};
+  args.a = x;
+  args.lda = d_model;
+  args.a_gather = source_token;
+  args.b = gate_up_weight;
+  args.ldb = 2 * hidden;
+  args.b_expert_stride = static_cast<std::int64_t>(d_model) * 2 * hidden;
+  args.offsets = groups.offsets;
+  args.experts = groups.experts;
+  args.n = 2 * hidden;
+  args.k = d_model;
+  args.out = pre_activations;
+  args.activations = activations;
+  launch<true, false, false, Epilogue::kSwigluForward>(args, groups.rows, stream);
+}
+
+void launch_down_forward(const bf16* activations, ExpertGroups groups, int hidden, int d_model,
+                         const bf16* down_weight, bf16* out, cudaStream_t stream) {
+  GemmArguments args{};
+  args.a = activations;
+  args.lda = hidden;
+  args.b = down_weight;
+  args.ldb = d_model;
+  args.b_expert_stride = static_cast<std::int64_t>(hidden) * d_model;
+  args.offsets = groups.offsets;
+  args.experts = groups.experts;
+  args.n = d_model;
+  args.k = hidden;
+  args.out = out;
+  launch<true, false, false, Epilogue::kStore>(args, groups.rows, stream);
+}
+
+void launch_down_backward_data(const bf16* grad_out, ExpertGroups groups, int d_model, int hidden,
+                               const bf16* down_weight, const bf16* pre_activations,
+                               bf16* grad_pre_activations, cudaStream_t stream) {
+  // grad_out · W_down^T: W_down[e] is [n, d], that is B = W_down^T stored [N = n][K = d].
+  GemmArguments args{};
+  args.a = grad_out;
+  args.lda = d_model;
+  args.b = down_weight;
+  args.ldb = d_model;
+  args.b_expert_stride = static_cast<std::int64_t>(hidden) * d_model;
+  args.offsets = groups.offsets;
+  args.experts = groups.experts;
+  args.n = hidden;
+  args.k = d_model;
+  args.out = grad_pre_activations;
+  args.pre_activations = pre_activations;
+  launch<true, true, false, Epilogue::kSwigluBackward>(args, groups.rows, stream);
+}
+
+void launch_gate_up_backward_data(const bf16* grad_pre_activations, ExpertGroups groups, int hidden,
+                                  int d_model, const bf16* gate_up_weight, bf16* grad_x_grouped,
+                                  cudaStream_t stream) {
+  // grad · W_gu^T: W_gu[e] is [d, 2n], that is B = W_gu^T stored [N = d][K = 2n].
+  GemmArguments args{};
+  args.a = grad_pre_activations;
+  args.lda = 2 * hidden;
+  args.b = gate_up_weight;
+  args.ldb = 2 * hidden;
+  args.b_expert_stride = static_cast<std::int64_t>(d_model) * 2 * hidden;
+  args.offsets = groups.offsets;
+  args.experts = groups.experts;
+  args.n = d_model;
+  args.k = 2 * hidden;
+  args.out = grad_x_grouped;
+  launch<true, true, false, Epilogue::kStore>(args, groups.rows, stream);
+}
+
+void launch_weight_gradient(const bf16* a, const int* a_source_rows, int a_columns, const bf16* b,
+                            int b_columns, ExpertGroups groups, bf16* grad_weight,
+                            cudaStream_t stream) {
+  GemmArguments args{};
+  args.a = a;
+  args.lda = a_columns;
+  args.a_gather = a_source_rows;
+  args.b = b;
+  args.ldb = b_columns;
+  args.offsets = groups.offsets;
+  args.experts = groups.experts;
+  args.m = a_columns;
+  args.n = b_columns;
+  args.out = grad_weight;
+  launch<false, false, true, Epilogue::kStore>(args, groups.rows, stream);
+}
+
+}  // namespace moescope::kernels

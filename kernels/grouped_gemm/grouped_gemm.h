@@ -1,0 +1,59 @@
+#pragma once
+
+// Grouped GEMMs of the GLU experts (gate, up, down), forward and backward, on bf16 tensor cores
+// with fp32 accumulation. Rows arrive grouped by expert (see permute/): expert e owns the grouped
+// rows [offsets[e], offsets[e + 1]), a device array of E + 1 int32 values. Nothing about that
+// split is read on the host, so the launches never synchronise; a group may be empty or hold
+// every row.
+//
+// The gate and up weights travel interleaved (gate_up_layout.h), so that the SwiGLU activation is
+// applied before an output tile leaves the chip. Shapes: d % 8 == 0 and
+// n % kGateUpInterleave == 0 (gemm_shapes_supported).
+
+#include <cuda_bf16.h>
+#include <cuda_runtime.h>
+
+#include "gate_up_layout.h"
+
+namespace moescope::kernels {
+
+bool gemm_shapes_supported(int d_model, int hidden);
+
+// The grouped rows of all experts: offsets[E + 1] on the device and their total (T * K).
+struct ExpertGroups {
+  const int* offsets;
+  int experts;
+  int rows;
+};
+
+// pre_activations[r] = x[source_token[r]] · W_gu[e]   ([rows, 2n], interleaved like W_gu)
+// activations[r]     = silu(gate) * up                 ([rows, n])
+void launch_gate_up_forward(const __nv_bfloat16* x, const int* source_token, ExpertGroups groups,
+                            int d_model, int hidden, const __nv_bfloat16* gate_up_weight,
+                            __nv_bfloat16* pre_activations, __nv_bfloat16* activations,
+                            cudaStream_t stream);
+
+// out[r] = activations[r] · W_down[e], W_down of shape [E, n, d].
+void launch_down_forward(const __nv_bfloat16* activations, ExpertGroups groups, int hidden,
+                         int d_model, const __nv_bfloat16* down_weight, __nv_bfloat16* out,
+                         cudaStream_t stream);
+
+// grad_pre_activations[r] = SwiGLU'(pre_activations[r]) applied to grad_out[r] · W_down[e]^T.
+void launch_down_backward_data(const __nv_bfloat16* grad_out, ExpertGroups groups, int d_model,
+                               int hidden, const __nv_bfloat16* down_weight,
+                               const __nv_bfloat16* pre_activations,
+                               __nv_bfloat16* grad_pre_activations, cudaStream_t stream);
+
+// grad_x_grouped[r] = grad_pre_activations[r] · W_gu[e]^T   ([rows, d], grouped order)
+void launch_gate_up_backward_data(const __nv_bfloat16* grad_pre_activations, ExpertGroups groups,
+                                  int hidden, int d_model, const __nv_bfloat16* gate_up_weight,
+                                  __nv_bfloat16* grad_x_grouped, cudaStream_t stream);
+
+// grad_weight[e] = sum over the rows r of expert e of a[row(r)]^T · b[r], of shape
+// [E, a_columns, b_columns]; row(r) = a_source_rows[r] when given (the token of a grouped row),
+// else r. An expert without rows gets a zero gradient.
+void launch_weight_gradient(const __nv_bfloat16* a, const int* a_source_rows, int a_columns,
+                            const __nv_bfloat16* b, int b_columns, ExpertGroups groups,
+                            __nv_bfloat16* grad_weight, cudaStream_t stream);
+
+}  // namespace moescope::kernels
