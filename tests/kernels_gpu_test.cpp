@@ -354,58 +354,78 @@ const LayerCase kLayerCases[] = {
     {3, 64, 64, 4, 2, Skew::kNone},  // fewer rows than a tile
 };
 
+// The grouped GEMMs' two paths: the default (wgmma on Hopper) and mma.sync alone.
+const GemmPath kGemmPaths[] = {GemmPath::kAuto, GemmPath::kMmaSync};
+
+class GemmPathScope {
+ public:
+  explicit GemmPathScope(GemmPath path) { set_gemm_path(path); }
+  ~GemmPathScope() { set_gemm_path(GemmPath::kAuto); }
+  GemmPathScope(const GemmPathScope&) = delete;
+  GemmPathScope& operator=(const GemmPathScope&) = delete;
+};
+
+const char* path_name(GemmPath path) {
+  return path == GemmPath::kAuto ? "GEMM path: default" : "GEMM path: mma.sync";
+}
+
 // Each kernel is fed the GPU's own inputs to it, so that its error is its own.
 TEST(ExpertKernelTest, EveryStageMatchesTheReferenceForwardAndBackward) {
   REQUIRE_GPU();
   std::uint64_t seed = 100;
-  for (const LayerCase& c : kLayerCases) {
-    SCOPED_TRACE(testing::Message() << "T=" << c.tokens << " d=" << c.d_model << " n=" << c.hidden
-                                    << " E=" << c.experts << " K=" << c.active
-                                    << " skew=" << static_cast<int>(c.skew));
-    const LayerRun run = run_layer(c, ++seed);
-    const GateUpReference gate_up =
-        gate_up_forward_reference(f64(run.x), run.source_token, run.offsets, f64(run.gate_up));
-    EXPECT_LT(relative_error(run.pre_activations, gate_up.pre_activations), kBf16Tolerance);
-    EXPECT_LT(relative_error(run.activations, gate_up.activations), kBf16Tolerance);
-    EXPECT_LT(relative_error(run.expert_out, down_forward_reference(f64(run.activations),
-                                                                    run.offsets, f64(run.down))),
-              kBf16Tolerance);
-    EXPECT_LT(relative_error(run.y,
-                             combine_reference(f64(run.expert_out), f64(run.weights), run.inverse)),
-              kFp32Tolerance);
+  for (const GemmPath path : kGemmPaths) {
+    const GemmPathScope scope(path);
+    SCOPED_TRACE(path_name(path));
+    for (const LayerCase& c : kLayerCases) {
+      SCOPED_TRACE(testing::Message() << "T=" << c.tokens << " d=" << c.d_model << " n=" << c.hidden
+                                      << " E=" << c.experts << " K=" << c.active
+                                      << " skew=" << static_cast<int>(c.skew));
+      const LayerRun run = run_layer(c, ++seed);
+      const GateUpReference gate_up =
+          gate_up_forward_reference(f64(run.x), run.source_token, run.offsets, f64(run.gate_up));
+      EXPECT_LT(relative_error(run.pre_activations, gate_up.pre_activations), kBf16Tolerance);
+      EXPECT_LT(relative_error(run.activations, gate_up.activations), kBf16Tolerance);
+      EXPECT_LT(relative_error(run.expert_out, down_forward_reference(f64(run.activations),
+                                                                      run.offsets, f64(run.down))),
+                kBf16Tolerance);
+      EXPECT_LT(relative_error(
+                    run.y, combine_reference(f64(run.expert_out), f64(run.weights), run.inverse)),
+                kFp32Tolerance);
 
-    auto [grad_expert_out, grad_weights] = combine_backward_reference(
-        f64(run.grad_y), f64(run.expert_out), f64(run.weights), run.order);
-    EXPECT_LT(relative_error(run.grad_expert_out, grad_expert_out), kBf16Tolerance);
-    EXPECT_LT(relative_error(run.grad_weights, grad_weights), kFp32Tolerance * 10);
-    EXPECT_LT(relative_error(run.grad_pre_activations,
-                             down_backward_data_reference(f64(run.grad_expert_out), run.offsets,
-                                                          f64(run.down), f64(run.pre_activations))),
-              kBf16Tolerance);
-    const at::Tensor expected_grad_down = weight_gradient_reference(
-        f64(run.activations), at::Tensor(), f64(run.grad_expert_out), run.offsets);
-    EXPECT_LT(relative_error(run.grad_down, expected_grad_down), kBf16Tolerance);
-    const at::Tensor expected_grad_gate_up = weight_gradient_reference(
-        f64(run.x), run.source_token, f64(run.grad_pre_activations), run.offsets);
-    EXPECT_LT(relative_error(run.grad_gate_up, expected_grad_gate_up), kBf16Tolerance);
-    EXPECT_LT(relative_error(run.grad_x_grouped,
-                             gate_up_backward_data_reference(f64(run.grad_pre_activations),
-                                                             run.offsets, f64(run.gate_up))),
-              kBf16Tolerance);
-    EXPECT_LT(relative_error(run.grad_x, sum_grouped_rows_reference(f64(run.grad_x_grouped),
-                                                                    run.inverse, c.active)),
-              kBf16Tolerance);
+      auto [grad_expert_out, grad_weights] = combine_backward_reference(
+          f64(run.grad_y), f64(run.expert_out), f64(run.weights), run.order);
+      EXPECT_LT(relative_error(run.grad_expert_out, grad_expert_out), kBf16Tolerance);
+      EXPECT_LT(relative_error(run.grad_weights, grad_weights), kFp32Tolerance * 10);
+      EXPECT_LT(
+          relative_error(run.grad_pre_activations,
+                         down_backward_data_reference(f64(run.grad_expert_out), run.offsets,
+                                                      f64(run.down), f64(run.pre_activations))),
+          kBf16Tolerance);
+      const at::Tensor expected_grad_down = weight_gradient_reference(
+          f64(run.activations), at::Tensor(), f64(run.grad_expert_out), run.offsets);
+      EXPECT_LT(relative_error(run.grad_down, expected_grad_down), kBf16Tolerance);
+      const at::Tensor expected_grad_gate_up = weight_gradient_reference(
+          f64(run.x), run.source_token, f64(run.grad_pre_activations), run.offsets);
+      EXPECT_LT(relative_error(run.grad_gate_up, expected_grad_gate_up), kBf16Tolerance);
+      EXPECT_LT(relative_error(run.grad_x_grouped,
+                               gate_up_backward_data_reference(f64(run.grad_pre_activations),
+                                                               run.offsets, f64(run.gate_up))),
+                kBf16Tolerance);
+      EXPECT_LT(relative_error(run.grad_x, sum_grouped_rows_reference(f64(run.grad_x_grouped),
+                                                                      run.inverse, c.active)),
+                kBf16Tolerance);
 
-    // Experts without rows get exactly zero weight gradients.
-    const at::Tensor counts = run.offsets.slice(0, 1) - run.offsets.slice(0, 0, -1);
-    for (std::int64_t e = 0; e < c.experts; ++e) {
-      if (counts[e].item<std::int64_t>() == 0) {
-        EXPECT_TRUE(at::equal(run.grad_down[e].to(at::kFloat),
-                              at::zeros_like(run.grad_down[e], at::kFloat)))
-            << "expert " << e;
-        EXPECT_TRUE(at::equal(run.grad_gate_up[e].to(at::kFloat),
-                              at::zeros_like(run.grad_gate_up[e], at::kFloat)))
-            << "expert " << e;
+      // Experts without rows get exactly zero weight gradients.
+      const at::Tensor counts = run.offsets.slice(0, 1) - run.offsets.slice(0, 0, -1);
+      for (std::int64_t e = 0; e < c.experts; ++e) {
+        if (counts[e].item<std::int64_t>() == 0) {
+          EXPECT_TRUE(at::equal(run.grad_down[e].to(at::kFloat),
+                                at::zeros_like(run.grad_down[e], at::kFloat)))
+              << "expert " << e;
+          EXPECT_TRUE(at::equal(run.grad_gate_up[e].to(at::kFloat),
+                                at::zeros_like(run.grad_gate_up[e], at::kFloat)))
+              << "expert " << e;
+        }
       }
     }
   }
@@ -418,13 +438,17 @@ bool bitwise_equal(const at::Tensor& a, const at::Tensor& b) {
 TEST(ExpertKernelTest, TwoRunsAreBitwiseEqual) {
   REQUIRE_GPU();
   const LayerCase c{4096, 256, 128, 16, 4, Skew::kNone};
-  const LayerRun first = run_layer(c, 7);
-  const LayerRun second = run_layer(c, 7);
-  EXPECT_TRUE(bitwise_equal(first.y, second.y));
-  EXPECT_TRUE(bitwise_equal(first.grad_x, second.grad_x));
-  EXPECT_TRUE(bitwise_equal(first.grad_weights, second.grad_weights));
-  EXPECT_TRUE(bitwise_equal(first.grad_gate_up, second.grad_gate_up));
-  EXPECT_TRUE(bitwise_equal(first.grad_down, second.grad_down));
+  for (const GemmPath path : kGemmPaths) {
+    const GemmPathScope scope(path);
+    SCOPED_TRACE(path_name(path));
+    const LayerRun first = run_layer(c, 7);
+    const LayerRun second = run_layer(c, 7);
+    EXPECT_TRUE(bitwise_equal(first.y, second.y));
+    EXPECT_TRUE(bitwise_equal(first.grad_x, second.grad_x));
+    EXPECT_TRUE(bitwise_equal(first.grad_weights, second.grad_weights));
+    EXPECT_TRUE(bitwise_equal(first.grad_gate_up, second.grad_gate_up));
+    EXPECT_TRUE(bitwise_equal(first.grad_down, second.grad_down));
+  }
 }
 
 }  // namespace

@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # Builds and checks the kernels on the GPU machine (the `device` tool) in one call; logs go to
-# $OUT (or gpu-out/). Steps, in the order given: tests (the kernel, layer, reference and trainer
-# model tests), bench (moe_layer_benchmark), train (the trainer's GPU run of docs/benchmarks.md),
+# $OUT (or gpu-out/). Steps, in the order given: sass (the wgmma path's machine code: HGMMA
+# count, local memory), tests (the kernel, layer, reference and trainer model tests), bench (moe_layer_benchmark), train (the trainer's GPU run of docs/benchmarks.md),
 # train-reference (the same with MOESCOPE_MOE_REFERENCE=1).
 # Needs the carried folders .gpu-deps (nlohmann-json3-dev .deb) and, for train,
 # build-train/training-data.
-#   kernels/benchmark/gpu_check.sh tests bench train train-reference
+#   kernels/benchmark/gpu_check.sh sass tests bench train train-reference
 set -uo pipefail
 out=${OUT:-gpu-out}
 mkdir -p "$out"
@@ -31,6 +31,12 @@ build kernels_reference_test kernels_gpu_test kernels_layer_test moe_layer_bench
 
 for step in "$@"; do
   case $step in
+    sass)
+      object=$(find $build/kernels -name grouped_gemm_wgmma.cu.o)
+      cuobjdump -sass "$object" >"$out/wgmma.sass" &&
+        echo "wgmma path SASS: $(grep -c HGMMA "$out/wgmma.sass") HGMMA," \
+          "$(grep -cE 'LDL|STL' "$out/wgmma.sass") LDL/STL, $(grep -c HMMA "$out/wgmma.sass") HMMA"
+      ;;
     tests)
       build training_model_test moescope-train
       # The trainer's tests read their corpus cache from the build tree.

@@ -1,6 +1,7 @@
 // The MoE layer forward + backward in bf16 on one GPU, in one run: the CUDA kernels (kernels/)
 // against a LibTorch loop over experts (index_select + mm + index_add), a layer on
-// at::_grouped_mm, and a dense SwiGLU MLP of the same active FLOPs; then each kernel alone.
+// at::_grouped_mm, and a dense SwiGLU MLP of the same active FLOPs; then each kernel alone. The
+// kernels run twice: on the default GEMM path (wgmma on Hopper) and on mma.sync alone.
 // FLOPs: 6 T K d n forward, 12 T K d n backward (18 in all, SwiGLU's three matrices). Medians of
 // CUDA-event timings after warm-up; activation memory is what the caching allocator holds after
 // the forward pass for the backward pass (outputs included).
@@ -245,6 +246,10 @@ void benchmark_layers(const Config& c, int iterations) {
     }
   };
   const Timing t_kernels = run("kernels", kernels, {x, router, gate_up_interleaved, down});
+  set_gemm_path(GemmPath::kMmaSync);
+  const Timing t_mma_sync =
+      run("kernels (mma.sync)", kernels, {x, router, gate_up_interleaved, down});
+  set_gemm_path(GemmPath::kAuto);
   const Timing t_trainer =
       run("kernels (trainer layout)", kernels_trainer_layout, {x, router, gate, up, down});
   const Timing t_grouped = run("grouped_mm", grouped_mm, {x, router, gate_up_concatenated, down});
@@ -258,11 +263,15 @@ void benchmark_layers(const Config& c, int iterations) {
   if (t_kernels.y.defined() && t_grouped.y.defined())
     std::printf("cross-check: |y_kernels - y_grouped_mm| / |y_grouped_mm| = %.2e\n",
                 relative_difference(t_kernels.y, t_grouped.y));
+  if (t_kernels.y.defined() && t_mma_sync.y.defined())
+    std::printf("cross-check: |y_kernels - y_mma_sync| / |y_mma_sync| = %.2e\n",
+                relative_difference(t_kernels.y, t_mma_sync.y));
   std::printf(
       "| config | layer | fwd ms | bwd ms | fwd TFLOP/s | bwd TFLOP/s | fwd+bwd TFLOP/s | "
       "speed-up vs loop | vs _grouped_mm | vs dense | activations MiB |\n");
   std::printf("|---|---|---|---|---|---|---|---|---|---|---|\n");
   print_layer_row("CUDA kernels", c, t_kernels, t_loop, t_grouped, t_dense);
+  print_layer_row("CUDA kernels, mma.sync only", c, t_mma_sync, t_loop, t_grouped, t_dense);
   print_layer_row("CUDA kernels, trainer layout", c, t_trainer, t_loop, t_grouped, t_dense);
   print_layer_row("at::_grouped_mm", c, t_grouped, t_loop, t_grouped, t_dense);
   print_layer_row("LibTorch loop", c, t_loop, t_loop, t_grouped, t_dense);
@@ -373,7 +382,7 @@ void benchmark_kernels(const Config& c, int iterations) {
   std::printf("\nconfig %s, each kernel alone (median of %d):\n", c.name, iterations);
   std::printf("| kernel | ms | TFLOP/s | GB/s (fewest bytes) |\n|---|---|---|---|\n");
   EventTimer timer;
-  for (const Stage& stage : stages) {
+  const auto time_stage = [&](const Stage& stage, const char* suffix) {
     std::vector<double> ms;
     for (int i = 0; i < iterations; ++i) {
       timer.start();
@@ -383,11 +392,22 @@ void benchmark_kernels(const Config& c, int iterations) {
     }
     const double m = median(ms);
     if (stage.flops > 0)
-      std::printf("| %s | %.3f | %.0f | %.0f |\n", stage.name, m, stage.flops / m / 1e9,
+      std::printf("| %s%s | %.3f | %.0f | %.0f |\n", stage.name, suffix, m, stage.flops / m / 1e9,
                   stage.bytes / m / 1e6);
     else
-      std::printf("| %s | %.3f | | %.0f |\n", stage.name, m, stage.bytes / m / 1e6);
+      std::printf("| %s%s | %.3f | | %.0f |\n", stage.name, suffix, m, stage.bytes / m / 1e6);
+  };
+  for (const Stage& stage : stages)
+    time_stage(stage, "");
+  // The GEMMs again on mma.sync alone (the same inputs: every stage's output is already there).
+  set_gemm_path(GemmPath::kMmaSync);
+  for (const Stage& stage : stages) {
+    if (stage.flops > 0) {
+      stage.launch();  // warm-up: the first launch of a kernel loads it
+      time_stage(stage, ", mma.sync");
+    }
   }
+  set_gemm_path(GemmPath::kAuto);
 }
 
 }  // namespace

@@ -7,24 +7,22 @@
 //  - whether each operand is contiguous along the reduction, which picks the shared-memory
 //    layout and plain or transposing ldmatrix.
 // Rows of A may be gathered through an index (the token of each grouped row), so the permuted
-// copy of the input is never written out.
+// copy of the input is never written out. On Hopper every product takes the wgmma path instead
+// (grouped_gemm_wgmma.cu); this kernel serves other GPUs and set_gemm_path(GemmPath::kMmaSync).
+#include <atomic>
 #include <cstdint>
 
-#include "../common/cuda_check.h"
-#include "grouped_gemm.h"
+#include "grouped_gemm_tile.cuh"
 
 namespace moescope::kernels {
 namespace {
 
-using bf16 = __nv_bfloat16;
+using namespace tile;
 
 // Measured on the H100 (docs/benchmarks.md): 4 warps of 64 x 64, or 64-deep slices in 3 stages,
 // ran 10-15 % slower than this: fewer warps per SM hide less latency.
-constexpr int kTileM = 128;
-constexpr int kTileN = 128;
 constexpr int kTileK = 32;
 constexpr int kStages = 4;
-constexpr int kThreads = 256;
 constexpr int kWarpsN = 4;
 constexpr int kWarpTileM = 64;
 constexpr int kWarpTileN = 32;
@@ -32,7 +30,6 @@ constexpr int kFragmentsM = kWarpTileM / 16;
 constexpr int kFragmentsN = kWarpTileN / 8;
 // Padding each shared-memory row by 16 bytes puts the 8 rows an ldmatrix reads in distinct banks.
 constexpr int kSkew = 8;
-constexpr int kStagedStride = kTileN + 4;  // floats per row of the output tile in shared memory
 
 // One stage of one operand in shared memory: [128][kTileK] when the operand is contiguous along
 // the reduction dimension, [kTileK][128] otherwise.
@@ -127,9 +124,8 @@ struct Mainloop {
   using TileB = OperandTile<kBKContiguous>;
   static constexpr int stage_elements = TileA::elements + TileB::elements;
   static constexpr int shared_bytes_pipeline = kStages * stage_elements * 2;
-  static constexpr int shared_bytes_epilogue = kTileM * kStagedStride * 4;
   static constexpr int shared_bytes =
-      shared_bytes_pipeline > shared_bytes_epilogue ? shared_bytes_pipeline : shared_bytes_epilogue;
+      shared_bytes_pipeline > kStagedBytes ? shared_bytes_pipeline : kStagedBytes;
 
   static __device__ __forceinline__ void load_stage(bf16* shared, const OperandSource& a,
                                                     const OperandSource& b, int m0, int n0,
@@ -241,85 +237,6 @@ struct Mainloop {
   }
 };
 
-// Eight consecutive bf16 values as one 16-byte access.
-struct Bf16x8 {
-  uint4 bits;
-  __device__ __forceinline__ float get(int i) const {
-    const auto* values = reinterpret_cast<const bf16*>(&bits);
-    return __bfloat162float(values[i]);
-  }
-  __device__ __forceinline__ void set(int i, float value) {
-    reinterpret_cast<bf16*>(&bits)[i] = __float2bfloat16(value);
-  }
-};
-
-__device__ __forceinline__ Bf16x8 load_bf16x8(const bf16* address) {
-  return {*reinterpret_cast<const uint4*>(address)};
-}
-__device__ __forceinline__ void store_bf16x8(bf16* address, const Bf16x8& values) {
-  *reinterpret_cast<uint4*>(address) = values.bits;
-}
-
-__device__ __forceinline__ float sigmoid(float x) {
-  return 1.0f / (1.0f + __expf(-x));
-}
-
-enum class Epilogue { kStore, kSwigluForward, kSwigluBackward };
-
-struct GemmArguments {
-  const bf16* a;
-  std::int64_t lda;
-  const int* a_gather;
-  const bf16* b;
-  std::int64_t ldb;
-  std::int64_t b_expert_stride;  // elements between experts' weights (ragged rows only)
-  const int* offsets;
-  int experts;
-  int m;  // fixed rows of C when the reduction is ragged
-  int n;
-  int k;  // fixed reduction depth when the rows are ragged
-  bf16* out;
-  bf16* activations;            // kSwigluForward: silu(gate) * up, [rows, n / 2]
-  const bf16* pre_activations;  // kSwigluBackward: the forward's gate and up values
-};
-
-// Which expert and which 128 of its rows this block's tile index stands for, counting each
-// expert's ceil(rows / 128) tiles in expert order. Returns false past the last tile (the grid is
-// sized for the worst case, since the split is known only on the device).
-__device__ bool find_row_tile(const int* offsets, int experts, int tile, int& expert,
-                              int& first_row) {
-  __shared__ int found_expert;
-  __shared__ int found_row;
-  if (threadIdx.x == 0)
-    found_expert = -1;
-  __syncthreads();
-  if (threadIdx.x < 32) {
-    const int lane = static_cast<int>(threadIdx.x);
-    int tiles_before = 0;
-    for (int base = 0; base < experts && tiles_before <= tile; base += 32) {
-      const int e = base + lane;
-      const int tiles = e < experts ? ceil_div(offsets[e + 1] - offsets[e], kTileM) : 0;
-      int inclusive = tiles;
-#pragma unroll
-      for (int shift = 1; shift < 32; shift *= 2) {
-        const int below = __shfl_up_sync(0xffffffffu, inclusive, shift);
-        if (lane >= shift)
-          inclusive += below;
-      }
-      const int start = tiles_before + inclusive - tiles;
-      if (tile >= start && tile < start + tiles) {
-        found_expert = e;
-        found_row = (tile - start) * kTileM;
-      }
-      tiles_before += __shfl_sync(0xffffffffu, inclusive, 31);
-    }
-  }
-  __syncthreads();
-  expert = found_expert;
-  first_row = found_row;
-  return expert >= 0;
-}
-
 template <bool kAKContiguous, bool kBKContiguous, bool kRaggedReduction, Epilogue kEpilogue>
 __global__ void __launch_bounds__(kThreads, 2) grouped_gemm_kernel(GemmArguments args) {
   extern __shared__ __align__(16) unsigned char shared_bytes[];
@@ -356,77 +273,38 @@ __global__ void __launch_bounds__(kThreads, 2) grouped_gemm_kernel(GemmArguments
   }
   Loop::run(shared, a, b, m0, n0, k_tiles);
 
-  const float* staged = reinterpret_cast<const float*>(shared);
-  // Output rows of this tile: m0 + r < row_count; row m0 + r is output row row_base + m0 + r.
   const int row_count = kRaggedReduction ? args.m : a.row_limit;
   const std::int64_t row_base =
       kRaggedReduction ? static_cast<std::int64_t>(expert) * args.m : a.row_base;
+  store_tile<kEpilogue>(args, reinterpret_cast<const float*>(shared), m0, n0, row_count, row_base);
+}
 
-  if constexpr (kEpilogue == Epilogue::kSwigluForward) {
-    // The tile's 128 columns are 64 gate columns and the 64 up columns that pair with them.
-    const int hidden = args.n / 2;
-    for (int task = static_cast<int>(threadIdx.x); task < kTileM * 8; task += kThreads) {
-      const int r = task / 8;
-      const int c = (task % 8) * 8;
-      if (m0 + r >= row_count)
-        continue;
-      const std::int64_t row = row_base + m0 + r;
-      Bf16x8 gate;
-      Bf16x8 up;
-      Bf16x8 activation;
-#pragma unroll
-      for (int i = 0; i < 8; ++i) {
-        const float g = staged[r * kStagedStride + c + i];
-        const float u = staged[r * kStagedStride + kGateUpInterleave + c + i];
-        gate.set(i, g);
-        up.set(i, u);
-        activation.set(i, g * sigmoid(g) * u);
-      }
-      store_bf16x8(args.out + row * args.n + n0 + c, gate);
-      store_bf16x8(args.out + row * args.n + n0 + kGateUpInterleave + c, up);
-      store_bf16x8(args.activations + row * hidden + n0 / 2 + c, activation);
-    }
-  } else {
-    for (int task = static_cast<int>(threadIdx.x); task < kTileM * (kTileN / 8); task += kThreads) {
-      const int r = task / (kTileN / 8);
-      const int c = (task % (kTileN / 8)) * 8;
-      if (m0 + r >= row_count || n0 + c >= args.n)
-        continue;
-      const std::int64_t row = row_base + m0 + r;
-      Bf16x8 result;
-      if constexpr (kEpilogue == Epilogue::kStore) {
-#pragma unroll
-        for (int i = 0; i < 8; ++i)
-          result.set(i, staged[r * kStagedStride + c + i]);
-        store_bf16x8(args.out + row * args.n + n0 + c, result);
-      } else {
-        // The tile holds d(activation) for hidden columns n0 + c...; their gate and up values
-        // sit in the interleaved layout of the forward's pre-activations.
-        const int h = n0 + c;
-        const std::int64_t gate_index = row * 2 * args.n +
-                                        (h / kGateUpInterleave) * 2 * kGateUpInterleave +
-                                        h % kGateUpInterleave;
-        const Bf16x8 gate = load_bf16x8(args.pre_activations + gate_index);
-        const Bf16x8 up = load_bf16x8(args.pre_activations + gate_index + kGateUpInterleave);
-        Bf16x8 grad_gate;
-        Bf16x8 grad_up;
-#pragma unroll
-        for (int i = 0; i < 8; ++i) {
-          const float grad_activation = staged[r * kStagedStride + c + i];
-          const float g = gate.get(i);
-          const float s = sigmoid(g);
-          grad_up.set(i, grad_activation * g * s);
-          grad_gate.set(i, grad_activation * up.get(i) * s * (1.0f + g * (1.0f - s)));
-        }
-        store_bf16x8(args.out + gate_index, grad_gate);
-        store_bf16x8(args.out + gate_index + kGateUpInterleave, grad_up);
-      }
-    }
-  }
+std::atomic<GemmPath> gemm_path{GemmPath::kAuto};
+
+// wgmma needs sm_90a machine code, which runs on compute capability 9.0 alone.
+bool wgmma_available() {
+  if (gemm_path.load(std::memory_order_relaxed) == GemmPath::kMmaSync)
+    return false;
+  int device = 0;
+  int major = 0;
+  int minor = 0;
+  check_cuda(cudaGetDevice(&device), "grouped GEMM device");
+  check_cuda(cudaDeviceGetAttribute(&major, cudaDevAttrComputeCapabilityMajor, device),
+             "grouped GEMM device");
+  check_cuda(cudaDeviceGetAttribute(&minor, cudaDevAttrComputeCapabilityMinor, device),
+             "grouped GEMM device");
+  return major == 9 && minor == 0;
 }
 
 template <bool kAKContiguous, bool kBKContiguous, bool kRaggedReduction, Epilogue kEpilogue>
 void launch(const GemmArguments& args, int rows, cudaStream_t stream) {
+  if (wgmma_available()) {
+    if constexpr (kRaggedReduction)
+      launch_wgmma_ragged_reduction(args, stream);
+    else
+      launch_wgmma_ragged_rows(args, kBKContiguous, kEpilogue, rows, stream);
+    return;
+  }
   constexpr int shared_bytes = Mainloop<kAKContiguous, kBKContiguous>::shared_bytes;
   auto* kernel = grouped_gemm_kernel<kAKContiguous, kBKContiguous, kRaggedReduction, kEpilogue>;
   // Above 48 KB a kernel's dynamic shared memory must be allowed explicitly, once.
@@ -438,16 +316,17 @@ void launch(const GemmArguments& args, int rows, cudaStream_t stream) {
     grid.y = static_cast<unsigned>(ceil_div(args.m, kTileM));
     grid.z = static_cast<unsigned>(args.experts);
   } else {
-    // At most ceil(rows / 128) + E tiles however the rows split; blocks past the last one exit.
-    grid.y = static_cast<unsigned>(ceil_div(rows, kTileM) + args.experts);
+    grid.y = ragged_row_tiles(rows, args.experts);
   }
-  if (grid.y > 65535u)
-    throw std::invalid_argument("grouped GEMM: too many rows for one launch");
   kernel<<<grid, kThreads, shared_bytes, stream>>>(args);
   check_launch("grouped GEMM");
 }
 
 }  // namespace
+
+void set_gemm_path(GemmPath path) {
+  gemm_path.store(path, std::memory_order_relaxed);
+}
 
 bool gemm_shapes_supported(int d_model, int hidden) {
   return d_model > 0 && hidden > 0 && d_model % 8 == 0 && hidden % kGateUpInterleave == 0;

@@ -19,6 +19,12 @@ namespace moescope::kernels {
 
 bool gemm_shapes_supported(int d_model, int hidden);
 
+// Which tensor-core path the products take. kAuto: wgmma on Hopper (compute capability 9.0),
+// mma.sync elsewhere; kMmaSync: mma.sync everywhere (for comparisons). Each path is
+// deterministic. Process-wide; set it between launches.
+enum class GemmPath { kAuto, kMmaSync };
+void set_gemm_path(GemmPath path);
+
 // The grouped rows of all experts: offsets[E + 1] on the device and their total (T * K).
 struct ExpertGroups {
   const int* offsets;

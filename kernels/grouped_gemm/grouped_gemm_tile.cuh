@@ -1,0 +1,190 @@
+#pragma once
+
+// What the two tensor-core paths of the grouped GEMMs share (grouped_gemm.cu: mma.sync, any
+// sm_80+ GPU; grouped_gemm_wgmma.cu: wgmma, Hopper's sm_90a): the arguments of one product, the
+// choice of a block's expert and rows, and the epilogue that writes a 128 x 128 output tile left
+// in shared memory as fp32. Each path sums every output element in a fixed k order, so each is
+// deterministic (on the H100 the two gave bitwise-equal layer outputs, benchmark cross-check).
+#include <cstdint>
+
+#include "../common/cuda_check.h"
+#include "grouped_gemm.h"
+
+namespace moescope::kernels::tile {
+
+using bf16 = __nv_bfloat16;
+
+constexpr int kTileM = 128;
+constexpr int kTileN = 128;
+constexpr int kThreads = 256;
+constexpr int kStagedStride = kTileN + 4;  // floats per row of the output tile in shared memory
+constexpr int kStagedBytes = kTileM * kStagedStride * 4;
+
+enum class Epilogue { kStore, kSwigluForward, kSwigluBackward };
+
+struct GemmArguments {
+  const bf16* a;
+  std::int64_t lda;
+  const int* a_gather;
+  const bf16* b;
+  std::int64_t ldb;
+  std::int64_t b_expert_stride;  // elements between experts' weights (ragged rows only)
+  const int* offsets;
+  int experts;
+  int m;  // fixed rows of C when the reduction is ragged
+  int n;
+  int k;  // fixed reduction depth when the rows are ragged
+  bf16* out;
+  bf16* activations;            // kSwigluForward: silu(gate) * up, [rows, n / 2]
+  const bf16* pre_activations;  // kSwigluBackward: the forward's gate and up values
+};
+
+// Grid rows for a product with ragged rows: at most ceil(rows / 128) + E tiles however the rows
+// split; blocks past the last one exit.
+inline unsigned ragged_row_tiles(int rows, int experts) {
+  const int tiles = ceil_div(rows, kTileM) + experts;
+  if (tiles > 65535)
+    throw std::invalid_argument("grouped GEMM: too many rows for one launch");
+  return static_cast<unsigned>(tiles);
+}
+
+// Eight consecutive bf16 values as one 16-byte access.
+struct Bf16x8 {
+  uint4 bits;
+  __device__ __forceinline__ float get(int i) const {
+    const auto* values = reinterpret_cast<const bf16*>(&bits);
+    return __bfloat162float(values[i]);
+  }
+  __device__ __forceinline__ void set(int i, float value) {
+    reinterpret_cast<bf16*>(&bits)[i] = __float2bfloat16(value);
+  }
+};
+
+__device__ __forceinline__ Bf16x8 load_bf16x8(const bf16* address) {
+  return {*reinterpret_cast<const uint4*>(address)};
+}
+__device__ __forceinline__ void store_bf16x8(bf16* address, const Bf16x8& values) {
+  *reinterpret_cast<uint4*>(address) = values.bits;
+}
+
+__device__ __forceinline__ float sigmoid(float x) {
+  return 1.0f / (1.0f + __expf(-x));
+}
+
+// Which expert and which 128 of its rows this block's tile index stands for, counting each
+// expert's ceil(rows / 128) tiles in expert order. Returns false past the last tile (the grid is
+// sized for the worst case, since the split is known only on the device).
+__device__ __forceinline__ bool find_row_tile(const int* offsets, int experts, int tile,
+                                              int& expert, int& first_row) {
+  __shared__ int found_expert;
+  __shared__ int found_row;
+  if (threadIdx.x == 0)
+    found_expert = -1;
+  __syncthreads();
+  if (threadIdx.x < 32) {
+    const int lane = static_cast<int>(threadIdx.x);
+    int tiles_before = 0;
+    for (int base = 0; base < experts && tiles_before <= tile; base += 32) {
+      const int e = base + lane;
+      const int tiles = e < experts ? ceil_div(offsets[e + 1] - offsets[e], kTileM) : 0;
+      int inclusive = tiles;
+#pragma unroll
+      for (int shift = 1; shift < 32; shift *= 2) {
+        const int below = __shfl_up_sync(0xffffffffu, inclusive, shift);
+        if (lane >= shift)
+          inclusive += below;
+      }
+      const int start = tiles_before + inclusive - tiles;
+      if (tile >= start && tile < start + tiles) {
+        found_expert = e;
+        found_row = (tile - start) * kTileM;
+      }
+      tiles_before += __shfl_sync(0xffffffffu, inclusive, 31);
+    }
+  }
+  __syncthreads();
+  expert = found_expert;
+  first_row = found_row;
+  return expert >= 0;
+}
+
+// Writes the block's output tile, held in shared memory as fp32 [kTileM][kStagedStride], at
+// output column n0 and rows m0 + r < row_count, row m0 + r being output row row_base + m0 + r.
+template <Epilogue kEpilogue>
+__device__ __forceinline__ void store_tile(const GemmArguments& args, const float* staged, int m0,
+                                           int n0, int row_count, std::int64_t row_base) {
+  if constexpr (kEpilogue == Epilogue::kSwigluForward) {
+    // The tile's 128 columns are 64 gate columns and the 64 up columns that pair with them.
+    const int hidden = args.n / 2;
+    for (int task = static_cast<int>(threadIdx.x); task < kTileM * 8; task += kThreads) {
+      const int r = task / 8;
+      const int c = (task % 8) * 8;
+      if (m0 + r >= row_count)
+        continue;
+      const std::int64_t row = row_base + m0 + r;
+      Bf16x8 gate;
+      Bf16x8 up;
+      Bf16x8 activation;
+#pragma unroll
+      for (int i = 0; i < 8; ++i) {
+        const float g = staged[r * kStagedStride + c + i];
+        const float u = staged[r * kStagedStride + kGateUpInterleave + c + i];
+        gate.set(i, g);
+        up.set(i, u);
+        activation.set(i, g * sigmoid(g) * u);
+      }
+      store_bf16x8(args.out + row * args.n + n0 + c, gate);
+      store_bf16x8(args.out + row * args.n + n0 + kGateUpInterleave + c, up);
+      store_bf16x8(args.activations + row * hidden + n0 / 2 + c, activation);
+    }
+  } else {
+    for (int task = static_cast<int>(threadIdx.x); task < kTileM * (kTileN / 8); task += kThreads) {
+      const int r = task / (kTileN / 8);
+      const int c = (task % (kTileN / 8)) * 8;
+      if (m0 + r >= row_count || n0 + c >= args.n)
+        continue;
+      const std::int64_t row = row_base + m0 + r;
+      Bf16x8 result;
+      if constexpr (kEpilogue == Epilogue::kStore) {
+#pragma unroll
+        for (int i = 0; i < 8; ++i)
+          result.set(i, staged[r * kStagedStride + c + i]);
+        store_bf16x8(args.out + row * args.n + n0 + c, result);
+      } else {
+        // The tile holds d(activation) for hidden columns n0 + c...; their gate and up values
+        // sit in the interleaved layout of the forward's pre-activations.
+        const int h = n0 + c;
+        const std::int64_t gate_index = row * 2 * args.n +
+                                        (h / kGateUpInterleave) * 2 * kGateUpInterleave +
+                                        h % kGateUpInterleave;
+        const Bf16x8 gate = load_bf16x8(args.pre_activations + gate_index);
+        const Bf16x8 up = load_bf16x8(args.pre_activations + gate_index + kGateUpInterleave);
+        Bf16x8 grad_gate;
+        Bf16x8 grad_up;
+#pragma unroll
+        for (int i = 0; i < 8; ++i) {
+          const float grad_activation = staged[r * kStagedStride + c + i];
+          const float g = gate.get(i);
+          const float s = sigmoid(g);
+          grad_up.set(i, grad_activation * g * s);
+          grad_gate.set(i, grad_activation * up.get(i) * s * (1.0f + g * (1.0f - s)));
+        }
+        store_bf16x8(args.out + gate_index, grad_gate);
+        store_bf16x8(args.out + gate_index + kGateUpInterleave, grad_up);
+      }
+    }
+  }
+}
+
+// The wgmma path (grouped_gemm_wgmma.cu) for the weight gradients: C[expert] = A^T · B over the
+// expert's rows, A [rows, m] gathered through args.a_gather when given, B [rows, n]. Call only on
+// a device of compute capability 9.0.
+void launch_wgmma_ragged_reduction(const GemmArguments& args, cudaStream_t stream);
+
+// The wgmma path (grouped_gemm_wgmma.cu) for the products with ragged rows: C = A · B[expert],
+// A [rows, k] with rows gathered through args.a_gather when given, B stored [k][n] or, when
+// b_k_contiguous, [n][k]. Call only on a device of compute capability 9.0.
+void launch_wgmma_ragged_rows(const GemmArguments& args, bool b_k_contiguous, Epilogue epilogue,
+                              int rows, cudaStream_t stream);
+
+}  // namespace moescope::kernels::tile
