@@ -86,29 +86,19 @@ TEST(PermuteReferenceTest, GroupsByExpertStablyAndInverts) {
   EXPECT_TRUE(at::equal(p.order.index_select(0, p.inverse), at::arange(8, at::kLong)));
 }
 
-TEST(PermuteReferenceTest, CombineAndItsBackwardAgreeWithAutograd) {
+TEST(PermuteReferenceTest, SumOfGroupedRowsAddsEachTokensRows) {
   at::manual_seed(2);
   const std::int64_t tokens = 5, active = 3, d = 4;
   const at::Tensor experts = at::randint(0, 6, {tokens, active}, at::kLong);
   const PermutationReference p = permute_reference(experts, 6);
-  const at::Tensor expert_out = at::randn({tokens * active, d}, kDouble).requires_grad_(true);
-  const at::Tensor weights = at::rand({tokens, active}, kDouble).requires_grad_(true);
-  const at::Tensor y = combine_reference(expert_out, weights, p.inverse);
+  const at::Tensor grouped = at::randn({tokens * active, d}, kDouble);
+  const at::Tensor sums = sum_grouped_rows_reference(grouped, p.inverse, active);
   for (std::int64_t t = 0; t < tokens; ++t) {
     at::Tensor expected = at::zeros({d}, kDouble);
     for (std::int64_t k = 0; k < active; ++k)
-      expected += weights[t][k] * expert_out[p.inverse[t * active + k].item<std::int64_t>()];
-    EXPECT_TRUE(close(y[t], expected)) << "token " << t;
+      expected += grouped[p.inverse[t * active + k].item<std::int64_t>()];
+    EXPECT_TRUE(close(sums[t], expected)) << "token " << t;
   }
-  const at::Tensor grad_y = at::randn({tokens, d}, kDouble);
-  const auto grads = torch::autograd::grad({(y * grad_y).sum()}, {expert_out, weights});
-  auto [grad_expert_out, grad_weights] =
-      combine_backward_reference(grad_y, expert_out.detach(), weights.detach(), p.order);
-  EXPECT_TRUE(close(grad_expert_out, grads[0]));
-  EXPECT_TRUE(close(grad_weights, grads[1].reshape(-1)));
-  const at::Tensor grouped = at::randn({tokens * active, d}, kDouble);
-  EXPECT_TRUE(close(sum_grouped_rows_reference(grouped, p.inverse, active),
-                    combine_reference(grouped, at::ones({tokens, active}, kDouble), p.inverse)));
 }
 
 TEST(GroupedGemmReferenceTest, InterleavedLayoutAlternatesGateAndUpBlocks) {
@@ -125,11 +115,13 @@ TEST(GroupedGemmReferenceTest, InterleavedLayoutAlternatesGateAndUpBlocks) {
   EXPECT_TRUE(at::equal(up_back, up));
 }
 
-// Small grouped problem: 3 experts (the middle one empty), rows gathered from 7 tokens.
+// Small grouped problem: 3 experts (the middle one empty), rows gathered from 7 tokens, each row
+// with its routing weight.
 struct GroupedProblem {
   std::int64_t d = 8, hidden = kGateUpInterleave, experts = 3;
   at::Tensor source_token = at::tensor({4, 0, 6, 1, 1, 3, 2}, at::kLong);
   at::Tensor offsets = at::tensor({0, 3, 3, 7}, at::kLong);
+  at::Tensor row_weights = at::rand({7}, kDouble);
   at::Tensor x = at::randn({7, 8}, kDouble);
   at::Tensor gate = at::randn({3, 8, kGateUpInterleave}, kDouble);
   at::Tensor up = at::randn({3, 8, kGateUpInterleave}, kDouble);
@@ -137,22 +129,25 @@ struct GroupedProblem {
   std::int64_t expert_of(std::int64_t row) const { return row < 3 ? 0 : 2; }
 };
 
-TEST(GroupedGemmReferenceTest, ForwardIsEachRowThroughItsExpert) {
+TEST(GroupedGemmReferenceTest, ForwardIsEachRowThroughItsExpertScaledByItsWeight) {
   at::manual_seed(3);
   const GroupedProblem problem;
   const GateUpReference gate_up =
       gate_up_forward_reference(problem.x, problem.source_token, problem.offsets,
-                                interleave_gate_up(problem.gate, problem.up));
+                                interleave_gate_up(problem.gate, problem.up), problem.row_weights);
   const at::Tensor out = down_forward_reference(gate_up.activations, problem.offsets, problem.down);
   for (std::int64_t r = 0; r < 7; ++r) {
     const std::int64_t e = problem.expert_of(r);
     const at::Tensor row = problem.x[problem.source_token[r].item<std::int64_t>()];
-    const at::Tensor activation = at::silu(row.matmul(problem.gate[e])) * row.matmul(problem.up[e]);
+    const at::Tensor activation =
+        problem.row_weights[r] * at::silu(row.matmul(problem.gate[e])) * row.matmul(problem.up[e]);
     EXPECT_TRUE(close(gate_up.activations[r], activation)) << "row " << r;
     EXPECT_TRUE(close(out[r], activation.matmul(problem.down[e]))) << "row " << r;
   }
 }
 
+// The backward references against autograd through the forward ones, with each token's output
+// the sum of its rows' (the combine) and the gradient given per token.
 TEST(GroupedGemmReferenceTest, BackwardReferencesAgreeWithAutograd) {
   at::manual_seed(4);
   const GroupedProblem problem;
@@ -160,23 +155,28 @@ TEST(GroupedGemmReferenceTest, BackwardReferencesAgreeWithAutograd) {
   const at::Tensor gate_up =
       interleave_gate_up(problem.gate, problem.up).clone().requires_grad_(true);
   const at::Tensor down = problem.down.clone().requires_grad_(true);
+  const at::Tensor row_weights = problem.row_weights.clone().requires_grad_(true);
   const GateUpReference forward =
-      gate_up_forward_reference(x, problem.source_token, problem.offsets, gate_up);
+      gate_up_forward_reference(x, problem.source_token, problem.offsets, gate_up, row_weights);
   const at::Tensor out = down_forward_reference(forward.activations, problem.offsets, down);
-  const at::Tensor grad_out = at::randn_like(out);
+  const at::Tensor y = at::zeros({7, problem.d}, kDouble).index_add(0, problem.source_token, out);
+  const at::Tensor grad_y = at::randn_like(y);
   const auto grads = torch::autograd::grad(
-      {(out * grad_out).sum()}, {x, gate_up, down, forward.pre_activations, forward.activations},
-      {}, /*retain_graph=*/true);
+      {(y * grad_y).sum()}, {x, gate_up, down, row_weights, forward.pre_activations}, {},
+      /*retain_graph=*/true);
 
-  const at::Tensor grad_pre = down_backward_data_reference(grad_out, problem.offsets, problem.down,
-                                                           forward.pre_activations.detach());
-  EXPECT_TRUE(close(grad_pre, grads[3]));
-  EXPECT_TRUE(close(weight_gradient_reference(forward.activations.detach(), at::Tensor(), grad_out,
-                                              problem.offsets),
+  const DownBackwardReference down_backward =
+      down_backward_data_reference(grad_y, problem.source_token, problem.offsets, problem.down,
+                                   forward.pre_activations.detach(), problem.row_weights);
+  EXPECT_TRUE(close(down_backward.grad_pre_activations, grads[4]));
+  EXPECT_TRUE(close(down_backward.grad_row_weights, grads[3]));
+  EXPECT_TRUE(close(weight_gradient_reference(forward.activations.detach(), at::Tensor(), grad_y,
+                                              problem.source_token, problem.offsets),
                     grads[2]));
-  EXPECT_TRUE(
-      close(weight_gradient_reference(problem.x, problem.source_token, grad_pre, problem.offsets),
-            grads[1]));
+  const at::Tensor& grad_pre = down_backward.grad_pre_activations;
+  EXPECT_TRUE(close(weight_gradient_reference(problem.x, problem.source_token, grad_pre,
+                                              at::Tensor(), problem.offsets),
+                    grads[1]));
   const at::Tensor grad_x_grouped =
       gate_up_backward_data_reference(grad_pre, problem.offsets, gate_up.detach());
   EXPECT_TRUE(close(at::zeros_like(problem.x).index_add_(0, problem.source_token, grad_x_grouped),

@@ -41,10 +41,7 @@ for step in "$@"; do
       build training_model_test moescope-train
       # The trainer's tests read their corpus cache from the build tree.
       [ -d $build/training-data ] || cp -r build-train/training-data $build/ 2>/dev/null
-      # TinyMoeTest crashes in process on this machine with either MoE path (2026-11-23), so it is
-      # left to CI; the trainer's GPU run (train) covers training there.
-      for test in kernels_reference_test kernels_gpu_test kernels_layer_test \
-        "training_model_test --gtest_filter=-TinyMoe*"; do
+      for test in kernels_reference_test kernels_gpu_test kernels_layer_test training_model_test; do
         start=$SECONDS
         timeout 300 $build/tests/$test >>"$out/tests.log" 2>&1
         echo "$test: exit $? in $((SECONDS - start)) s"

@@ -290,14 +290,16 @@ void benchmark_kernels(const Config& c, int iterations) {
   torch::Tensor gate_up = torch::randn({E, d, 2 * n}, bf16) / std::sqrt(d);
   torch::Tensor down = torch::randn({E, n, d}, bf16) / std::sqrt(n);
   torch::Tensor grad_y = torch::randn({T, d}, device.dtype(torch::kFloat));
+  torch::Tensor grad_y_bf16 = torch::empty({T, d}, bf16);
   torch::Tensor grad_losses = torch::ones({2}, device.dtype(torch::kFloat));
   DeviceRouting routing = DeviceRouting::allocate(T, E, K, logits.device());
   torch::Tensor pre = torch::empty({rows, 2 * n}, bf16);
   torch::Tensor act = torch::empty({rows, n}, bf16);
   torch::Tensor expert_out = torch::empty({rows, d}, bf16);
   torch::Tensor y = torch::empty({T, d}, device.dtype(torch::kFloat));
-  torch::Tensor grad_expert_out = torch::empty({rows, d}, bf16);
   torch::Tensor grad_weights = torch::empty({T, K}, device.dtype(torch::kFloat));
+  torch::Tensor workspace = torch::empty(
+      {down_backward_workspace_floats(rows, static_cast<int>(n))}, device.dtype(torch::kFloat));
   torch::Tensor grad_pre = torch::empty({rows, 2 * n}, bf16);
   torch::Tensor grad_down = torch::empty_like(down);
   torch::Tensor grad_gate_up = torch::empty_like(gate_up);
@@ -309,6 +311,8 @@ void benchmark_kernels(const Config& c, int iterations) {
   };
   const cudaStream_t stream = at::cuda::getCurrentCUDAStream().stream();
   const ExpertGroups groups = routing.groups();
+  const RowWeights row_weights{routing.weights.data_ptr<float>(), routing.permutation.order};
+  const int* source_token = routing.permutation.source_token;
   const int t = static_cast<int>(T), di = static_cast<int>(d), ni = static_cast<int>(n),
             e = static_cast<int>(E), k = static_cast<int>(K);
 
@@ -328,36 +332,33 @@ void benchmark_kernels(const Config& c, int iterations) {
        [&] { launch_permute(routing.buffers, t, e, k, routing.permutation, stream); }},
       {"gate+up GEMM, SwiGLU fused", 4 * tk * fd * fn, tk * fd * 2 + tk * 6 * fn,
        [&] {
-         launch_gate_up_forward(p(x), routing.permutation.source_token, groups, di, ni, p(gate_up),
-                                p(pre), p(act), stream);
+         launch_gate_up_forward(p(x), source_token, row_weights, groups, di, ni, p(gate_up), p(pre),
+                                p(act), stream);
        }},
       {"down GEMM", 2 * tk * fd * fn, tk * (fn + fd) * 2,
        [&] { launch_down_forward(p(act), groups, ni, di, p(down), p(expert_out), stream); }},
       {"combine (unpermute)", 0, tk * fd * 2 + ft * fd * 4.0,
        [&] {
-         launch_combine(p(expert_out), routing.weights.data_ptr<float>(),
-                        routing.permutation.inverse, t, k, di, y.data_ptr<float>(), stream);
+         launch_combine(p(expert_out), routing.permutation.inverse, t, k, di, y.data_ptr<float>(),
+                        stream);
        }},
-      {"combine backward", 0, ft * fd * 4.0 + tk * fd * 4,
+      {"output gradient to bf16 (ATen)", 0, ft * fd * 6.0, [&] { grad_y_bf16.copy_(grad_y); }},
+      {"down dX GEMM, SwiGLU and routing-weight backward fused", 2 * tk * fd * fn,
+       tk * (2 * fd + 8 * fn + 4),
        [&] {
-         launch_combine_backward(grad_y.data_ptr<float>(), p(expert_out),
-                                 routing.weights.data_ptr<float>(), routing.permutation.inverse, t,
-                                 k, di, p(grad_expert_out), grad_weights.data_ptr<float>(), stream);
+         launch_down_backward_data(p(grad_y_bf16), source_token, row_weights, groups, di, ni,
+                                   p(down), p(pre), p(grad_pre), grad_weights.data_ptr<float>(),
+                                   workspace.data_ptr<float>(), stream);
        }},
-      {"down dX GEMM, SwiGLU backward fused", 2 * tk * fd * fn, tk * (fd + 8 * fn),
+      {"down dW GEMM, output gradient gathered", 2 * tk * fd * fn, tk * (fn + fd) * 2,
        [&] {
-         launch_down_backward_data(p(grad_expert_out), groups, di, ni, p(down), p(pre), p(grad_pre),
-                                   stream);
-       }},
-      {"down dW GEMM", 2 * tk * fd * fn, tk * (fn + fd) * 2,
-       [&] {
-         launch_weight_gradient(p(act), nullptr, ni, p(grad_expert_out), di, groups, p(grad_down),
-                                stream);
+         launch_weight_gradient(p(act), nullptr, ni, p(grad_y_bf16), source_token, di, groups,
+                                p(grad_down), stream);
        }},
       {"gate+up dW GEMM", 4 * tk * fd * fn, tk * (fd + 2 * fn) * 2,
        [&] {
-         launch_weight_gradient(p(x), routing.permutation.source_token, di, p(grad_pre), 2 * ni,
-                                groups, p(grad_gate_up), stream);
+         launch_weight_gradient(p(x), source_token, di, p(grad_pre), nullptr, 2 * ni, groups,
+                                p(grad_gate_up), stream);
        }},
       {"gate+up dX GEMM", 4 * tk * fd * fn, tk * (2 * fn + fd) * 2,
        [&] {

@@ -106,22 +106,23 @@ class ExpertsFunction : public torch::autograd::Function<ExpertsFunction> {
     const DeviceRouting routing = DeviceRouting::view(routing_integers, routing_floats, weights, {},
                                                       tokens, gate_up.size(0), active);
     const ExpertGroups groups = routing.groups();
+    const RowWeights row_weights{weights.data_ptr<float>(), routing.permutation.order};
     const auto bf16 = x.options().dtype(torch::kBFloat16);
     torch::Tensor pre_activations = torch::empty({groups.rows, 2 * hidden}, bf16);
     torch::Tensor activations = torch::empty({groups.rows, hidden}, bf16);
     torch::Tensor expert_out = torch::empty({groups.rows, d_model}, bf16);
     torch::Tensor y = torch::empty({tokens, d_model}, x.options().dtype(torch::kFloat));
     const cudaStream_t stream = current_stream();
-    launch_gate_up_forward(bf16_data(x), routing.permutation.source_token, groups, d_model, hidden,
-                           bf16_data(gate_up), bf16_data(pre_activations), bf16_data(activations),
-                           stream);
+    launch_gate_up_forward(bf16_data(x), routing.permutation.source_token, row_weights, groups,
+                           d_model, hidden, bf16_data(gate_up), bf16_data(pre_activations),
+                           bf16_data(activations), stream);
     launch_down_forward(bf16_data(activations), groups, hidden, d_model, bf16_data(down),
                         bf16_data(expert_out), stream);
-    launch_combine(bf16_data(expert_out), weights.data_ptr<float>(), routing.permutation.inverse,
-                   static_cast<int>(tokens), static_cast<int>(active), d_model, y.data_ptr<float>(),
-                   stream);
+    launch_combine(bf16_data(expert_out), routing.permutation.inverse, static_cast<int>(tokens),
+                   static_cast<int>(active), d_model, y.data_ptr<float>(), stream);
+    // The expert outputs are not needed again: the activations carry the routing weights.
     context->save_for_backward({x, weights, gate_up, down, routing_integers, routing_floats,
-                                pre_activations, activations, expert_out});
+                                pre_activations, activations});
     context->saved_data["active"] = active;
     return {y};
   }
@@ -134,7 +135,6 @@ class ExpertsFunction : public torch::autograd::Function<ExpertsFunction> {
     const torch::Tensor& down = saved[3];
     const torch::Tensor& pre_activations = saved[6];
     const torch::Tensor& activations = saved[7];
-    const torch::Tensor& expert_out = saved[8];
     const std::int64_t active = context->saved_data["active"].toInt();
     const std::int64_t tokens = x.size(0);
     const auto d_model = static_cast<int>(x.size(1));
@@ -142,27 +142,28 @@ class ExpertsFunction : public torch::autograd::Function<ExpertsFunction> {
     const DeviceRouting routing =
         DeviceRouting::view(saved[4], saved[5], weights, {}, tokens, gate_up.size(0), active);
     const ExpertGroups groups = routing.groups();
-    const torch::Tensor grad_y = grads[0].to(torch::kFloat).contiguous();
+    const RowWeights row_weights{weights.data_ptr<float>(), routing.permutation.order};
     const auto bf16 = x.options().dtype(torch::kBFloat16);
-    torch::Tensor grad_expert_out = torch::empty({groups.rows, d_model}, bf16);
+    // The products read the output's gradient in bf16, gathered by token as they go.
+    const torch::Tensor grad_y = grads[0].to(torch::kBFloat16).contiguous();
     torch::Tensor grad_weights = torch::empty_like(weights);
+    torch::Tensor workspace = torch::empty({down_backward_workspace_floats(groups.rows, hidden)},
+                                           x.options().dtype(torch::kFloat));
     torch::Tensor grad_pre_activations = torch::empty({groups.rows, 2 * hidden}, bf16);
     torch::Tensor grad_down = torch::empty_like(down);
     torch::Tensor grad_gate_up = torch::empty_like(gate_up);
     torch::Tensor grad_x_grouped = torch::empty({groups.rows, d_model}, bf16);
     torch::Tensor grad_x = torch::empty_like(x);
     const cudaStream_t stream = current_stream();
-    launch_combine_backward(grad_y.data_ptr<float>(), bf16_data(expert_out),
-                            weights.data_ptr<float>(), routing.permutation.inverse,
-                            static_cast<int>(tokens), static_cast<int>(active), d_model,
-                            bf16_data(grad_expert_out), grad_weights.data_ptr<float>(), stream);
-    launch_down_backward_data(bf16_data(grad_expert_out), groups, d_model, hidden, bf16_data(down),
-                              bf16_data(pre_activations), bf16_data(grad_pre_activations), stream);
-    launch_weight_gradient(bf16_data(activations), nullptr, hidden, bf16_data(grad_expert_out),
+    const int* source_token = routing.permutation.source_token;
+    launch_down_backward_data(bf16_data(grad_y), source_token, row_weights, groups, d_model, hidden,
+                              bf16_data(down), bf16_data(pre_activations),
+                              bf16_data(grad_pre_activations), grad_weights.data_ptr<float>(),
+                              workspace.data_ptr<float>(), stream);
+    launch_weight_gradient(bf16_data(activations), nullptr, hidden, bf16_data(grad_y), source_token,
                            d_model, groups, bf16_data(grad_down), stream);
-    launch_weight_gradient(bf16_data(x), routing.permutation.source_token, d_model,
-                           bf16_data(grad_pre_activations), 2 * hidden, groups,
-                           bf16_data(grad_gate_up), stream);
+    launch_weight_gradient(bf16_data(x), source_token, d_model, bf16_data(grad_pre_activations),
+                           nullptr, 2 * hidden, groups, bf16_data(grad_gate_up), stream);
     launch_gate_up_backward_data(bf16_data(grad_pre_activations), groups, hidden, d_model,
                                  bf16_data(gate_up), bf16_data(grad_x_grouped), stream);
     launch_sum_grouped_rows(bf16_data(grad_x_grouped), routing.permutation.inverse,

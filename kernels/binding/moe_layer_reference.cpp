@@ -19,8 +19,10 @@ MoeLayerOutput moe_layer_reference(const at::Tensor& x, const at::Tensor& logits
         grouped_x.narrow(0, first, permutation.expert_offsets[e + 1].item<std::int64_t>() - first);
     outputs.push_back((at::silu(rows.mm(gate[e])) * rows.mm(up[e])).mm(down[e]));
   }
-  return {combine_reference(at::cat(outputs, 0), routed.weights, permutation.inverse),
-          routed.load_balance, routed.z_loss};
+  const std::int64_t tokens = x.size(0);
+  const at::Tensor token_outputs =
+      at::cat(outputs, 0).index_select(0, permutation.inverse).view({tokens, active, -1});
+  return {(token_outputs * routed.weights.unsqueeze(2)).sum(1), routed.load_balance, routed.z_loss};
 }
 
 }  // namespace moescope::kernels

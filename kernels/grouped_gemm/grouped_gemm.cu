@@ -6,8 +6,9 @@
 //    rows);
 //  - whether each operand is contiguous along the reduction, which picks the shared-memory
 //    layout and plain or transposing ldmatrix.
-// Rows of A may be gathered through an index (the token of each grouped row), so the permuted
-// copy of the input is never written out. On Hopper every product takes the wgmma path instead
+// Rows of A, and in the weight gradients those of B, may be gathered through an index (the token
+// of each grouped row), so that no permuted copy of the input or of the output's gradient is
+// written out. On Hopper every product takes the wgmma path instead
 // (grouped_gemm_wgmma.cu); this kernel serves other GPUs and set_gemm_path(GemmPath::kMmaSync).
 #include <atomic>
 #include <cstdint>
@@ -255,7 +256,7 @@ __global__ void __launch_bounds__(kThreads, 2) grouped_gemm_kernel(GemmArguments
     const int first = args.offsets[expert];
     const int rows = args.offsets[expert + 1] - first;
     a = {args.a, args.lda, args.a_gather, first, rows, args.m};
-    b = {args.b, args.ldb, nullptr, first, rows, args.n};
+    b = {args.b, args.ldb, args.b_gather, first, rows, args.n};
     k_tiles = ceil_div(rows, kTileK);
   } else {
     if (!find_row_tile(args.offsets, args.experts, static_cast<int>(blockIdx.y), expert, m0))
@@ -277,6 +278,19 @@ __global__ void __launch_bounds__(kThreads, 2) grouped_gemm_kernel(GemmArguments
   const std::int64_t row_base =
       kRaggedReduction ? static_cast<std::int64_t>(expert) * args.m : a.row_base;
   store_tile<kEpilogue>(args, reinterpret_cast<const float*>(shared), m0, n0, row_count, row_base);
+}
+
+// grad_weights[assignment[r]] = the sum of row r's partials, one per output tile of the down
+// data gradient, in tile order.
+__global__ void sum_weight_partials(const float* partials, int column_tiles, const int* assignment,
+                                    int rows, float* grad_weights) {
+  const int row = static_cast<int>(blockIdx.x) * kThreads + static_cast<int>(threadIdx.x);
+  if (row >= rows)
+    return;
+  float sum = 0.0f;
+  for (int tile = 0; tile < column_tiles; ++tile)
+    sum += partials[static_cast<std::int64_t>(row) * column_tiles + tile];
+  grad_weights[assignment[row]] = sum;
 }
 
 std::atomic<GemmPath> gemm_path{GemmPath::kAuto};
@@ -332,9 +346,10 @@ bool gemm_shapes_supported(int d_model, int hidden) {
   return d_model > 0 && hidden > 0 && d_model % 8 == 0 && hidden % kGateUpInterleave == 0;
 }
 
-void launch_gate_up_forward(const bf16* x, const int* source_token, ExpertGroups groups,
-                            int d_model, int hidden, const bf16* gate_up_weight,
-                            bf16* pre_activations, bf16* activations, cudaStream_t stream) {
+void launch_gate_up_forward(const bf16* x, const int* source_token, RowWeights row_weights,
+                            ExpertGroups groups, int d_model, int hidden,
+                            const bf16* gate_up_weight, bf16* pre_activations, bf16* activations,
+                            cudaStream_t stream) {
   GemmArguments args{};
   args.a = x;
   args.lda = d_model;
@@ -347,6 +362,7 @@ void launch_gate_up_forward(const bf16* x, const int* source_token, ExpertGroups
   args.n = 2 * hidden;
   args.k = d_model;
   args.out = pre_activations;
+  args.row_weights = row_weights;
   args.activations = activations;
   launch<true, false, false, Epilogue::kSwigluForward>(args, groups.rows, stream);
 }
@@ -367,13 +383,20 @@ void launch_down_forward(const bf16* activations, ExpertGroups groups, int hidde
   launch<true, false, false, Epilogue::kStore>(args, groups.rows, stream);
 }
 
-void launch_down_backward_data(const bf16* grad_out, ExpertGroups groups, int d_model, int hidden,
+std::int64_t down_backward_workspace_floats(int rows, int hidden) {
+  return static_cast<std::int64_t>(rows) * ceil_div(hidden, kTileN);
+}
+
+void launch_down_backward_data(const bf16* grad_y, const int* source_token, RowWeights row_weights,
+                               ExpertGroups groups, int d_model, int hidden,
                                const bf16* down_weight, const bf16* pre_activations,
-                               bf16* grad_pre_activations, cudaStream_t stream) {
-  // grad_out · W_down^T: W_down[e] is [n, d], that is B = W_down^T stored [N = n][K = d].
+                               bf16* grad_pre_activations, float* grad_weights, float* workspace,
+                               cudaStream_t stream) {
+  // grad_y[token] · W_down^T: W_down[e] is [n, d], that is B = W_down^T stored [N = n][K = d].
   GemmArguments args{};
-  args.a = grad_out;
+  args.a = grad_y;
   args.lda = d_model;
+  args.a_gather = source_token;
   args.b = down_weight;
   args.ldb = d_model;
   args.b_expert_stride = static_cast<std::int64_t>(hidden) * d_model;
@@ -382,8 +405,16 @@ void launch_down_backward_data(const bf16* grad_out, ExpertGroups groups, int d_
   args.n = hidden;
   args.k = d_model;
   args.out = grad_pre_activations;
+  args.row_weights = row_weights;
   args.pre_activations = pre_activations;
+  args.weight_partials = workspace;
   launch<true, true, false, Epilogue::kSwigluBackward>(args, groups.rows, stream);
+  if (groups.rows == 0)
+    return;
+  const int column_tiles = ceil_div(hidden, kTileN);
+  sum_weight_partials<<<ceil_div(groups.rows, kThreads), kThreads, 0, stream>>>(
+      workspace, column_tiles, row_weights.assignment, groups.rows, grad_weights);
+  check_launch("grouped GEMM routing-weight gradient");
 }
 
 void launch_gate_up_backward_data(const bf16* grad_pre_activations, ExpertGroups groups, int hidden,
@@ -405,14 +436,15 @@ void launch_gate_up_backward_data(const bf16* grad_pre_activations, ExpertGroups
 }
 
 void launch_weight_gradient(const bf16* a, const int* a_source_rows, int a_columns, const bf16* b,
-                            int b_columns, ExpertGroups groups, bf16* grad_weight,
-                            cudaStream_t stream) {
+                            const int* b_source_rows, int b_columns, ExpertGroups groups,
+                            bf16* grad_weight, cudaStream_t stream) {
   GemmArguments args{};
   args.a = a;
   args.lda = a_columns;
   args.a_gather = a_source_rows;
   args.b = b;
   args.ldb = b_columns;
+  args.b_gather = b_source_rows;
   args.offsets = groups.offsets;
   args.experts = groups.experts;
   args.m = a_columns;

@@ -49,14 +49,15 @@ std::pair<at::Tensor, at::Tensor> split_gate_up(const at::Tensor& interleaved) {
 
 GateUpReference gate_up_forward_reference(const at::Tensor& x, const at::Tensor& source_token,
                                           const at::Tensor& offsets,
-                                          const at::Tensor& gate_up_weight) {
+                                          const at::Tensor& gate_up_weight,
+                                          const at::Tensor& row_weights) {
   const at::Tensor grouped_x = x.index_select(0, source_token);
   GateUpReference result;
   result.pre_activations = per_expert(
       offsets, grouped_x,
       [&](std::int64_t e, const at::Tensor& rows) { return rows.mm(gate_up_weight[e]); });
   auto [gate, up] = split_gate_up(result.pre_activations);
-  result.activations = at::silu(gate) * up;
+  result.activations = row_weights.unsqueeze(1) * (at::silu(gate) * up);
   return result;
 }
 
@@ -67,16 +68,22 @@ at::Tensor down_forward_reference(const at::Tensor& activations, const at::Tenso
   });
 }
 
-at::Tensor down_backward_data_reference(const at::Tensor& grad_out, const at::Tensor& offsets,
-                                        const at::Tensor& down_weight,
-                                        const at::Tensor& pre_activations) {
-  const at::Tensor grad_activations = per_expert(
-      offsets, grad_out,
+DownBackwardReference down_backward_data_reference(const at::Tensor& grad_y,
+                                                   const at::Tensor& source_token,
+                                                   const at::Tensor& offsets,
+                                                   const at::Tensor& down_weight,
+                                                   const at::Tensor& pre_activations,
+                                                   const at::Tensor& row_weights) {
+  // The gradient of the scaled activations, then of the unscaled ones and of the weights.
+  const at::Tensor grad_scaled = per_expert(
+      offsets, grad_y.index_select(0, source_token),
       [&](std::int64_t e, const at::Tensor& rows) { return rows.mm(down_weight[e].t()); });
   auto [gate, up] = split_gate_up(pre_activations);
   const at::Tensor s = at::sigmoid(gate);
-  return interleave_gate_up(grad_activations * up * s * (1 + gate * (1 - s)),
-                            grad_activations * gate * s);
+  const at::Tensor grad_activations = grad_scaled * row_weights.unsqueeze(1);
+  return {interleave_gate_up(grad_activations * up * s * (1 + gate * (1 - s)),
+                             grad_activations * gate * s),
+          (grad_scaled * at::silu(gate) * up).sum(1)};
 }
 
 at::Tensor gate_up_backward_data_reference(const at::Tensor& grad_pre_activations,
@@ -88,11 +95,14 @@ at::Tensor gate_up_backward_data_reference(const at::Tensor& grad_pre_activation
 }
 
 at::Tensor weight_gradient_reference(const at::Tensor& a, const at::Tensor& a_source_rows,
-                                     const at::Tensor& b, const at::Tensor& offsets) {
+                                     const at::Tensor& b, const at::Tensor& b_source_rows,
+                                     const at::Tensor& offsets) {
   const at::Tensor grouped_a = a_source_rows.defined() ? a.index_select(0, a_source_rows) : a;
+  const at::Tensor grouped_b = b_source_rows.defined() ? b.index_select(0, b_source_rows) : b;
   std::vector<at::Tensor> gradients;
   for (std::int64_t e = 0; e + 1 < offsets.numel(); ++e)
-    gradients.push_back(group_rows(grouped_a, offsets, e).t().mm(group_rows(b, offsets, e)));
+    gradients.push_back(
+        group_rows(grouped_a, offsets, e).t().mm(group_rows(grouped_b, offsets, e)));
   return at::stack(gradients, 0);
 }
 

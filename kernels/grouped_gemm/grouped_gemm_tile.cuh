@@ -6,6 +6,7 @@
 // in shared memory as fp32. Each path sums every output element in a fixed k order, so each is
 // deterministic (on the H100 the two gave bitwise-equal layer outputs, benchmark cross-check).
 #include <cstdint>
+#include <cub/block/block_scan.cuh>
 
 #include "../common/cuda_check.h"
 #include "grouped_gemm.h"
@@ -28,6 +29,7 @@ struct GemmArguments {
   const int* a_gather;
   const bf16* b;
   std::int64_t ldb;
+  const int* b_gather;           // ragged reduction only
   std::int64_t b_expert_stride;  // elements between experts' weights (ragged rows only)
   const int* offsets;
   int experts;
@@ -35,8 +37,10 @@ struct GemmArguments {
   int n;
   int k;  // fixed reduction depth when the rows are ragged
   bf16* out;
-  bf16* activations;            // kSwigluForward: silu(gate) * up, [rows, n / 2]
+  RowWeights row_weights;       // the SwiGLU epilogues
+  bf16* activations;            // kSwigluForward: w_r silu(gate) * up, [rows, n / 2]
   const bf16* pre_activations;  // kSwigluBackward: the forward's gate and up values
+  float* weight_partials;       // kSwigluBackward: [rows][ceil(n / kTileN)], see store_tile
 };
 
 // Grid rows for a product with ragged rows: at most ceil(rows / 128) + E tiles however the rows
@@ -73,36 +77,45 @@ __device__ __forceinline__ float sigmoid(float x) {
 
 // Which expert and which 128 of its rows this block's tile index stands for, counting each
 // expert's ceil(rows / 128) tiles in expert order. Returns false past the last tile (the grid is
-// sized for the worst case, since the split is known only on the device).
+// sized for the worst case, since the split is known only on the device). The whole block scans
+// the offsets, each thread a few consecutive experts, so that every offset is read in one trip to
+// memory rather than one trip per 32 experts.
 __device__ __forceinline__ bool find_row_tile(const int* offsets, int experts, int tile,
                                               int& expert, int& first_row) {
+  constexpr int kExpertsPerThread = 4;
+  using Scan = cub::BlockScan<int, kThreads>;
+  __shared__ typename Scan::TempStorage scan_storage;
   __shared__ int found_expert;
   __shared__ int found_row;
   if (threadIdx.x == 0)
     found_expert = -1;
-  __syncthreads();
-  if (threadIdx.x < 32) {
-    const int lane = static_cast<int>(threadIdx.x);
-    int tiles_before = 0;
-    for (int base = 0; base < experts && tiles_before <= tile; base += 32) {
-      const int e = base + lane;
-      const int tiles = e < experts ? ceil_div(offsets[e + 1] - offsets[e], kTileM) : 0;
-      int inclusive = tiles;
+  int tiles_before_chunk = 0;
+  for (int base = 0; base < experts; base += kThreads * kExpertsPerThread) {
+    const int first = base + static_cast<int>(threadIdx.x) * kExpertsPerThread;
+    int tiles[kExpertsPerThread];
+    int own_tiles = 0;
 #pragma unroll
-      for (int shift = 1; shift < 32; shift *= 2) {
-        const int below = __shfl_up_sync(0xffffffffu, inclusive, shift);
-        if (lane >= shift)
-          inclusive += below;
-      }
-      const int start = tiles_before + inclusive - tiles;
-      if (tile >= start && tile < start + tiles) {
-        found_expert = e;
+    for (int j = 0; j < kExpertsPerThread; ++j) {
+      const int e = first + j;
+      tiles[j] = e < experts ? ceil_div(offsets[e + 1] - offsets[e], kTileM) : 0;
+      own_tiles += tiles[j];
+    }
+    int start = 0;
+    int chunk_tiles = 0;
+    // The scan's barriers also order thread 0's reset above before any thread's find below.
+    Scan(scan_storage).ExclusiveSum(own_tiles, start, chunk_tiles);
+    start += tiles_before_chunk;
+#pragma unroll
+    for (int j = 0; j < kExpertsPerThread; ++j) {
+      if (tile >= start && tile < start + tiles[j]) {
+        found_expert = first + j;
         found_row = (tile - start) * kTileM;
       }
-      tiles_before += __shfl_sync(0xffffffffu, inclusive, 31);
+      start += tiles[j];
     }
+    tiles_before_chunk += chunk_tiles;
+    __syncthreads();  // the scan's storage is used again in the next chunk
   }
-  __syncthreads();
   expert = found_expert;
   first_row = found_row;
   return expert >= 0;
@@ -122,6 +135,7 @@ __device__ __forceinline__ void store_tile(const GemmArguments& args, const floa
       if (m0 + r >= row_count)
         continue;
       const std::int64_t row = row_base + m0 + r;
+      const float weight = args.row_weights.weights[args.row_weights.assignment[row]];
       Bf16x8 gate;
       Bf16x8 up;
       Bf16x8 activation;
@@ -131,13 +145,13 @@ __device__ __forceinline__ void store_tile(const GemmArguments& args, const floa
         const float u = staged[r * kStagedStride + kGateUpInterleave + c + i];
         gate.set(i, g);
         up.set(i, u);
-        activation.set(i, g * sigmoid(g) * u);
+        activation.set(i, weight * (g * sigmoid(g) * u));
       }
       store_bf16x8(args.out + row * args.n + n0 + c, gate);
       store_bf16x8(args.out + row * args.n + n0 + kGateUpInterleave + c, up);
       store_bf16x8(args.activations + row * hidden + n0 / 2 + c, activation);
     }
-  } else {
+  } else if constexpr (kEpilogue == Epilogue::kStore) {
     for (int task = static_cast<int>(threadIdx.x); task < kTileM * (kTileN / 8); task += kThreads) {
       const int r = task / (kTileN / 8);
       const int c = (task % (kTileN / 8)) * 8;
@@ -145,14 +159,27 @@ __device__ __forceinline__ void store_tile(const GemmArguments& args, const floa
         continue;
       const std::int64_t row = row_base + m0 + r;
       Bf16x8 result;
-      if constexpr (kEpilogue == Epilogue::kStore) {
 #pragma unroll
-        for (int i = 0; i < 8; ++i)
-          result.set(i, staged[r * kStagedStride + c + i]);
-        store_bf16x8(args.out + row * args.n + n0 + c, result);
-      } else {
-        // The tile holds d(activation) for hidden columns n0 + c...; their gate and up values
-        // sit in the interleaved layout of the forward's pre-activations.
+      for (int i = 0; i < 8; ++i)
+        result.set(i, staged[r * kStagedStride + c + i]);
+      store_bf16x8(args.out + row * args.n + n0 + c, result);
+    }
+  } else {
+    // The tile holds u = d(activations) for hidden columns n0 + c... of its rows, before the
+    // routing weight; their gate and up values sit in the interleaved layout of the forward's
+    // pre-activations. Each row's 16 chunks are 16 consecutive lanes of one warp, which add
+    // their shares of <u, silu(gate) * up> in a fixed order; every thread runs the same number
+    // of rounds, so the whole warp takes part in each shuffle.
+    static_assert(kTileN / 8 == 16 && kThreads % 16 == 0);
+    const int column_tiles = ceil_div(args.n, kTileN);
+    for (int task = static_cast<int>(threadIdx.x); task < kTileM * 16; task += kThreads) {
+      const int r = task / 16;
+      const int c = (task % 16) * 8;
+      const bool row_valid = m0 + r < row_count;
+      const std::int64_t row = row_base + m0 + r;
+      float dot = 0.0f;
+      if (row_valid && n0 + c < args.n) {
+        const float weight = args.row_weights.weights[args.row_weights.assignment[row]];
         const int h = n0 + c;
         const std::int64_t gate_index = row * 2 * args.n +
                                         (h / kGateUpInterleave) * 2 * kGateUpInterleave +
@@ -163,15 +190,23 @@ __device__ __forceinline__ void store_tile(const GemmArguments& args, const floa
         Bf16x8 grad_up;
 #pragma unroll
         for (int i = 0; i < 8; ++i) {
-          const float grad_activation = staged[r * kStagedStride + c + i];
+          const float u = staged[r * kStagedStride + c + i];
           const float g = gate.get(i);
           const float s = sigmoid(g);
-          grad_up.set(i, grad_activation * g * s);
+          const float silu = g * s;
+          dot += u * (silu * up.get(i));
+          const float grad_activation = weight * u;
+          grad_up.set(i, grad_activation * silu);
           grad_gate.set(i, grad_activation * up.get(i) * s * (1.0f + g * (1.0f - s)));
         }
         store_bf16x8(args.out + gate_index, grad_gate);
         store_bf16x8(args.out + gate_index + kGateUpInterleave, grad_up);
       }
+#pragma unroll
+      for (int offset = 8; offset > 0; offset /= 2)
+        dot += __shfl_xor_sync(0xffffffffu, dot, offset);
+      if (row_valid && task % 16 == 0)
+        args.weight_partials[row * column_tiles + n0 / kTileN] = dot;
     }
   }
 }

@@ -3,7 +3,9 @@
 // the tensor cores from shared memory in the 128-byte-swizzled layout, K-major or MN-major as
 // they lie in memory. Slices 64 deep arrive through a 3-stage cp.async pipeline issued by all 256
 // threads, rows gathered through the token index as they are copied (TMA copies boxes, so it does
-// not fit the gathered operand; the weights could take it, the next step). Two kernels: ragged
+// not fit the gathered operand; the weights could take it, the next step). Writing the plain
+// outputs straight from the accumulators, without the shared-memory staging, was tried and made
+// the products 5-20 % slower on the H200 (docs/benchmarks.md). Two kernels: ragged
 // rows (forward and data gradients: each expert's rows against its own weight) and ragged
 // reduction (weight gradients). Built for sm_90a alone (kernels/CMakeLists.txt); grouped_gemm.cu
 // calls it on compute capability 9.0 and keeps mma.sync everywhere else.
@@ -232,8 +234,8 @@ __global__ void __launch_bounds__(kThreads, 2) wgmma_ragged_rows_kernel(GemmArgu
 }
 
 // Weight gradients: C[expert] = A[rows of expert]^T · B[rows of expert], the reduction running
-// over the expert's rows; A [rows, m] (rows gathered through args.a_gather when given) and B
-// [rows, n] both MN-major slices. An expert without rows writes zeros.
+// over the expert's rows; A [rows, m] and B [rows, n] both MN-major slices, rows gathered through
+// args.a_gather and args.b_gather when given. An expert without rows writes zeros.
 __global__ void __launch_bounds__(kThreads, 2) wgmma_ragged_reduction_kernel(GemmArguments args) {
   extern __shared__ unsigned char shared_bytes[];
   const std::uint32_t padding = alignment_padding(shared_bytes);
@@ -249,27 +251,43 @@ __global__ void __launch_bounds__(kThreads, 2) wgmma_ragged_reduction_kernel(Gem
   const bool a_column_valid = m0 + chunk * 8 < args.m;
   const bool b_column_valid = n0 + chunk * 8 < args.n;
 
+  // The memory rows this thread copies in the next slice (-1: past the expert's rows). They are
+  // read one slice ahead: a gathered row's address waits on its index, and an index read when
+  // the copy is due would hold up the copies, and the products behind them, for a trip to memory.
+  int a_row[kChunksPerThread];
+  int b_row[kChunksPerThread];
+  const auto find_rows = [&](int k_tile) {
+#pragma unroll
+    for (int j = 0; j < kChunksPerThread; ++j) {
+      const int r = k_tile * kTileK + thread / 16 + j * (kThreads / 16);
+      const bool valid = r < rows;
+      a_row[j] = !valid ? -1 : args.a_gather ? args.a_gather[first + r] : first + r;
+      b_row[j] = !valid ? -1 : args.b_gather ? args.b_gather[first + r] : first + r;
+    }
+  };
+  find_rows(0);
+
+  // Called for k_tile = 0, 1, 2, ... in turn.
   const auto load_stage = [&](int slot, int k_tile) {
     const std::uint32_t a_tile = shared + slot * kStageBytes;
     const std::uint32_t b_tile = a_tile + kOperandBytes;
 #pragma unroll
     for (int j = 0; j < kChunksPerThread; ++j) {
       const int kr = thread / 16 + j * (kThreads / 16);
-      const int r = k_tile * kTileK + kr;
-      const bool row_valid = r < rows;
-      const int a_row = !row_valid ? 0 : args.a_gather ? args.a_gather[first + r] : first + r;
-      const bool a_valid = row_valid && a_column_valid;
+      const bool a_valid = a_row[j] >= 0 && a_column_valid;
       copy_16_bytes_async(
           a_tile + mn_major_offset(kr, chunk),
-          a_valid ? args.a + static_cast<std::int64_t>(a_row) * args.lda + m0 + chunk * 8 : args.a,
+          a_valid ? args.a + static_cast<std::int64_t>(a_row[j]) * args.lda + m0 + chunk * 8
+                  : args.a,
           a_valid);
-      const bool b_valid = row_valid && b_column_valid;
+      const bool b_valid = b_row[j] >= 0 && b_column_valid;
       copy_16_bytes_async(
           b_tile + mn_major_offset(kr, chunk),
-          b_valid ? args.b + static_cast<std::int64_t>(first + r) * args.ldb + n0 + chunk * 8
+          b_valid ? args.b + static_cast<std::int64_t>(b_row[j]) * args.ldb + n0 + chunk * 8
                   : args.b,
           b_valid);
     }
+    find_rows(k_tile + 1);
   };
   multiply_tile<true, true>(shared, staged, ceil_div(rows, kTileK), load_stage);
   __syncthreads();

@@ -26,21 +26,21 @@ __global__ void permute_assignments(RouterBuffers routing, int assignments, int 
   permutation.inverse[assignment] = row;
 }
 
-__device__ __forceinline__ void add_bf16x8(float (&sum)[8], const bf16* source, float scale) {
+__device__ __forceinline__ void add_bf16x8(float (&sum)[8], const bf16* source) {
   const uint4 bits = *reinterpret_cast<const uint4*>(source);
   const auto* values = reinterpret_cast<const __nv_bfloat162*>(&bits);
 #pragma unroll
   for (int i = 0; i < 4; ++i) {
     const float2 pair = __bfloat1622float2(values[i]);
-    sum[2 * i] += scale * pair.x;
-    sum[2 * i + 1] += scale * pair.y;
+    sum[2 * i] += pair.x;
+    sum[2 * i + 1] += pair.y;
   }
 }
 
 // One thread per (token, 8 columns); the K rows are added in slot order.
-template <bool kWeighted, class Out>
-__global__ void gather_rows(const bf16* grouped, const float* weights, const int* inverse,
-                            int tokens, int active, int d_model, Out* out) {
+template <class Out>
+__global__ void gather_rows(const bf16* grouped, const int* inverse, int tokens, int active,
+                            int d_model, Out* out) {
   const int chunks = d_model / 8;
   const std::int64_t task =
       static_cast<std::int64_t>(blockIdx.x) * kThreads + static_cast<int>(threadIdx.x);
@@ -49,12 +49,9 @@ __global__ void gather_rows(const bf16* grouped, const float* weights, const int
   const auto token = static_cast<int>(task / chunks);
   const int column = static_cast<int>(task % chunks) * 8;
   float sum[8] = {};
-  for (int k = 0; k < active; ++k) {
-    const int assignment = token * active + k;
-    const float scale = kWeighted ? weights[assignment] : 1.0f;
-    add_bf16x8(sum, grouped + static_cast<std::int64_t>(inverse[assignment]) * d_model + column,
-               scale);
-  }
+  for (int k = 0; k < active; ++k)
+    add_bf16x8(sum,
+               grouped + static_cast<std::int64_t>(inverse[token * active + k]) * d_model + column);
   Out* target = out + static_cast<std::int64_t>(token) * d_model + column;
   if constexpr (sizeof(Out) == 4) {
     reinterpret_cast<float4*>(target)[0] = make_float4(sum[0], sum[1], sum[2], sum[3]);
@@ -66,48 +63,6 @@ __global__ void gather_rows(const bf16* grouped, const float* weights, const int
     for (int i = 0; i < 4; ++i)
       values[i] = __floats2bfloat162_rn(sum[2 * i], sum[2 * i + 1]);
     *reinterpret_cast<uint4*>(target) = bits;
-  }
-}
-
-// One warp per token: for each of its K slots in order, the grouped row's gradient and the dot
-// product behind the slot weight's gradient, reduced across the warp in a fixed order. The
-// token's gradient row is read from memory once and from the cache K - 1 times.
-__global__ void combine_backward_tokens(const float* grad_y, const bf16* expert_out,
-                                        const float* weights, const int* inverse, int tokens,
-                                        int active, int d_model, bf16* grad_expert_out,
-                                        float* grad_weights) {
-  const int token =
-      static_cast<int>(blockIdx.x) * (kThreads / 32) + static_cast<int>(threadIdx.x) / 32;
-  const int lane = static_cast<int>(threadIdx.x) % 32;
-  if (token >= tokens)
-    return;
-  const float* grad_row = grad_y + static_cast<std::int64_t>(token) * d_model;
-  for (int k = 0; k < active; ++k) {
-    const int assignment = token * active + k;
-    const float weight = weights[assignment];
-    const std::int64_t row_start = static_cast<std::int64_t>(inverse[assignment]) * d_model;
-    float dot = 0.0f;
-    for (int column = lane * 8; column < d_model; column += 32 * 8) {
-      const float4 g0 = *reinterpret_cast<const float4*>(grad_row + column);
-      const float4 g1 = *reinterpret_cast<const float4*>(grad_row + column + 4);
-      const float grad[8] = {g0.x, g0.y, g0.z, g0.w, g1.x, g1.y, g1.z, g1.w};
-      const uint4 bits = *reinterpret_cast<const uint4*>(expert_out + row_start + column);
-      const auto* values = reinterpret_cast<const __nv_bfloat162*>(&bits);
-      uint4 out_bits;
-      auto* out_values = reinterpret_cast<__nv_bfloat162*>(&out_bits);
-#pragma unroll
-      for (int i = 0; i < 4; ++i) {
-        const float2 pair = __bfloat1622float2(values[i]);
-        dot += grad[2 * i] * pair.x + grad[2 * i + 1] * pair.y;
-        out_values[i] = __floats2bfloat162_rn(weight * grad[2 * i], weight * grad[2 * i + 1]);
-      }
-      *reinterpret_cast<uint4*>(grad_expert_out + row_start + column) = out_bits;
-    }
-#pragma unroll
-    for (int offset = 16; offset > 0; offset /= 2)
-      dot += __shfl_xor_sync(0xffffffffu, dot, offset);
-    if (lane == 0)
-      grad_weights[assignment] = dot;
   }
 }
 
@@ -130,30 +85,21 @@ void launch_permute(const RouterBuffers& routing, int tokens, int experts, int a
   check_launch("permute_assignments");
 }
 
-void launch_combine(const bf16* expert_out, const float* weights, const int* inverse, int tokens,
-                    int active, int d_model, float* y, cudaStream_t stream) {
+void launch_combine(const bf16* expert_out, const int* inverse, int tokens, int active, int d_model,
+                    float* y, cudaStream_t stream) {
   check_width(d_model);
-  gather_rows<true, float>
+  gather_rows<float>
       <<<blocks_for(static_cast<std::int64_t>(tokens) * (d_model / 8)), kThreads, 0, stream>>>(
-          expert_out, weights, inverse, tokens, active, d_model, y);
+          expert_out, inverse, tokens, active, d_model, y);
   check_launch("combine");
-}
-
-void launch_combine_backward(const float* grad_y, const bf16* expert_out, const float* weights,
-                             const int* inverse, int tokens, int active, int d_model,
-                             bf16* grad_expert_out, float* grad_weights, cudaStream_t stream) {
-  check_width(d_model);
-  combine_backward_tokens<<<ceil_div(tokens, kThreads / 32), kThreads, 0, stream>>>(
-      grad_y, expert_out, weights, inverse, tokens, active, d_model, grad_expert_out, grad_weights);
-  check_launch("combine_backward");
 }
 
 void launch_sum_grouped_rows(const bf16* grouped, const int* inverse, int tokens, int active,
                              int d_model, bf16* out, cudaStream_t stream) {
   check_width(d_model);
-  gather_rows<false, bf16>
+  gather_rows<bf16>
       <<<blocks_for(static_cast<std::int64_t>(tokens) * (d_model / 8)), kThreads, 0, stream>>>(
-          grouped, nullptr, inverse, tokens, active, d_model, out);
+          grouped, inverse, tokens, active, d_model, out);
   check_launch("sum_grouped_rows");
 }
 

@@ -7,9 +7,8 @@
 //    as a stable sort would leave them.
 //  - launch_combine / launch_sum_grouped_rows: back to token order as gathers, each token summing
 //    its K rows in slot order, so that the result does not depend on scheduling: no atomics,
-//    bitwise reproducible.
-//  - launch_combine_backward: the gradient of the combine, one warp per token, also without
-//    atomics.
+//    bitwise reproducible. The routing weights are already in the rows (grouped_gemm.h,
+//    RowWeights), so the combine's gradient is a gather too, folded into the down products.
 // Row widths d must be multiples of 8 (16-byte accesses).
 
 #include <cuda_bf16.h>
@@ -28,16 +27,9 @@ struct Permutation {
 void launch_permute(const RouterBuffers& routing, int tokens, int experts, int active,
                     const Permutation& permutation, cudaStream_t stream);
 
-// y[t] = sum over k of weights[t K + k] * expert_out[inverse[t K + k]], in fp32.
-void launch_combine(const __nv_bfloat16* expert_out, const float* weights, const int* inverse,
-                    int tokens, int active, int d_model, float* y, cudaStream_t stream);
-
-// grad_expert_out[r] = weights[a] * grad_y[t] and grad_weights[a] = <grad_y[t], expert_out[r]>,
-// for each assignment a = t K + k and its grouped row r = inverse[a].
-void launch_combine_backward(const float* grad_y, const __nv_bfloat16* expert_out,
-                             const float* weights, const int* inverse, int tokens, int active,
-                             int d_model, __nv_bfloat16* grad_expert_out, float* grad_weights,
-                             cudaStream_t stream);
+// y[t] = sum over k of expert_out[inverse[t K + k]], in fp32.
+void launch_combine(const __nv_bfloat16* expert_out, const int* inverse, int tokens, int active,
+                    int d_model, float* y, cudaStream_t stream);
 
 // out[t] = sum over k of grouped[inverse[t K + k]]: the gradient of gathering x into groups.
 void launch_sum_grouped_rows(const __nv_bfloat16* grouped, const int* inverse, int tokens,

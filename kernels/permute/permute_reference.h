@@ -1,12 +1,11 @@
 #pragma once
 
-// Plain-ATen reference of permute.cu: a stable sort of the assignments by expert, and the
-// combine back to token order with its gradient.
+// Plain-ATen reference of permute.cu: a stable sort of the assignments by expert, and the sum of
+// each token's grouped rows back in token order (the combine, and the gradient of the gather).
 
 #include <ATen/ATen.h>
 
 #include <cstdint>
-#include <utility>
 
 namespace moescope::kernels {
 
@@ -18,17 +17,6 @@ struct PermutationReference {
 };
 
 PermutationReference permute_reference(const at::Tensor& selected_experts, std::int64_t experts);
-
-// y[t] = sum_k weights[t, k] * expert_out[inverse[t K + k]]
-at::Tensor combine_reference(const at::Tensor& expert_out, const at::Tensor& weights,
-                             const at::Tensor& inverse);
-
-// {grad_expert_out [T K, d], grad_weights [T K]} of combine_reference, in grouped-row order for
-// the first and assignment order for the second.
-std::pair<at::Tensor, at::Tensor> combine_backward_reference(const at::Tensor& grad_y,
-                                                             const at::Tensor& expert_out,
-                                                             const at::Tensor& weights,
-                                                             const at::Tensor& order);
 
 // out[t] = sum_k grouped[inverse[t K + k]]
 at::Tensor sum_grouped_rows_reference(const at::Tensor& grouped, const at::Tensor& inverse,

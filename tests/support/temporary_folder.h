@@ -1,13 +1,29 @@
 #pragma once
 
+#include <ftw.h>
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <cstdio>
 #include <filesystem>
 #include <string>
-#include <system_error>
 
 namespace moescope::testing_support {
+
+// Removes a folder and everything in it, if it exists. Not std::filesystem::remove_all: PyTorch's
+// libtorch.so, the LibTorch of the GPU machine, exports a copy of remove_all(path, error_code&)
+// that the dynamic linker binds the tests' calls to, and that copy jumps to address 0 (seen on the
+// H200 machine, 2026-12-04: TinyMoeTest crashed in it).
+inline void remove_tree(const std::filesystem::path& folder) {
+  constexpr int kOpenFolders = 16;
+  ::nftw(
+      folder.c_str(),
+      [](const char* path, const struct stat*, int, struct FTW*) {
+        std::remove(path);
+        return 0;  // keep going: remove what can be removed
+      },
+      kOpenFolders, FTW_DEPTH | FTW_PHYS);
+}
 
 // A fresh, empty folder for the current test, removed with everything in it afterwards. Named after
 // the process and the test, so parallel ctest processes never share one.
@@ -18,13 +34,10 @@ class TemporaryFolder {
     path_ =
         std::filesystem::temp_directory_path() / (prefix + "-" + std::to_string(::getpid()) + "-" +
                                                   test->test_suite_name() + "-" + test->name());
-    std::filesystem::remove_all(path_);
+    remove_tree(path_);
     std::filesystem::create_directories(path_);
   }
-  ~TemporaryFolder() {
-    std::error_code ignored;
-    std::filesystem::remove_all(path_, ignored);
-  }
+  ~TemporaryFolder() { remove_tree(path_); }
   TemporaryFolder(const TemporaryFolder&) = delete;
   TemporaryFolder& operator=(const TemporaryFolder&) = delete;
 
