@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "moescope/explore/explorer_loader.h"
+#include "moescope/fit/fit_refused.h"
 #include "moescope/fit/law_optimum.h"
 #include "moescope/fit/scaling_points.h"
 #include "moescope/synthetic_grid.h"
@@ -42,6 +43,16 @@ const ExplorerData& shared_data() {
 void expect_equal(const Interval& x, const Interval& y) {
   EXPECT_EQ(x.lo, y.lo);
   EXPECT_EQ(x.hi, y.hi);
+}
+
+// The sparsities of Figures 2a and 3 (figure.h: evenly spaced in -ln(1 - S)).
+std::vector<double> figure_sparsities(double max_sparsity) {
+  const double top = -std::log1p(-max_sparsity);
+  std::vector<double> sparsities;
+  for (int i = 0; i < kCurvePoints; ++i)
+    sparsities.push_back(-std::expm1(-top * i / (kCurvePoints - 1)));
+  sparsities.back() = max_sparsity;
+  return sparsities;
 }
 
 void expect_finite(const Series& series, FigureId id) {
@@ -178,8 +189,15 @@ TEST(ExplorerFigureTest, OptimaAcrossSparsityHaveThePapersShapes) {
       EXPECT_LT(l[i + 1], l[i]) << loss.curves[c].label;
     }
   }
+  // While the slider moves, no curve has a band, and the curves are the same.
   state.replicate_intervals = false;
-  EXPECT_TRUE(model.figure(FigureId::kOptimalParamsVsSparsity, state).curves.back().lo.empty());
+  const Figure dragged = model.figure(FigureId::kOptimalParamsVsSparsity, state);
+  ASSERT_EQ(dragged.curves.size(), params.curves.size());
+  for (std::size_t c = 0; c < dragged.curves.size(); ++c) {
+    EXPECT_TRUE(dragged.curves[c].lo.empty()) << dragged.curves[c].label;
+    EXPECT_TRUE(dragged.curves[c].hi.empty()) << dragged.curves[c].label;
+    EXPECT_EQ(dragged.curves[c].y, params.curves[c].y) << dragged.curves[c].label;
+  }
 }
 
 TEST(ExplorerFigureTest, OptimalSparsityGrowsWithSize) {
@@ -187,9 +205,56 @@ TEST(ExplorerFigureTest, OptimalSparsityGrowsWithSize) {
   EXPECT_TRUE(fig.log_x);
   ASSERT_EQ(fig.curves.size(), 6u);
   for (const Series& curve : fig.curves) {
-    for (std::size_t i = 0; i + 1 < curve.y.size(); ++i)
+    for (std::size_t i = 0; i + 1 < curve.y.size(); ++i) {
+      EXPECT_GT(curve.x[i + 1], curve.x[i]) << curve.label;
       EXPECT_GE(curve.y[i + 1], curve.y[i]) << curve.label << " at N = " << curve.x[i];
+      // Where S* climbs, sizes are added between the evenly spaced ones, so that the line drawn
+      // through them reads as a curve: on the even spacing alone S* jumps by up to 0.3.
+      EXPECT_LE(curve.y[i + 1] - curve.y[i], 0.1) << curve.label << " at N = " << curve.x[i];
+    }
     EXPECT_GT(curve.y.back(), curve.y.front()) << curve.label;
+  }
+}
+
+// The figures refine optima from a coarse grid (Brent's method) rather than call optimal_size and
+// optimal_sparsity, which also bisect on the law's derivative: the same optima to plotting
+// precision, and the same gaps where the law has none.
+TEST(ExplorerFigureTest, OptimaAcrossSparsityAreTheLawsOptima) {
+  const ExplorerModel model(shared_data());
+  const ActiveParameterModel family = ActiveParameterModel::paper_family();
+  // 1e27 is past the largest model searched at high sparsity, where Figure 3 has gaps.
+  for (const double budget : {3e19, 2e20, 1e21, 1e27}) {
+    ExplorerState state;
+    state.budget = budget;
+    state.replicate_intervals = false;
+    const Series sizes = model.figure(FigureId::kOptimalParamsVsSparsity, state).curves.back();
+    const Series losses = model.figure(FigureId::kOptimalLossVsSparsity, state).curves.back();
+    std::vector<double> expected_sparsities;
+    for (const double sparsity : figure_sparsities(state.max_sparsity)) {
+      try {
+        const LawSizeOptimum best = optimal_size(SparsityLaw::table3(), budget, sparsity, family);
+        const std::size_t i = expected_sparsities.size();
+        expected_sparsities.push_back(sparsity);
+        ASSERT_LT(i, sizes.x.size()) << "C = " << budget << ", S = " << sparsity;
+        EXPECT_NEAR(sizes.y[i] / best.total_params, 1.0, 1e-6) << "C = " << budget;
+        EXPECT_NEAR(losses.y[i], best.loss, 1e-9) << "C = " << budget;
+      } catch (const FitRefused&) {
+        // No optimum here: the curve has a gap.
+      }
+    }
+    EXPECT_EQ(sizes.x, expected_sparsities) << "C = " << budget;
+  }
+}
+
+TEST(ExplorerFigureTest, OptimalSparsityIsTheLawsOptimum) {
+  const Figure fig = figure(FigureId::kOptimalSparsityVsParams, shared_data(), ExplorerState{});
+  const ActiveParameterModel family = ActiveParameterModel::paper_family();
+  for (const Series& curve : fig.curves) {
+    for (std::size_t i = 0; i < curve.x.size(); ++i) {
+      const LawSparsityOptimum best =
+          optimal_sparsity(SparsityLaw::table3(), *curve.budget, curve.x[i], family, 0.98);
+      EXPECT_NEAR(curve.y[i], best.sparsity, 1e-6) << curve.label << " at N = " << curve.x[i];
+    }
   }
 }
 
@@ -259,6 +324,17 @@ TEST(ExplorerSurfaceTest, GridRidgeAndRunsAreConsistent) {
     EXPECT_EQ(grid.runs.size(), 7u * 7u);
     for (const SurfaceGrid::RunPoint& run : grid.runs)
       EXPECT_EQ(run.z, *data.runs[run.run_index].loss);
+  }
+  // On the active axis the ridge lies at N_a(N, S*) of the N whose optimum it draws.
+  const SurfaceGrid active = surface_grid(data, state, SizeAxis::kActive, 16, 8);
+  ASSERT_FALSE(active.ridge.empty());
+  for (const SurfaceGrid::RidgePoint& point : active.ridge) {
+    const ActiveParameterModel family = ActiveParameterModel::paper_family();
+    const double total = family.total(std::pow(10.0, point.x), point.sparsity);
+    const LawSparsityOptimum best =
+        optimal_sparsity(SparsityLaw::table3(), state.budget, total, family, state.max_sparsity);
+    EXPECT_NEAR(point.sparsity, best.sparsity, 1e-6);
+    EXPECT_NEAR(point.loss, best.loss, 1e-9);
   }
   const SurfaceGrid grid = surface_grid(data, state, SizeAxis::kTotal, 16, 8);
   const double total = std::pow(10.0, grid.x[5]);

@@ -21,7 +21,7 @@
 #include "moescope/fit/fit_refused.h"
 #include "moescope/number_format.h"
 #include "run_source.h"
-#include "surface_view.h"
+#include "vector_registers.h"
 
 namespace {
 
@@ -78,8 +78,10 @@ moescope::ExplorerLoad load(const QCommandLineParser& args) {
       std::fprintf(stderr, "\rfitting the law: %zu/%zu starts", done, total);
     };
   }
-  moescope::ExplorerLoad loaded =
-      moescope::load_explorer_data(load_runs(source_of(args)).runs, load_options(args), control);
+  std::vector<moescope::Run> runs = load_runs(source_of(args)).runs;
+  const moescope::ExplorerLoadOptions options = load_options(args);
+  clearUpperVectorRegisters();
+  moescope::ExplorerLoad loaded = moescope::load_explorer_data(std::move(runs), options, control);
   if (to_terminal)
     std::fputs("\r\033[K", stderr);
   for (const std::string& note : loaded.notes)
@@ -98,8 +100,9 @@ int write_report(const QCommandLineParser& args) {
   if (args.isSet("print-readout")) {
     state.budget = args.isSet("budget") ? args.value("budget").toDouble()
                                         : model.data_budgets().at(model.data_budgets().size() / 2);
-    std::cout
-        << QJsonDocument(read_out_json(model.read_out(state), state.budget)).toJson().toStdString();
+    clearUpperVectorRegisters();
+    const moescope::ReadOut read_out = model.read_out(state);
+    std::cout << QJsonDocument(read_out_json(read_out, state.budget)).toJson().toStdString();
     return 0;
   }
   const QString directory =
@@ -113,6 +116,7 @@ int write_report(const QCommandLineParser& args) {
     return 1;
   }
   for (const moescope::FigureId id : moescope::kAllFigures) {
+    clearUpperVectorRegisters();
     const moescope::Figure figure = model.figure(id, state);
     FigureView view;
     view.setFigure(&figure);
@@ -134,6 +138,7 @@ int write_report(const QCommandLineParser& args) {
             << ":\n";
   std::printf("%-10s %-22s %-10s %-10s %-10s %-8s\n", "budget C", "S* (95% interval)", "N*", "N_a*",
               "D*", "L*");
+  clearUpperVectorRegisters();
   for (const double budget : budgets) {
     state.budget = budget;
     const moescope::ReadOut read_out = model.read_out(state);
@@ -237,7 +242,6 @@ int main(int argc, char** argv) {
                           std::getenv("QT_QPA_PLATFORM") == nullptr;
   if (no_display)
     ::setenv("QT_QPA_PLATFORM", "offscreen", 0);
-  SurfaceView::installDefaultSurfaceFormat();
   QApplication app(argc, argv);
   QApplication::setOrganizationName("MoEScope");
   QApplication::setApplicationName("moescope-explorer");
@@ -261,7 +265,7 @@ int main(int argc, char** argv) {
   });
   args.process(app);
   if (no_display && (args.isSet("screenshot") || args.isSet("bench-slider"))) {
-    // The window's 3-D view needs OpenGL, which Qt's offscreen platform does not give.
+    // The window's 3-D view renders through an X display; Qt's offscreen platform gives none.
     std::cerr << "moescope-explorer: --screenshot and --bench-slider need a display; run under a "
                  "virtual one: xvfb-run -a moescope explore ... (Debian: apt install xvfb xauth)\n";
     return 2;

@@ -5,6 +5,7 @@
 #include <QChart>
 #include <QChartView>
 #include <QFile>
+#include <QFontMetricsF>
 #include <QGraphicsLayout>
 #include <QImage>
 #include <QLegend>
@@ -33,6 +34,8 @@ using moescope::Series;
 constexpr double kLayoutDpi = 96.0;
 
 constexpr float kBandOpacity = 0.18F;
+constexpr double kRunMarkerSize = 7.5;
+constexpr double kMarkedValueSize = 12.0;
 constexpr int kTitlePointSize = 13;
 constexpr int kAxisTitlePointSize = 10;
 constexpr int kTickLabelPointSize = 9;
@@ -83,27 +86,59 @@ QColor sparsityColour(double sparsity) {
   return rampColour(kViridis, 0.5 * linear + 0.5 * logarithmic);
 }
 
-// A fixed range of budgets rather than the figure's own, so that a budget keeps its colour as the
-// slider adds or moves a curve.
-QColor budgetColour(double budget) {
-  constexpr double kLowestLog10Budget = 19.0;
-  constexpr double kHighestLog10Budget = 21.5;
-  return rampColour(kPlasma, (std::log10(budget) - kLowestLog10Budget) /
-                                 (kHighestLog10Budget - kLowestLog10Budget));
-}
-
-std::optional<QColor> keyedColour(const Series& series) {
-  if (series.sparsity)
-    return sparsityColour(*series.sparsity);
-  if (series.budget)
-    return budgetColour(*series.budget);
-  return std::nullopt;
-}
-
 // The curve the budget slider moves is labelled so by the model; it is dashed to tell it from the
 // data budget it may lie on.
 bool isSliderCurve(const Series& series) {
   return QString::fromStdString(series.label).endsWith(QStringLiteral("(slider)"));
+}
+
+// The ramp is spread evenly over the data's budgets, by rank: a data set's budgets bunch up in
+// log (3e19, 6e19 and 1e20 in the default data) and would take neighbouring, barely different
+// colours. A budget between two of them, the slider's, is placed between their colours, in log;
+// beyond them it takes the nearest end. The slider's curve does not count as data, so that a
+// budget keeps its colour as the slider moves.
+class BudgetScale {
+ public:
+  static BudgetScale of(const Figure& figure) {
+    BudgetScale scale;
+    for (const std::vector<Series>* group : {&figure.curves, &figure.points}) {
+      for (const Series& series : *group) {
+        if (series.budget && !series.sparsity && !isSliderCurve(series) && *series.budget > 0)
+          scale.log_budgets_.push_back(std::log10(*series.budget));
+      }
+    }
+    std::sort(scale.log_budgets_.begin(), scale.log_budgets_.end());
+    scale.log_budgets_.erase(std::unique(scale.log_budgets_.begin(), scale.log_budgets_.end()),
+                             scale.log_budgets_.end());
+    return scale;
+  }
+
+  QColor colour(double budget) const { return rampColour(kPlasma, position(std::log10(budget))); }
+
+ private:
+  double position(double log_budget) const {
+    const std::size_t count = log_budgets_.size();
+    if (count < 2)
+      return 0.5;
+    const auto above = std::upper_bound(log_budgets_.begin(), log_budgets_.end(), log_budget);
+    if (above == log_budgets_.begin())
+      return 0.0;
+    if (above == log_budgets_.end())
+      return 1.0;
+    const auto rank = static_cast<double>(above - log_budgets_.begin() - 1);
+    const double fraction = (log_budget - *(above - 1)) / (*above - *(above - 1));
+    return (rank + fraction) / static_cast<double>(count - 1);
+  }
+
+  std::vector<double> log_budgets_;  // increasing, distinct
+};
+
+std::optional<QColor> keyedColour(const Series& series, const BudgetScale& budgets) {
+  if (series.sparsity)
+    return sparsityColour(*series.sparsity);
+  if (series.budget)
+    return budgets.colour(*series.budget);
+  return std::nullopt;
 }
 
 double toAxis(double value, bool log) {
@@ -184,7 +219,8 @@ std::vector<Tick> axisTicks(double axis_lo, double axis_hi, bool log) {
     return linearTicks(axis_lo, axis_hi, false);
   if (axis_hi - axis_lo < 1.0)
     return linearTicks(std::pow(10.0, axis_lo), std::pow(10.0, axis_hi), true);
-  constexpr std::size_t kFewestTicks = 3;
+  // Three ticks can leave a third of a tall axis unlabelled.
+  constexpr std::size_t kFewestTicks = 4;
   std::vector<Tick> ticks;
   for (const std::vector<double>& multiples :
        {std::vector<double>{1}, std::vector<double>{1, 2, 5}, std::vector<double>{1, 2, 3, 5}}) {
@@ -209,15 +245,32 @@ void setTicks(QCategoryAxis* axis, double axis_lo, double axis_hi, bool log) {
   for (const Tick& tick : ticks)
     labels.append(tick.label);
   // Re-creating the categories costs more than the rest of an in-place update; most slider moves
-  // keep the ticks.
-  if (labels != axis->categoriesLabels()) {
+  // keep the ticks. Setting even the same range again repaints the axis and its grid.
+  const bool new_labels = labels != axis->categoriesLabels();
+  if (new_labels) {
     for (const QString& label : axis->categoriesLabels())
       axis->remove(label);
     for (const Tick& tick : ticks)
       axis->append(tick.label, tick.axis_position);
   }
-  axis->setStartValue(axis_lo);
-  axis->setRange(axis_lo, axis_hi);
+  if (new_labels || axis->min() != axis_lo || axis->max() != axis_hi) {
+    axis->setStartValue(axis_lo);
+    axis->setRange(axis_lo, axis_hi);
+  }
+}
+
+// Replacing a series' points with equal ones would still recompute and repaint it.
+void replaceIfChanged(QXYSeries* series, const QList<QPointF>& points) {
+  if (series->points() != points)
+    series->replace(points);
+}
+
+// Returns whether the name changed.
+bool setNameIfChanged(QAbstractSeries* series, const QString& name) {
+  if (series->name() == name)
+    return false;
+  series->setName(name);
+  return true;
 }
 
 QCategoryAxis* makeAxis() {
@@ -304,32 +357,88 @@ FigureView::FigureView(QWidget* parent) : QWidget(parent) {
 
 FigureView::~FigureView() = default;
 
-bool FigureView::hasSameStructure(const Figure& figure) const {
-  if (x_axis_ == nullptr || figure.log_x != drawn_log_x_ || figure.log_y != drawn_log_y_ ||
-      figure.curves.size() != drawn_curves_.size() || figure.points.size() != drawn_points_.size())
+bool FigureView::canUpdateInPlace(const Figure& figure) const {
+  if (x_axis_ == nullptr || figure.log_x != drawn_log_x_ || figure.log_y != drawn_log_y_)
     return false;
-  for (std::size_t i = 0; i < figure.curves.size(); ++i) {
-    if (figure.curves[i].lo.empty() != (drawn_curves_[i].band == nullptr))
-      return false;
-  }
-  for (std::size_t i = 0; i < figure.points.size(); ++i) {
-    if (figure.points[i].lo.empty() != (drawn_points_[i].band == nullptr))
-      return false;
-  }
-  return true;
+  // Bands are drawn first so that no band hides a line or a marker; a series added later would
+  // be drawn over the others, so only a rebuild adds bands. A band the figure lacks is hidden.
+  auto bandsDrawn = [](const std::vector<Series>& wanted, const std::vector<DrawnSeries>& drawn) {
+    for (std::size_t i = 0; i < wanted.size(); ++i) {
+      if (!wanted[i].lo.empty() && (i >= drawn.size() || drawn[i].band == nullptr))
+        return false;
+    }
+    return true;
+  };
+  return bandsDrawn(figure.curves, drawn_curves_) && bandsDrawn(figure.points, drawn_points_);
 }
 
 void FigureView::setFigure(const Figure* figure) {
   figure_ = figure;
-  last_update_in_place_ = figure_ != nullptr && hasSameStructure(*figure_);
+  last_update_in_place_ = figure_ != nullptr && canUpdateInPlace(*figure_);
   if (!last_update_in_place_) {
     rebuildChart();
     return;
   }
-  chart_->setTitle(QString::fromStdString(figure_->title));
-  updateSeriesData();
+  updateTitles();
+  const bool shown_series_changed = showSeriesOfFigure();
+  const bool names_changed = updateSeriesData();
   applyStyles();
   updateAxes();
+  if (shown_series_changed || names_changed)
+    updateLegend();
+}
+
+void FigureView::updateTitles() {
+  const QString title = QString::fromStdString(figure_->title);
+  if (chart_->title() != title)
+    chart_->setTitle(title);
+  for (auto [axis, label] :
+       {std::pair{x_axis_, &figure_->x_label}, std::pair{y_axis_, &figure_->y_label}}) {
+    const QString text = QString::fromStdString(*label);
+    if (axis->titleText() != text)
+      axis->setTitleText(text);
+  }
+}
+
+void FigureView::attach(QAbstractSeries* series) {
+  chart_->addSeries(series);
+  series->attachAxis(x_axis_);
+  series->attachAxis(y_axis_);
+}
+
+void FigureView::addLine(DrawnSeries& drawn) {
+  drawn.line_or_markers = new QLineSeries;
+  attach(drawn.line_or_markers);
+}
+
+void FigureView::addMarkers(DrawnSeries& drawn) {
+  auto* markers = new QScatterSeries;
+  markers->setMarkerShape(QScatterSeries::MarkerShapeCircle);
+  drawn.line_or_markers = markers;
+  attach(markers);
+}
+
+bool FigureView::showSeriesOfFigure() {
+  bool changed = false;
+  auto setVisible = [&changed](QAbstractSeries* series, bool visible) {
+    if (series != nullptr && series->isVisible() != visible) {
+      series->setVisible(visible);
+      changed = true;
+    }
+  };
+  auto show = [&](const std::vector<Series>& wanted, std::vector<DrawnSeries>& drawn, auto add) {
+    for (std::size_t i = drawn.size(); i < wanted.size(); ++i) {
+      (this->*add)(drawn.emplace_back());
+      changed = true;
+    }
+    for (std::size_t i = 0; i < drawn.size(); ++i) {
+      setVisible(drawn[i].line_or_markers, i < wanted.size());
+      setVisible(drawn[i].band, i < wanted.size() && !wanted[i].lo.empty());
+    }
+  };
+  show(figure_->curves, drawn_curves_, &FigureView::addLine);
+  show(figure_->points, drawn_points_, &FigureView::addMarkers);
+  return changed;
 }
 
 void FigureView::rebuildChart() {
@@ -351,15 +460,8 @@ void FigureView::rebuildChart() {
   chart_->addAxis(y_axis_, Qt::AlignLeft);
   drawn_log_x_ = figure_->log_x;
   drawn_log_y_ = figure_->log_y;
-  chart_->setTitle(QString::fromStdString(figure_->title));
-  x_axis_->setTitleText(QString::fromStdString(figure_->x_label));
-  y_axis_->setTitleText(QString::fromStdString(figure_->y_label));
+  updateTitles();
 
-  auto attach = [this](QAbstractSeries* series) {
-    chart_->addSeries(series);
-    series->attachAxis(x_axis_);
-    series->attachAxis(y_axis_);
-  };
   auto addBand = [&](const Series& source, DrawnSeries& drawn) {
     if (source.lo.empty())
       return;
@@ -377,55 +479,61 @@ void FigureView::rebuildChart() {
     addBand(figure_->curves[i], drawn_curves_[i]);
   for (std::size_t i = 0; i < figure_->points.size(); ++i)
     addBand(figure_->points[i], drawn_points_[i]);
-  for (DrawnSeries& drawn : drawn_curves_) {
-    drawn.line_or_markers = new QLineSeries;
-    attach(drawn.line_or_markers);
-  }
-  for (DrawnSeries& drawn : drawn_points_) {
-    auto* markers = new QScatterSeries;
-    markers->setMarkerShape(QScatterSeries::MarkerShapeCircle);
-    markers->setMarkerSize(7.5);
-    drawn.line_or_markers = markers;
-    attach(markers);
-  }
+  for (DrawnSeries& drawn : drawn_curves_)
+    addLine(drawn);
+  for (DrawnSeries& drawn : drawn_points_)
+    addMarkers(drawn);
   updateSeriesData();
   applyStyles();
   updateAxes();
-  hideRedundantLegendEntries();
+  updateLegend();
 }
 
-void FigureView::updateSeriesData() {
-  auto update = [this](const Series& source, DrawnSeries& drawn) {
-    drawn.line_or_markers->setName(QString::fromStdString(source.label));
-    drawn.line_or_markers->replace(axisPoints(source.x, source.y, drawn_log_x_, drawn_log_y_));
-    if (drawn.band != nullptr) {
-      drawn.band_upper->replace(axisPoints(source.x, source.hi, drawn_log_x_, drawn_log_y_));
-      drawn.band_lower->replace(axisPoints(source.x, source.lo, drawn_log_x_, drawn_log_y_));
+bool FigureView::updateSeriesData() {
+  bool names_changed = false;
+  auto update = [&](const Series& source, DrawnSeries& drawn) {
+    names_changed |= setNameIfChanged(drawn.line_or_markers, QString::fromStdString(source.label));
+    replaceIfChanged(drawn.line_or_markers,
+                     axisPoints(source.x, source.y, drawn_log_x_, drawn_log_y_));
+    if (drawn.band != nullptr && !source.lo.empty()) {
+      replaceIfChanged(drawn.band_upper,
+                       axisPoints(source.x, source.hi, drawn_log_x_, drawn_log_y_));
+      replaceIfChanged(drawn.band_lower,
+                       axisPoints(source.x, source.lo, drawn_log_x_, drawn_log_y_));
     }
   };
-  for (std::size_t i = 0; i < drawn_curves_.size(); ++i)
+  for (std::size_t i = 0; i < figure_->curves.size(); ++i)
     update(figure_->curves[i], drawn_curves_[i]);
-  for (std::size_t i = 0; i < drawn_points_.size(); ++i)
+  for (std::size_t i = 0; i < figure_->points.size(); ++i)
     update(figure_->points[i], drawn_points_[i]);
+  return names_changed;
 }
 
 void FigureView::applyStyles() {
+  const BudgetScale budgets = BudgetScale::of(*figure_);
   std::size_t unkeyed_points = 0;
   auto style = [&](const Series& source, DrawnSeries& drawn, bool markers) {
-    const std::optional<QColor> keyed = keyedColour(source);
+    const std::optional<QColor> keyed = keyedColour(source, budgets);
     QColor colour = keyed.value_or(kAxisColour);
     if (!keyed && markers)
       colour = kCategorical[unkeyed_points++ % kCategorical.size()];
     if (markers) {
       auto* scatter = static_cast<QScatterSeries*>(drawn.line_or_markers);
+      // A lone marker marks a value on a curve (Figure 2a's S*), not one run among many: larger,
+      // so that the curve under it does not hide it.
+      const double size = source.x.size() == 1 ? kMarkedValueSize : kRunMarkerSize;
+      if (scatter->markerSize() != size)
+        scatter->setMarkerSize(size);
       if (scatter->color() != colour) {
         scatter->setColor(colour);
         // A white rim keeps overlapping markers and markers on lines apart.
         scatter->setBorderColor(Qt::white);
       }
     } else {
+      // Qt Charts strokes a solid line segment by segment: round caps would put two arcs at every
+      // point, a third of a figure's painting time; square caps fill the joints as well.
       QPen pen(colour, 2.0);
-      pen.setCapStyle(Qt::RoundCap);
+      pen.setCapStyle(Qt::SquareCap);
       // Unkeyed curves are references (y = x) or fits drawn over coloured markers.
       if (!keyed)
         pen.setStyle(Qt::DashLine);
@@ -445,9 +553,9 @@ void FigureView::applyStyles() {
       }
     }
   };
-  for (std::size_t i = 0; i < drawn_curves_.size(); ++i)
+  for (std::size_t i = 0; i < figure_->curves.size(); ++i)
     style(figure_->curves[i], drawn_curves_[i], false);
-  for (std::size_t i = 0; i < drawn_points_.size(); ++i)
+  for (std::size_t i = 0; i < figure_->points.size(); ++i)
     style(figure_->points[i], drawn_points_[i], true);
 }
 
@@ -487,33 +595,53 @@ void FigureView::updateAxes() {
   setTicks(y_axis_, y_range.lo, y_range.hi, drawn_log_y_);
 }
 
-void FigureView::hideRedundantLegendEntries() {
+void FigureView::updateLegend() {
   QLegend* legend = chart_->legend();
-  for (const DrawnSeries& drawn : drawn_curves_) {
-    if (drawn.band != nullptr) {
-      for (QLegendMarker* marker : legend->markers(drawn.band))
-        marker->setVisible(false);
+  const QFontMetricsF metrics(legend->font());
+  double widest_label = 0;
+  auto showMarkers = [&](QAbstractSeries* series, const Series* named) {
+    if (series == nullptr)
+      return;
+    for (QLegendMarker* marker : legend->markers(series))
+      marker->setVisible(named != nullptr);
+    if (named != nullptr) {
+      widest_label =
+          std::max(widest_label, metrics.horizontalAdvance(QString::fromStdString(named->label)));
     }
-  }
+  };
   // Markers of a sparsity that a curve already names would only double the legend (Figure 2b
   // has a curve and a set of runs per sparsity); the marker shape tells runs from the law.
+  const BudgetScale budgets = BudgetScale::of(*figure_);
   std::vector<QColor> curve_colours;
   for (const Series& curve : figure_->curves) {
-    if (const std::optional<QColor> colour = keyedColour(curve))
+    if (const std::optional<QColor> colour = keyedColour(curve, budgets))
       curve_colours.push_back(*colour);
   }
+  // Series beyond the figure's are kept hidden for the next figure that has them.
+  for (std::size_t i = 0; i < drawn_curves_.size(); ++i) {
+    showMarkers(drawn_curves_[i].line_or_markers,
+                i < figure_->curves.size() ? &figure_->curves[i] : nullptr);
+    showMarkers(drawn_curves_[i].band, nullptr);
+  }
   for (std::size_t i = 0; i < drawn_points_.size(); ++i) {
-    const std::optional<QColor> colour = keyedColour(figure_->points[i]);
-    const bool named_by_curve = colour && std::find(curve_colours.begin(), curve_colours.end(),
-                                                    *colour) != curve_colours.end();
-    for (QLegendMarker* marker : legend->markers(drawn_points_[i].line_or_markers))
-      marker->setVisible(!named_by_curve);
-    if (drawn_points_[i].band != nullptr) {
-      for (QLegendMarker* marker : legend->markers(drawn_points_[i].band))
-        marker->setVisible(false);
+    const Series* named = i < figure_->points.size() ? &figure_->points[i] : nullptr;
+    if (named != nullptr) {
+      const std::optional<QColor> colour = keyedColour(*named, budgets);
+      if (colour &&
+          std::find(curve_colours.begin(), curve_colours.end(), *colour) != curve_colours.end())
+        named = nullptr;
     }
+    showMarkers(drawn_points_[i].line_or_markers, named);
+    showMarkers(drawn_points_[i].band, nullptr);
   }
   legend->setVisible(!figure_->curves.empty() || !figure_->points.empty());
+
+  // The marker, the gaps beside it and the legend's margins take about three lines' height; the
+  // width is rounded up to a quarter inch at the layout's resolution.
+  constexpr double kWidthStep = kLayoutDpi / 4;
+  const double width = std::ceil((widest_label + 3 * metrics.height()) / kWidthStep) * kWidthStep;
+  legend->setMinimumWidth(width);
+  legend->setMaximumWidth(width);
 }
 
 bool FigureView::fail(const QString& message) {

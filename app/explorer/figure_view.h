@@ -6,6 +6,7 @@
 
 #include "moescope/explore/figure.h"
 
+class QAbstractSeries;
 class QAreaSeries;
 class QCategoryAxis;
 class QChart;
@@ -35,8 +36,12 @@ class FigureView : public QWidget {
   ~FigureView() override;
 
   // The figure stays owned by the caller and must outlive the view or be replaced first. A figure
-  // with the same series as the last one (count, kind, band or not) updates the drawn series in
-  // place, which keeps a slider drag within its frame budget; anything else rebuilds the chart.
+  // drawn the same way as the last one (the same log axes, and a band drawn already for each
+  // series that has one) updates the drawn series in place, which keeps a slider drag within its
+  // frame budget: series whose data did not change are left alone, and series and bands the
+  // figure lacks are hidden for a later figure that has them (the runs of Figure 2b show only
+  // near a data budget, Figure 3's bands only once the slider settles). Anything else rebuilds
+  // the chart.
   void setFigure(const moescope::Figure* figure);
   const moescope::Figure* figure() const { return figure_; }
   // Whether the last setFigure updated in place rather than rebuilding.
@@ -61,12 +66,26 @@ class FigureView : public QWidget {
     QLineSeries* band_lower = nullptr;
   };
 
-  bool hasSameStructure(const moescope::Figure& figure) const;
+  bool canUpdateInPlace(const moescope::Figure& figure) const;
   void rebuildChart();
-  void updateSeriesData();
+  void updateTitles();
+  void attach(QAbstractSeries* series);
+  void addLine(DrawnSeries& drawn);
+  void addMarkers(DrawnSeries& drawn);
+  // Shows the first drawn series of each kind, as many as the figure has, adding any that are
+  // missing, with their bands where the figure has them, and hides the rest; returns whether
+  // anything was added, shown or hidden.
+  bool showSeriesOfFigure();
+  // Returns whether a series' name changed.
+  bool updateSeriesData();
   void updateAxes();
   void applyStyles();
-  void hideRedundantLegendEntries();
+  // Names each curve, and each set of markers whose colour no curve names already, and sizes the
+  // legend to its widest label, rounded up to a step: the plot area follows the legend, and
+  // whenever the slider's budget in a label gained or lost a digit the whole chart would be laid
+  // out and drawn again. (Qt Charts' own width for a legend at the side is a third of an exported
+  // figure, most of it blank.)
+  void updateLegend();
   bool renderForExport(QPainter& painter, const QRectF& target);
   bool fail(const QString& message);
 
@@ -75,6 +94,7 @@ class FigureView : public QWidget {
   QChart* chart_ = nullptr;
   QCategoryAxis* x_axis_ = nullptr;
   QCategoryAxis* y_axis_ = nullptr;
+  // The first figure_->curves.size() (points.size()) are the figure's; the rest are hidden.
   std::vector<DrawnSeries> drawn_curves_;
   std::vector<DrawnSeries> drawn_points_;
   bool drawn_log_x_ = false;

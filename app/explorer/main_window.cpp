@@ -16,6 +16,7 @@
 #include <QMessageBox>
 #include <QProgressBar>
 #include <QPushButton>
+#include <QScrollArea>
 #include <QSplitter>
 #include <QStackedWidget>
 #include <QStatusBar>
@@ -35,10 +36,12 @@
 #include "moescope/fit/scaling_points.h"
 #include "moescope/launch/run_queue.h"
 #include "moescope/number_format.h"
+#include "read_out_panel.h"
 #include "run_table_model.h"
 #include "run_table_view.h"
 #include "surface_view.h"
 #include "training_panel.h"
+#include "vector_registers.h"
 
 namespace {
 
@@ -79,13 +82,6 @@ QString caption(moescope::FigureId id) {
       return QStringLiteral("7  FLOP ratio");
   }
   return QString::fromStdString(std::string(to_string(id)));
-}
-
-QString with_interval(double value, const std::optional<moescope::Interval>& interval) {
-  if (!interval)
-    return number(value);
-  return QStringLiteral("%1  [%2, %3]")
-      .arg(number(value), number(interval->lo), number(interval->hi));
 }
 
 SurfaceScene scene_from(const moescope::SurfaceGrid& grid) {
@@ -193,6 +189,7 @@ void MainWindow::buildControls() {
   auto* cap_box = new QGroupBox(tr("Memory cap on total parameters N"));
   auto* cap_layout = new QVBoxLayout(cap_box);
   cap_enabled_ = new QCheckBox(tr("&Cap N"));
+  cap_enabled_->setObjectName(QStringLiteral("capEnabled"));
   cap_slider_ = new QSlider(Qt::Horizontal);
   cap_slider_->setObjectName(QStringLiteral("capSlider"));
   cap_slider_->setRange(0, kSliderSteps);
@@ -204,13 +201,8 @@ void MainWindow::buildControls() {
   cap_layout->addWidget(cap_label_);
   layout->addWidget(cap_box);
 
-  auto* read_out_box = new QGroupBox(tr("Compute-optimal model (95% interval)"));
-  auto* read_out_layout = new QVBoxLayout(read_out_box);
-  read_out_label_ = new QLabel;
-  read_out_label_->setObjectName(QStringLiteral("readOut"));
-  read_out_label_->setTextInteractionFlags(Qt::TextSelectableByMouse);
-  read_out_layout->addWidget(read_out_label_);
-  layout->addWidget(read_out_box);
+  read_out_panel_ = new ReadOutPanel;
+  layout->addWidget(read_out_panel_);
 
   auto* surface_box = new QGroupBox(tr("3-D surface axis"));
   auto* surface_layout = new QVBoxLayout(surface_box);
@@ -227,13 +219,17 @@ void MainWindow::buildControls() {
   layout->addStretch();
 
   connect(budget_slider_, &QSlider::valueChanged, this, &MainWindow::onBudgetSliderMoved);
-  // Intervals cost twenty times the point values: they are drawn once the slider settles.
-  connect(budget_slider_, &QSlider::sliderReleased, this, [this] {
-    state_.replicate_intervals = true;
-    refresh();
-  });
   connect(cap_enabled_, &QCheckBox::toggled, this, &MainWindow::onCapChanged);
   connect(cap_slider_, &QSlider::valueChanged, this, &MainWindow::onCapChanged);
+  // While a slider is held (refresh() leaves out the intervals then) the 3-D view draws drafts;
+  // letting go brings the intervals and the full frame.
+  for (QSlider* slider : {budget_slider_, cap_slider_}) {
+    connect(slider, &QSlider::sliderPressed, this, [this] { surface_view_->setDragging(true); });
+    connect(slider, &QSlider::sliderReleased, this, [this] {
+      surface_view_->setDragging(false);
+      refresh();
+    });
+  }
   connect(surface_axis_, &QComboBox::currentIndexChanged, this, [this] { redrawCurrentView(); });
 
   auto* splitter = new QSplitter;
@@ -282,8 +278,6 @@ void MainWindow::buildRunTable() {
   dock->setObjectName(QStringLiteral("runsDock"));
   dock->setWidget(run_table_view_);
   addDockWidget(Qt::BottomDockWidgetArea, dock);
-  // The views come first: the table opens at the height of a few rows.
-  resizeDocks({dock}, {210}, Qt::Vertical);
 }
 
 void MainWindow::buildTrainingPanel() {
@@ -303,10 +297,19 @@ void MainWindow::buildTrainingPanel() {
   connect(training_panel_, &TrainingPanel::runsLanded, this, &MainWindow::onRunsLanded);
   auto* dock = new QDockWidget(tr("Training"));
   dock->setObjectName(QStringLiteral("trainingDock"));
-  dock->setWidget(training_panel_);
+  // Scrolled, because its plan and queue stacked would hold the docks at half the window's height.
+  auto* scroll = new QScrollArea;
+  scroll->setWidget(training_panel_);
+  scroll->setWidgetResizable(true);
+  scroll->setFrameShape(QFrame::NoFrame);
+  dock->setWidget(scroll);
   addDockWidget(Qt::BottomDockWidgetArea, dock);
-  tabifyDockWidget(findChild<QDockWidget*>(QStringLiteral("runsDock")), dock);
-  findChild<QDockWidget*>(QStringLiteral("runsDock"))->raise();
+  auto* runs_dock = findChild<QDockWidget*>(QStringLiteral("runsDock"));
+  tabifyDockWidget(runs_dock, dock);
+  runs_dock->raise();
+  // The views come first: the docks open at the height of a few rows. (Sized before they were
+  // tabified, they would open at half the window.)
+  resizeDocks({runs_dock}, {210}, Qt::Vertical);
 }
 
 std::optional<std::filesystem::path> MainWindow::storeForTrainedRuns() {
@@ -521,7 +524,6 @@ void MainWindow::onFitFinished(const std::shared_ptr<moescope::ExplorerLoad>& lo
                               ? std::optional<moescope::SparsityLaw>(data_->law.abnar)
                               : std::nullopt);
   view_stack_->setCurrentWidget(tabs_);
-  state_.replicate_intervals = true;
   updateActions();
   refresh();
 }
@@ -594,7 +596,6 @@ void MainWindow::setParameterCap(std::optional<double> max_total_params) {
 
 void MainWindow::onBudgetSliderMoved(int position) {
   state_.budget = budgetAtPosition(position);
-  state_.replicate_intervals = !budget_slider_->isSliderDown();
   refresh();
 }
 
@@ -606,38 +607,25 @@ void MainWindow::onCapChanged() {
 }
 
 void MainWindow::refresh() {
+  // Intervals cost twenty times the point values: while a slider is held, the views follow it
+  // with point values, and the intervals come once it is let go.
+  state_.replicate_intervals = !budget_slider_->isSliderDown() && !cap_slider_->isSliderDown();
   budget_label_->setText(tr("C = %1 FLOPs").arg(number(state_.budget)));
   training_panel_->setBudget(state_.budget);
   cap_label_->setText(state_.max_total_params ? tr("N ≤ %1").arg(number(*state_.max_total_params))
                                               : tr("no cap"));
   if (!model_) {
     read_out_ = {};
-    read_out_label_->setText(isFitting() ? tr("Fitting...") : tr("No fit"));
+    read_out_panel_->showMessage(isFitting() ? tr("Fitting...") : tr("No fit"));
     return;
   }
   try {
+    clearUpperVectorRegisters();
     read_out_ = model_->read_out(state_);
-    const moescope::BudgetOptimum& best = read_out_.point;
-    const auto& intervals = read_out_.intervals;
-    auto interval = [&](moescope::Interval moescope::BudgetOptimumIntervals::*member) {
-      return intervals ? std::optional<moescope::Interval>((*intervals).*member) : std::nullopt;
-    };
-    using I = moescope::BudgetOptimumIntervals;
-    read_out_label_->setText(
-        tr("<table>"
-           "<tr><td>S*</td><td>%1%6</td></tr><tr><td>N*</td><td>%2%7</td></tr>"
-           "<tr><td>N<sub>a</sub>*</td><td>%3</td></tr><tr><td>D*</td><td>%4</td></tr>"
-           "<tr><td>L*</td><td>%5</td></tr></table>")
-            .arg(with_interval(best.sparsity, interval(&I::sparsity)),
-                 with_interval(best.total_params, interval(&I::total_params)),
-                 with_interval(best.active_params, interval(&I::active_params)),
-                 with_interval(best.tokens, interval(&I::tokens)),
-                 with_interval(best.loss, interval(&I::loss)),
-                 best.sparsity_at_bound ? tr(" (at the bound)") : QString(),
-                 best.params_at_cap ? tr(" (at the cap)") : QString()));
+    read_out_panel_->showReadOut(read_out_);
   } catch (const std::exception& error) {
     read_out_ = {};
-    read_out_label_->setText(tr("No optimum: %1").arg(QString::fromUtf8(error.what())));
+    read_out_panel_->showMessage(tr("No optimum: %1").arg(QString::fromUtf8(error.what())));
   }
   redrawCurrentView();
 }
@@ -646,6 +634,7 @@ void MainWindow::redrawCurrentView() {
   if (!model_)
     return;
   const int index = tabs_->currentIndex();
+  clearUpperVectorRegisters();
   try {
     if (index == 0) {
       const auto axis = surface_axis_->currentIndex() == 0 ? moescope::SizeAxis::kTotal
@@ -704,6 +693,7 @@ bool MainWindow::exportAll(const QString& directory, int dpi, QString* error) {
     return false;
   }
   for (std::size_t i = 0; i < figure_ids_.size(); ++i) {
+    clearUpperVectorRegisters();
     figures_[i] = model_->figure(figure_ids_[i], state_);
     FigureView* view = figure_views_[i];
     view->setFigure(&figures_[i]);
@@ -715,6 +705,7 @@ bool MainWindow::exportAll(const QString& directory, int dpi, QString* error) {
       return false;
     }
   }
+  clearUpperVectorRegisters();
   surface_scene_ = scene_from(
       model_->surface_grid(state_, moescope::SizeAxis::kTotal, kSurfaceSteps, kSurfaceSteps));
   surface_view_->setScene(&surface_scene_);
@@ -776,14 +767,12 @@ std::vector<double> MainWindow::replaySliderDrag(int positions) {
     QElapsedTimer timer;
     timer.start();
     budget_slider_->setValue(i * kSliderSteps / std::max(1, positions - 1));
-    // The views paint from queued events (Qt Charts, the OpenGL widget): the update is done only
-    // once those are processed.
+    // The views paint from queued events: the update is done only once those are processed.
     QApplication::processEvents();
     milliseconds.push_back(static_cast<double>(timer.nsecsElapsed()) / 1e6);
   }
+  // As a release of the mouse: the intervals and a full-resolution frame.
   budget_slider_->setSliderDown(false);
-  state_.replicate_intervals = true;
-  refresh();
   return milliseconds;
 }
 

@@ -27,6 +27,7 @@ class QProgressBar;
 class QPushButton;
 class QStackedWidget;
 class RunTableModel;
+class ReadOutPanel;
 class RunTableView;
 class SurfaceView;
 class TrainingPanel;
@@ -82,7 +83,8 @@ class MainWindow : public QMainWindow {
   bool exportAll(const QString& directory, int dpi, QString* error);
 
   // Replays a drag of the budget slider over `positions` positions and returns the time of each
-  // update in milliseconds, read-out and repaint of the visible view included.
+  // update in milliseconds, read-out and repaint of the visible view included. The release that
+  // ends the drag (intervals, bands, a full-resolution 3-D frame) is not timed.
   std::vector<double> replaySliderDrag(int positions);
 
   // The session to save: source, fit settings, sliders, view and window layout.
@@ -147,7 +149,7 @@ class MainWindow : public QMainWindow {
   QSlider* cap_slider_ = nullptr;
   QLabel* cap_label_ = nullptr;
   QComboBox* surface_axis_ = nullptr;
-  QLabel* read_out_label_ = nullptr;
+  ReadOutPanel* read_out_panel_ = nullptr;
   QLabel* run_details_ = nullptr;
   QStackedWidget* view_stack_ = nullptr;
   QLabel* no_fit_label_ = nullptr;

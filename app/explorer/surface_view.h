@@ -1,42 +1,54 @@
 #pragma once
 
 #include <vtkCallbackCommand.h>
-#include <vtkGenericOpenGLRenderWindow.h>
 #include <vtkGenericRenderWindowInteractor.h>
 #include <vtkNew.h>
+#include <vtkRenderWindow.h>
 #include <vtkRenderer.h>
+#include <vtkUnsignedCharArray.h>
 
 #include <QImage>
-#include <QOpenGLWidget>
 #include <QPoint>
+#include <QWidget>
 #include <cstddef>
+#include <memory>
 #include <optional>
 
 #include "surface_scene.h"
 
 // The 3-D IsoFLOP surface: loss over (log10 size, sparsity) with the measured runs and the
-// compute-optimal ridge. VTK is hosted in a Qt 6 QOpenGLWidget through
-// vtkGenericOpenGLRenderWindow because Debian's VTK Qt module is built against Qt 5.
-class SurfaceView : public QOpenGLWidget {
+// compute-optimal ridge.
+//
+// VTK draws into its own offscreen window and the widget paints the image it reads back. Hosting
+// VTK in a QOpenGLWidget instead (Debian's VTK Qt module is built against Qt 5, so
+// QVTKOpenGLNativeWidget is out) switches the whole top-level window to OpenGL composition for
+// good: on a software renderer every repaint of any widget, a chart tab included, then costs a
+// full-window texture upload and draw, about as much as the chart itself. Reading back one image
+// per rendered frame is cheaper, and frames are rendered only when the scene, the camera or the
+// size changes. VTK's window needs an X display (Xvfb will do).
+class SurfaceView : public QWidget {
   Q_OBJECT
 
  public:
   explicit SurfaceView(QWidget* parent = nullptr);
   ~SurfaceView() override;
 
-  // VTK needs a 3.2 core-profile context; Qt only honours the default format if it is installed
-  // before the QApplication exists.
-  static void installDefaultSurfaceFormat();
-
-  // The scene stays owned by the caller and must outlive the view or be replaced first.
+  // The scene stays owned by the caller and must outlive the view or be replaced first. A scene
+  // of the same shape as the last one updates the drawn geometry in place.
   void setScene(const SurfaceScene* scene);
 
   // Renders the current scene from the current viewpoint at any size, independent of the widget's
-  // size, for export. Returns a null image when there is nothing to render.
+  // size, for export. Returns a null image when there is nothing to render or no display.
   QImage renderImage(int width, int height);
 
   // Where a measured run is drawn, in widget coordinates, if it is in front of the camera.
   std::optional<QPoint> widgetPositionOfRun(std::size_t run_index);
+
+  // While the reader drags something that changes the scene on every step (a slider), frames are
+  // rendered at half the resolution, a quarter of the pixels, and scaled up; the text stays sharp
+  // and the frame after the drag is full resolution again. The view does the same for its own
+  // camera drags. Call with true when the drag starts and false when it ends.
+  void setDragging(bool dragging);
 
  public slots:
   void resetCamera();
@@ -45,9 +57,8 @@ class SurfaceView : public QOpenGLWidget {
   void pointPicked(std::size_t run_index);
 
  protected:
-  void initializeGL() override;
-  void resizeGL(int width, int height) override;
-  void paintGL() override;
+  void paintEvent(QPaintEvent* event) override;
+  void resizeEvent(QResizeEvent* event) override;
 
   void mousePressEvent(QMouseEvent* event) override;
   void mouseReleaseEvent(QMouseEvent* event) override;
@@ -56,16 +67,31 @@ class SurfaceView : public QOpenGLWidget {
   void keyPressEvent(QKeyEvent* event) override;
 
  private:
-  void rebuildActors();
+  class Props;
+
+  void renderFrame();
+  void requestFrame();
+  bool drawsDrafts() const { return dragging_ || camera_dragged_; }
+  void setCameraDragged(bool dragged);
+  // Pixels of VTK's window per widget point: the device pixel ratio, halved for drafts.
+  double windowPixelsPerPoint() const;
+  void matchRenderWindowToWidget();
   std::optional<std::size_t> nearestRunAt(QPoint widget_position);
   void forwardMouseEvent(QMouseEvent* event, unsigned long vtk_event);
   static void requestRepaint(vtkObject* caller, unsigned long event_id, void* client_data,
                              void* call_data);
 
   const SurfaceScene* scene_ = nullptr;
-  vtkNew<vtkGenericOpenGLRenderWindow> render_window_;
+  vtkNew<vtkRenderWindow> render_window_;
   vtkNew<vtkGenericRenderWindowInteractor> interactor_;
   vtkNew<vtkRenderer> renderer_;
   vtkNew<vtkCallbackCommand> repaint_command_;
+  std::unique_ptr<Props> props_;
+  // The last rendered frame, as read back, and the image painted from it.
+  vtkNew<vtkUnsignedCharArray> pixels_;
+  QImage frame_;
+  bool frame_outdated_ = true;
+  bool dragging_ = false;
+  bool camera_dragged_ = false;
   QPoint press_position_;
 };

@@ -1,6 +1,6 @@
 // Shows the IsoFLOP surface view on a synthetic scene, saves what the widget shows and an export
-// at the requested size, and checks that both images and a click on a run work, so that it can run
-// unattended under xvfb-run as a test.
+// at the requested size, and checks that both images, a frame drawn during a drag and a click on a
+// run work, so that it can run unattended under xvfb-run as a test.
 #include <QApplication>
 #include <QMouseEvent>
 #include <QSet>
@@ -106,7 +106,6 @@ int main(int argc, char** argv) {
     widget_path.chop(4);
   widget_path += "-widget.png";
 
-  SurfaceView::installDefaultSurfaceFormat();
   QApplication app(argc, argv);
   const SurfaceScene scene = makeSyntheticScene();
   SurfaceView view;
@@ -123,9 +122,20 @@ int main(int argc, char** argv) {
     const bool saved = shown.save(widget_path) && exported.save(export_path);
     const bool shown_ok = looksRendered(shown, "widget");
     const bool exported_ok = looksRendered(exported, "export");
+    // A drag draws at half the resolution, scaled to the widget's size, and the frame after it
+    // is the full one again.
+    view.setDragging(true);
+    view.setScene(&scene);
+    const QImage draft = view.grab().toImage();
+    view.setDragging(false);
+    const QImage after_drag = view.grab().toImage();
+    const bool draft_ok = draft.size() == shown.size() && looksRendered(draft, "draft") &&
+                          draft != shown && after_drag == shown;
+    if (!draft_ok)
+      std::fprintf(stderr, "the frames during and after a drag are not a draft and the full one\n");
     const bool picks = clickPicksRun(view, 105);
     std::printf("saved %s and %s\n", qPrintable(widget_path), qPrintable(export_path));
-    exit_code = saved && shown_ok && exported_ok && picks ? 0 : 1;
+    exit_code = saved && shown_ok && exported_ok && draft_ok && picks ? 0 : 1;
     app.quit();
   });
   app.exec();

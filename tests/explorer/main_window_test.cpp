@@ -20,6 +20,7 @@
 #include <QTemporaryDir>
 #include <QTest>
 #include <QTimer>
+#include <algorithm>
 #include <memory>
 
 #include "default_data.h"
@@ -28,6 +29,7 @@
 #include "moescope/number_format.h"
 #include "moescope/run_store.h"
 #include "moescope/run_table.h"
+#include "read_out_panel.h"
 #include "run_table_model.h"
 #include "surface_view.h"
 
@@ -66,6 +68,7 @@ class MainWindowTest : public QObject {
   void initTestCase();
   void eachViewRendersNonBlank();
   void budgetSliderReadOutEqualsMoescopeOptimum();
+  void heldSlidersShowPointValuesUntilLetGo();
   void pickingARunShowsIt();
   void exportWritesValidPngSvgAndPdf();
   void fitRunsOffTheUiThreadAndCancels();
@@ -136,26 +139,56 @@ void MainWindowTest::budgetSliderReadOutEqualsMoescopeOptimum() {
   const moescope::ReadOut& read_out = window_->readOut();
   QVERIFY(read_out.intervals.has_value());
   const QJsonObject intervals = expected["intervals"].toObject();
-  const QString shown = window_->findChild<QLabel*>("readOut")->text();
-  const std::vector<std::pair<QString, std::pair<double, moescope::Interval>>> quantities = {
-      {"S", {read_out.point.sparsity, read_out.intervals->sparsity}},
-      {"N", {read_out.point.total_params, read_out.intervals->total_params}},
-      {"N_active", {read_out.point.active_params, read_out.intervals->active_params}},
-      {"D", {read_out.point.tokens, read_out.intervals->tokens}},
-      {"loss", {read_out.point.loss, read_out.intervals->loss}}};
-  for (const auto& [key, value] : quantities) {
+  auto* panel = window_->findChild<ReadOutPanel*>();
+  QVERIFY(panel);
+  const QString shown = panel->text();
+  struct Quantity {
+    QString key, shown_as;
+    double value;
+    moescope::Interval interval;
+  };
+  const std::vector<Quantity> quantities = {
+      {"S", "S*", read_out.point.sparsity, read_out.intervals->sparsity},
+      {"N", "N*", read_out.point.total_params, read_out.intervals->total_params},
+      {"N_active", "N_a*", read_out.point.active_params, read_out.intervals->active_params},
+      {"D", "D*", read_out.point.tokens, read_out.intervals->tokens},
+      {"loss", "L*", read_out.point.loss, read_out.intervals->loss}};
+  const QStringList lines = shown.split('\n');
+  for (const auto& [key, shown_as, value, value_interval] : quantities) {
     const double printed = expected[key].toDouble();
     const QJsonArray interval = intervals[key].toArray();
-    QCOMPARE(value.first, printed);
-    QCOMPARE(value.second.lo, interval[0].toDouble());
-    QCOMPARE(value.second.hi, interval[1].toDouble());
-    // The panel shows each number as `moescope optimum` formats it.
-    const QString line =
-        QStringLiteral("%1  [%2, %3]")
-            .arg(brief(printed), brief(interval[0].toDouble()), brief(interval[1].toDouble()));
-    QVERIFY2(shown.contains(line), qPrintable(key + ": " + line + " not in " + shown));
+    QCOMPARE(value, printed);
+    QCOMPARE(value_interval.lo, interval[0].toDouble());
+    QCOMPARE(value_interval.hi, interval[1].toDouble());
+    // The panel shows each number as `moescope optimum` formats it, on the quantity's line.
+    const QString line = QStringLiteral("%1  %2  [%3, %4]")
+                             .arg(shown_as, brief(printed), brief(interval[0].toDouble()),
+                                  brief(interval[1].toDouble()));
+    QVERIFY2(std::any_of(lines.begin(), lines.end(),
+                         [&](const QString& shown_line) { return shown_line.startsWith(line); }),
+             qPrintable(key + ": " + line + " not in " + shown));
   }
   QCOMPARE(read_out.point.sparsity_at_bound, expected["sparsity_at_bound"].toBool());
+}
+
+void MainWindowTest::heldSlidersShowPointValuesUntilLetGo() {
+  auto* panel = window_->findChild<ReadOutPanel*>();
+  auto* cap_enabled = window_->findChild<QCheckBox*>("capEnabled");
+  QVERIFY(panel && cap_enabled);
+  QVERIFY(window_->showView("optimal-params-vs-sparsity"));
+  for (const char* name : {"budgetSlider", "capSlider"}) {
+    auto* slider = window_->findChild<QSlider*>(name);
+    QVERIFY(slider);
+    cap_enabled->setChecked(QString(name) == "capSlider");
+    slider->setSliderDown(true);
+    slider->setValue(slider->value() + slider->pageStep());
+    QVERIFY2(!window_->readOut().intervals, name);
+    QVERIFY2(!panel->text().contains('['), qPrintable(panel->text()));
+    slider->setSliderDown(false);
+    QVERIFY2(window_->readOut().intervals, name);
+    QVERIFY2(panel->text().contains('['), qPrintable(panel->text()));
+  }
+  cap_enabled->setChecked(false);
 }
 
 void MainWindowTest::pickingARunShowsIt() {

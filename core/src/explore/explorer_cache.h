@@ -7,6 +7,8 @@
 #include "moescope/explore/explorer_data.h"
 #include "moescope/explore/figure.h"
 #include "moescope/explore/surface_grid.h"
+#include "moescope/fit/active_parameter_model.h"
+#include "moescope/fit/law_optimum.h"
 #include "moescope/sparsity_law.h"
 
 namespace moescope {
@@ -20,8 +22,10 @@ struct SizeRange {
   double lo = 1e7, hi = 1e11;
 };
 
-// N*, N_a*, L* against S at one budget (Figure 3); sparsities where the law has no interior
-// optimum are left out. The bands are empty without replicates.
+// N*, N_a*, L* against S at one budget (Figure 3), as optimal_size finds them (to about 1e-7
+// relative, from a coarse grid over its range of N refined by Brent's method, at a third of the
+// cost); sparsities where the law has no interior optimum are left out. The bands are empty
+// without replicates.
 struct OptimalSizeCurve {
   double budget = 0;
   std::vector<double> sparsity, total, active, loss;
@@ -31,7 +35,26 @@ OptimalSizeCurve optimal_size_curve(const SparsityLaw& law,
                                     const std::vector<SparsityLaw>& replicates, double budget,
                                     double max_sparsity);
 
-// S* against N at one budget (Figure 4).
+// L(N, D = budget / (6 N_a), S), with N_a from `model`.
+double loss_at_budget(const SparsityLaw& law, double budget, double total, double sparsity,
+                      const ActiveParameterModel& model);
+// That loss at each of `sparsities`, at fixed N.
+std::vector<double> losses_over_sparsity(const SparsityLaw& law, double budget, double total,
+                                         const std::vector<double>& sparsities,
+                                         const ActiveParameterModel& model);
+
+// S* at fixed N (Eq. 4), as optimal_sparsity finds it, from `losses` already known at `sparsities`
+// (a sparsity_axis): the lowest of them brackets S*, and Brent's method refines it to about 1e-8
+// in -ln(1 - S) in a dozen loss evaluations. optimal_sparsity makes about a hundred, each with the
+// law's derivatives, because it scans the range on a grid of its own and bisects on the slope to
+// 1e-10; for a redraw the grid is there already. Throws std::invalid_argument unless there are 2+
+// sparsities and a loss for each.
+LawSparsityOptimum refine_optimal_sparsity(const SparsityLaw& law, double budget, double total,
+                                           const ActiveParameterModel& model,
+                                           const std::vector<double>& sparsities,
+                                           const std::vector<double>& losses);
+
+// S* against N at one budget (Figure 4), at `totals` and, where S* changes fast, between them.
 struct OptimalSparsityCurve {
   double budget = 0;
   std::vector<double> total, sparsity;

@@ -191,8 +191,12 @@ Figure optimal_vs_sparsity(FigureId id, const ExplorerData& data, ExplorerCache&
     series.budget = curve.budget;
     series.x = curve.sparsity;
     series.y = curve.*choice.y;
-    series.lo = curve.*choice.lo;
-    series.hi = curve.*choice.hi;
+    // The data budgets' bands are at hand, but bands are intervals: like the read-out's, they
+    // are shown once the slider settles, not while it moves.
+    if (state.replicate_intervals) {
+      series.lo = curve.*choice.lo;
+      series.hi = curve.*choice.hi;
+    }
     figure.curves.push_back(std::move(series));
   };
   for (const OptimalSizeCurve& curve : data_size_curves(cache, data, state.max_sparsity))

@@ -74,20 +74,31 @@ SurfaceGrid build_surface_grid(const ExplorerData& data, const ExplorerCache& ca
   grid.z_min = *lowest;
   grid.z_max = *highest;
 
-  // The ridge is S*(N) at fixed N (Eq. 4). On the active axis the same curve is drawn where it
-  // lies, at N_a(N, S*): the N grid is the active range mapped to N at the dense end, which the
-  // ridge's N_a then spans.
-  const std::vector<double> totals =
-      total_axis ? sizes
-                 : log_axis(model.total(range.lo, 0.0),
-                            model.total(range.hi, 0.0) / (1.0 - state.max_sparsity), size_steps);
-  for (const double total : totals) {
-    const LawSparsityOptimum best =
-        optimal_sparsity(law, state.budget, total, model, state.max_sparsity);
-    const double size = total_axis ? total : best.active_params;
-    if (!total_axis && (size < range.lo || size > range.hi))
-      continue;
-    grid.ridge.push_back({std::log10(size), best.sparsity, best.loss});
+  // The ridge is S*(N) at fixed N (Eq. 4). On the total axis each column of the grid is the loss
+  // at one N across sparsity, which brackets S*. On the active axis the same curve is drawn where
+  // it lies, at N_a(N, S*): the N grid is the active range mapped to N at the dense end, which the
+  // ridge's N_a then spans, and each N gets a column of its own.
+  if (total_axis) {
+    std::vector<double> column(grid.y.size());
+    for (std::size_t i = 0; i < sizes.size(); ++i) {
+      for (std::size_t j = 0; j < grid.y.size(); ++j)
+        column[j] = grid.loss_at(i, j);
+      const LawSparsityOptimum best =
+          refine_optimal_sparsity(law, state.budget, sizes[i], model, grid.y, column);
+      grid.ridge.push_back({grid.x[i], best.sparsity, best.loss});
+    }
+  } else {
+    const std::vector<double> totals =
+        log_axis(model.total(range.lo, 0.0),
+                 model.total(range.hi, 0.0) / (1.0 - state.max_sparsity), size_steps);
+    for (const double total : totals) {
+      const LawSparsityOptimum best =
+          refine_optimal_sparsity(law, state.budget, total, model, grid.y,
+                                  losses_over_sparsity(law, state.budget, total, grid.y, model));
+      if (best.active_params < range.lo || best.active_params > range.hi)
+        continue;
+      grid.ridge.push_back({std::log10(best.active_params), best.sparsity, best.loss});
+    }
   }
 
   if (const std::optional<double> budget = nearest_data_budget(cache, state.budget)) {

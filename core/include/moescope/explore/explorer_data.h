@@ -34,7 +34,8 @@ struct ExplorerState {
   double slice_sparsity = 0.5;      // the S marked in Figures 2b and 2c
   // Replicate optima cost about twenty times the point values (one optimum search per bootstrap
   // refit), too much for a redraw while a slider moves. The explorer sets this false during a
-  // drag and true once the slider settles; point values do not depend on it.
+  // drag and true once the slider settles. When false, neither the read-out nor the figures
+  // carry intervals (bands); point values do not depend on it.
   bool replicate_intervals = true;
 };
 

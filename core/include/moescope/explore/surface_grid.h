@@ -17,7 +17,8 @@ struct SurfaceGrid {
   double z_min = 0, z_max = 0;  // for the colour bar
 
   // The optimum ridge: for each N of the grid's range (on the active axis, the N whose N_a at S*
-  // is the grid's), S*(N) by optimal_sparsity and the loss there. x as the grid's x.
+  // is the grid's), S*(N) as optimal_sparsity finds it (to about 1e-8 in -ln(1 - S)) and the loss
+  // there. x as the grid's x.
   struct RidgePoint {
     double x = 0, sparsity = 0, loss = 0;
   };
