@@ -2,74 +2,24 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
+#include <string>
 #include <vector>
 
 #include "moescope/explore/explorer_loader.h"
 #include "moescope/fit/fit_refused.h"
+#include "moescope/fit/isoflop_surface.h"
 #include "moescope/fit/law_optimum.h"
 #include "moescope/fit/scaling_points.h"
+#include "moescope/number_format.h"
 #include "moescope/synthetic_grid.h"
+#include "support/explorer_test_data.h"
 
 namespace moescope {
 namespace {
 
-// Table 3 as the "fitted" law, so that shapes can be checked against the paper, and replicates
-// that nudge its coefficients the way a bootstrap would.
-ExplorerData table3_data() {
-  ExplorerData data;
-  data.runs = generate_synthetic_grid({});
-  data.law.form = LawForm::kAbnar;
-  data.law.abnar = SparsityLaw::table3();
-  for (int i = 0; i < 8; ++i) {
-    FittedLaw replicate = data.law;
-    const double nudge = 1.0 + 0.01 * (i - 3.5);
-    replicate.abnar.a *= nudge;
-    replicate.abnar.b /= nudge;
-    replicate.abnar.alpha *= 1.0 + 0.002 * (i % 3 - 1);
-    data.replicates.push_back(replicate);
-  }
-  const std::size_t points = scaling_points(data.runs).points.size();
-  for (std::size_t i = 0; i < points; ++i)
-    data.holdout.push_back(i % 5 == 0);
-  return data;
-}
-
-const ExplorerData& shared_data() {
-  static const ExplorerData data = table3_data();
-  return data;
-}
-
-void expect_equal(const Interval& x, const Interval& y) {
-  EXPECT_EQ(x.lo, y.lo);
-  EXPECT_EQ(x.hi, y.hi);
-}
-
-// The sparsities of Figures 2a and 3 (figure.h: evenly spaced in -ln(1 - S)).
-std::vector<double> figure_sparsities(double max_sparsity) {
-  const double top = -std::log1p(-max_sparsity);
-  std::vector<double> sparsities;
-  for (int i = 0; i < kCurvePoints; ++i)
-    sparsities.push_back(-std::expm1(-top * i / (kCurvePoints - 1)));
-  sparsities.back() = max_sparsity;
-  return sparsities;
-}
-
-void expect_finite(const Series& series, FigureId id) {
-  ASSERT_EQ(series.x.size(), series.y.size()) << to_string(id) << " " << series.label;
-  for (std::size_t i = 0; i < series.x.size(); ++i) {
-    EXPECT_TRUE(std::isfinite(series.x[i]) && std::isfinite(series.y[i]))
-        << to_string(id) << " " << series.label << " at " << i;
-  }
-  if (!series.lo.empty()) {
-    ASSERT_EQ(series.lo.size(), series.x.size());
-    ASSERT_EQ(series.hi.size(), series.x.size());
-    for (std::size_t i = 0; i < series.x.size(); ++i) {
-      EXPECT_TRUE(std::isfinite(series.lo[i]) && std::isfinite(series.hi[i]));
-      EXPECT_LE(series.lo[i], series.hi[i]);
-    }
-  }
-}
+using namespace explorer_test;
 
 TEST(ExplorerReadOutTest, EqualsOptimumWithIntervals) {
   const ExplorerData& data = shared_data();
@@ -85,7 +35,7 @@ TEST(ExplorerReadOutTest, EqualsOptimumWithIntervals) {
       options.max_sparsity = state.max_sparsity;
       options.max_total_params = cap;
       const BudgetOptimumWithIntervals expected =
-          optimum_with_intervals(data.law.abnar, replicates, budget, options);
+          optimum_with_intervals(data.law->abnar, replicates, budget, options);
       const ReadOut actual = read_out(data, state);
       EXPECT_EQ(actual.budget, budget);
       EXPECT_EQ(actual.point.sparsity, expected.point.sparsity);
@@ -247,9 +197,13 @@ TEST(ExplorerFigureTest, OptimaAcrossSparsityAreTheLawsOptima) {
 }
 
 TEST(ExplorerFigureTest, OptimalSparsityIsTheLawsOptimum) {
-  const Figure fig = figure(FigureId::kOptimalSparsityVsParams, shared_data(), ExplorerState{});
+  // With the surfaces' curves beside them, the law's are the same.
+  const Figure fig = figure(FigureId::kOptimalSparsityVsParams, surface_data(), ExplorerState{});
   const ActiveParameterModel family = ActiveParameterModel::paper_family();
+  ASSERT_EQ(count_kind(fig.curves, SeriesKind::kLaw), 6u);
   for (const Series& curve : fig.curves) {
+    if (curve.kind != SeriesKind::kLaw)
+      continue;
     for (std::size_t i = 0; i < curve.x.size(); ++i) {
       const LawSparsityOptimum best =
           optimal_sparsity(SparsityLaw::table3(), *curve.budget, curve.x[i], family, 0.98);
@@ -311,6 +265,11 @@ TEST(ExplorerSurfaceTest, GridRidgeAndRunsAreConsistent) {
   state.budget = 3e20;
   for (const SizeAxis axis : {SizeAxis::kTotal, SizeAxis::kActive}) {
     const SurfaceGrid grid = surface_grid(data, state, axis, 64, 32);
+    // No surfaces were fitted: the law, at the state's budget, and labelled so.
+    EXPECT_EQ(grid.source, SurfaceSource::kLaw);
+    EXPECT_EQ(grid.label, "Eq. 6 law at C = 3e20, no Eq. 8 surface fitted at this budget");
+    EXPECT_FALSE(grid.law_overlay);
+    EXPECT_EQ(grid.axis, axis);
     ASSERT_EQ(grid.x.size(), 64u);
     ASSERT_EQ(grid.y.size(), 32u);
     ASSERT_EQ(grid.z.size(), 64u * 32u);
@@ -358,6 +317,275 @@ TEST(ExplorerSurfaceTest, GridRidgeAndRunsAreConsistent) {
   EXPECT_THROW(surface_grid(data, state, SizeAxis::kTotal, 1, 8), std::invalid_argument);
 }
 
+// At a fitted budget (within 2 % of a surface's) the 3-D view draws that budget's Eq. 8 surface
+// over its runs' range, with the law at the same nodes as an overlay; the drawn numbers are the
+// surface's and the law's own predictions.
+TEST(ExplorerSurfaceTest, AtAFittedBudgetTheGridIsThatBudgetsEq8Surface) {
+  const ExplorerData& data = surface_data();
+  ASSERT_EQ(data.surfaces.size(), 5u);
+  const ExplorerModel model(data);
+  for (std::size_t index = 0; index < data.surfaces.size(); ++index) {
+    const SurfaceFit& fit = data.surfaces[index];
+    ASSERT_TRUE(fit.budget);
+    for (const double offset : {1.0, 1.015, 0.985}) {
+      ExplorerState state;
+      state.budget = *fit.budget * offset;
+      const SurfaceGrid grid = surface_grid(data, state, SizeAxis::kTotal, 24, 16);
+      ASSERT_EQ(grid.source, SurfaceSource::kIsoflopSurface) << state.budget;
+      EXPECT_EQ(grid.surface_index, index);
+      EXPECT_EQ(grid.budget, *fit.budget);
+      EXPECT_EQ(grid.axis, SizeAxis::kTotal);
+      EXPECT_TRUE(contains(grid.label, "Eq. 8 IsoFLOP surface at C = " + format_brief(*fit.budget)))
+          << grid.label;
+      // Over the data's range, not beyond it.
+      ASSERT_EQ(grid.x.size(), 24u);
+      ASSERT_EQ(grid.y.size(), 16u);
+      EXPECT_NEAR(grid.x.front(), fit.log_size_min / std::log(10.0), 1e-12);
+      EXPECT_NEAR(grid.x.back(), fit.log_size_max / std::log(10.0), 1e-12);
+      EXPECT_EQ(grid.y.front(), 0.0);
+      EXPECT_EQ(grid.y.back(), fit.sparsity_max);
+      ASSERT_EQ(grid.z.size(), 24u * 16u);
+      ASSERT_TRUE(grid.law_overlay);
+      ASSERT_EQ(grid.law_overlay->z.size(), grid.z.size());
+      EXPECT_TRUE(contains(grid.law_overlay->label, "Eq. 6 law")) << grid.law_overlay->label;
+      for (std::size_t j = 0; j < grid.y.size(); ++j) {
+        for (std::size_t i = 0; i < grid.x.size(); ++i) {
+          EXPECT_NEAR(grid.loss_at(i, j), fit.loss(std::pow(10.0, grid.x[i]), grid.y[j]), 1e-12)
+              << "node " << i << ", " << j;
+          EXPECT_NEAR(
+              grid.law_overlay->z[j * grid.x.size() + i],
+              law_loss_at(data.law->abnar, *fit.budget, SizeAxis::kTotal, grid.x[i], grid.y[j]),
+              1e-12);
+          EXPECT_LE(grid.z_min, grid.loss_at(i, j));
+          EXPECT_GE(grid.z_max, grid.loss_at(i, j));
+        }
+      }
+      // The ridge is the surface's own read-out, S*(N), at each size of the grid. (Ten to the x
+      // is the grid's size to an ulp, which moves the search's answer in its flat valley by up
+      // to its tolerance; the loss there moves by its square.)
+      ASSERT_EQ(grid.ridge.size(), grid.x.size());
+      for (std::size_t i = 0; i < grid.ridge.size(); ++i) {
+        const SparsityOptimum best = optimal_sparsity(fit, std::pow(10.0, grid.x[i]));
+        EXPECT_EQ(grid.ridge[i].x, grid.x[i]);
+        EXPECT_NEAR(grid.ridge[i].sparsity, best.sparsity, 1e-7);
+        EXPECT_NEAR(grid.ridge[i].loss, best.loss, 1e-12);
+      }
+      EXPECT_EQ(grid.law_overlay->ridge.size(), grid.x.size());
+      // The runs of that budget, where they were measured.
+      EXPECT_EQ(grid.runs.size(), fit.points);
+      for (const SurfaceGrid::RunPoint& run : grid.runs) {
+        EXPECT_EQ(run.z, *data.runs[run.run_index].loss);
+        EXPECT_EQ(run.x, std::log10(*data.runs[run.run_index].total_params));
+      }
+      // The model's kept grid is the same.
+      const SurfaceGrid kept = model.surface_grid(state, SizeAxis::kTotal, 24, 16);
+      EXPECT_EQ(kept.z, grid.z);
+      EXPECT_EQ(kept.law_overlay->z, grid.law_overlay->z);
+      EXPECT_EQ(kept.label, grid.label);
+    }
+  }
+}
+
+TEST(ExplorerSurfaceTest, BetweenBudgetsTheGridIsTheLawAndSaysSo) {
+  const ExplorerData& data = surface_data();
+  const ExplorerModel model(data);
+  ExplorerState state;
+  state.budget = 1.5e20;  // between 1e20 and 3e20
+  for (const SurfaceGrid& grid : {surface_grid(data, state, SizeAxis::kTotal, 16, 8),
+                                  model.surface_grid(state, SizeAxis::kTotal, 16, 8)}) {
+    EXPECT_EQ(grid.source, SurfaceSource::kLaw);
+    EXPECT_FALSE(grid.surface_index);
+    EXPECT_FALSE(grid.law_overlay);
+    EXPECT_EQ(grid.budget, state.budget);
+    EXPECT_EQ(grid.label, "Eq. 6 law at C = 1.5e20, no runs at this budget");
+    EXPECT_TRUE(grid.runs.empty());
+    EXPECT_EQ(grid.y.back(), state.max_sparsity);
+    for (std::size_t j = 0; j < grid.y.size(); ++j) {
+      for (std::size_t i = 0; i < grid.x.size(); ++i) {
+        EXPECT_NEAR(
+            grid.loss_at(i, j),
+            law_loss_at(data.law->abnar, state.budget, SizeAxis::kTotal, grid.x[i], grid.y[j]),
+            1e-12);
+      }
+    }
+  }
+  // Just outside the 2 % of a fitted budget, too.
+  state.budget = 1e20 * 1.03;
+  EXPECT_EQ(surface_grid(data, state, SizeAxis::kTotal, 16, 8).source, SurfaceSource::kLaw);
+
+  // At a data budget whose surface could not be fitted: the law, with that budget's runs.
+  ExplorerData refused = surface_data();
+  refused.surfaces.erase(refused.surfaces.begin() + 2);  // 1e20
+  state.budget = 1e20;
+  const SurfaceGrid grid = surface_grid(refused, state, SizeAxis::kTotal, 16, 8);
+  EXPECT_EQ(grid.source, SurfaceSource::kLaw);
+  EXPECT_EQ(grid.label, "Eq. 6 law at C = 1e20, no Eq. 8 surface fitted at this budget");
+  EXPECT_EQ(grid.runs.size(), 49u);
+}
+
+// A surface fitted over N_a is drawn over N_a, whichever axis was asked for, and says so.
+TEST(ExplorerSurfaceTest, ASurfaceOverActiveParametersIsDrawnOverItsOwnAxis) {
+  const ExplorerData data = with_surfaces(SizeAxis::kActive);
+  const SurfaceFit& fit = data.surfaces[3];
+  ExplorerState state;
+  state.budget = *fit.budget;
+  for (const SizeAxis asked : {SizeAxis::kTotal, SizeAxis::kActive}) {
+    const SurfaceGrid grid = surface_grid(data, state, asked, 12, 8);
+    ASSERT_EQ(grid.source, SurfaceSource::kIsoflopSurface);
+    EXPECT_EQ(grid.axis, SizeAxis::kActive);
+    EXPECT_EQ(contains(grid.label, "over N_a"), asked == SizeAxis::kTotal) << grid.label;
+    EXPECT_NEAR(grid.x.front(), fit.log_size_min / std::log(10.0), 1e-12);
+    for (std::size_t j = 0; j < grid.y.size(); ++j) {
+      for (std::size_t i = 0; i < grid.x.size(); ++i) {
+        EXPECT_NEAR(grid.loss_at(i, j), fit.loss(std::pow(10.0, grid.x[i]), grid.y[j]), 1e-12);
+        EXPECT_NEAR(
+            grid.law_overlay->z[j * grid.x.size() + i],
+            law_loss_at(data.law->abnar, *fit.budget, SizeAxis::kActive, grid.x[i], grid.y[j]),
+            1e-12);
+      }
+    }
+    for (const SurfaceGrid::RunPoint& run : grid.runs)
+      EXPECT_EQ(run.x, std::log10(*data.runs[run.run_index].active_params));
+  }
+}
+
+// Figures 2b and 2c at a fitted budget: a curve per data sparsity through the surface, over the
+// sizes its runs span, with the replicates' band, beside the law's curves; between budgets, the
+// law's alone.
+TEST(ExplorerFigureTest, LossVsSizeShowsTheSurfacesCurvesBesideTheLaws) {
+  const ExplorerData& data = surface_data();
+  const ExplorerModel model(data);
+  const SurfaceFit& fit = data.surfaces[2];
+  ASSERT_EQ(*fit.budget, 1e20);
+  ExplorerState state;
+  state.budget = 1.01e20;
+  for (const FigureId id : {FigureId::kLossVsParams, FigureId::kLossVsActiveParams}) {
+    const bool total_axis = id == FigureId::kLossVsParams;
+    const Figure fig = model.figure(id, state);
+    EXPECT_TRUE(contains(fig.title, "Eq. 8 surface and Eq. 6 law")) << fig.title;
+    EXPECT_EQ(count_kind(fig.curves, SeriesKind::kLaw), 7u);
+    ASSERT_EQ(count_kind(fig.curves, SeriesKind::kSurface), 7u);
+    EXPECT_EQ(count_kind(fig.points, SeriesKind::kRuns), 7u);
+    for (const Series& curve : fig.curves) {
+      expect_finite(curve, id);
+      if (curve.kind == SeriesKind::kLaw) {
+        EXPECT_TRUE(contains(curve.label, "Eq. 6")) << curve.label;
+        continue;
+      }
+      EXPECT_TRUE(contains(curve.label, "Eq. 8")) << curve.label;
+      ASSERT_TRUE(curve.sparsity);
+      EXPECT_EQ(curve.budget, fit.budget);
+      ASSERT_EQ(curve.lo.size(), curve.x.size()) << "bootstrap band";
+      // Over the sizes of the runs of its sparsity at this budget, on the figure's axis.
+      double lo = INFINITY, hi = 0, total_lo = INFINITY, total_hi = 0;
+      for (const moescope::Run& run : data.runs) {
+        if (run.compute != 1e20 || std::abs(*run.sparsity - *curve.sparsity) > 1e-9)
+          continue;
+        const double size = total_axis ? *run.total_params : *run.active_params;
+        lo = std::min(lo, size);
+        hi = std::max(hi, size);
+        total_lo = std::min(total_lo, *run.total_params);
+        total_hi = std::max(total_hi, *run.total_params);
+      }
+      EXPECT_NEAR(curve.x.front() / lo, 1.0, 1e-12) << curve.label;
+      EXPECT_NEAR(curve.x.back() / hi, 1.0, 1e-12) << curve.label;
+      // The surface's predictions and band (fitted over N: on 2c at the N of the runs' N_a).
+      EXPECT_NEAR(curve.y.front(), fit.loss(total_lo, *curve.sparsity), 1e-12);
+      EXPECT_NEAR(curve.y.back(), fit.loss(total_hi, *curve.sparsity), 1e-12);
+      const Interval band = fit.band(total_hi, *curve.sparsity);
+      EXPECT_NEAR(curve.lo.back(), band.lo, 1e-12);
+      EXPECT_NEAR(curve.hi.back(), band.hi, 1e-12);
+      if (total_axis) {
+        for (std::size_t i = 0; i < curve.x.size(); ++i)
+          EXPECT_NEAR(curve.y[i], fit.loss(curve.x[i], *curve.sparsity), 1e-12);
+      }
+    }
+    // While the slider moves, the bands wait; the curves do not change.
+    state.replicate_intervals = false;
+    const Figure dragged = model.figure(id, state);
+    state.replicate_intervals = true;
+    ASSERT_EQ(dragged.curves.size(), fig.curves.size());
+    for (std::size_t c = 0; c < fig.curves.size(); ++c) {
+      EXPECT_TRUE(dragged.curves[c].lo.empty());
+      EXPECT_EQ(dragged.curves[c].y, fig.curves[c].y);
+    }
+    // The free function gives the same figure.
+    const Figure fresh = figure(id, data, state);
+    ASSERT_EQ(fresh.curves.size(), fig.curves.size());
+    for (std::size_t c = 0; c < fig.curves.size(); ++c)
+      EXPECT_EQ(fresh.curves[c].y, fig.curves[c].y);
+  }
+  state.budget = 1.5e20;
+  const Figure between = model.figure(FigureId::kLossVsParams, state);
+  EXPECT_EQ(count_kind(between.curves, SeriesKind::kSurface), 0u);
+  EXPECT_EQ(count_kind(between.curves, SeriesKind::kLaw), 7u);
+  EXPECT_TRUE(contains(between.title, "C = 1.5e20: Eq. 6 law only")) << between.title;
+}
+
+TEST(ExplorerFigureTest, LossVsSparsityShowsTheSurfacesSliceAndOptimum) {
+  const ExplorerData& data = surface_data();
+  const SurfaceFit& fit = data.surfaces[2];
+  ExplorerState state;
+  state.budget = 1e20;
+  state.slice_total_params = 2e9;
+  const Figure fig = figure(FigureId::kLossVsSparsity, data, state);
+  ASSERT_EQ(count_kind(fig.curves, SeriesKind::kLaw), 1u);
+  ASSERT_EQ(count_kind(fig.curves, SeriesKind::kSurface), 1u);
+  const Series& slice = fig.curves[1];
+  ASSERT_EQ(slice.kind, SeriesKind::kSurface);
+  EXPECT_EQ(slice.x.back(), fit.sparsity_max);
+  ASSERT_EQ(slice.lo.size(), slice.x.size());
+  for (std::size_t i = 0; i < slice.x.size(); ++i) {
+    EXPECT_NEAR(slice.y[i], fit.loss(2e9, slice.x[i]), 1e-12);
+    EXPECT_NEAR(slice.lo[i], fit.band(2e9, slice.x[i]).lo, 1e-12);
+  }
+  ASSERT_EQ(fig.points.size(), 2u);
+  const SparsityOptimum best = optimal_sparsity(fit, 2e9);
+  EXPECT_EQ(fig.points[1].kind, SeriesKind::kSurface);
+  EXPECT_NEAR(fig.points[1].x[0], best.sparsity, 1e-12);
+  EXPECT_NEAR(fig.points[1].y[0], best.loss, 1e-12);
+  // Outside the surface's sizes there is nothing of it to show.
+  state.slice_total_params = 1e13;
+  EXPECT_EQ(count_kind(figure(FigureId::kLossVsSparsity, data, state).curves, SeriesKind::kSurface),
+            0u);
+}
+
+// Figure 4: S*(N) of each budget's surface over its data's sizes, with the replicates' interval
+// as its band, beside the law's S*(N) per budget.
+TEST(ExplorerFigureTest, OptimalSparsityShowsEachSurfacesOptimumBesideTheLaws) {
+  const ExplorerData& data = surface_data();
+  const Figure fig = ExplorerModel(data).figure(FigureId::kOptimalSparsityVsParams, {});
+  EXPECT_TRUE(contains(fig.title, "Eq. 8 surfaces and Eq. 6 law")) << fig.title;
+  EXPECT_EQ(count_kind(fig.curves, SeriesKind::kLaw), 6u);  // five budgets and the slider's
+  ASSERT_EQ(count_kind(fig.curves, SeriesKind::kSurface), 5u);
+  std::size_t surface = 0;
+  for (const Series& curve : fig.curves) {
+    if (curve.kind != SeriesKind::kSurface)
+      continue;
+    const SurfaceFit& fit = data.surfaces[surface++];
+    EXPECT_EQ(curve.budget, fit.budget);
+    EXPECT_NEAR(std::log(curve.x.front()), fit.log_size_min, 1e-12);
+    EXPECT_NEAR(std::log(curve.x.back()), fit.log_size_max, 1e-12);
+    ASSERT_EQ(curve.lo.size(), curve.x.size());
+    for (std::size_t i = 0; i < curve.x.size(); ++i) {
+      const SparsityOptimum best = optimal_sparsity(fit, curve.x[i]);
+      EXPECT_NEAR(curve.y[i], best.sparsity, 1e-12) << curve.label << " at N = " << curve.x[i];
+      EXPECT_NEAR(curve.lo[i], best.sparsity_interval->lo, 1e-12);
+      EXPECT_NEAR(curve.hi[i], best.sparsity_interval->hi, 1e-12);
+      if (i > 0) {
+        EXPECT_GT(curve.x[i], curve.x[i - 1]);
+      }
+    }
+    // The paper's finding holds on the surfaces too: S* grows with N.
+    EXPECT_GT(curve.y.back(), curve.y.front()) << curve.label;
+  }
+  // A surface over N_a says S*(N_a), not this figure's S*(N): the law's curves alone.
+  const ExplorerData active = with_surfaces(SizeAxis::kActive);
+  const Figure law_only = figure(FigureId::kOptimalSparsityVsParams, active, {});
+  EXPECT_EQ(count_kind(law_only.curves, SeriesKind::kSurface), 0u);
+  EXPECT_TRUE(contains(law_only.title, "Eq. 6 law only (surfaces over N_a)")) << law_only.title;
+}
+
 // The loader fits what `moescope optimum` fits: the law with the paper's hold-out, and a surface
 // per budget.
 TEST(ExplorerLoader, FitsTheLawWithoutTheHeldOutRunsAndASurfacePerBudget) {
@@ -384,8 +612,8 @@ TEST(ExplorerLoader, FitsTheLawWithoutTheHeldOutRunsAndASurfacePerBudget) {
   EXPECT_NE(load.notes[0].find("no loss"), std::string::npos) << load.notes[0];
 
   const RunLawFit direct =
-      fit_law_to_runs(runs, RunFilter::parse(kDefaultHoldoutRule), options.law);
-  EXPECT_EQ(load.data.law.parameters(), direct.summary.law.parameters());
+      fit_law_to_runs(runs, RunFilter::parse(kDefaultHoldoutRule), options.form, options.law);
+  EXPECT_EQ(load.data.law->parameters(), direct.summary.law.parameters());
 }
 
 }  // namespace

@@ -4,19 +4,18 @@
 
 #include <algorithm>
 #include <cmath>
-#include <filesystem>
-#include <fstream>
 #include <limits>
-#include <sstream>
 
-#include "moescope/csv_reader.h"
 #include "moescope/synthetic_grid.h"
 #include "support/expect_refusal.h"
+#include "support/porian_points.h"
 
 namespace moescope {
 namespace {
 
 using testing_support::expect_refusal;
+using testing_support::kPorianAbsent;
+using testing_support::porian_points;
 
 // Dense points at `budget` with L = curvature (ln N - vertex)^2 + floor.
 std::vector<SurfacePoint> parabola_points(const std::vector<double>& log_sizes, double curvature,
@@ -143,33 +142,13 @@ TEST(IsoFlopCurves, PowerLawAcrossBudgetsWithABootstrapInterval) {
 
 // Porian et al. 2024, "Optimizer tuning (no decay)" on RefinedWeb: their published exponent is
 // 0.497 (0.491-0.505), from Akima interpolation of each budget's losses on a dense grid of N,
-// a bootstrap, and a fit weighted by the bootstrap spread. Ours is Approach 2 as the paper's
+// a noise bootstrap, and a weighted fit (the tests further down). Here Approach 2 as the paper's
 // Appendix D.4 uses it: an unweighted least-squares parabola in ln N per budget over all its
 // points, then an unweighted line through (ln C, ln N*). The data's README gives ~0.51 for that.
-TEST(IsoFlopCurves, PowerLawOnPorian2024MatchesTheirExponent) {
-  const std::filesystem::path path =
-      std::filesystem::path(MOESCOPE_EXTERNAL_DIR) / "porian2024" / "isoflop_points.csv";
-  if (!std::filesystem::exists(path))
-    GTEST_SKIP() << "external data absent: " << path;
-  std::ifstream file(path);
-  std::stringstream text;
-  text << file.rdbuf();
-  const CsvTable table = read_csv(text.str(), path.string());
-  const auto column = [&table](const std::string& name) {
-    const auto found = std::find(table.header.fields.begin(), table.header.fields.end(), name);
-    EXPECT_NE(found, table.header.fields.end()) << "no column " << name;
-    return static_cast<std::size_t>(found - table.header.fields.begin());
-  };
-  const std::size_t label = column("label"), dataset = column("dataset"), flops = column("flops"),
-                    size = column("N"), loss = column("loss");
-  std::vector<SurfacePoint> points;
-  for (const CsvRecord& row : table.rows) {
-    if (row.fields[label] != "Optimizer tuning (no decay)" || row.fields[dataset] != "rw")
-      continue;
-    const double n = std::stod(row.fields[size]);
-    points.push_back(
-        {n, n, 0.0, std::stod(row.fields[loss]), std::stod(row.fields[flops]), points.size()});
-  }
+TEST(IsoFlopCurves, ParabolaOnPorian2024IsNearTheirExponent) {
+  const std::vector<CurvePoint> points = porian_points("summary_df", "Optimizer tuning (no decay)");
+  if (points.empty())
+    GTEST_SKIP() << kPorianAbsent;
   ASSERT_EQ(points.size(), 121u);
 
   const IsoFlopCurves curves = fit_isoflop_curves(points);
@@ -177,10 +156,19 @@ TEST(IsoFlopCurves, PowerLawOnPorian2024MatchesTheirExponent) {
   EXPECT_EQ(curves.curves.size(), 12u);
   EXPECT_TRUE(curves.refused.empty());
   const PowerLawFit law = fit_optimal_size_power_law(curves, 0.0);
+  EXPECT_FALSE(law.weighted);
   EXPECT_NEAR(law.exponent, 0.50, 0.04);
   ASSERT_TRUE(law.exponent_interval.has_value());
   EXPECT_TRUE(law.exponent_interval->contains(law.exponent));
   EXPECT_LT(law.exponent_interval->hi - law.exponent_interval->lo, 0.1);
+  // Their C = 6 N D, so ln D = ln(C/6) - ln N and the parabola in ln D is the one in ln N
+  // mirrored: D* = C / (6 N*) and b = 1 - a, to the 8 digits the CSV gives D with.
+  for (const IsoFlopCurve& curve : curves.curves) {
+    ASSERT_TRUE(curve.optimal_tokens.has_value());
+    EXPECT_NEAR(*curve.optimal_tokens * 6.0 * curve.optimal_size / *curve.budget, 1.0, 1e-7);
+  }
+  const PowerLawFit tokens = fit_optimal_tokens_power_law(curves, 0.0);
+  EXPECT_NEAR(tokens.exponent, 1.0 - law.exponent, 1e-7);
 }
 
 TEST(IsoFlopCurveRefusal, TooFewPoints) {

@@ -36,7 +36,8 @@ case "$spec" in
   *slow*) sleep 30 ;;
 esac
 cat > "$out/result.json" <<JSON
-{"val_loss": 4.8, "tokens": 16384, "N": 1737728, "N_active": 513536, "S": 0.75, "flops": 1e13,
+{"val_loss": 4.8, "tokens": 16384, "N": 1737728, "N_active": 558080, "S": 0.75,
+ "flops": 80765517824,
  "architecture": {"d_model": 128, "layers": 2, "heads": 2, "vocab": 256, "context": 512,
                   "experts": 4, "active": 1, "granularity": 1, "tied_embeddings": true}}
 JSON
@@ -107,6 +108,10 @@ TEST_F(TrainCliTest, PlanRefusesACellNamingIt) {
                              "no architecture within 5% of N"),
             std::string::npos)
       << outcome.err;
+  const Outcome huge = moescope({"train", "plan", "--cell", "1e30,1e6,0.5"});
+  EXPECT_EQ(huge.exit_code, 1);
+  EXPECT_NE(huge.err.find("more than the trainer's limit of 1e18 tokens"), std::string::npos)
+      << huge.err;
   EXPECT_EQ(moescope({"train", "plan", "--cell", "1e15,2e6"}).exit_code, 2);
   EXPECT_EQ(moescope({"train", "plan"}).exit_code, 2);
 }
@@ -197,6 +202,30 @@ TEST_F(TrainCliTest, ABackgroundLaunchFinishesWithoutItsCommand) {
   const Outcome text = moescope({"train", "status"});
   EXPECT_NE(text.out.find("job 2 will-fail: fake-train exited with status 1"), std::string::npos)
       << text.out;
+}
+
+// A spec's name becomes the job's: control characters in it (a newline broke the table's rows, an
+// escape sequence would drive the terminal) are shown escaped.
+TEST_F(TrainCliTest, StatusEscapesControlCharactersInNames) {
+  plan_one(dir() / "plan");
+  fs::rename(dir() / "plan" / "C1e15_N1.7e6_S0.75.json", dir() / "plan" / "two\nlines\x1b[2J.json");
+  const Outcome launched =
+      moescope({"train", "launch", "--plan-dir", (dir() / "plan").string(), "--trainer",
+                trainer().string(), "--store", store(), "--wait"});
+  ASSERT_EQ(launched.exit_code, 0) << launched.err;
+  EXPECT_NE(launched.out.find("job 1 two\\nlines\\x1b[2J: done"), std::string::npos)
+      << launched.out;
+  const Outcome status = moescope({"train", "status"});
+  ASSERT_EQ(status.exit_code, 0) << status.err;
+  EXPECT_NE(status.out.find("two\\nlines\\x1b[2J"), std::string::npos) << status.out;
+  EXPECT_EQ(status.out.find('\x1b'), std::string::npos) << status.out;
+  std::istringstream lines(status.out);
+  std::string header, row;
+  std::getline(lines, header);  // "queue ...: 1 job, ..."
+  std::getline(lines, header);
+  std::getline(lines, row);
+  EXPECT_EQ(row.rfind("1  ", 0), 0u) << status.out;
+  EXPECT_NE(row.find("done"), std::string::npos) << status.out;
 }
 
 TEST_F(TrainCliTest, LaunchNamesAMissingTrainer) {

@@ -95,25 +95,25 @@ class LaunchTest : public ::testing::Test {
   const fs::path& dir() const { return folder_.path(); }
   fs::path store() const { return dir() / "runs.sqlite"; }
 
-  // A spec for the tiny MoE (2048 tokens: 2 steps of 32 x 32) and the result the fake trainer will
-  // hand back for it.
+  // A spec for the tiny MoE (20,480 tokens: 2 steps of 320 x 32; the store refuses D below 1e4)
+  // and the result the fake trainer will hand back for it.
   JobRequest request(const std::string& name, std::vector<std::string> options = {}) const {
     const Architecture arch = tiny_moe();
     const nlohmann::json spec = {{"d_model", arch.d_model}, {"layers", arch.n_layers},
                                  {"heads", arch.n_heads},   {"experts", arch.experts},
                                  {"active", arch.active},   {"granularity", 1},
-                                 {"context", arch.context}, {"batch_size", 32},
-                                 {"tokens", 2048},          {"lr", 0.003},
+                                 {"context", arch.context}, {"batch_size", 320},
+                                 {"tokens", 20480},         {"lr", 0.003},
                                  {"warmup_fraction", 0.05}, {"seed", 1}};
     const fs::path spec_file = dir() / (name + ".json");
     std::ofstream(spec_file) << spec.dump(2);
     const ParameterCount count = count_parameters(arch);
     const nlohmann::json result = {{"val_loss", 3.9},
-                                   {"tokens", 2048},
+                                   {"tokens", 20480},
                                    {"N", count.total},
                                    {"N_active", count.active},
                                    {"S", sparsity(arch)},
-                                   {"flops", flops_per_token_eq9(arch) * 2048},
+                                   {"flops", flops_per_token_eq9(arch) * 20480},
                                    {"seconds", 0.5},
                                    {"architecture",
                                     {{"d_model", 64},
@@ -216,8 +216,8 @@ TEST_F(LaunchTest, AFinishedRunLandsInTheStoreWithItsFields) {
   EXPECT_EQ(run.total_params, count_parameters(arch).total);
   EXPECT_EQ(run.active_params, count_parameters(arch).active);
   EXPECT_EQ(run.sparsity, 0.75);
-  EXPECT_EQ(run.tokens, 2048);
-  EXPECT_EQ(run.compute, flops_per_token_eq9(arch) * 2048);
+  EXPECT_EQ(run.tokens, 20480);
+  EXPECT_EQ(run.compute, flops_per_token_eq9(arch) * 20480);
   EXPECT_EQ(run.loss, 3.9);
   EXPECT_EQ(run.hyper.learning_rate, 0.003);
   EXPECT_EQ(run.hyper.warmup_fraction, 0.05);
@@ -255,7 +255,7 @@ TEST_F(LaunchTest, AFailingJobIsRecordedFailedWithTheEndOfItsLog) {
   EXPECT_EQ(runs[0].status, RunStatus::kFailed);
   EXPECT_FALSE(runs[0].loss);
   EXPECT_EQ(runs[0].architecture, tiny_moe());
-  EXPECT_EQ(runs[0].tokens, 2048);
+  EXPECT_EQ(runs[0].tokens, 20480);
   const std::vector<LossPoint> curve = {{1, 1024, 4.4}};
   EXPECT_EQ(runs[0].loss_curve, curve);
 }
@@ -270,6 +270,90 @@ TEST_F(LaunchTest, AMissingTrainerFailsTheJobNamingIt) {
   EXPECT_EQ(job.state, JobState::kFailed);
   EXPECT_EQ(job.exit_code, 127);
   EXPECT_NE(job.message.find("no-such-trainer"), std::string::npos) << job.message;
+}
+
+// How many times the fake trainer started in a run directory.
+int starts(const fs::path& out_dir) {
+  std::istringstream times(read_text(out_dir / "times"));
+  int count = 0;
+  for (std::string line; std::getline(times, line);)
+    count += line.starts_with("start ");
+  return count;
+}
+
+// A driver killed after it started a job but before it recorded that: the job trains while the
+// queue's file still says queued. The next update follows that job rather than starting it again
+// (which used to fail it: "a job is running there already"), and its run reaches the store, done.
+TEST_F(LaunchTest, AJobStartedByADriverThatDiedIsFollowedNotFailed) {
+  RunQueue queue(dir() / "queue", executor_);
+  const std::vector<Job> added = queue.add({request("orphan", {"--sleep", "0.5"})}, store());
+  executor_.submit(added[0].request);  // what the dead driver did, and recorded nowhere
+  EXPECT_EQ(queue.update().started, std::vector<int>{added[0].id});
+  EXPECT_EQ(queue.job(added[0].id)->state, JobState::kRunning);
+  drive(queue);
+
+  const Job job = *queue.job(added[0].id);
+  EXPECT_EQ(job.state, JobState::kDone) << job.message;
+  EXPECT_EQ(starts(job.request.out_dir), 1);
+  const std::vector<moescope::Run> runs = RunStore::open(store()).runs();
+  ASSERT_EQ(runs.size(), 1u);
+  EXPECT_EQ(runs[0].status, RunStatus::kDone);
+  EXPECT_EQ(runs[0].loss, 3.9);
+  EXPECT_EQ(runs[0].id, job.run_id);
+}
+
+// Cancelling a job that a dead driver started stops it, though the queue's file says queued.
+TEST_F(LaunchTest, CancelStopsAJobStartedByADriverThatDied) {
+  LocalExecutorOptions options;
+  options.termination_grace = 2s;
+  LocalExecutor executor(options);
+  RunQueue queue(dir() / "queue", executor);
+  const std::vector<Job> added = queue.add({request("orphan", {"--sleep", "30"})}, store());
+  executor.submit(added[0].request);
+  const fs::path pids_file = added[0].request.out_dir / "pids";
+  const auto deadline = std::chrono::steady_clock::now() + 5s;
+  while (read_text(pids_file).empty() && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(10ms);
+  const pid_t trainer = std::stoi(read_text(pids_file));
+  EXPECT_TRUE(queue.cancel(added[0].id));
+  EXPECT_TRUE(process_ended(trainer)) << "the orphan outlived the cancel";
+  EXPECT_EQ(queue.job(added[0].id)->state, JobState::kCancelled);
+}
+
+// The same, when the orphan has already ended by the time the next driver looks: the job is
+// started again, and a trainer (moescope-train returns at once for a finished run) ends it done.
+TEST_F(LaunchTest, AJobThatEndedUnrecordedIsStartedAgainNotFailed) {
+  RunQueue queue(dir() / "queue", executor_);
+  const std::vector<Job> added = queue.add({request("ended")}, store());
+  executor_.submit(added[0].request);
+  const auto deadline = std::chrono::steady_clock::now() + 5s;
+  while (!fs::exists(added[0].request.out_dir / "trainer.exit") &&
+         std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(10ms);
+  drive(queue);
+  const Job job = *queue.job(added[0].id);
+  EXPECT_EQ(job.state, JobState::kDone) << job.message;
+  const std::vector<moescope::Run> runs = RunStore::open(store()).runs();
+  ASSERT_EQ(runs.size(), 1u);
+  EXPECT_EQ(runs[0].status, RunStatus::kDone);
+}
+
+// A result.json nested 100,000 deep crashed the driver when the refusal dumped the value.
+TEST_F(LaunchTest, AResultNestedTooDeepFailsTheJobNamingTheFile) {
+  RunQueue queue(dir() / "queue", executor_);
+  const std::vector<Job> added = queue.add({request("deep")}, store());
+  nlohmann::json result = nlohmann::json::parse(read_text(dir() / "deep.result"));
+  result["N"] = "NESTED";
+  std::string text = result.dump();
+  text.replace(text.find("\"NESTED\""), 8, std::string(100'000, '[') + std::string(100'000, ']'));
+  std::ofstream(dir() / "deep.result") << text;
+  drive(queue);
+  const Job job = *queue.job(added[0].id);
+  EXPECT_EQ(job.state, JobState::kFailed);
+  EXPECT_NE(job.message.find(result_file(job.request.out_dir).string() +
+                             ": arrays and objects nested more than 512 deep"),
+            std::string::npos)
+      << job.message;
 }
 
 TEST_F(LaunchTest, CancelKillsTheJobsProcessGroup) {

@@ -34,6 +34,7 @@ const std::filesystem::path kEpochData =
 std::vector<ScalingPoint> epoch_points() {
   ReadOptions read;
   read.mapping = ColumnMapping::parse("N=Model Size,C=Training FLOP,loss=loss");
+  read.ignore_unknown_columns = true;  // x, y, color, hex_color: where the point was drawn
   std::vector<ScalingPoint> points = scaling_points(read_runs(kEpochData, read).runs).points;
   std::vector<double> losses;
   for (const auto& point : points)
@@ -120,6 +121,45 @@ TEST(LawFit, ReproducesEpochChinchillaGridFit) {
   EXPECT_TRUE(std::isnan(summary.holdout.mse));
 }
 
+// Besiroglu et al. (2024, Table 1) bootstrap the same data and objective 4 000 times; their 95 %
+// intervals (../shared/external/README.md, 1) are the target. Tolerances as the issue states
+// them: the endpoints of A and B within 20 % on a log scale (a ratio within 1.2), and the
+// half-widths of E, alpha and beta within 30 % of the published ones. Their estimator maximises
+// a Huber likelihood with a fitted scale by BFGS from Hoffmann's values; ours minimises the
+// summed Huber loss from several starts per replicate, so agreement is within these bounds, not
+// to the digit.
+TEST(LawFit, BootstrapOnEpochDataMatchesPublishedIntervals) {
+  if (!std::filesystem::exists(kEpochData))
+    GTEST_SKIP() << "Epoch AI's Chinchilla data is absent: " << kEpochData;
+  LawFitOptions options;
+  options.form = LawForm::kChinchilla;
+  options.bootstrap = 1000;
+  const LawFitSummary summary = fit_law(epoch_points(), {}, options);
+  EXPECT_EQ(summary.bootstrap_failed, 0u);
+  const auto intervals = summary.parameter_intervals();
+  ASSERT_EQ(intervals.size(), 5u);
+  const struct {
+    const char* name;
+    double lo, hi;
+  } published[] = {{"A", 285.2, 743.6},
+                   {"B", 1042.4, 5810.3},
+                   {"E", 1.769, 1.871},
+                   {"alpha", 0.317, 0.373},
+                   {"beta", 0.331, 0.415}};
+  for (std::size_t k = 0; k < 5; ++k) {
+    const auto& [name, ours] = intervals[k];
+    ASSERT_EQ(name, published[k].name);
+    if (k < 2) {
+      EXPECT_NEAR(std::log(ours.lo / published[k].lo), 0.0, std::log(1.2)) << name << " lo";
+      EXPECT_NEAR(std::log(ours.hi / published[k].hi), 0.0, std::log(1.2)) << name << " hi";
+    } else {
+      const double half_width = (published[k].hi - published[k].lo) / 2;
+      EXPECT_NEAR((ours.hi - ours.lo) / 2 / half_width, 1.0, 0.3) << name << " half-width";
+      EXPECT_TRUE(ours.contains((published[k].lo + published[k].hi) / 2)) << name;
+    }
+  }
+}
+
 // The full Table 2 grid (437 400 starts, ~25 s on 2 cores) on noiseless data from Table 3,
 // S = 0.98 held out as in the paper. The objective is flat along some combinations of the
 // coefficients on this grid of points (a against alpha, c and e against lambda), and the L-BFGS
@@ -169,6 +209,7 @@ TEST(LawFit, PredictsHeldOutSparsityFromNoisyGrid) {
                            {"gamma", {0.25, 0.75}},
                            {"lambda", {-0.5, 0.5}},
                            {"delta", {-0.5, 0.5}}};
+  options.bootstrap = 100;
   const LawFitSummary summary = fit_law(points, holdout, options);
   EXPECT_EQ(summary.starts, 2592u);
 
@@ -183,6 +224,18 @@ TEST(LawFit, PredictsHeldOutSparsityFromNoisyGrid) {
   // 0.5 % noise is ~0.013 nats at L = 2.6: an MSE near 0.013^2, held out or not.
   EXPECT_LT(summary.fit.mse, 4e-4);
   EXPECT_LT(summary.holdout.mse, 4e-4);
+
+  // The bootstrap's 95 % intervals cover the generating law's every coefficient, including a and
+  // alpha, which trade off along a flat valley (the intervals span it: a over two decades).
+  ASSERT_GE(summary.replicates.size(), 95u);
+  const auto intervals = summary.parameter_intervals();
+  const auto true_values = FittedLaw{LawForm::kAbnar, {}, truth}.parameters();
+  ASSERT_EQ(intervals.size(), true_values.size());
+  for (std::size_t k = 0; k < intervals.size(); ++k) {
+    EXPECT_TRUE(intervals[k].second.contains(true_values[k].second))
+        << intervals[k].first << " = " << true_values[k].second << " not in ["
+        << intervals[k].second.lo << ", " << intervals[k].second.hi << "]";
+  }
 }
 
 TEST(LawFit, HoldoutPointsAreMeasuredButNotFitted) {
@@ -287,6 +340,86 @@ TEST(LawFit, RefusesTooFewPoints) {
             RefusalReason::kTooFewPoints);
   // 8 points for the 10 parameters of Eq. 6.
   EXPECT_EQ(refusal_of([&] { fit_law(more, {}, LawFitOptions{}); }), RefusalReason::kTooFewPoints);
+}
+
+// The message of a refusal, failing the test where there is none.
+std::pair<RefusalReason, std::string> refusal_with_message(const std::function<void()>& fit) {
+  try {
+    fit();
+  } catch (const FitRefused& refused) {
+    return {refused.reason(), refused.what()};
+  }
+  ADD_FAILURE() << "the fit did not refuse";
+  return {RefusalReason::kInvalidOptions, ""};
+}
+
+// Data from which a law cannot be determined is refused before any start is tried: a start
+// point or one arbitrary member of a family of equally good laws would otherwise come back as
+// "the fit", with intervals of zero width.
+TEST(LawFit, RefusesDataThatCannotDetermineTheLaw) {
+  const LawFitOptions chinchilla = quick_chinchilla_options();
+  const auto dense = dense_points(synthetic_points(0.005));
+
+  const std::vector<ScalingPoint> repeated(12, dense.front());
+  auto [reason, message] = refusal_with_message([&] { fit_law(repeated, {}, chinchilla); });
+  EXPECT_EQ(reason, RefusalReason::kTooFewPoints);
+  EXPECT_NE(message.find("distinct points"), std::string::npos) << message;
+
+  auto one_size = dense;
+  for (auto& point : one_size)
+    point.total_params = 1e8;
+  std::tie(reason, message) = refusal_with_message([&] { fit_law(one_size, {}, chinchilla); });
+  EXPECT_EQ(reason, RefusalReason::kNotIdentified);
+  EXPECT_NE(message.find("distinct values of N"), std::string::npos) << message;
+
+  auto constant = dense;
+  for (auto& point : constant)
+    point.loss = 3.0;
+  std::tie(reason, message) = refusal_with_message([&] { fit_law(constant, {}, chinchilla); });
+  EXPECT_EQ(reason, RefusalReason::kNotIdentified);
+  EXPECT_NE(message.find("constant loss"), std::string::npos) << message;
+
+  // D = 20 N in every run (a "tokens per parameter" sweep): two powers of N, not N and D;
+  // ln 20 = 2.996.
+  auto tied = dense;
+  for (auto& point : tied)
+    point.tokens = 20 * point.total_params;
+  std::tie(reason, message) = refusal_with_message([&] { fit_law(tied, {}, chinchilla); });
+  EXPECT_EQ(reason, RefusalReason::kNotIdentified);
+  EXPECT_NE(message.find("ln D = 1 ln N + 2.996"), std::string::npos) << message;
+
+  // Eq. 6 on two sparsity levels: its terms in 1 - S need three.
+  auto two_levels = synthetic_points(0.005);
+  std::erase_if(two_levels, [](const ScalingPoint& point) {
+    return point.sparsity != 0.0 && point.sparsity != 0.5;
+  });
+  LawFitOptions abnar;
+  abnar.grid_override = {{"alpha", {0.5}}, {"beta", {0.5}}, {"gamma", {0.5}}};
+  std::tie(reason, message) = refusal_with_message([&] { fit_law(two_levels, {}, abnar); });
+  EXPECT_EQ(reason, RefusalReason::kNotIdentified);
+  EXPECT_NE(message.find("distinct values of S"), std::string::npos) << message;
+  EXPECT_NE(message.find("S = 0, 0.5"), std::string::npos) << message;
+}
+
+// Each replicate is a refit of its own resample: none sits on the best fit, and the spread of
+// the replicates is the spread of the estimate, not the tolerance of the optimiser.
+TEST(LawFit, BootstrapReplicatesAreGenuineRefits) {
+  const auto points = dense_points(synthetic_points(0.005));
+  LawFitOptions options = quick_chinchilla_options();
+  options.bootstrap = 30;
+  const LawFitSummary summary = fit_law(points, {}, options);
+  ASSERT_EQ(summary.replicates.size(), 30u);
+  ASSERT_FALSE(summary.minima.empty());
+  EXPECT_EQ(summary.minima.front().parameters(), summary.law.parameters());
+  for (const FittedLaw& replicate : summary.replicates)
+    EXPECT_NE(replicate.parameters(), summary.law.parameters());
+  // The best fit is polished to the refit tolerances: another polish does not lower it further
+  // than round-off.
+  LawFitOptions again = options;
+  again.bootstrap = 0;
+  again.function_tolerance = options.refit_function_tolerance;
+  again.gradient_tolerance = options.refit_gradient_tolerance;
+  EXPECT_NEAR(fit_law(points, {}, again).objective, summary.objective, 1e-9 * summary.objective);
 }
 
 TEST(LawFit, RefusesNonFiniteOrNonPositiveData) {
@@ -400,14 +533,20 @@ TEST(LawFit, BootstrapGivesReplicatesAndIntervalsAroundThePrediction) {
   const LawFitSummary summary = fit_law(points, {}, options);
   EXPECT_EQ(summary.replicates.size() + summary.bootstrap_failed, 40u);
   ASSERT_GE(summary.replicates.size(), 30u);
+  std::vector<double> widths;
   for (const auto& point : points) {
     const auto interval = summary.prediction_interval(point);
     ASSERT_TRUE(interval.has_value());
     EXPECT_TRUE(interval->contains(summary.law.loss(point)))
         << summary.law.loss(point) << " not in [" << interval->lo << ", " << interval->hi << "]";
-    EXPECT_GT(interval->hi - interval->lo, 0.0);
-    EXPECT_LT(interval->hi - interval->lo, 0.1);
+    widths.push_back(interval->hi - interval->lo);
   }
+  // 0.5 % noise on losses near 3 nats is ~0.015 nats per point; a law of 5 parameters fitted to
+  // 35 points predicts a fitted point to about 0.015 * sqrt(5 / 35) ~ 0.006 (standard error), so
+  // a 95 % interval about 0.02 wide. Refits that did not move from the best fit gave ~1e-5.
+  std::sort(widths.begin(), widths.end());
+  EXPECT_GT(widths[widths.size() / 2], 0.005);
+  EXPECT_LT(widths[widths.size() / 2], 0.1);
   const auto intervals = summary.parameter_intervals();
   ASSERT_EQ(intervals.size(), 5u);
   EXPECT_EQ(intervals[0].first, "A");

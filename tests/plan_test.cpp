@@ -124,6 +124,21 @@ TEST(PlannerTest, RefusesAnImpossibleCellNamingIt) {
             "cell C=-1 N=1e7 S=0.5: the budget C must be finite and > 0");
 }
 
+// 1e30 FLOPs at 1e6 parameters are some 1e23 tokens, 1e19 steps: more than an int64 holds (it
+// printed -9223372036854775808 steps). Refused at the trainer's limit on tokens instead.
+TEST(PlannerTest, ABudgetBeyondTheTrainersTokenLimitIsRefusedNotOverflowed) {
+  try {
+    const PlannedRun run = plan_run({1e30, 1e6, 0.5}, PlannerOptions{});
+    ADD_FAILURE() << "planned " << run.steps << " steps";
+  } catch (const PlanRefused& refused) {
+    ASSERT_EQ(refused.messages().size(), 1u);
+    EXPECT_NE(refused.messages()[0].find("tokens, more than the trainer's limit of 1e18 tokens"),
+              std::string::npos)
+        << refused.messages()[0];
+  }
+  EXPECT_NO_THROW(plan_run({1e22, 1e9, 0.5}, PlannerOptions{}));
+}
+
 TEST(PlannerTest, PlanningSeveralCellsListsEveryRefusal) {
   try {
     plan_runs({{1e15, 1.7e6, 0.75}, {1e15, 1e6, 0.33}, {1e15, 1e3, 0.0}});

@@ -3,6 +3,10 @@
 
 #include <gtest/gtest.h>
 
+#include <map>
+#include <string>
+#include <vector>
+
 #include "moescope/diagnostic.h"
 
 namespace moescope {
@@ -44,6 +48,32 @@ TEST(RunFilter, ArchitectureFields) {
   EXPECT_TRUE(RunFilter::parse("experts == 4 && active < 2").matches(run));
 }
 
+TEST(RunFilter, TextFieldsCompareExactly) {
+  moescope::Run run = run_with(0.5, 1e20);
+  run.name = "moe && \"dense\"";
+  run.status = RunStatus::kFailed;
+  EXPECT_TRUE(RunFilter::parse(R"(name == "moe && \"dense\"" && status == "failed")").matches(run));
+  EXPECT_FALSE(RunFilter::parse(R"(name != "moe && \"dense\"")").matches(run));
+  EXPECT_FALSE(RunFilter::parse(R"(status == "done")").matches(run));
+}
+
+TEST(RunFilter, ReadsAFilesColumnsThatAreNoField) {
+  const RunFilter rule = RunFilter::parse(
+      R"r(label == "Optimizer tuning (no decay)" && `Model Size` > 1e9 && S < 0.5)r",
+      RunFilter::Scope::kFileColumns, "--where");
+  EXPECT_EQ(rule.columns(), (std::vector<std::string>{"label", "Model Size"}));
+  EXPECT_EQ(rule.compared_as_text(), std::vector<std::string>{"label"});
+  const moescope::Run run = run_with(0.25, 1e20);
+  const std::map<std::string, std::string> row{{"label", "Optimizer tuning (no decay)"},
+                                               {"Model Size", "2e9"}};
+  EXPECT_TRUE(rule.matches(run, row));
+  EXPECT_FALSE(rule.matches(run, {{"label", "Cosine decay"}, {"Model Size", "2e9"}}));
+  // A cell that is no number, and a column the row lacks, match nothing.
+  EXPECT_FALSE(
+      rule.matches(run, {{"label", "Optimizer tuning (no decay)"}, {"Model Size", "big"}}));
+  EXPECT_FALSE(rule.matches(run));
+}
+
 void expect_refused(const std::string& rule, const std::string& message) {
   try {
     RunFilter::parse(rule);
@@ -59,6 +89,13 @@ TEST(RunFilter, RefusesWithTheOffendingPart) {
   expect_refused("S == high", "'high' is not a number");
   expect_refused("S == 0.98 &&", "empty comparison around '&&'");
   expect_refused("S == nan", "'nan' is not a number");
+  expect_refused(R"(label == "x")", "unknown field 'label'");  // runs alone have no columns
+  expect_refused(R"(name < "b")", "texts compare with == and != only");
+  expect_refused(R"(S == "0.5")", "field S is a number; compare it with one");
+  expect_refused("name == moe", "'moe' is not a number; a text goes in double quotes: \"moe\"");
+  expect_refused(R"(name == "moe)", "the text's closing quote is missing");
+  expect_refused(R"(name == "a" b)", "' b' follows the closing quote");
+  expect_refused("`Model Size > 1", "the name's backquote is not closed");
 }
 
 }  // namespace

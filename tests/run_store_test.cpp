@@ -16,6 +16,8 @@
 #include <thread>
 #include <vector>
 
+#include "moescope/accounting.h"
+#include "moescope/run_filter.h"
 #include "support/temporary_folder.h"
 
 namespace moescope {
@@ -86,7 +88,8 @@ std::string read_file(const fs::path& path) {
   return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
 }
 
-// Every field set, with values that a lossy text or float conversion would change.
+// Every field set, with values that a lossy text or float conversion would change, yet a valid
+// run: the store checks what it reads back (see StoredValuesThatBreakTheRunModelAreReported).
 Run rich_run(const std::string& id) {
   Run run;
   run.id = id;
@@ -103,11 +106,12 @@ Run rich_run(const std::string& id) {
                                   .active = 8,
                                   .granularity = 2,
                                   .tied_embeddings = false};
-  run.total_params = 0.1 + 0.2;
-  run.active_params = std::nextafter(1.3e9, 2e9);
+  const ParameterCount count = count_parameters(*run.architecture);
+  run.total_params = std::nextafter(count.total, 1e300);
+  run.active_params = std::nextafter(count.active, 0.0);
   run.sparsity = 56.0 / 64.0;
-  run.tokens = std::numeric_limits<double>::max();
-  run.compute = std::numeric_limits<double>::denorm_min();
+  run.tokens = (0.1 + 0.2) * 1e11;
+  run.compute = 6.0 * *run.active_params * *run.tokens * std::nextafter(1.0, 2.0);
   run.loss = 2.718281828459045;
   run.derived.insert(Quantity::kCompute);
   run.derived.insert(Quantity::kActiveParams);
@@ -116,12 +120,13 @@ Run rich_run(const std::string& id) {
   run.loss_curve = {{.step = 10, .tokens = 1e-300, .loss = 9.5},
                     {.step = 0, .tokens = 0.0, .loss = 11.0},
                     {.step = std::numeric_limits<std::int64_t>::max(),
-                     .tokens = std::numeric_limits<double>::infinity(),
+                     .tokens = std::numeric_limits<double>::max(),
                      .loss = -0.5}};
   run.downstream = {{.task = "piqa", .kind = MetricKind::kError, .value = 0.31},
                     {.task = "arc_easy", .kind = MetricKind::kAccuracy, .value = 0.6},
                     {.task = "lambada", .kind = MetricKind::kLoss, .value = 2.5},
                     {.task = "", .kind = MetricKind::kOther, .value = -1e-9}};
+  run.best_of = 7;
   return run;
 }
 
@@ -148,7 +153,7 @@ class RunStoreTest : public ::testing::Test {
 
 TEST_F(RunStoreTest, RoundTripsEveryFieldExactlyAfterReopening) {
   std::vector<moescope::Run> runs{rich_run("rich"), bare_run("bare")};
-  // Every status with every provenance, half of them with an architecture at its defaults.
+  // Every status with every provenance, half of them with a dense architecture.
   for (RunStatus status :
        {RunStatus::kPlanned, RunStatus::kRunning, RunStatus::kDone, RunStatus::kFailed}) {
     for (Provenance provenance :
@@ -158,7 +163,7 @@ TEST_F(RunStoreTest, RoundTripsEveryFieldExactlyAfterReopening) {
       run.status = status;
       run.provenance = provenance;
       if (runs.size() % 2 == 0)
-        run.architecture = Architecture{};
+        run.architecture = Architecture{.d_model = 512, .n_layers = 4, .n_heads = 8};
       run.loss = 3.0 + static_cast<double>(runs.size()) / 7.0;
       runs.push_back(run);
     }
@@ -184,22 +189,46 @@ TEST_F(RunStoreTest, KeepsInsertionOrderAcrossBatches) {
   EXPECT_EQ(ids_of(RunStore::open(store_path()).runs()), expected);
 }
 
-TEST_F(RunStoreTest, ReportsKnownIdsAsDuplicatesAndLeavesThemUnchanged) {
+TEST_F(RunStoreTest, SkipsRunsStoredAlreadyWithTheSameContent) {
   RunStore store = RunStore::open(store_path());
   const moescope::Run original = rich_run("a");
   store.insert({original});
 
-  moescope::Run changed = original;
-  changed.loss = 1.0;
-  changed.loss_curve.clear();
-  moescope::Run second = bare_run("b");
-  moescope::Run second_again = rich_run("b");
-  const InsertSummary summary = store.insert({changed, second, second_again});
+  // Where a run came from, how far it got and what was derived are not its content.
+  moescope::Run again = original;
+  again.origin = "a copy of the file";
+  again.provenance = Provenance::kImported;
+  again.status = RunStatus::kDone;
+  const InsertSummary summary = store.insert({again, bare_run("b"), bare_run("b")});
 
   EXPECT_EQ(summary.inserted, 1);
   EXPECT_EQ(summary.duplicate_ids, (std::vector<std::string>{"a", "b"}));
-  const std::vector<moescope::Run> expected{original, second};
+  const std::vector<moescope::Run> expected{original, bare_run("b")};
   EXPECT_TRUE(store.runs() == expected);
+}
+
+// Issue 12: a file-given id that a stored run holds with other content was skipped as if it were
+// that run.
+TEST_F(RunStoreTest, RefusesAnIdStoredWithOtherContentNamingBothRuns) {
+  RunStore store = RunStore::open(store_path());
+  moescope::Run stored = bare_run("shared-id");
+  stored.name = "from the paper";
+  stored.origin = "old.csv";
+  stored.loss = 2.5;
+  store.insert({stored});
+
+  moescope::Run other = stored;
+  other.name = "my rerun";
+  other.origin = "new.csv";
+  other.loss = 2.4;
+  const std::string message = store_error_of([&] { store.insert({bare_run("fresh"), other}); });
+  EXPECT_TRUE(Contains(message,
+                       "ids already stored with other content (none of the 2 runs of "
+                       "this batch were stored)"));
+  EXPECT_TRUE(Contains(message,
+                       "id shared-id: stored 'from the paper' from old.csv (N -, D -, "
+                       "loss 2.5), new 'my rerun' from new.csv (N -, D -, loss 2.4)"));
+  EXPECT_TRUE(store.runs() == std::vector<moescope::Run>{stored});
 }
 
 TEST_F(RunStoreTest, FailingRunLeavesTheStoreExactlyAsBefore) {
@@ -263,6 +292,96 @@ TEST_F(RunStoreTest, UpdateOfUnknownIdThrowsAndChangesNothing) {
   EXPECT_TRUE(Contains(message, "'unknown'"));
   EXPECT_TRUE(Contains(message, store_path().string()));
   EXPECT_TRUE(store.runs() == std::vector<moescope::Run>{stored});
+}
+
+TEST_F(RunStoreTest, OpeningAnExistingStoreCreatesNothing) {
+  const fs::path typo = folder_.path() / "typo" / "runs.sqlite";
+  EXPECT_TRUE(Contains(store_error_of([&] { RunStore::open_existing(typo); }),
+                       "run store " + typo.string() + " does not exist"));
+  EXPECT_FALSE(fs::exists(typo.parent_path()));
+  EXPECT_TRUE(Contains(store_error_of([&] { RunStore::open_existing(""); }), "the path is empty"));
+  RunStore::open(store_path()).insert({bare_run("x")});
+  EXPECT_EQ(RunStore::open_existing(store_path()).size(), 1u);
+}
+
+TEST_F(RunStoreTest, RemovesRunsByIdAllOrNothing) {
+  RunStore store = RunStore::open(store_path());
+  store.insert({rich_run("a"), bare_run("b"), rich_run("c")});
+
+  EXPECT_TRUE(Contains(store_error_of([&] {
+                         store.remove({"a", "nope", "never"});
+                       }),
+                       "no run with id nope, never; nothing was deleted"));
+  EXPECT_EQ(store.size(), 3u);
+
+  const std::vector<moescope::Run> removed = store.remove({"c", "a", "c"});
+  EXPECT_TRUE(removed == (std::vector<moescope::Run>{rich_run("c"), rich_run("a")}));
+  EXPECT_EQ(ids_of(RunStore::open(store_path()).runs()), std::vector<std::string>{"b"});
+  // Their curves and metrics went with them.
+  RawDatabase raw(store_path());
+  EXPECT_EQ(raw.query("SELECT count(*) FROM loss_curve"), "0");
+  EXPECT_EQ(raw.query("SELECT count(*) FROM downstream"), "0");
+}
+
+TEST_F(RunStoreTest, RemovesTheRunsARuleMatches) {
+  RunStore store = RunStore::open(store_path());
+  std::vector<moescope::Run> runs;
+  for (int i = 0; i < 4; ++i) {
+    runs.push_back(bare_run("r" + std::to_string(i)));
+    runs.back().loss = 2.0 + i;
+  }
+  store.insert(runs);
+  const std::vector<moescope::Run> removed = store.remove_matching(RunFilter::parse("loss >= 3"));
+  EXPECT_EQ(ids_of(removed), (std::vector<std::string>{"r1", "r2", "r3"}));
+  EXPECT_EQ(ids_of(store.runs()), std::vector<std::string>{"r0"});
+  EXPECT_TRUE(store.remove_matching(RunFilter::parse("loss > 100")).empty());
+}
+
+// Issue 12: values edited in the store by another tool were shown and exported without a check.
+TEST_F(RunStoreTest, StoredValuesThatBreakTheRunModelAreReported) {
+  RunStore store = RunStore::open(store_path());
+  std::vector<moescope::Run> runs;
+  for (const char* id : {"ok", "sparse", "negative", "huge", "status"}) {
+    runs.push_back(bare_run(id));
+    runs.back().loss = 2.5;
+  }
+  store.insert(runs);
+  RawDatabase raw(store_path());
+  raw.execute("UPDATE runs SET sparsity = 1.5 WHERE id = 'sparse'");
+  raw.execute("UPDATE runs SET loss = -5 WHERE id = 'negative'");
+  raw.execute("UPDATE runs SET total_params = 9e999 WHERE id = 'huge'");
+  raw.execute("UPDATE runs SET status = 'finished' WHERE id = 'status'");
+
+  const StoredRuns stored = store.read();
+  EXPECT_EQ(ids_of(stored.runs), std::vector<std::string>{"ok"});
+  ASSERT_EQ(stored.invalid.size(), 4u);
+  EXPECT_EQ(stored.invalid[0].describe(),
+            "run sparse: field S: sparsity must lie in [0, 1), got 1.5 (a percentage? map it as "
+            "S=COLUMN*0.01)");
+  EXPECT_EQ(stored.invalid[1].problems.at(0).field, "loss");
+  EXPECT_EQ(stored.invalid[2].describe(), "run huge: field N: must be a finite number, got inf");
+  EXPECT_EQ(stored.invalid[3].describe(), "run status: field status: unknown status 'finished'");
+
+  const std::string message = store_error_of([&] { store.runs(); });
+  EXPECT_TRUE(Contains(message, "4 stored runs no longer satisfy the run model"));
+  EXPECT_TRUE(Contains(message, "moescope runs delete sparse negative huge status"));
+  EXPECT_TRUE(Contains(store_error_of([&] { store.find("huge"); }), "run huge: field N"));
+  // A rule still sees them as stored, so they can be deleted.
+  EXPECT_EQ(ids_of(store.remove_matching(RunFilter::parse("S > 1"))),
+            std::vector<std::string>{"sparse"});
+}
+
+TEST_F(RunStoreTest, MigratesAVersionOneStoreToOneRowPerRun) {
+  RunStore::open(store_path()).insert({rich_run("old")});
+  {
+    RawDatabase raw(store_path());
+    raw.execute("ALTER TABLE runs DROP COLUMN best_of; PRAGMA user_version = 1");
+  }
+  const RunStore migrated = RunStore::open(store_path());
+  EXPECT_EQ(migrated.schema_version(), RunStore::current_schema_version());
+  moescope::Run expected = rich_run("old");
+  expected.best_of = 1;
+  EXPECT_TRUE(migrated.find("old") == expected);
 }
 
 TEST_F(RunStoreTest, UsesTheWalJournal) {

@@ -181,6 +181,15 @@ TEST_F(TrainingRunTest, FinishedRunIsNotTrainedAgainAndAnotherSpecIsRefused) {
   EXPECT_NE(err.find("has finished"), std::string::npos) << err;
   EXPECT_EQ(read_file(out / "result.json"), result);
 
+  // As on a read-only filesystem, where the lock cannot be created: a finished run still returns
+  // at once. (A folder named .lock stands in for read-only: tests may run as root, which ignores
+  // permissions.)
+  fs::remove(out / ".lock");
+  fs::create_directory(out / ".lock");
+  ASSERT_EQ(run(args(out), err), 0) << err;
+  EXPECT_NE(err.find("has finished"), std::string::npos) << err;
+  fs::remove(out / ".lock");
+
   std::string other = kSmallSpec;
   other.replace(other.find("0.003"), 5, "0.001");
   std::ofstream(spec_) << other;
@@ -214,6 +223,96 @@ TEST_F(TrainingRunTest, CheckPrintsThePlanAndBadUsageExitsWithTwo) {
   EXPECT_EQ(plan.at("device"), "cpu");
   EXPECT_EQ(plan.at("S").get<double>(), 0.5);
   EXPECT_GT(plan.at("available_bytes").get<double>(), plan.at("memory_bytes").get<double>());
+}
+
+// The small spec with one more member, e.g. "\"corpus\": \"x.txt\"".
+std::string with_corpus(const std::string& member) {
+  std::string text = kSmallSpec;
+  const std::size_t seed = text.find("\"seed\": 11");
+  return text.replace(seed, 10, "\"seed\": 11, " + member);
+}
+
+// English-looking UTF-8 text of about 300 kB: enough for the small spec's splits.
+std::string english_text() {
+  std::string text;
+  for (int line = 0; text.size() < 300'000; ++line)
+    text += "Line " + std::to_string(line) + ": the quick brown fox jumps over the lazy dog.\n";
+  return text;
+}
+
+TEST_F(TrainingRunTest, RefusesACorpusOutsideTheSpecsFolderBeforeReadingIt) {
+  std::ofstream(folder_.path().parent_path() / (folder_.path().filename().string() + "-secret"))
+      << english_text();
+  const std::string secret = "../" + folder_.path().filename().string() + "-secret";
+  std::ofstream(spec_) << with_corpus("\"corpus\": \"" + secret + "\"");
+  std::string err;
+  const fs::path data = folder_.path() / "cache";
+  EXPECT_EQ(run({"--spec", spec_.string(), "--out", (folder_.path() / "out").string(), "--data",
+                 data.string()},
+                err),
+            1);
+  EXPECT_NE(err.find("corpus: \"" + secret + "\" lies outside " + folder_.path().string()),
+            std::string::npos)
+      << err;
+  EXPECT_FALSE(fs::exists(data)) << "the file was read into the cache";
+  fs::remove(folder_.path().parent_path() / (folder_.path().filename().string() + "-secret"));
+
+  // --corpus-root widens where a corpus may be; a device is no corpus even then.
+  std::ofstream(spec_) << with_corpus("\"corpus\": \"/dev/zero\"");
+  const auto start = std::chrono::steady_clock::now();
+  EXPECT_EQ(run({"--spec", spec_.string(), "--out", (folder_.path() / "out").string(), "--data",
+                 data.string(), "--corpus-root", "/"},
+                err),
+            1);
+  EXPECT_NE(err.find("corpus: \"/dev/zero\" is not a regular file"), std::string::npos) << err;
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(10));
+}
+
+TEST_F(TrainingRunTest, RefusesACorpusThatIsNotUtf8TextAndCachesPrivately) {
+  const fs::path data = folder_.path() / "cache";
+  std::string err;
+  for (const std::string& bad : {std::string("caf\xe9\n"), std::string("a\0b\n", 4)}) {
+    std::ofstream(folder_.path() / "bad.txt", std::ios::binary) << english_text() << bad;
+    std::ofstream(spec_) << with_corpus("\"corpus\": \"bad.txt\"");
+    EXPECT_EQ(run({"--spec", spec_.string(), "--out", (folder_.path() / "bad").string(), "--data",
+                   data.string()},
+                  err),
+              1);
+    EXPECT_NE(err.find("the trainer reads UTF-8 text files"), std::string::npos) << err;
+  }
+
+  std::ofstream(folder_.path() / "english.txt") << english_text();
+  std::ofstream(spec_) << with_corpus("\"corpus\": \"english.txt\"");
+  ASSERT_EQ(run({"--spec", spec_.string(), "--out", (folder_.path() / "good").string(), "--data",
+                 data.string()},
+                err),
+            0)
+      << err;
+  for (const fs::directory_entry& entry : fs::recursive_directory_iterator(data)) {
+    const fs::perms others = fs::perms::group_all | fs::perms::others_all;
+    EXPECT_EQ(entry.status().permissions() & others, fs::perms::none) << entry.path();
+  }
+  EXPECT_EQ(fs::status(data).permissions() & (fs::perms::group_all | fs::perms::others_all),
+            fs::perms::none);
+}
+
+TEST_F(TrainingRunTest, RefusesDeepNestingAndAnInexactSeedCleanly) {
+  const fs::path log = folder_.path() / "stderr.txt";
+  std::string text = kSmallSpec;
+  const std::string deep = std::string(100'000, '[') + std::string(100'000, ']');
+  text.replace(text.find("\"seed\": 11"), 10, "\"seed\": " + deep);
+  std::ofstream(spec_) << text;
+  EXPECT_EQ(Trainer({"--spec", spec_.string(), "--check"}, log).wait(), 1);
+  EXPECT_NE(read_file(log).find("arrays and objects nested more than 512 deep"), std::string::npos)
+      << read_file(log).substr(0, 400);
+
+  text = kSmallSpec;
+  text.replace(text.find("\"seed\": 11"), 10, "\"seed\": 9007199254740993");
+  std::ofstream(spec_) << text;
+  EXPECT_EQ(Trainer({"--spec", spec_.string(), "--check"}, log).wait(), 1);
+  EXPECT_NE(read_file(log).find("seed: must lie in [0, 9007199254740992], got 9007199254740993"),
+            std::string::npos)
+      << read_file(log);
 }
 
 }  // namespace

@@ -1,12 +1,28 @@
 #include "data_source.h"
 
 #include <iostream>
+#include <sstream>
 
 #include "default_data.h"
+#include "moescope/best_of.h"
+#include "moescope/fit/fit_refused.h"
+#include "moescope/run_filter.h"
 #include "moescope/run_store.h"
-#include "moescope/run_table.h"
 
 namespace moescope::cli {
+namespace {
+
+const CLI::Validator kNonEmptyPath(
+    [](std::string& path) { return path.empty() ? std::string("the path is empty") : ""; }, "PATH");
+
+std::string joined(const std::vector<std::string>& names) {
+  std::string text;
+  for (const std::string& name : names)
+    text += (text.empty() ? "" : ",") + name;
+  return text;
+}
+
+}  // namespace
 
 void report_left_out(const std::vector<std::string>& left_out) {
   constexpr std::size_t kListed = 5;
@@ -22,42 +38,117 @@ void report_left_out(const std::vector<std::string>& left_out) {
 }
 
 void add_store_option(CLI::App& command, std::string& store) {
-  command.add_option("--store", store,
-                     "Run store (SQLite); default $MOESCOPE_STORE or "
-                     "~/.local/share/moescope/runs.sqlite");
+  command
+      .add_option("--store", store,
+                  "Run store (SQLite); default $MOESCOPE_STORE or "
+                  "~/.local/share/moescope/runs.sqlite")
+      ->check(kNonEmptyPath);
 }
 
 std::string resolve_store_path(const std::string& store) {
   return store.empty() ? RunStore::default_path().string() : store;
 }
 
+void ReadSettings::add_options(CLI::App& command, CLI::Option* file_option) {
+  auto* map = command.add_option(
+      "--map", mapping,
+      "Column mapping FIELD=COLUMN[*SCALE],...; COLUMN= leaves a column out; e.g. "
+      "\"N=Model Size,D=tokens*1e9,x=\"");
+  command.add_option("--where", where,
+                     "Only the rows (runs) matching EXPR, e.g. 'label == \"A\" && C <= 1e21': "
+                     "fields, and any column of a file");
+  // One argument per --best-of, split here: a list option would take a FILE after it as a name.
+  command.add_option_function<std::string>(
+      "--best-of",
+      [this](const std::string& names) {
+        std::stringstream list(names);
+        for (std::string name; std::getline(list, name, ',');)
+          best_of.push_back(name);
+      },
+      "Keep the lowest loss of each group of runs alike in all but these fields or columns, "
+      "e.g. lr,seed");
+  auto* ignore = command.add_flag("--ignore-unknown", ignore_unknown,
+                                  "Read the known columns of a file and ignore the others");
+  if (file_option != nullptr) {
+    map->needs(file_option);
+    ignore->needs(file_option);
+  }
+}
+
+ReadOptions ReadSettings::options() const {
+  ReadOptions options;
+  options.mapping = ColumnMapping::parse(mapping);
+  if (!where.empty())
+    options.where = RunFilter::parse(where, RunFilter::Scope::kFileColumns, "--where");
+  options.best_of = best_of;
+  options.ignore_unknown_columns = ignore_unknown;
+  return options;
+}
+
+std::vector<Run> ReadSettings::curate(std::vector<Run> runs) const {
+  if (!where.empty()) {
+    const RunFilter rule = RunFilter::parse(where, RunFilter::Scope::kRunFields, "--where");
+    const std::size_t before = runs.size();
+    std::erase_if(runs, [&rule](const Run& run) { return !rule.matches(run); });
+    if (runs.empty()) {
+      throw InputError(Diagnostic{
+          {"", 0, "--where", ""},
+          "none of the " + std::to_string(before) + " runs matches '" + rule.text() + "'"});
+    }
+  }
+  if (!best_of.empty()) {
+    const std::vector<std::string> columns = best_of_columns(best_of);
+    if (!columns.empty()) {
+      throw InputError(
+          Diagnostic{{"", 0, "--best-of", ""},
+                     "'" + columns.front() + "' is no field, and only a file has other columns"});
+    }
+    runs = keep_best_of(runs, best_of);
+  }
+  return runs;
+}
+
+std::string ReadSettings::describe() const {
+  std::string parts;
+  if (!where.empty())
+    parts += "where " + where;
+  if (!best_of.empty())
+    parts += std::string(parts.empty() ? "" : "; ") + "best of " + joined(best_of);
+  return parts.empty() ? "" : " (" + parts + ")";
+}
+
 void DataSource::add_options(CLI::App& command) {
   auto* data = command.add_option("--data", data_file, "Runs from a CSV or JSON file")
                    ->check(CLI::ExistingFile);
-  command
-      .add_option("--map", mapping, "Column mapping for --data, e.g. \"N=Model Size,loss=loss\"")
-      ->needs(data);
-  command.add_option("--store", store, "Runs from a store instead")->excludes(data);
+  command.add_option("--store", store, "Runs from a store instead")
+      ->check(kNonEmptyPath)
+      ->excludes(data);
+  read.add_options(command, data);
 }
 
 std::vector<Run> DataSource::load() const {
-  if (!data_file.empty()) {
-    ReadOptions options;
-    options.mapping = ColumnMapping::parse(mapping);
-    return read_runs(data_file, options).runs;
-  }
+  if (!data_file.empty())
+    return read_runs(data_file, read.options()).runs;
   if (!store.empty())
-    return RunStore::open(store).runs();
-  return read_runs(app::default_data_csv(), TableFormat::kCsv, std::string(app::kDefaultDataName))
-      .runs;
+    return read.curate(RunStore::open_existing(store).runs());
+  return read.curate(
+      read_runs(app::default_data_csv(), TableFormat::kCsv, std::string(app::kDefaultDataName))
+          .runs);
+}
+
+std::vector<Run> DataSource::load_usable(FitInput input) const {
+  std::vector<Run> runs = load();
+  if (const std::string why = no_usable_runs_message(runs, input); !why.empty())
+    throw FitRefused(RefusalReason::kTooFewPoints, why + " (" + describe() + ")");
+  return runs;
 }
 
 std::string DataSource::describe() const {
   if (!data_file.empty())
-    return data_file;
+    return data_file + read.describe();
   if (!store.empty())
-    return "store " + store;
-  return std::string(app::kDefaultDataName);
+    return "store " + store + read.describe();
+  return std::string(app::kDefaultDataName) + read.describe();
 }
 
 }  // namespace moescope::cli

@@ -4,26 +4,58 @@
 #include <string>
 #include <vector>
 
+#include "moescope/fit/usable_runs.h"
 #include "moescope/run.h"
+#include "moescope/run_table.h"
 
 namespace moescope::cli {
 
-// Where a command takes its runs from: a data file (with an optional column mapping), a store,
-// or, when neither is given, the embedded default data set.
+// How a runs file is read, the options `import` and every --data reader share:
+//   --map FIELD=COLUMN[*SCALE],...   which column holds which field (COLUMN= leaves one out);
+//   --where EXPR                     only the rows matching EXPR (the run filter's syntax, on
+//                                    fields and on any column of the file);
+//   --best-of COLS                   the lowest-loss row of each group alike in all but COLS;
+//   --ignore-unknown                 read the known columns, accepting the others unread.
+struct ReadSettings {
+  std::string mapping;
+  std::string where;
+  std::vector<std::string> best_of;
+  bool ignore_unknown = false;
+
+  // `file_option` (--data) is what --map and --ignore-unknown need, where they are optional;
+  // --where and --best-of apply to a store too.
+  void add_options(CLI::App& command, CLI::Option* file_option);
+  // Throws InputError for a bad mapping or rule.
+  ReadOptions options() const;
+  // The runs of a store or of the embedded data with --where and --best-of applied (fields
+  // only: these sources have no other columns). Throws InputError when no run matches the rule,
+  // for a --best-of name that is no field.
+  std::vector<Run> curate(std::vector<Run> runs) const;
+  // "" without curation, else e.g. " (where label == \"A\"; best of lr)".
+  std::string describe() const;
+};
+
+// Where a command takes its runs from: a data file (with the read settings above), a store, or,
+// when neither is given, the embedded default data set. A store must exist: reading never
+// creates one.
 struct DataSource {
   std::string data_file;
-  std::string mapping;
   std::string store;
+  ReadSettings read;
 
   void add_options(CLI::App& command);
   std::vector<Run> load() const;
+  // load() for a fit: throws FitRefused (kTooFewPoints) when no run can feed `input`, saying which
+  // field is missing on how many runs ("none of the 245 runs can be fitted: 245 have no N").
+  std::vector<Run> load_usable(FitInput input) const;
   std::string describe() const;
 };
 
 // Tells the user, on stderr, which runs a fit could not use and why (the first few of them).
 void report_left_out(const std::vector<std::string>& left_out);
 
-// The --store option shared by the commands that write to a store; empty means the default path.
+// The --store option shared by the commands that read or write a store; empty means the default
+// path, and an empty PATH given explicitly (--store "") is refused as a usage error.
 void add_store_option(CLI::App& command, std::string& store);
 std::string resolve_store_path(const std::string& store);
 

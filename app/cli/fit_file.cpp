@@ -69,6 +69,15 @@ FittedLaw law_from(LawForm form, const nlohmann::json& params, const std::string
   }
 }
 
+Interval interval_from(const nlohmann::json& range, const char* key, const std::string& path) {
+  const auto found = range.is_object() ? range.find(key) : range.end();
+  if (found == range.end() || !found->is_array() || found->size() != 2 ||
+      !(*found)[0].is_number() || !(*found)[1].is_number()) {
+    throw file_error(path, std::string("data.range.") + key + " must be [lo, hi]");
+  }
+  return {(*found)[0].get<double>(), (*found)[1].get<double>()};
+}
+
 SurfacePolynomial polynomial_from(const SurfaceDegrees& degrees, const nlohmann::json& coefficients,
                                   const std::string& path) {
   SurfacePolynomial polynomial;
@@ -93,13 +102,22 @@ SurfaceFit surface_from(const nlohmann::json& item, const std::string& path) {
   if (item.contains("budget") && item["budget"].is_number())
     fit.budget = item["budget"].get<double>();
   fit.points = item.value("points", std::size_t{0});
+  fit.cv_se = item.value("cv_se", 0.0);
   const auto& range = item.at("range");
   fit.log_size_min = range.at("log_size_min").get<double>();
   fit.log_size_max = range.at("log_size_max").get<double>();
+  // Files written before sparsity_min was saved: take the range down to dense, which never
+  // makes a fit look like one of a single sparsity level that it was not.
+  fit.sparsity_min = range.value("sparsity_min", 0.0);
   fit.sparsity_max = range.at("sparsity_max").get<double>();
   for (const auto& replicate : item.value("replicates", nlohmann::json::array())) {
     fit.replicates.push_back(polynomial_from(chosen, replicate, path));
   }
+  if (const auto refused = item.find("bootstrap_refused");
+      refused != item.end() && refused->is_string())
+    fit.bootstrap_refused = refused->get<std::string>();
+  for (const auto& note : item.value("notes", nlohmann::json::array()))
+    fit.notes.push_back(note.get<std::string>());
   return fit;
 }
 
@@ -115,13 +133,17 @@ nlohmann::ordered_json interval_json(const std::optional<Interval>& interval) {
   return nlohmann::ordered_json::array({interval->lo, interval->hi});
 }
 
-nlohmann::ordered_json law_json(const LawFitSummary& summary, const LawFitOptions& options,
-                                const DataSummary& data) {
+nlohmann::ordered_json law_json(const RunLawFit& fitted, const DataSummary& data) {
+  const LawFitSummary& summary = fitted.summary;
+  const LawFitOptions& options = fitted.options;
+  const LawScope& scope = fitted.scope;
   nlohmann::ordered_json json;
   json["format"] = "moescope-fit";
   json["version"] = kFitFileVersion;
   json["kind"] = "law";
   json["form"] = to_string(summary.law.form);
+  json["law_sparsity"] = scope.sparsity ? number_or_null(*scope.sparsity) : nullptr;
+  json["form_note"] = fitted.form_note.empty() ? nullptr : nlohmann::ordered_json(fitted.form_note);
   json["params"] = parameters_json(summary.law);
   json["objective"] = summary.objective;
   json["starts"] = summary.starts;
@@ -141,6 +163,15 @@ nlohmann::ordered_json law_json(const LawFitSummary& summary, const LawFitOption
                      {"seed", options.seed},
                      {"holdout", data.holdout_rule}};
   json["data"] = {{"source", data.source}, {"points", data.points}, {"left_out", data.left_out}};
+  if (scope.range) {
+    json["data"]["range"] = {{"C", interval_json(scope.range->budget)},
+                             {"N", interval_json(scope.range->total_params)},
+                             {"S", interval_json(scope.range->sparsity)}};
+  }
+  json["bootstrap"] = {{"replicates", summary.replicates.size()},
+                       {"failed", summary.bootstrap_failed},
+                       {"minima_starts", options.bootstrap_minima},
+                       {"grid_starts", options.bootstrap_grid_starts}};
   nlohmann::ordered_json replicates = nlohmann::ordered_json::array();
   for (const FittedLaw& replicate : summary.replicates) {
     replicates.push_back(parameters_json(replicate));
@@ -155,12 +186,20 @@ nlohmann::ordered_json surfaces_json(const std::vector<SurfaceFit>& fits,
   json["format"] = "moescope-fit";
   json["version"] = kFitFileVersion;
   json["kind"] = "surfaces";
-  json["options"] = {{"axis", axis_name(options.axis)},
-                     {"folds", options.folds},
-                     {"bootstrap", options.bootstrap_replicates},
-                     {"bootstrap_fraction", options.bootstrap_fraction},
-                     {"heldout_fraction", options.heldout_fraction},
-                     {"seed", options.seed}};
+  json["options"] = {
+      {"axis", axis_name(options.axis)},
+      {"degrees", options.degrees
+                      ? nlohmann::ordered_json{options.degrees->size, options.degrees->sparsity,
+                                               options.degrees->interaction}
+                      : nlohmann::ordered_json(nullptr)},
+      {"hierarchical", options.hierarchical},
+      {"points_per_coefficient", options.points_per_coefficient},
+      {"standard_errors", options.standard_errors},
+      {"folds", options.folds},
+      {"bootstrap", options.bootstrap_replicates},
+      {"bootstrap_fraction", options.bootstrap_fraction},
+      {"heldout_fraction", options.heldout_fraction},
+      {"seed", options.seed}};
   json["data"] = {{"source", data.source}, {"points", data.points}, {"left_out", data.left_out}};
   nlohmann::ordered_json surfaces = nlohmann::ordered_json::array();
   for (const SurfaceFit& fit : fits) {
@@ -170,11 +209,17 @@ nlohmann::ordered_json surfaces_json(const std::vector<SurfaceFit>& fits,
     item["axis"] = axis_name(fit.axis);
     item["degrees"] = {degrees.size, degrees.sparsity, degrees.interaction};
     item["coefficients"] = polynomial_json(fit.polynomial);
-    item["cv_mse"] = fit.cv_mse;
+    item["cv_mse"] = number_or_null(fit.cv_mse);
+    item["cv_se"] = number_or_null(fit.cv_se);
     item["points"] = fit.points;
     item["range"] = {{"log_size_min", fit.log_size_min},
                      {"log_size_max", fit.log_size_max},
+                     {"sparsity_min", fit.sparsity_min},
                      {"sparsity_max", fit.sparsity_max}};
+    item["notes"] = fit.notes;
+    item["bootstrap_refused"] = fit.bootstrap_refused
+                                    ? nlohmann::ordered_json(*fit.bootstrap_refused)
+                                    : nlohmann::ordered_json(nullptr);
     nlohmann::ordered_json replicates = nlohmann::ordered_json::array();
     for (const SurfacePolynomial& replicate : fit.replicates) {
       replicates.push_back(polynomial_json(replicate));
@@ -203,9 +248,21 @@ SavedLaw read_saved_law(const nlohmann::json& file, const std::string& path) {
   if (saved_fit_kind(file, path) != "law")
     throw file_error(path, "holds no law fit");
   const LawForm form = law_form(file, path);
-  SavedLaw saved{law_from(form, file.value("params", nlohmann::json()), path), {}};
+  SavedLaw saved{law_from(form, file.value("params", nlohmann::json()), path), {}, {form, {}, {}}};
   for (const auto& replicate : file.value("replicates", nlohmann::json::array())) {
     saved.replicates.push_back(law_from(form, replicate, path));
+  }
+  if (const auto sparsity = file.find("law_sparsity");
+      sparsity != file.end() && !sparsity->is_null()) {
+    if (!sparsity->is_number() || !(sparsity->get<double>() >= 0 && sparsity->get<double>() < 1))
+      throw file_error(path, "law_sparsity must be a number in [0, 1) or null");
+    saved.scope.sparsity = sparsity->get<double>();
+  }
+  const nlohmann::json data = file.value("data", nlohmann::json::object());
+  if (data.is_object() && data.contains("range")) {
+    const nlohmann::json& range = data["range"];
+    saved.scope.range = DataRange{interval_from(range, "C", path), interval_from(range, "N", path),
+                                  interval_from(range, "S", path)};
   }
   return saved;
 }

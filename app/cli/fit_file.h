@@ -8,6 +8,8 @@
 
 #include "moescope/fit/isoflop_surface.h"
 #include "moescope/fit/law_fit.h"
+#include "moescope/fit/law_fit_runs.h"
+#include "moescope/fit/optimum_report.h"
 
 namespace moescope::cli {
 
@@ -24,6 +26,9 @@ struct DataSummary {
 struct SavedLaw {
   FittedLaw law;
   std::vector<FittedLaw> replicates;
+  // The form, the one sparsity a Chinchilla-form law describes and the runs' range; a file
+  // written before ranges were saved has none (its read-outs carry no extrapolation flags).
+  LawScope scope;
 };
 
 // A fitted IsoFLOP surface of one budget, as `moescope fit surface --save` writes it.
@@ -32,8 +37,7 @@ struct SavedSurface {
 };
 
 // Saved fits are JSON: {"format":"moescope-fit","version":1,"kind":"law"|"surfaces",...}.
-nlohmann::ordered_json law_json(const LawFitSummary& summary, const LawFitOptions& options,
-                                const DataSummary& data);
+nlohmann::ordered_json law_json(const RunLawFit& fitted, const DataSummary& data);
 nlohmann::ordered_json surfaces_json(const std::vector<SurfaceFit>& fits,
                                      const SurfaceFitOptions& options, const DataSummary& data);
 

@@ -7,7 +7,9 @@
 #include "fit_progress.h"
 #include "moescope/fit/fit_refused.h"
 #include "moescope/fit/law_fit_runs.h"
+#include "moescope/fit/law_validation.h"
 #include "moescope/run_filter.h"
+#include "number_options.h"
 #include "text_table.h"
 
 namespace moescope::cli {
@@ -15,19 +17,28 @@ namespace {
 
 struct FitLawArguments {
   DataSource source;
-  std::string form = "abnar";
+  std::string form;  // empty: the form the data supports
   std::string init_grid;
   std::string holdout = kDefaultHoldoutRule;
   int threads = 0;
   int bootstrap = 0;
   std::uint64_t seed = 1;
+  std::string validate;
   std::string save;
   bool json = false;
 };
 
+std::optional<LawForm> requested_form(const FitLawArguments& args) {
+  if (args.form == "chinchilla")
+    return LawForm::kChinchilla;
+  if (args.form == "abnar")
+    return LawForm::kAbnar;
+  return std::nullopt;
+}
+
 LawFitOptions law_options(const FitLawArguments& args) {
   LawFitOptions options;
-  options.form = args.form == "chinchilla" ? LawForm::kChinchilla : LawForm::kAbnar;
+  options.form = requested_form(args).value_or(LawForm::kAbnar);
   if (args.init_grid == "epoch")
     options.init_grid = InitGrid::kEpoch;
   if (args.init_grid == "abnar-table2")
@@ -38,7 +49,8 @@ LawFitOptions law_options(const FitLawArguments& args) {
   return options;
 }
 
-void print_text(const LawFitSummary& summary, const DataSummary& data) {
+void print_text(const RunLawFit& fitted, const DataSummary& data) {
+  const LawFitSummary& summary = fitted.summary;
   const auto intervals = summary.parameter_intervals();
   TextTable table({"parameter", "value", "95% interval"});
   const auto parameters = summary.law.parameters();
@@ -50,10 +62,17 @@ void print_text(const LawFitSummary& summary, const DataSummary& data) {
   }
   std::cout << "Law " << to_string(summary.law.form) << " fitted to " << summary.fit.points
             << " of " << data.points << " runs from " << data.source << '\n';
+  if (!fitted.form_note.empty())
+    std::cout << "note: " << fitted.form_note << '\n';
   table.print(std::cout);
   std::cout << "objective " << summary.objective << " (summed Huber on log loss); "
             << summary.converged << " of " << summary.starts << " starts converged in "
             << summary.seconds << " s\n";
+  if (!summary.replicates.empty() || summary.bootstrap_failed > 0) {
+    std::cout << "intervals: " << summary.replicates.size() << " bootstrap refits ("
+              << summary.bootstrap_failed << " failed), each from " << summary.minima.size()
+              << " local minima of the grid and random grid starts\n";
+  }
   TextTable errors({"points", "n", "MSE", "Huber"});
   errors.add_row({"fit", std::to_string(summary.fit.points), brief(summary.fit.mse),
                   brief(summary.fit.huber)});
@@ -62,19 +81,63 @@ void print_text(const LawFitSummary& summary, const DataSummary& data) {
   errors.print(std::cout);
 }
 
+nlohmann::ordered_json validation_json(const LawValidation& validation) {
+  nlohmann::ordered_json budgets = nlohmann::ordered_json::array();
+  for (const BudgetValidation& budget : validation.budgets) {
+    budgets.push_back({{"budget", number_or_null(budget.budget)},
+                       {"fitted_points", budget.fitted_points},
+                       {"points", budget.errors.points},
+                       {"mse", number_or_null(budget.errors.mse)},
+                       {"huber", number_or_null(budget.errors.huber)},
+                       {"best_observed_loss", number_or_null(budget.best_observed_loss)},
+                       {"best_predicted_loss", number_or_null(budget.best_predicted_loss)}});
+  }
+  return {{"scheme", to_string(validation.scheme)},
+          {"budgets", budgets},
+          {"refused", validation.refused}};
+}
+
+void print_validation(const LawValidation& validation) {
+  std::cout << "\nValidation ("
+            << (validation.scheme == ValidationScheme::kForward
+                    ? "fitted to the smaller budgets, predicting the largest"
+                    : "each budget predicted by a refit without it")
+            << "):\n";
+  TextTable table({"budget C", "points", "MSE", "Huber", "best loss", "predicted"});
+  for (const BudgetValidation& budget : validation.budgets) {
+    table.add_row({brief(budget.budget), std::to_string(budget.errors.points),
+                   brief(budget.errors.mse), brief(budget.errors.huber),
+                   brief(budget.best_observed_loss), brief(budget.best_predicted_loss)});
+  }
+  table.print(std::cout);
+  for (const std::string& line : validation.refused)
+    std::cout << "not validated: " << line << '\n';
+}
+
 void run_fit_law(const FitLawArguments& args) {
   const RunFilter rule = RunFilter::parse(args.holdout);
   const LawFitOptions options = law_options(args);
+  const std::vector<Run> runs = args.source.load_usable(FitInput::kLaw);
   RunLawFit fitted;
   {
-    FitProgress progress("fitting " + args.form + " law");
-    fitted = fit_law_to_runs(args.source.load(), rule, options, progress.control());
+    FitProgress progress(args.form.empty() ? std::string("fitting the law")
+                                           : "fitting the " + args.form + " law");
+    fitted = fit_law_to_runs(runs, rule, requested_form(args), options, progress.control());
   }
   report_left_out(fitted.data.left_out);
-  const LawFitSummary& summary = fitted.summary;
+  std::optional<LawValidation> validation;
+  if (!args.validate.empty()) {
+    FitProgress progress("validating across budgets");
+    validation = validate_law(fitted.data.points, fitted.holdout, fitted.options, fitted.summary,
+                              args.validate == "forward" ? ValidationScheme::kForward
+                                                         : ValidationScheme::kLeaveOneBudgetOut,
+                              progress.control());
+  }
   const DataSummary described{args.source.describe(), fitted.data.points.size(),
                               fitted.data.left_out.size(), rule.text()};
-  const nlohmann::ordered_json json = law_json(summary, options, described);
+  nlohmann::ordered_json json = law_json(fitted, described);
+  if (validation)
+    json["validation"] = validation_json(*validation);
   if (!args.save.empty())
     write_json_file(args.save, json);
   if (args.json) {
@@ -82,7 +145,9 @@ void run_fit_law(const FitLawArguments& args) {
     out.erase("replicates");  // the saved file keeps them; the summary stays readable
     std::cout << out.dump(2) << '\n';
   } else {
-    print_text(summary, described);
+    print_text(fitted, described);
+    if (validation)
+      print_validation(*validation);
     if (!args.save.empty())
       std::cout << "saved to " << args.save << '\n';
   }
@@ -95,9 +160,11 @@ void add_fit_law_command(CLI::App& fit) {
   CLI::App* command = fit.add_subcommand(
       "law", "Fit the parametric law (Eq. 6 with sparsity, or Chinchilla's) by multi-start L-BFGS");
   args->source.add_options(*command);
-  command->add_option("--form", args->form, "Law: abnar (Eq. 6) or chinchilla")
-      ->check(CLI::IsMember({"abnar", "chinchilla"}))
-      ->capture_default_str();
+  command
+      ->add_option("--form", args->form,
+                   "Law: abnar (Eq. 6) or chinchilla; default: abnar, or chinchilla where every "
+                   "fit run has one sparsity")
+      ->check(CLI::IsMember({"abnar", "chinchilla"}));
   command
       ->add_option("--init-grid", args->init_grid,
                    "Starts: epoch (4,500, Chinchilla only) or abnar-table2 (437,400 for Eq. 6); "
@@ -108,14 +175,19 @@ void add_fit_law_command(CLI::App& fit) {
                    "Runs held out of the fit and scored, e.g. \"S==0.98\"; \"\" for none")
       ->capture_default_str();
   command->add_option("--threads", args->threads, "Worker threads (0: all cores)")
-      ->check(CLI::NonNegativeNumber)
+      ->check(thread_count())
       ->capture_default_str();
   command
       ->add_option("--bootstrap", args->bootstrap,
                    "Bootstrap refits for parameter and prediction intervals")
-      ->check(CLI::NonNegativeNumber)
+      ->check(bootstrap_count())
       ->capture_default_str();
   command->add_option("--seed", args->seed, "Seed of the bootstrap")->capture_default_str();
+  command
+      ->add_option("--validate", args->validate,
+                   "budgets: refit with each budget left out and score it; forward: fit the "
+                   "smaller budgets and score the largest")
+      ->check(CLI::IsMember({"budgets", "forward"}));
   command->add_option("--save", args->save, "Write the fitted law to FIT.json (for predict)");
   command->add_flag("--json", args->json, "Print JSON");
   command->callback([args] { run_fit_law(*args); });

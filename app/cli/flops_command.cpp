@@ -6,6 +6,7 @@
 #include "commands.h"
 #include "moescope/accounting.h"
 #include "moescope/diagnostic.h"
+#include "number_options.h"
 #include "text_table.h"
 
 namespace moescope::cli {
@@ -76,20 +77,32 @@ void add_flops_command(CLI::App& app) {
   auto args = std::make_shared<FlopsArguments>();
   CLI::App* command = app.add_subcommand(
       "flops", "Parameters and FLOPs per token of an MoE architecture (Eq. 9 and 6 N_a)");
-  command->add_option("--d-model", args->arch.d_model, "Model width")->required();
-  command->add_option("--layers", args->arch.n_layers, "Number of layers")->required();
+  command->add_option("--d-model", args->arch.d_model, "Model width")
+      ->required()
+      ->check(whole_number(1));
+  command->add_option("--layers", args->arch.n_layers, "Number of layers")
+      ->required()
+      ->check(whole_number(1));
   command->add_option("--experts", args->arch.experts, "Total experts E per layer")
+      ->check(whole_number(1))
       ->capture_default_str();
   command->add_option("--active", args->arch.active, "Active experts K per token")
+      ->check(whole_number(1))
       ->capture_default_str();
   command->add_option("--granularity", args->arch.granularity, "Expert granularity G")
+      ->check(whole_number(1))
       ->capture_default_str();
-  command->add_option("--ctx", args->arch.context, "Context length")->capture_default_str();
-  command->add_option("--vocab", args->arch.vocab, "Vocabulary size")->capture_default_str();
-  command->add_option("--heads", args->heads, "Attention heads (default d_model/64)");
+  command->add_option("--ctx", args->arch.context, "Context length")
+      ->check(whole_number(1))
+      ->capture_default_str();
+  command->add_option("--vocab", args->arch.vocab, "Vocabulary size")
+      ->check(whole_number(1))
+      ->capture_default_str();
+  command->add_option("--heads", args->heads, "Attention heads (default d_model/64)")
+      ->check(whole_number(1));
   command->add_flag("--untied", args->untied, "Separate input embedding and un-embedding");
   command->add_option("--tokens", args->tokens, "Training tokens D, to print total FLOPs")
-      ->check(CLI::PositiveNumber);
+      ->check(finite_number(kPositive));
   command->add_flag("--json", args->json, "Print JSON");
   command->callback([args] { run_flops(*args); });
 }

@@ -11,26 +11,43 @@ namespace {
 
 struct ImportArguments {
   std::string file;
-  std::string mapping;
+  ReadSettings read;
   std::string store;
 };
 
+std::string runs_text(std::size_t count) {
+  return std::to_string(count) + (count == 1 ? " run" : " runs");
+}
+
 void run_import(const ImportArguments& args) {
-  ReadOptions options;
-  options.mapping = ColumnMapping::parse(args.mapping);
   // Reading first means a bad file never opens (or creates) the store.
-  const ReadResult result = read_runs(args.file, options);
+  const ReadResult result = read_runs(args.file, args.read.options());
   RunStore store = RunStore::open(resolve_store_path(args.store));
   const InsertSummary summary = store.insert(result.runs);
-  for (const Diagnostic& duplicate : result.duplicates) {
-    std::cerr << "note: " << duplicate.format() << '\n';
+  constexpr std::size_t kListed = 5;
+  for (std::size_t i = 0; i < result.duplicates.size() && i < kListed; ++i)
+    std::cerr << "note: " << result.duplicates[i].format() << '\n';
+  if (result.duplicates.size() > kListed) {
+    std::cerr << "note: ... and " << result.duplicates.size() - kListed
+              << " more rows that repeat an earlier row, each a run of its own\n";
   }
-  std::cout << "imported " << summary.inserted << " run" << (summary.inserted == 1 ? "" : "s")
-            << " from " << args.file << " into " << store.path().string();
-  const std::size_t skipped = summary.duplicate_ids.size() + result.duplicates.size();
-  if (skipped > 0)
-    std::cout << " (" << skipped << " duplicates skipped)";
-  std::cout << '\n';
+  std::cout << "imported " << runs_text(static_cast<std::size_t>(summary.inserted)) << " from "
+            << args.file << " into " << store.path().string();
+  std::string details;
+  const auto add = [&details](const std::string& detail) {
+    details += (details.empty() ? "" : "; ") + detail;
+  };
+  if (result.rows_matched < result.rows) {
+    add(std::to_string(result.rows - result.rows_matched) + " of " + std::to_string(result.rows) +
+        " rows left out by --where");
+  }
+  if (result.runs.size() < result.rows_matched) {
+    add(std::to_string(result.rows_matched) + " rows as the best " + runs_text(result.runs.size()) +
+        " by --best-of");
+  }
+  if (!summary.duplicate_ids.empty())
+    add(std::to_string(summary.duplicate_ids.size()) + " already in the store");
+  std::cout << (details.empty() ? "" : " (" + details + ")") << '\n';
 }
 
 }  // namespace
@@ -40,9 +57,7 @@ void add_import_command(CLI::App& app) {
   CLI::App* command =
       app.add_subcommand("import", "Import runs from a CSV or JSON file into the store");
   command->add_option("file", args->file, "CSV or JSON file")->required()->check(CLI::ExistingFile);
-  command->add_option(
-      "--map", args->mapping,
-      "Column mapping, FIELD=COLUMN[*SCALE],...; e.g. \"N=Model Size,D=tokens*1e9\"");
+  args->read.add_options(*command, nullptr);
   add_store_option(*command, args->store);
   command->callback([args] { run_import(*args); });
 }

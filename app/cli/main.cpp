@@ -1,12 +1,55 @@
 // moescope: the command line of MoEScope. Errors go to stderr with a non-zero exit status:
 // 1 for bad input or a failing store, 2 for bad usage.
 #include <CLI/CLI.hpp>
+#include <algorithm>
+#include <functional>
 #include <iostream>
+#include <string>
 
 #include "commands.h"
 #include "moescope/diagnostic.h"
 #include "moescope/fit/fit_refused.h"
 #include "moescope/run_store.h"
+
+namespace {
+
+// A word where a subcommand is required that names none ("moescope bogus", "moescope train
+// bogus"): CLI11 says only that a subcommand is required. Says which word, and the subcommands
+// there are; true when it did.
+bool refused_unknown_subcommand(const CLI::App& app, int argc, char** argv) {
+  const CLI::App* level = &app;
+  std::string command = "moescope";
+  for (int i = 1; i < argc; ++i) {
+    const std::string word = argv[i];
+    const std::vector<const CLI::App*> subcommands =
+        level->get_subcommands(std::function<bool(const CLI::App*)>());
+    // An option, whose values CLI11 reads, or a command that takes no subcommand: nothing to say.
+    if (word.empty() || word.front() == '-' || subcommands.empty())
+      return false;
+    const auto found = std::find_if(subcommands.begin(), subcommands.end(),
+                                    [&](const CLI::App* sub) { return sub->check_name(word); });
+    if (found != subcommands.end()) {
+      level = *found;
+      command += ' ';
+      command += word;
+      continue;
+    }
+    if (level->get_require_subcommand_min() == 0)
+      return false;
+    std::string names;
+    for (const CLI::App* sub : subcommands) {
+      if (!names.empty())
+        names += ", ";
+      names += sub->get_name();
+    }
+    std::cerr << command << ": unknown subcommand '" << word << "'; the subcommands are " << names
+              << " (" << command << " --help)\n";
+    return true;
+  }
+  return false;
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
   CLI::App app{"MoEScope: plan sparse Mixture-of-Experts pretraining from scaling laws",
@@ -24,6 +67,8 @@ int main(int argc, char** argv) {
   moescope::cli::add_predict_command(app);
   moescope::cli::add_explore_command(app, argv[0]);
   moescope::cli::add_train_command(app);
+  if (refused_unknown_subcommand(app, argc, argv))
+    return 2;
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& error) {

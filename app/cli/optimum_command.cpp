@@ -8,6 +8,8 @@
 #include "moescope/diagnostic.h"
 #include "moescope/fit/law_fit_runs.h"
 #include "moescope/fit/law_optimum.h"
+#include "moescope/fit/optimum_report.h"
+#include "number_options.h"
 #include "text_table.h"
 
 namespace moescope::cli {
@@ -25,36 +27,39 @@ struct OptimumArguments {
   bool json = false;
 };
 
-// The law and its replicates: from a saved fit, or fitted now to every run of the data.
+// The law and its replicates: from a saved fit, or fitted now to every run of the data in the
+// form the data supports.
 SavedLaw obtain_law(const OptimumArguments& args) {
-  if (!args.law_file.empty()) {
-    SavedLaw saved = read_saved_law(read_json_file(args.law_file), args.law_file);
-    if (saved.law.form != LawForm::kAbnar) {
-      Diagnostic diagnostic;
-      diagnostic.where.file = args.law_file;
-      diagnostic.message = "an optimum over sparsity needs the abnar law (Eq. 6), not chinchilla";
-      throw InputError(std::move(diagnostic));
-    }
-    return saved;
-  }
+  if (!args.law_file.empty())
+    return read_saved_law(read_json_file(args.law_file), args.law_file);
   LawFitOptions options;
   options.bootstrap = args.bootstrap;
   options.threads = args.threads;
   RunLawFit fitted;
   {
-    FitProgress progress("fitting the law (Eq. 6, 437,400 starts; --law FIT.json reuses a fit)");
-    fitted = fit_law_to_runs(args.source.load(), RunFilter::parse(args.holdout), options,
-                             progress.control());
+    FitProgress progress("fitting the law (--law FIT.json reuses a fit)");
+    fitted =
+        fit_law_to_runs(args.source.load_usable(FitInput::kLaw), RunFilter::parse(args.holdout),
+                        std::nullopt, options, progress.control());
   }
   report_left_out(fitted.data.left_out);
-  return {fitted.summary.law, std::move(fitted.summary.replicates)};
+  if (!fitted.form_note.empty())
+    std::cerr << "note: " << fitted.form_note << '\n';
+  return {fitted.summary.law, std::move(fitted.summary.replicates), fitted.scope};
 }
 
-nlohmann::ordered_json interval_or_null(const std::optional<BudgetOptimumIntervals>& intervals,
-                                        Interval BudgetOptimumIntervals::*member) {
-  if (!intervals)
-    return nullptr;
-  return interval_json((*intervals).*member);
+std::string extrapolation_text(const Extrapolation& extrapolation) {
+  std::string text;
+  auto add = [&](const char* name, const std::optional<Excursion>& excursion) {
+    if (excursion) {
+      text += std::string(text.empty() ? "" : "; ") + name + " = " + brief(excursion->value) +
+              " (data: " + brief(excursion->range.lo) + " .. " + brief(excursion->range.hi) + ")";
+    }
+  };
+  add("C", extrapolation.budget);
+  add("N*", extrapolation.total_params);
+  add("S*", extrapolation.sparsity);
+  return text;
 }
 
 void run_optimum(const OptimumArguments& args) {
@@ -62,52 +67,42 @@ void run_optimum(const OptimumArguments& args) {
   OptimumOptions options;
   options.max_sparsity = args.max_sparsity;
   options.max_total_params = args.max_params;
-  std::vector<SparsityLaw> replicates;
-  for (const FittedLaw& replicate : law.replicates)
-    replicates.push_back(replicate.abnar);
-  const BudgetOptimumWithIntervals result =
-      optimum_with_intervals(law.law.abnar, replicates, args.budget, options);
-  const BudgetOptimum& best = result.point;
-  using I = BudgetOptimumIntervals;
+  const OptimumReadOut read_out =
+      read_optimum(law.law, law.scope, law.replicates, args.budget, options);
   if (args.json) {
-    nlohmann::ordered_json json;
-    json["budget"] = args.budget;
-    json["S"] = best.sparsity;
-    json["N"] = best.total_params;
-    json["N_active"] = best.active_params;
-    json["D"] = best.tokens;
-    json["loss"] = best.loss;
-    json["intervals"] = {{"S", interval_or_null(result.intervals, &I::sparsity)},
-                         {"N", interval_or_null(result.intervals, &I::total_params)},
-                         {"N_active", interval_or_null(result.intervals, &I::active_params)},
-                         {"D", interval_or_null(result.intervals, &I::tokens)},
-                         {"loss", interval_or_null(result.intervals, &I::loss)}};
-    json["max_params"] = args.max_params ? nlohmann::ordered_json(*args.max_params) : nullptr;
-    json["max_sparsity"] = args.max_sparsity;
-    json["sparsity_at_bound"] = best.sparsity_at_bound;
-    json["params_at_cap"] = best.params_at_cap;
-    json["replicates"] = result.intervals ? result.intervals->replicates_used : 0;
-    std::cout << json.dump(2) << '\n';
+    std::cout << optimum_json(read_out) << '\n';
     return;
   }
+  const BudgetOptimum& best = read_out.point;
+  using I = BudgetOptimumIntervals;
   auto interval = [&](Interval I::*member) {
-    if (!result.intervals)
+    if (!read_out.intervals)
       return std::string("-");
-    const Interval& value = (*result.intervals).*member;
+    const Interval& value = (*read_out.intervals).*member;
     return brief(value.lo) + " .. " + brief(value.hi);
   };
   std::cout << "Compute-optimal model at C=" << brief(args.budget)
-            << (args.max_params ? " with N <= " + brief(*args.max_params) : std::string()) << '\n';
+            << (args.max_params ? " with N <= " + brief(*args.max_params) : std::string())
+            << ", through the " << to_string(law.scope.form) << " law"
+            << (law.scope.sparsity ? " fitted at S = " + brief(*law.scope.sparsity) : std::string())
+            << '\n';
   TextTable table({"quantity", "optimum", "95% interval"});
-  table.add_row({std::string("S*") + (best.sparsity_at_bound ? " (at the bound)" : ""),
-                 brief(best.sparsity), interval(&I::sparsity)});
+  table.add_row({std::string("S*") + (best.sparsity_at_bound ? " (at the bound)" : "") +
+                     (law.scope.sparsity ? " (the data's one level)" : ""),
+                 brief(best.sparsity), law.scope.sparsity ? "-" : interval(&I::sparsity)});
   table.add_row({std::string("N*") + (best.params_at_cap ? " (at the cap)" : ""),
                  brief(best.total_params), interval(&I::total_params)});
   table.add_row({"N_a*", brief(best.active_params), interval(&I::active_params)});
   table.add_row({"D*", brief(best.tokens), interval(&I::tokens)});
   table.add_row({"L*", brief(best.loss), interval(&I::loss)});
   table.print(std::cout);
-  for (const std::string& line : result.diagnostics)
+  if (!read_out.extrapolation) {
+    std::cout << "note: the fit file records no data range, so extrapolation cannot be judged\n";
+  } else if (read_out.extrapolation->any()) {
+    std::cout << "EXTRAPOLATED beyond the data (more than a factor " << kExtrapolationFactor
+              << " outside its range): " << extrapolation_text(*read_out.extrapolation) << '\n';
+  }
+  for (const std::string& line : read_out.diagnostics)
     std::cerr << "note: " << line << '\n';
 }
 
@@ -116,16 +111,18 @@ void run_optimum(const OptimumArguments& args) {
 void add_optimum_command(CLI::App& app) {
   auto args = std::make_shared<OptimumArguments>();
   CLI::App* command = app.add_subcommand(
-      "optimum", "Compute-optimal sparsity, size and tokens at a budget, through the Eq. 6 law");
+      "optimum",
+      "Compute-optimal sparsity, size and tokens at a budget, through the fitted law (Eq. 6, or "
+      "Chinchilla's where the data has one sparsity)");
   args->source.add_options(*command);
   command->add_option("--budget", args->budget, "Compute budget C in FLOPs")
       ->required()
-      ->check(CLI::PositiveNumber);
+      ->check(finite_number(kPositive));
   command
       ->add_option("--max-params", args->max_params, "Cap on total parameters N (the memory bound)")
-      ->check(CLI::PositiveNumber);
+      ->check(finite_number(kPositive));
   command->add_option("--max-sparsity", args->max_sparsity, "Sparsest model considered")
-      ->check(CLI::Range(0.0, 0.999999))
+      ->check(finite_number({0.0, 0.999999}))
       ->capture_default_str();
   auto* law = command->add_option("--law", args->law_file,
                                   "A law saved by `moescope fit law --save` (skips the fit)");
@@ -135,10 +132,10 @@ void add_optimum_command(CLI::App& app) {
                    "Runs left out of the law's fit, as for fit law (fit only); \"\" for none")
       ->capture_default_str();
   command->add_option("--bootstrap", args->bootstrap, "Bootstrap refits for intervals (fit only)")
-      ->check(CLI::NonNegativeNumber)
+      ->check(bootstrap_count())
       ->capture_default_str();
   command->add_option("--threads", args->threads, "Worker threads for the fit (0: all cores)")
-      ->check(CLI::NonNegativeNumber);
+      ->check(thread_count());
   command->add_flag("--json", args->json, "Print JSON");
   command->callback([args] { run_optimum(*args); });
 }

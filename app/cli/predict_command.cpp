@@ -25,6 +25,9 @@ struct PredictArguments {
   std::string fit_file;
   std::string data_file;
   std::string mapping;
+  // Rows are answered by their position in the file, so none is chosen (--where) or reduced
+  // (--best-of) here; other columns may be ignored.
+  bool ignore_unknown = false;
   bool json = false;
 };
 
@@ -49,6 +52,13 @@ std::vector<Prediction> predict_law(const SavedLaw& saved, const std::vector<Run
     point.active_params = run.active_params.value_or(*run.total_params);
     point.tokens = *run.tokens;
     point.sparsity = run.sparsity.value_or(0.0);
+    // A Chinchilla-form law fitted to one sparsity level says nothing of another.
+    if (const auto& level = saved.scope.sparsity;
+        level && run.sparsity && std::abs(*run.sparsity - *level) > 1e-9) {
+      throw row_error(file, row, run,
+                      "S = " + brief(*run.sparsity) +
+                          ", but the law was fitted to runs at S = " + brief(*level) + " only");
+    }
     predictions.push_back({saved.law.loss(point), replicate_interval(saved.replicates, point)});
   }
   return predictions;
@@ -76,8 +86,17 @@ std::vector<Prediction> predict_surface(const std::vector<SurfaceFit>& fits,
     const auto& size = fit.axis == SizeAxis::kTotal ? run.total_params : run.active_params;
     if (!size || !run.sparsity) {
       throw row_error(file, row, run,
-                      fit.axis == SizeAxis::kTotal ? "the surface needs N and S"
-                                                   : "the surface needs N_active and S");
+                      fit.axis == SizeAxis::kTotal
+                          ? "the surface (fitted on N) needs N and S"
+                          : "the surface (fitted on N_active) needs N_active and S (give them, "
+                            "or an architecture)");
+    }
+    // A surface fitted at one sparsity level is flat in S: its value elsewhere is no prediction.
+    if (fit.single_sparsity_level() && std::abs(*run.sparsity - fit.sparsity_max) > 1e-9) {
+      throw row_error(
+          file, row, run,
+          "the surface was fitted at one sparsity level, S = " + brief(fit.sparsity_max) +
+              ", and says nothing about S = " + brief(*run.sparsity));
     }
     Prediction prediction{fit.loss(*size, *run.sparsity), std::nullopt};
     if (!fit.replicates.empty())
@@ -91,24 +110,31 @@ void run_predict(const PredictArguments& args) {
   const nlohmann::json fit = read_json_file(args.fit_file);
   ReadOptions options;
   options.mapping = ColumnMapping::parse(args.mapping);
-  options.keep_duplicates = true;  // one prediction per row, repeated rows included
+  options.ignore_unknown_columns = args.ignore_unknown;
+  // Rows are never merged: one prediction per row, repeated rows included.
   const std::vector<Run> runs = read_runs(args.data_file, options).runs;
   const std::string kind = saved_fit_kind(fit, args.fit_file);
+  std::optional<SavedLaw> law;
+  if (kind == "law")
+    law = read_saved_law(fit, args.fit_file);
   const std::vector<Prediction> predictions =
-      kind == "law"
-          ? predict_law(read_saved_law(fit, args.fit_file), runs, args.data_file)
+      law ? predict_law(*law, runs, args.data_file)
           : predict_surface(read_saved_surfaces(fit, args.fit_file), runs, args.data_file);
   if (args.json) {
     nlohmann::ordered_json list = nlohmann::ordered_json::array();
     for (const Prediction& prediction : predictions) {
-      nlohmann::ordered_json item{{"loss", prediction.loss}};
+      nlohmann::ordered_json item{{"loss", number_or_null(prediction.loss)}};
       if (prediction.interval) {
-        item["lo"] = prediction.interval->lo;
-        item["hi"] = prediction.interval->hi;
+        item["lo"] = number_or_null(prediction.interval->lo);
+        item["hi"] = number_or_null(prediction.interval->hi);
       }
       list.push_back(item);
     }
-    std::cout << nlohmann::ordered_json{{"predictions", list}}.dump(2) << '\n';
+    nlohmann::ordered_json out{{"kind", kind}};
+    if (law)
+      out["form"] = to_string(law->law.form);
+    out["predictions"] = list;
+    std::cout << out.dump(2) << '\n';
     return;
   }
   TextTable table({"row", "name", "loss", "95% interval"});
@@ -133,6 +159,8 @@ void add_predict_command(CLI::App& app) {
       ->required()
       ->check(CLI::ExistingFile);
   command->add_option("--map", args->mapping, "Column mapping, as for import");
+  command->add_flag("--ignore-unknown", args->ignore_unknown,
+                    "Read the known columns and ignore the others, as for import");
   command->add_flag("--json", args->json, "Print JSON");
   command->callback([args] { run_predict(*args); });
 }

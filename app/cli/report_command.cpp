@@ -5,6 +5,7 @@
 #include <map>
 #include <set>
 
+#include "budget_options.h"
 #include "commands.h"
 #include "data_source.h"
 #include "text_table.h"
@@ -12,29 +13,27 @@
 namespace moescope::cli {
 namespace {
 
-// Budgets in a data set are nominal (3e19, 1e20, ...) while a derived C = 6 N_a D of the same
-// sweep scatters around them; runs within 2% are one budget.
-constexpr double kSameBudgetTolerance = 0.02;
-
 struct Budget {
   double compute = 0;
   std::vector<const Run*> runs;
 };
 
-std::vector<Budget> group_by_budget(const std::vector<Run>& runs) {
+// The runs with a C and a loss, by budget as the fits group them (budget_binning.h).
+std::vector<Budget> group_by_budget(const std::vector<Run>& runs, const BudgetBinning& binning) {
   std::vector<const Run*> usable;
+  std::vector<double> compute;
   for (const Run& run : runs) {
-    if (run.compute && run.loss)
+    if (run.compute && run.loss) {
       usable.push_back(&run);
-  }
-  std::sort(usable.begin(), usable.end(),
-            [](const Run* x, const Run* y) { return *x->compute < *y->compute; });
-  std::vector<Budget> budgets;
-  for (const Run* run : usable) {
-    if (budgets.empty() || *run->compute > budgets.back().compute * (1.0 + kSameBudgetTolerance)) {
-      budgets.push_back({*run->compute, {}});
+      compute.push_back(*run.compute);
     }
-    budgets.back().runs.push_back(run);
+  }
+  std::vector<Budget> budgets;
+  for (const BudgetBin& bin : bin_budgets(compute, binning)) {
+    Budget budget{bin.budget, {}};
+    for (const std::size_t member : bin.members)
+      budget.runs.push_back(usable[member]);
+    budgets.push_back(std::move(budget));
   }
   return budgets;
 }
@@ -95,9 +94,16 @@ void print_sparsity_table(const std::vector<Budget>& budgets) {
   table.print(std::cout);
 }
 
-void run_report(const DataSource& source) {
+struct ReportArguments {
+  DataSource source;
+  BudgetOptions budgets;
+};
+
+void run_report(const ReportArguments& args) {
+  const DataSource& source = args.source;
   const std::vector<Run> runs = source.load();
-  const std::vector<Budget> budgets = group_by_budget(runs);
+  const BudgetBinning binning = args.budgets.binning();
+  const std::vector<Budget> budgets = group_by_budget(runs, binning);
   std::size_t usable = 0;
   for (const Budget& budget : budgets)
     usable += budget.runs.size();
@@ -107,7 +113,7 @@ void run_report(const DataSource& source) {
   }
   if (budgets.empty())
     return;
-  std::cout << "\nBest observed run per compute budget:\n";
+  std::cout << "\nBest observed run per compute budget (" << binning.describe() << "):\n";
   print_budget_table(budgets);
   print_sparsity_table(budgets);
 }
@@ -115,11 +121,12 @@ void run_report(const DataSource& source) {
 }  // namespace
 
 void add_report_command(CLI::App& app) {
-  auto source = std::make_shared<DataSource>();
+  auto args = std::make_shared<ReportArguments>();
   CLI::App* command = app.add_subcommand(
       "report", "Summarise a data set by compute budget (default: the embedded synthetic grid)");
-  source->add_options(*command);
-  command->callback([source] { run_report(*source); });
+  args->source.add_options(*command);
+  args->budgets.add_options(*command);
+  command->callback([args] { run_report(*args); });
 }
 
 }  // namespace moescope::cli

@@ -2,6 +2,7 @@
 #include <iostream>
 
 #include "moescope/launch/local_executor.h"
+#include "number_options.h"
 #include "train_commands.h"
 
 namespace moescope::cli {
@@ -35,7 +36,8 @@ void add_train_cancel_command(CLI::App& train) {
   auto args = std::make_shared<CancelArguments>();
   CLI::App* command = train.add_subcommand(
       "cancel", "Stop queued or running jobs (SIGTERM to the trainer's process group, then KILL)");
-  auto* ids = command->add_option("ids", args->ids, "Job ids, as `moescope train status` lists");
+  auto* ids = command->add_option("ids", args->ids, "Job ids, as `moescope train status` lists")
+                  ->check(whole_number(1));
   auto* all = command->add_flag("--all", args->all, "Every job not yet finished");
   ids->excludes(all);
   add_queue_option(*command, args->queue);

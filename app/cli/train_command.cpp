@@ -11,6 +11,7 @@
 #include "commands.h"
 #include "moescope/launch/run_queue.h"
 #include "moescope/number_format.h"
+#include "text_table.h"
 #include "train_commands.h"
 
 extern char** environ;
@@ -67,7 +68,9 @@ void start_background_driver(const std::filesystem::path& queue_directory) {
 }
 
 void print_queue_events(const RunQueue& queue, const QueueUpdate& update, std::ostream& out) {
-  auto name = [](const Job& job) { return "job " + std::to_string(job.id) + " " + job.name; };
+  auto name = [](const Job& job) {
+    return "job " + std::to_string(job.id) + " " + escape_control_characters(job.name);
+  };
   for (const int id : update.started) {
     if (const std::optional<Job> job = queue.job(id))
       out << name(*job) << ": started (" << job->request.out_dir.string() << ")\n";

@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "moescope/launch/local_executor.h"
+#include "number_options.h"
 #include "train_commands.h"
 
 namespace moescope::cli {
@@ -65,7 +66,7 @@ void add_train_drive_command(CLI::App& train) {
       "drive", "Start queued runs as slots free and record finished ones, until the queue is idle");
   add_queue_option(*command, args->queue);
   command->add_option("--interval", args->interval, "Seconds between looks at the queue")
-      ->check(CLI::Range(0.01, 3600.0))
+      ->check(finite_number({0.01, 3600}))
       ->capture_default_str();
   command->callback([args] { run_drive(*args); });
 }

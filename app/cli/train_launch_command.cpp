@@ -13,6 +13,7 @@
 #include "data_source.h"
 #include "moescope/launch/local_executor.h"
 #include "moescope/number_format.h"
+#include "number_options.h"
 #include "train_commands.h"
 
 namespace moescope::cli {
@@ -190,7 +191,7 @@ void add_train_launch_command(CLI::App& train) {
           ->check(CLI::ExistingDirectory);
   specs->excludes(plan_dir);
   command->add_option("--jobs", args->jobs, "Runs at once (the queue keeps it; 1 for a new queue)")
-      ->check(CLI::PositiveNumber);
+      ->check(job_count());
   add_store_option(*command, args->store);
   command->add_option("--trainer", args->trainer,
                       "The trainer; default moescope-train beside this moescope");

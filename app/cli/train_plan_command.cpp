@@ -18,6 +18,7 @@
 #include "moescope/plan/planner.h"
 #include "moescope/plan/train_spec_file.h"
 #include "moescope/run_store.h"
+#include "number_options.h"
 #include "text_table.h"
 #include "train_commands.h"
 
@@ -57,25 +58,29 @@ std::optional<Cell> parse_cell(const std::string& text) {
   return Cell{numbers[0], numbers[1], numbers[2]};
 }
 
+// Eq. 6, or a Chinchilla-form law as Eq. 6 without sparsity terms (the data's one level is the
+// only one the gaps are planned at).
 SparsityLaw obtain_law(const PlanArguments& args, const std::vector<Run>& runs) {
   if (!args.law_file.empty()) {
     const SavedLaw saved = read_saved_law(read_json_file(args.law_file), args.law_file);
-    if (saved.law.form != LawForm::kAbnar) {
+    if (saved.law.form != LawForm::kAbnar && !saved.scope.sparsity) {
       Diagnostic diagnostic;
       diagnostic.where.file = args.law_file;
-      diagnostic.message = "gaps around N*(C, S) need the abnar law (Eq. 6), not chinchilla";
+      diagnostic.message =
+          "gaps around N*(C, S) need Eq. 6, or Chinchilla's form fitted to one sparsity level; "
+          "this Chinchilla law was fitted across several";
       throw InputError(std::move(diagnostic));
     }
-    return saved.law.abnar;
+    return saved.law.as_sparsity_law();
   }
   RunLawFit fitted;
   {
-    FitProgress progress("fitting the law (Eq. 6, 437,400 starts; --law FIT.json reuses a fit)");
-    fitted =
-        fit_law_to_runs(runs, RunFilter::parse(args.holdout), LawFitOptions{}, progress.control());
+    FitProgress progress("fitting the law (--law FIT.json reuses a fit)");
+    fitted = fit_law_to_runs(runs, RunFilter::parse(args.holdout), std::nullopt, LawFitOptions{},
+                             progress.control());
   }
   report_left_out(fitted.data.left_out);
-  return fitted.summary.law.abnar;
+  return fitted.summary.law.as_sparsity_law();
 }
 
 struct Plan {
@@ -102,7 +107,7 @@ Plan make_plan(const PlanArguments& args, const PlannerOptions& planner) {
     }
     return plan;
   }
-  const std::vector<Run> runs = RunStore::open(resolve_store_path(args.store)).runs();
+  const std::vector<Run> runs = RunStore::open_existing(resolve_store_path(args.store)).runs();
   const SparsityLaw law = obtain_law(args, runs);
   const GapReport gaps =
       find_gaps(runs, args.budgets, law, ActiveParameterModel(planner.model_family()), args.gap);
@@ -266,9 +271,14 @@ void add_train_plan_command(CLI::App& train) {
                                 "(repeat for more)")
                    ->check(CLI::Validator(
                        [](std::string& text) {
-                         return parse_cell(text)
-                                    ? std::string()
-                                    : "expected C,N,S (three numbers), got '" + text + "'";
+                         const std::optional<Cell> parsed = parse_cell(text);
+                         const bool valid = parsed && kPositive.contains(parsed->compute) &&
+                                            kPositive.contains(parsed->total_params) &&
+                                            kFraction.contains(parsed->sparsity);
+                         return valid ? std::string()
+                                      : "must be C,N,S with C and N finite numbers > 0 and S in "
+                                        "[0, 1), got '" +
+                                            text + "'";
                        },
                        "C,N,S"));
   auto* gaps = command->add_flag(
@@ -277,7 +287,7 @@ void add_train_plan_command(CLI::App& train) {
   auto* budgets =
       command->add_option("--budgets", args->budgets, "Compute budgets for --gaps, e.g. 1e15,3e15")
           ->delimiter(',')
-          ->check(CLI::PositiveNumber);
+          ->check(finite_number(kPositive));
   gaps->needs(budgets)->excludes(cell);
   budgets->needs(gaps);
   command->add_option("--store", args->store, "Runs whose gaps to find (--gaps); default store")
@@ -294,37 +304,51 @@ void add_train_plan_command(CLI::App& train) {
   command
       ->add_option("--sizes", args->gap.sizes_per_curve,
                    "Target sizes per IsoFLOP curve, log-spaced around N*(C,S) (--gaps)")
+      ->check(whole_number(2))
       ->capture_default_str()
       ->needs(gaps);
   command->add_option("--span", args->gap.size_span, "Targets span N*/span .. N*x span (--gaps)")
+      ->check(finite_number({1, std::numeric_limits<double>::infinity(), true}))
       ->capture_default_str()
       ->needs(gaps);
   command
       ->add_option("--size-tolerance", args->gap.size_tolerance,
                    "A run within this distance in ln N fills a target (--gaps)")
+      ->check(finite_number(kPositive))
       ->capture_default_str()
       ->needs(gaps);
   command->add_option("--context", args->planner.context, "Tokens per sequence")
+      ->check(whole_number(1))
       ->capture_default_str();
   command->add_option("--batch-size", args->planner.batch_size, "Sequences per step")
+      ->check(whole_number(1))
       ->capture_default_str();
   command->add_option("--granularity", args->planner.granularity, "Expert width 4 d_model / G")
+      ->check(whole_number(1))
       ->capture_default_str();
   command->add_option("--head-size", args->planner.head_size, "Channels per attention head")
+      ->check(whole_number(1))
       ->capture_default_str();
-  command->add_option("--tolerance", args->tolerance,
-                      "Accepted |N - N_target| / N_target; default 0.05, with --gaps "
-                      "1 - exp(-size tolerance) = 0.22: any run that close fills its gap");
+  command
+      ->add_option("--tolerance", args->tolerance,
+                   "Accepted |N - N_target| / N_target; default 0.05, with --gaps "
+                   "1 - exp(-size tolerance) = 0.22: any run that close fills its gap")
+      ->check(finite_number({0, 1, true, true}));
   command->add_option("--min-steps", args->planner.min_steps, "Fewest optimizer steps per run")
+      ->check(whole_number(1))
       ->capture_default_str();
   command->add_option("--estimator", args->estimator, "FLOPs per token: eq9 or 6Na")
       ->check(CLI::IsMember({"eq9", "6Na"}))
       ->capture_default_str();
   command->add_option("--lr", args->training.learning_rate, "Peak learning rate of the specs")
+      ->check(finite_number({0, 1, true, false}))
       ->capture_default_str();
   command->add_option("--warmup", args->training.warmup_fraction, "Warm-up fraction of the specs")
+      ->check(finite_number(kFraction))
       ->capture_default_str();
-  command->add_option("--seed", args->training.seed, "Seed of the specs")->capture_default_str();
+  command->add_option("--seed", args->training.seed, "Seed of the specs")
+      ->check(whole_number(0, std::int64_t{1} << 53))  // what a JSON number holds exactly
+      ->capture_default_str();
   command->add_option("--out-dir", args->out_dir,
                       "Write one moescope-train spec per run here (NAME.json)");
   command->add_flag("--json", args->json, "Print JSON");

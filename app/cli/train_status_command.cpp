@@ -79,7 +79,7 @@ std::string optional_cell(const std::optional<double>& value) {
 
 void run_status(const StatusArguments& args) {
   LocalExecutor executor;
-  RunQueue queue(resolve_queue_directory(args.queue), executor);
+  RunQueue queue = RunQueue::open_existing(resolve_queue_directory(args.queue), executor);
   queue.refresh();  // record what ended since the driver last looked
   const std::vector<Job> jobs = queue.jobs();
   if (args.json) {
@@ -108,7 +108,8 @@ void run_status(const StatusArguments& args) {
   table.print(std::cout);
   for (const Job& job : jobs) {
     if (!job.message.empty())
-      std::cout << "\njob " << job.id << " " << job.name << ": " << job.message << '\n';
+      std::cout << "\njob " << job.id << " " << escape_control_characters(job.name) << ": "
+                << job.message << '\n';
   }
 }
 

@@ -4,7 +4,6 @@
 #include <QApplication>
 #include <QCommandLineParser>
 #include <QDir>
-#include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <algorithm>
@@ -38,31 +37,6 @@ moescope::ExplorerLoadOptions load_options(const QCommandLineParser& args) {
                                  : moescope::ExplorerLoadOptions{};
 }
 
-// The same keys as `moescope optimum --json`.
-QJsonObject read_out_json(const moescope::ReadOut& read_out, double budget) {
-  const moescope::BudgetOptimum& best = read_out.point;
-  auto interval = [&](moescope::Interval moescope::BudgetOptimumIntervals::*member) -> QJsonValue {
-    if (!read_out.intervals)
-      return QJsonValue::Null;
-    const moescope::Interval& value = (*read_out.intervals).*member;
-    return QJsonArray{value.lo, value.hi};
-  };
-  using I = moescope::BudgetOptimumIntervals;
-  return {{"budget", budget},
-          {"S", best.sparsity},
-          {"N", best.total_params},
-          {"N_active", best.active_params},
-          {"D", best.tokens},
-          {"loss", best.loss},
-          {"intervals", QJsonObject{{"S", interval(&I::sparsity)},
-                                    {"N", interval(&I::total_params)},
-                                    {"N_active", interval(&I::active_params)},
-                                    {"D", interval(&I::tokens)},
-                                    {"loss", interval(&I::loss)}}},
-          {"sparsity_at_bound", best.sparsity_at_bound},
-          {"params_at_cap", best.params_at_cap}};
-}
-
 double percentile(std::vector<double> values, double fraction) {
   std::sort(values.begin(), values.end());
   const auto index = static_cast<std::size_t>(fraction * static_cast<double>(values.size() - 1));
@@ -89,6 +63,115 @@ moescope::ExplorerLoad load(const QCommandLineParser& args) {
   return loaded;
 }
 
+bool extrapolated(const moescope::ReadOut& read_out) {
+  return read_out.extrapolation && read_out.extrapolation->any();
+}
+
+// The optimum at each budget in text: what the explorer's read-out would show. For Eq. 6, S*
+// under a few parameter caps beside the unconstrained optimum (the paper's Figure 4 reading: the
+// unconstrained law puts S* at the sparsest model considered, and a memory bound is what brings
+// it down); for a law of one sparsity level, the compute-optimal model at that level.
+void print_optima(const moescope::ExplorerModel& model, moescope::ExplorerState state,
+                  const std::vector<double>& budgets) {
+  using moescope::value_with_interval;
+  const moescope::ExplorerData& data = model.data();
+  if (!data.law) {
+    std::cout << "No law: " << data.law_refused << ".\nNo optimum can be read; the figures show "
+              << "the runs and the Eq. 8 surfaces (" << data.surfaces.size() << ").\n";
+    return;
+  }
+  const bool one_level = data.law_scope.sparsity.has_value();
+  if (!data.law_note.empty())
+    std::cout << "Note: " << data.law_note << ".\n";
+  const std::optional<moescope::Interval> none;
+  bool any_extrapolated = false;
+  // A budget without an optimum gets a line saying why rather than ending the report.
+  auto read = [&](double budget) -> std::optional<moescope::ReadOut> {
+    state.budget = budget;
+    try {
+      return model.read_out(state);
+    } catch (const moescope::FitRefused& refused) {
+      std::printf("%-10s no optimum: %s\n", moescope::format_brief(budget).c_str(), refused.what());
+      return std::nullopt;
+    }
+  };
+  if (one_level) {
+    std::cout << "No sparsity recommendation: the data has one sparsity level. "
+              << "Compute-optimal model by budget at S = "
+              << moescope::format_brief(*data.law_scope.sparsity)
+              << " (Chinchilla's form; 95% intervals):\n";
+    std::printf("%-10s %-28s %-28s %-24s\n", "budget C", "N*", "D*", "L*");
+    for (const double budget : budgets) {
+      const std::optional<moescope::ReadOut> read_out = read(budget);
+      if (!read_out)
+        continue;
+      const auto& intervals = read_out->intervals;
+      any_extrapolated = any_extrapolated || extrapolated(*read_out);
+      std::printf("%-10s %-28s %-28s %-24s\n",
+                  (moescope::format_brief(budget) + (extrapolated(*read_out) ? "!" : "")).c_str(),
+                  value_with_interval(read_out->point.total_params,
+                                      intervals ? std::optional(intervals->total_params) : none)
+                      .c_str(),
+                  value_with_interval(read_out->point.tokens,
+                                      intervals ? std::optional(intervals->tokens) : none)
+                      .c_str(),
+                  value_with_interval(read_out->point.loss,
+                                      intervals ? std::optional(intervals->loss) : none)
+                      .c_str());
+    }
+  } else {
+    const std::vector<double> caps = moescope::read_out_caps(data);
+    std::cout << "Compute-optimal sparsity S* by budget and cap on total parameters N, through "
+                 "the fitted Eq. 6 law (the paper's Figure 4 reading; 95% intervals):\n";
+    std::printf("%-10s", "budget C");
+    for (const double cap : caps)
+      std::printf(" %-24s", ("N <= " + moescope::format_brief(cap)).c_str());
+    std::printf(" %-24s\n", "no cap");
+    bool any_capped = false;
+    for (const double budget : budgets) {
+      state.budget = budget;
+      std::printf("%-10s", moescope::format_brief(budget).c_str());
+      for (const moescope::CappedReadOut& row : model.capped_read_outs(state)) {
+        if (row.read_out && row.read_out->point.params_at_cap && row.cap)
+          any_capped = true;
+        if (row.read_out && extrapolated(*row.read_out))
+          any_extrapolated = true;
+        std::printf(" %-24s", moescope::sparsity_cell(row).c_str());
+      }
+      std::printf("\n");
+    }
+    std::cout << "* at the sparsest model considered (S = "
+              << moescope::format_brief(state.max_sparsity)
+              << "): the law's loss still falls there, as the paper finds (Figure 3c).\n";
+    if (any_capped)
+      std::cout << "c: the cap binds (N* = the cap); S* is then the best sparsity at that N.\n";
+    std::cout << "\nThe unconstrained optimum by budget:\n";
+    std::printf("%-10s %-22s %-10s %-10s %-10s %-8s\n", "budget C", "S* (95% interval)", "N*",
+                "N_a*", "D*", "L*");
+    for (const double budget : budgets) {
+      const std::optional<moescope::ReadOut> read_out = read(budget);
+      if (!read_out)
+        continue;
+      const moescope::BudgetOptimum& best = read_out->point;
+      std::string sparsity = value_with_interval(
+          best.sparsity, read_out->intervals ? std::optional(read_out->intervals->sparsity) : none);
+      if (best.sparsity_at_bound)
+        sparsity += "*";
+      std::printf("%-10s %-22s %-10s %-10s %-10s %-8s\n",
+                  (moescope::format_brief(budget) + (extrapolated(*read_out) ? "!" : "")).c_str(),
+                  sparsity.c_str(), moescope::format_brief(best.total_params).c_str(),
+                  moescope::format_brief(best.active_params).c_str(),
+                  moescope::format_brief(best.tokens).c_str(),
+                  moescope::format_brief(best.loss).c_str());
+    }
+  }
+  if (any_extrapolated) {
+    std::cout << "!: extrapolated: the optimum lies more than a factor "
+              << moescope::format_brief(moescope::kExtrapolationFactor)
+              << " beyond the data's range in C, N or 1 - S.\n";
+  }
+}
+
 // Without a display there is no OpenGL for the 3-D view, but the figures draw without it: write
 // them, and say in text what the explorer would show, the optimum at each budget of the data.
 int write_report(const QCommandLineParser& args) {
@@ -98,16 +181,24 @@ int write_report(const QCommandLineParser& args) {
   if (args.isSet("max-params"))
     state.max_total_params = args.value("max-params").toDouble();
   if (args.isSet("print-readout")) {
+    if (!loaded.data.law) {
+      std::cerr << "moescope-explorer: no law: " << loaded.data.law_refused << '\n';
+      return 1;
+    }
     state.budget = args.isSet("budget") ? args.value("budget").toDouble()
-                                        : model.data_budgets().at(model.data_budgets().size() / 2);
+                   : model.data_budgets().empty()
+                       ? state.budget
+                       : model.data_budgets().at(model.data_budgets().size() / 2);
     clearUpperVectorRegisters();
-    const moescope::ReadOut read_out = model.read_out(state);
-    std::cout << QJsonDocument(read_out_json(read_out, state.budget)).toJson().toStdString();
+    std::cout << moescope::optimum_json(model.read_out(state)) << '\n';
     return 0;
   }
   const QString directory =
       args.isSet("export-all") ? args.value("export-all") : QStringLiteral("moescope-figures");
-  std::vector<double> budgets = model.data_budgets();
+  // A table of a hundred budgets (data whose C varies continuously) reads as none: the budgets
+  // the figures draw, a few of the most runs across the range.
+  std::vector<double> budgets = model.shown_budgets();
+  const bool thinned = budgets.size() < model.data_budgets().size();
   if (args.isSet("budget"))
     budgets = {args.value("budget").toDouble()};
   state.budget = budgets.empty() ? state.budget : budgets[budgets.size() / 2];
@@ -130,35 +221,15 @@ int write_report(const QCommandLineParser& args) {
     }
   }
   std::cout << "No display: wrote the figures at C=" << moescope::format_brief(state.budget)
-            << " to " << directory.toStdString() << "/ (the 3-D view needs a display).\n\n"
-            << "Compute-optimal model by budget, through the fitted Eq. 6 law"
-            << (state.max_total_params
-                    ? " with N <= " + moescope::format_brief(*state.max_total_params)
-                    : std::string())
-            << ":\n";
-  std::printf("%-10s %-22s %-10s %-10s %-10s %-8s\n", "budget C", "S* (95% interval)", "N*", "N_a*",
-              "D*", "L*");
+            << " to " << directory.toStdString() << "/ (the 3-D view needs a display).\n\n";
   clearUpperVectorRegisters();
-  for (const double budget : budgets) {
-    state.budget = budget;
-    const moescope::ReadOut read_out = model.read_out(state);
-    const moescope::BudgetOptimum& best = read_out.point;
-    std::string sparsity = moescope::format_brief(best.sparsity);
-    if (read_out.intervals) {
-      sparsity += " [" + moescope::format_brief(read_out.intervals->sparsity.lo) + ", " +
-                  moescope::format_brief(read_out.intervals->sparsity.hi) + "]";
-    }
-    if (best.sparsity_at_bound)
-      sparsity += "*";
-    std::printf("%-10s %-22s %-10s %-10s %-10s %-8s\n", moescope::format_brief(budget).c_str(),
-                sparsity.c_str(), moescope::format_brief(best.total_params).c_str(),
-                moescope::format_brief(best.active_params).c_str(),
-                moescope::format_brief(best.tokens).c_str(),
-                moescope::format_brief(best.loss).c_str());
+  print_optima(model, state, budgets);
+  if (thinned && !args.isSet("budget")) {
+    std::cout << "(" << budgets.size() << " of the data's " << model.data_budgets().size()
+              << " budgets: in each " << budgets.size()
+              << "th of the range of log C, the one with the most runs; --budget C reads "
+                 "another.)\n";
   }
-  std::cout << "* at the sparsest model considered (S = "
-            << moescope::format_brief(state.max_sparsity)
-            << "): the law's loss still falls there, as the paper finds (Figure 3c).\n";
   return 0;
 }
 
@@ -202,9 +273,30 @@ int run_window(QApplication& app, const QCommandLineParser& args) {
     return 1;
   }
   QApplication::processEvents();
+  if (args.isSet("validation")) {
+    const QString scheme = args.value("validation");
+    if (scheme != "budgets" && scheme != "forward") {
+      std::cerr << "moescope-explorer: --validation takes budgets or forward, not "
+                << scheme.toStdString() << '\n';
+      return 2;
+    }
+    if (!window.setValidationScheme(scheme == "forward"
+                                        ? moescope::ValidationScheme::kForward
+                                        : moescope::ValidationScheme::kLeaveOneBudgetOut)) {
+      std::cerr << "moescope-explorer: no law to validate: " << window.fitStatus().toStdString()
+                << '\n';
+      return 1;
+    }
+    if (!window.waitForValidation())
+      std::cerr << "moescope-explorer: note: the validation gave nothing to show\n";
+    QApplication::processEvents();
+  }
   if (args.isSet("print-readout")) {
-    std::cout
-        << QJsonDocument(read_out_json(window.readOut(), window.budget())).toJson().toStdString();
+    if (window.data() == nullptr || !window.data()->law) {
+      std::cerr << "moescope-explorer: no law: " << window.fitStatus().toStdString() << '\n';
+      return 1;
+    }
+    std::cout << moescope::optimum_json(window.readOut()) << '\n';
   }
   if (args.isSet("export-all")) {
     QString error;
@@ -214,6 +306,8 @@ int run_window(QApplication& app, const QCommandLineParser& args) {
     }
   }
   if (args.isSet("screenshot")) {
+    // The headline's intervals come from a worker thread: the picture shows them.
+    window.waitForHeadline();
     QApplication::processEvents();
     if (!window.grab().save(args.value("screenshot"))) {
       std::cerr << "moescope-explorer: cannot write " << args.value("screenshot").toStdString()
@@ -262,6 +356,9 @@ int main(int argc, char** argv) {
       {"json", "Print machine-readable output (the default for --bench-slider)."},
       {"print-readout", "Print the read-out as moescope optimum --json does, and exit."},
       {"quick-fit", "Fit the law from 512 starts instead of Table 2's 437,400 (a first look)."},
+      {"validation",
+       "Figure 6 shows the law validated across budgets: budgets (leave one out) or forward.",
+       "SCHEME"},
   });
   args.process(app);
   if (no_display && (args.isSet("screenshot") || args.isSet("bench-slider"))) {

@@ -27,12 +27,23 @@ ExplorerSession ExplorerSession::load() {
     session.source = RunSource::file(path, settings.value("source/mapping").toString());
 
   moescope::ExplorerLoadOptions& fit = session.fit_options;
-  if (settings.value("fit/form").toString() == "chinchilla") {
+  // "fit/law_form": auto (the default: the form follows the data), abnar or chinchilla. Sessions
+  // saved before it name only "fit/form", where "abnar" was the default and not a choice.
+  const QString form =
+      settings.contains("fit/law_form")
+          ? settings.value("fit/law_form").toString()
+          : (settings.value("fit/form").toString() == "chinchilla" ? QStringLiteral("chinchilla")
+                                                                   : QStringLiteral("auto"));
+  if (form == "chinchilla") {
+    fit.form = moescope::LawForm::kChinchilla;
     fit.law.form = moescope::LawForm::kChinchilla;
     if (settings.value("fit/grid").toString() == "table2")
       fit.law.init_grid = moescope::InitGrid::kAbnarTable2;
-  } else if (settings.value("fit/grid").toString() == "coarse") {
-    fit.law.grid_override = moescope::ExplorerLoadOptions::quick().law.grid_override;
+  } else {
+    if (form == "abnar")
+      fit.form = moescope::LawForm::kAbnar;
+    if (settings.value("fit/grid").toString() == "coarse")
+      fit.law.grid_override = moescope::ExplorerLoadOptions::quick().law.grid_override;
   }
   if (settings.contains("fit/holdout"))
     fit.holdout_rule = settings.value("fit/holdout").toString().toStdString();
@@ -46,6 +57,7 @@ ExplorerSession ExplorerSession::load() {
   session.max_total_params = positive_number(settings, "view/max_params");
   session.view = settings.value("view/name").toString();
   session.surface_axis = settings.value("view/surface_axis", 0).toInt() == 1 ? 1 : 0;
+  session.law_overlay = settings.value("view/law_overlay", true).toBool();
   session.window_geometry = settings.value("window/geometry").toByteArray();
   session.window_state = settings.value("window/state").toByteArray();
   return session;
@@ -67,8 +79,11 @@ void ExplorerSession::save() const {
   settings.setValue("source/path", source.path);
   settings.setValue("source/mapping", source.mapping);
 
-  const bool chinchilla = fit_options.law.form == moescope::LawForm::kChinchilla;
-  settings.setValue("fit/form", chinchilla ? "chinchilla" : "abnar");
+  const bool chinchilla = fit_options.form == moescope::LawForm::kChinchilla;
+  settings.setValue("fit/law_form", !fit_options.form ? "auto"
+                                    : chinchilla      ? "chinchilla"
+                                                      : "abnar");
+  settings.remove("fit/form");
   if (chinchilla) {
     settings.setValue("fit/grid", fit_options.law.grid() == moescope::InitGrid::kAbnarTable2
                                       ? "table2"
@@ -84,6 +99,7 @@ void ExplorerSession::save() const {
   settings.setValue("view/max_params", max_total_params ? QVariant(*max_total_params) : QVariant());
   settings.setValue("view/name", view);
   settings.setValue("view/surface_axis", surface_axis);
+  settings.setValue("view/law_overlay", law_overlay);
   settings.setValue("window/geometry", window_geometry);
   settings.setValue("window/state", window_state);
 }

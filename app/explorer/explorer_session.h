@@ -15,8 +15,9 @@ struct ExplorerSession {
   moescope::ExplorerLoadOptions fit_options;
   std::optional<double> budget;
   std::optional<double> max_total_params;
-  QString view;          // "surface" or a figure's name
-  int surface_axis = 0;  // 0: total parameters, 1: active parameters
+  QString view;             // "surface" or a figure's name
+  int surface_axis = 0;     // 0: total parameters, 1: active parameters
+  bool law_overlay = true;  // the law's surface over a fitted budget's Eq. 8 surface
   QByteArray window_geometry;
   QByteArray window_state;
 

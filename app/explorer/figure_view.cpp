@@ -7,15 +7,20 @@
 #include <QFile>
 #include <QFontMetricsF>
 #include <QGraphicsLayout>
+#include <QGraphicsPathItem>
+#include <QGraphicsRectItem>
+#include <QGraphicsTextItem>
 #include <QImage>
 #include <QLegend>
 #include <QLegendMarker>
 #include <QLineSeries>
 #include <QPageSize>
 #include <QPainter>
+#include <QPainterPath>
 #include <QPdfWriter>
 #include <QScatterSeries>
 #include <QSvgGenerator>
+#include <QTextDocument>
 #include <QTextStream>
 #include <QVBoxLayout>
 #include <algorithm>
@@ -90,6 +95,36 @@ QColor sparsityColour(double sparsity) {
 // data budget it may lie on.
 bool isSliderCurve(const Series& series) {
   return QString::fromStdString(series.label).endsWith(QStringLiteral("(slider)"));
+}
+
+// The data's own fits, independent of the law: a budget's IsoFLOP surface (Eq. 8) or Approach 2's
+// curves and power law.
+bool isDataFit(const Series& series) {
+  return series.kind == moescope::SeriesKind::kSurface ||
+         series.kind == moescope::SeriesKind::kIsoflopCurves;
+}
+
+// A figure that reads the IsoFLOP surfaces (Figures 2 and 4 at a fitted budget) or Approach 2's
+// curves (N* vs C) draws their curves solid, with their bands, and the law's dashed over them,
+// with a key saying which is which.
+bool comparesSurfacesWithTheLaw(const Figure& figure) {
+  const bool data_fit = std::any_of(figure.curves.begin(), figure.curves.end(), isDataFit);
+  const bool law = std::any_of(figure.curves.begin(), figure.curves.end(), [](const Series& one) {
+    return one.kind == moescope::SeriesKind::kLaw;
+  });
+  return data_fit && law;
+}
+
+constexpr double kLawLineWidth = 1.0;  // see lawPen
+constexpr double kLineWidth = 2.0;
+
+QPen lawPen(const QColor& colour) {
+  QPen pen(colour, kLawLineWidth);
+  pen.setCapStyle(Qt::FlatCap);
+  // One pixel wide on screen: Qt's raster engine draws such a dashed line directly, where a wider
+  // one becomes a path per dash, filled (Figure 4's dozen dashed curves cost 1.5 ms a frame so).
+  pen.setDashPattern({6.0, 3.5});
+  return pen;
 }
 
 // The ramp is spread evenly over the data's budgets, by rank: a data set's budgets bunch up in
@@ -347,6 +382,19 @@ FigureView::FigureView(QWidget* parent) : QWidget(parent) {
   legend->setFont(legend_font);
   legend->setLabelColor(kTextColour);
 
+  // Why the figure is empty, in a box over the plot: part of the chart's scene, so exports have it.
+  message_box_ = new QGraphicsRectItem(chart_);
+  message_box_->setBrush(QColor(255, 255, 255, 235));
+  message_box_->setPen(QPen(kGridColour, 1.0));
+  message_box_->setZValue(20);
+  message_box_->setVisible(false);
+  message_text_ = new QGraphicsTextItem(message_box_);
+  message_text_->setDefaultTextColor(kTextColour);
+  QFont message_font = message_text_->font();
+  message_font.setPointSize(kAxisTitlePointSize);
+  message_text_->setFont(message_font);
+  connect(chart_, &QChart::plotAreaChanged, this, [this] { placeOverlays(); });
+
   chart_view_ = new QChartView(chart_, this);
   chart_view_->setRenderHint(QPainter::Antialiasing);
   chart_view_->setRenderHint(QPainter::TextAntialiasing);
@@ -369,7 +417,8 @@ bool FigureView::canUpdateInPlace(const Figure& figure) const {
     }
     return true;
   };
-  return bandsDrawn(figure.curves, drawn_curves_) && bandsDrawn(figure.points, drawn_points_);
+  // Markers' intervals are error bars, added and removed in place.
+  return bandsDrawn(figure.curves, drawn_curves_);
 }
 
 void FigureView::setFigure(const Figure* figure) {
@@ -382,10 +431,13 @@ void FigureView::setFigure(const Figure* figure) {
   updateTitles();
   const bool shown_series_changed = showSeriesOfFigure();
   const bool names_changed = updateSeriesData();
+  const bool key_changed =
+      key_surface_ != nullptr && key_surface_->isVisible() != comparesSurfacesWithTheLaw(*figure_);
   applyStyles();
   updateAxes();
-  if (shown_series_changed || names_changed)
+  if (shown_series_changed || names_changed || key_changed)
     updateLegend();
+  placeOverlays();
 }
 
 void FigureView::updateTitles() {
@@ -418,6 +470,23 @@ void FigureView::addMarkers(DrawnSeries& drawn) {
   attach(markers);
 }
 
+void FigureView::addKey() {
+  // Lines without points: only their legend entries show, grey, drawn as the curves are.
+  key_surface_ = new QLineSeries;
+  key_surface_->setName(kSurfaceKey);
+  key_surface_->setPen(QPen(kAxisColour, kLineWidth));
+  key_law_ = new QLineSeries;
+  key_law_->setName(kLawKey);
+  // The legend's sample is short: shorter dashes, so that it shows a few.
+  QPen key_pen = lawPen(kAxisColour);
+  key_pen.setDashPattern({3.0, 2.0});
+  key_law_->setPen(key_pen);
+  for (QLineSeries* series : {key_surface_, key_law_}) {
+    attach(series);
+    series->setVisible(false);
+  }
+}
+
 bool FigureView::showSeriesOfFigure() {
   bool changed = false;
   auto setVisible = [&changed](QAbstractSeries* series, bool visible) {
@@ -443,15 +512,19 @@ bool FigureView::showSeriesOfFigure() {
 
 void FigureView::rebuildChart() {
   chart_->removeAllSeries();
+  for (DrawnSeries& drawn : drawn_points_)
+    delete drawn.error_bars;
   for (QAbstractAxis* axis : chart_->axes()) {
     chart_->removeAxis(axis);
     delete axis;
   }
   drawn_curves_.clear();
   drawn_points_.clear();
+  key_surface_ = key_law_ = nullptr;
   x_axis_ = y_axis_ = nullptr;
   if (figure_ == nullptr) {
     chart_->setTitle(QString());
+    placeOverlays();
     return;
   }
   x_axis_ = makeAxis();
@@ -477,16 +550,16 @@ void FigureView::rebuildChart() {
   drawn_points_.resize(figure_->points.size());
   for (std::size_t i = 0; i < figure_->curves.size(); ++i)
     addBand(figure_->curves[i], drawn_curves_[i]);
-  for (std::size_t i = 0; i < figure_->points.size(); ++i)
-    addBand(figure_->points[i], drawn_points_[i]);
   for (DrawnSeries& drawn : drawn_curves_)
     addLine(drawn);
   for (DrawnSeries& drawn : drawn_points_)
     addMarkers(drawn);
+  addKey();
   updateSeriesData();
   applyStyles();
   updateAxes();
   updateLegend();
+  placeOverlays();
 }
 
 bool FigureView::updateSeriesData() {
@@ -511,6 +584,7 @@ bool FigureView::updateSeriesData() {
 
 void FigureView::applyStyles() {
   const BudgetScale budgets = BudgetScale::of(*figure_);
+  const bool compares = comparesSurfacesWithTheLaw(*figure_);
   std::size_t unkeyed_points = 0;
   auto style = [&](const Series& source, DrawnSeries& drawn, bool markers) {
     const std::optional<QColor> keyed = keyedColour(source, budgets);
@@ -520,23 +594,36 @@ void FigureView::applyStyles() {
     if (markers) {
       auto* scatter = static_cast<QScatterSeries*>(drawn.line_or_markers);
       // A lone marker marks a value on a curve (Figure 2a's S*), not one run among many: larger,
-      // so that the curve under it does not hide it.
-      const double size = source.x.size() == 1 ? kMarkedValueSize : kRunMarkerSize;
+      // so that the curve under it does not hide it. (A budget of one run is still a run.)
+      const double size = source.x.size() == 1 && source.kind != moescope::SeriesKind::kRuns
+                              ? kMarkedValueSize
+                              : kRunMarkerSize;
       if (scatter->markerSize() != size)
         scatter->setMarkerSize(size);
-      if (scatter->color() != colour) {
-        scatter->setColor(colour);
-        // A white rim keeps overlapping markers and markers on lines apart.
-        scatter->setBorderColor(Qt::white);
+      // A value the law marks beside the surface's (Figure 2a's S*) is hollow, as its curve is
+      // dashed.
+      const bool hollow = compares && source.kind == moescope::SeriesKind::kLaw;
+      const QColor fill = hollow ? QColor(Qt::white) : colour;
+      // A white rim keeps overlapping markers and markers on lines apart.
+      const QColor rim = hollow ? colour : QColor(Qt::white);
+      if (scatter->color() != fill || scatter->borderColor() != rim) {
+        scatter->setColor(fill);
+        scatter->setBorderColor(rim);
+        QPen pen = scatter->pen();
+        pen.setWidthF(hollow ? 2.0 : 1.0);
+        scatter->setPen(pen);
+        scatter->setBorderColor(rim);
       }
     } else {
       // Qt Charts strokes a solid line segment by segment: round caps would put two arcs at every
       // point, a third of a figure's painting time; square caps fill the joints as well.
-      QPen pen(colour, 2.0);
+      QPen pen(colour, kLineWidth);
       pen.setCapStyle(Qt::SquareCap);
       // Unkeyed curves are references (y = x) or fits drawn over coloured markers.
       if (!keyed)
         pen.setStyle(Qt::DashLine);
+      if (compares && source.kind == moescope::SeriesKind::kLaw)
+        pen = lawPen(colour);
       if (isSliderCurve(source)) {
         pen.setStyle(Qt::DashLine);
         pen.setWidthF(2.5);
@@ -612,16 +699,49 @@ void FigureView::updateLegend() {
   // Markers of a sparsity that a curve already names would only double the legend (Figure 2b
   // has a curve and a set of runs per sparsity); the marker shape tells runs from the law.
   const BudgetScale budgets = BudgetScale::of(*figure_);
-  std::vector<QColor> curve_colours;
+  std::vector<QColor> curve_colours, surface_colours;
   for (const Series& curve : figure_->curves) {
-    if (const std::optional<QColor> colour = keyedColour(curve, budgets))
+    if (const std::optional<QColor> colour = keyedColour(curve, budgets)) {
       curve_colours.push_back(*colour);
+      if (isDataFit(curve))
+        surface_colours.push_back(*colour);
+    }
   }
+  // Where the surfaces' curves and the law's are drawn together, a colour (a sparsity, a budget)
+  // is named once, by the surface's curve, and the key says what solid and dashed lines are.
+  const bool compares = comparesSurfacesWithTheLaw(*figure_);
   // Series beyond the figure's are kept hidden for the next figure that has them.
   for (std::size_t i = 0; i < drawn_curves_.size(); ++i) {
-    showMarkers(drawn_curves_[i].line_or_markers,
-                i < figure_->curves.size() ? &figure_->curves[i] : nullptr);
+    const Series* named = i < figure_->curves.size() ? &figure_->curves[i] : nullptr;
+    if (named != nullptr && compares && named->kind == moescope::SeriesKind::kLaw &&
+        !isSliderCurve(*named)) {
+      const std::optional<QColor> colour = keyedColour(*named, budgets);
+      if (colour && std::find(surface_colours.begin(), surface_colours.end(), *colour) !=
+                        surface_colours.end())
+        named = nullptr;
+    }
+    showMarkers(drawn_curves_[i].line_or_markers, named);
     showMarkers(drawn_curves_[i].band, nullptr);
+  }
+  // The figures that compare at a fitted budget keep room for the key between budgets too, so
+  // that the plot does not jump as the slider passes a budget.
+  const bool may_compare = figure_->id == moescope::FigureId::kLossVsSparsity ||
+                           figure_->id == moescope::FigureId::kLossVsParams ||
+                           figure_->id == moescope::FigureId::kLossVsActiveParams ||
+                           figure_->id == moescope::FigureId::kOptimalSparsityVsParams ||
+                           figure_->id == moescope::FigureId::kOptimalParamsVsBudget ||
+                           figure_->id == moescope::FigureId::kOptimalTokensVsBudget;
+  for (const auto& [series, label] :
+       {std::pair{key_surface_, QString::fromStdString(figure_->solid_key)},
+        std::pair{key_law_, QString::fromStdString(figure_->dashed_key)}}) {
+    if (series == nullptr)
+      continue;
+    setNameIfChanged(series, label);
+    series->setVisible(compares);
+    for (QLegendMarker* marker : legend->markers(series))
+      marker->setVisible(compares);
+    if (compares || may_compare)
+      widest_label = std::max(widest_label, metrics.horizontalAdvance(label));
   }
   for (std::size_t i = 0; i < drawn_points_.size(); ++i) {
     const Series* named = i < figure_->points.size() ? &figure_->points[i] : nullptr;
@@ -642,6 +762,74 @@ void FigureView::updateLegend() {
   const double width = std::ceil((widest_label + 3 * metrics.height()) / kWidthStep) * kWidthStep;
   legend->setMinimumWidth(width);
   legend->setMaximumWidth(width);
+  // Laid out now: a legend that gained markers hides them all until its next layout, which a
+  // change of its width starts at once and an unchanged width leaves to the event loop.
+  legend->layout()->activate();
+}
+
+void FigureView::placeOverlays() {
+  // The message: a box over the middle of the plot, wrapped to most of its width.
+  const QString message = figure_ != nullptr ? QString::fromStdString(figure_->message) : QString();
+  const QRectF plot = chart_->plotArea();
+  message_box_->setVisible(!message.isEmpty() && plot.width() > 0);
+  if (message_box_->isVisible()) {
+    if (message_text_->toPlainText() != message)
+      message_text_->setPlainText(message);
+    const double width = std::max(120.0, plot.width() * 0.8);
+    message_text_->setTextWidth(width);
+    const QSizeF size = message_text_->boundingRect().size();
+    const QPointF corner(plot.center().x() - size.width() / 2,
+                         plot.center().y() - size.height() / 2);
+    message_box_->setRect(QRectF(QPointF(0, 0), size));
+    message_box_->setPos(corner);
+    message_text_->setPos(0, 0);
+  }
+  // Error bars: a vertical line from lo to hi at each marker, with short caps.
+  for (std::size_t i = 0; i < drawn_points_.size(); ++i) {
+    DrawnSeries& drawn = drawn_points_[i];
+    const Series* source =
+        figure_ != nullptr && i < figure_->points.size() ? &figure_->points[i] : nullptr;
+    const bool bars = source != nullptr && !source->lo.empty() &&
+                      source->lo.size() == source->x.size() &&
+                      source->hi.size() == source->x.size();
+    if (!bars) {
+      if (drawn.error_bars != nullptr)
+        drawn.error_bars->setVisible(false);
+      continue;
+    }
+    if (drawn.error_bars == nullptr) {
+      drawn.error_bars = new QGraphicsPathItem(chart_);
+      drawn.error_bars->setZValue(10);
+    }
+    // In the markers' colour (applyStyles has set it).
+    const QPen bar_pen(static_cast<QScatterSeries*>(drawn.line_or_markers)->color(), 1.4);
+    if (drawn.error_bars->pen() != bar_pen)
+      drawn.error_bars->setPen(bar_pen);
+    QPainterPath path;
+    constexpr double kCap = 3.0;
+    for (std::size_t k = 0; k < source->x.size(); ++k) {
+      if (!drawable(source->x[k], drawn_log_x_) || !drawable(source->lo[k], drawn_log_y_) ||
+          !drawable(source->hi[k], drawn_log_y_) || !(source->hi[k] > source->lo[k]))
+        continue;
+      const double x = toAxis(source->x[k], drawn_log_x_);
+      const QPointF low = chart_->mapToPosition(QPointF(x, toAxis(source->lo[k], drawn_log_y_)),
+                                                drawn.line_or_markers);
+      const QPointF high = chart_->mapToPosition(QPointF(x, toAxis(source->hi[k], drawn_log_y_)),
+                                                 drawn.line_or_markers);
+      path.moveTo(low);
+      path.lineTo(high);
+      for (const QPointF& end : {low, high}) {
+        path.moveTo(end.x() - kCap, end.y());
+        path.lineTo(end.x() + kCap, end.y());
+      }
+    }
+    drawn.error_bars->setPath(path);
+    drawn.error_bars->setVisible(drawn.line_or_markers->isVisible());
+  }
+}
+
+QString FigureView::shownMessage() const {
+  return message_box_->isVisible() ? message_text_->toPlainText() : QString();
 }
 
 bool FigureView::fail(const QString& message) {
@@ -659,9 +847,11 @@ bool FigureView::renderForExport(QPainter& painter, const QRectF& target) {
   const QSizeF shown_size = chart_->size();
   chart_->resize(QSizeF(kExportWidthInches * kLayoutDpi, kExportHeightInches * kLayoutDpi));
   chart_->layout()->activate();
+  placeOverlays();
   chart_->scene()->render(&painter, target, chart_->sceneBoundingRect());
   chart_->resize(shown_size);
   chart_->layout()->activate();
+  placeOverlays();
   return true;
 }
 

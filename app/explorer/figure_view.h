@@ -8,6 +8,9 @@
 
 class QAbstractSeries;
 class QAreaSeries;
+class QGraphicsPathItem;
+class QGraphicsRectItem;
+class QGraphicsTextItem;
 class QCategoryAxis;
 class QChart;
 class QChartView;
@@ -18,7 +21,12 @@ class QXYSeries;
 
 // One of the paper's 2-D figures drawn with Qt Charts: curves as lines, measured runs as markers,
 // bootstrap bands as translucent areas, coloured by sparsity (viridis) or else by budget (plasma)
-// so that a sparsity has the same colour in every figure.
+// so that a sparsity has the same colour in every figure. Where a figure has curves through the
+// data's own fits (the IsoFLOP surfaces of Eq. 8, or Approach 2's curves) and through the law,
+// the data's are solid and the law's dashed, a colour is named once in the legend, and two grey
+// entries say which line is which (Figure::solid_key, Figure::dashed_key). Markers with an
+// interval per point (Approach 2's optima) get error bars. A figure's message (why it is empty)
+// is drawn in a box over the plot, in exports too.
 //
 // Log axes are drawn as linear axes over log10 of the data with ticks placed by hand: Qt's
 // QLogValueAxis only ticks at powers of the base, which leaves a loss axis spanning 2.3 .. 3.0
@@ -27,6 +35,10 @@ class FigureView : public QWidget {
   Q_OBJECT
 
  public:
+  // The legend's key where surfaces and an Eq. 6 law are drawn together (Figure's defaults).
+  static inline const QString kSurfaceKey = QStringLiteral("Eq. 8 surface, 95 % band");
+  static inline const QString kLawKey = QStringLiteral("Eq. 6 law");
+
   // The size exported figures are laid out at, a matplotlib default, so that fonts keep their
   // size relative to the plot whatever the DPI.
   static constexpr double kExportWidthInches = 6.4;
@@ -55,6 +67,8 @@ class FigureView : public QWidget {
   // The numbers behind the figure: series (curve or points), label, x, y, lo, hi.
   bool exportCsv(const QString& path);
   QString lastError() const { return last_error_; }
+  // The figure's message as drawn over the plot; empty when none is shown.
+  QString shownMessage() const;
 
  private:
   // What the chart draws for one moescope::Series.
@@ -64,6 +78,8 @@ class FigureView : public QWidget {
     QAreaSeries* band = nullptr;
     QLineSeries* band_upper = nullptr;
     QLineSeries* band_lower = nullptr;
+    // Markers' intervals, one vertical bar per point, when the series has them.
+    QGraphicsPathItem* error_bars = nullptr;
   };
 
   bool canUpdateInPlace(const moescope::Figure& figure) const;
@@ -72,6 +88,9 @@ class FigureView : public QWidget {
   void attach(QAbstractSeries* series);
   void addLine(DrawnSeries& drawn);
   void addMarkers(DrawnSeries& drawn);
+  // The legend's entries for the surfaces' and the law's line styles, shown where a figure has
+  // both.
+  void addKey();
   // Shows the first drawn series of each kind, as many as the figure has, adding any that are
   // missing, with their bands where the figure has them, and hides the rest; returns whether
   // anything was added, shown or hidden.
@@ -86,6 +105,8 @@ class FigureView : public QWidget {
   // out and drawn again. (Qt Charts' own width for a legend at the side is a third of an exported
   // figure, most of it blank.)
   void updateLegend();
+  // Places the error bars and the message box for the chart's current plot area.
+  void placeOverlays();
   bool renderForExport(QPainter& painter, const QRectF& target);
   bool fail(const QString& message);
 
@@ -97,6 +118,10 @@ class FigureView : public QWidget {
   // The first figure_->curves.size() (points.size()) are the figure's; the rest are hidden.
   std::vector<DrawnSeries> drawn_curves_;
   std::vector<DrawnSeries> drawn_points_;
+  QLineSeries* key_surface_ = nullptr;
+  QLineSeries* key_law_ = nullptr;
+  QGraphicsRectItem* message_box_ = nullptr;
+  QGraphicsTextItem* message_text_ = nullptr;
   bool drawn_log_x_ = false;
   bool drawn_log_y_ = false;
   bool last_update_in_place_ = false;

@@ -18,13 +18,15 @@ namespace {
 enum class GridChoice { kPublished, kCoarse, kEpoch, kTable2Rows };
 
 constexpr int kMaxBootstrap = 1000;
+// The form box's entry for "follow the data" (ExplorerLoadOptions::form nullopt).
+constexpr int kAutomaticForm = -1;
 
 bool is_coarse(const moescope::ExplorerLoadOptions& options) {
   return options.law.grid_override == moescope::ExplorerLoadOptions::quick().law.grid_override;
 }
 
 GridChoice grid_choice_of(const moescope::ExplorerLoadOptions& options) {
-  if (options.law.form == moescope::LawForm::kAbnar)
+  if (options.form != moescope::LawForm::kChinchilla)
     return is_coarse(options) ? GridChoice::kCoarse : GridChoice::kPublished;
   return options.law.grid() == moescope::InitGrid::kAbnarTable2 ? GridChoice::kTable2Rows
                                                                 : GridChoice::kEpoch;
@@ -38,13 +40,16 @@ FitSettingsDialog::FitSettingsDialog(const moescope::ExplorerLoadOptions& option
   auto* form = new QFormLayout;
 
   form_ = new QComboBox;
+  form_->setObjectName(QStringLiteral("lawForm"));
+  form_->addItem(tr("Automatic (follows the data)"), kAutomaticForm);
   form_->addItem(tr("Eq. 6: loss in N, D and sparsity (Abnar et al.)"),
                  static_cast<int>(moescope::LawForm::kAbnar));
   form_->addItem(tr("Chinchilla: loss in N and D only, no sparsity term"),
                  static_cast<int>(moescope::LawForm::kChinchilla));
   form_->setToolTip(
-      tr("The Chinchilla form cannot tell sparsities apart at equal N and D: its optimum goes to "
-         "the sparsest model considered."));
+      tr("Automatic fits Eq. 6 where the fitted runs hold several sparsity levels, and "
+         "Chinchilla's form, describing that level only, where they share one (Eq. 6's sparsity "
+         "terms are then not identified). A form the data cannot support is refused."));
   form->addRow(tr("Law &form"), form_);
 
   grid_ = new QComboBox;
@@ -100,7 +105,8 @@ FitSettingsDialog::FitSettingsDialog(const moescope::ExplorerLoadOptions& option
 
 void FitSettingsDialog::setOptions(const moescope::ExplorerLoadOptions& options) {
   const QSignalBlocker quiet_form(form_);
-  form_->setCurrentIndex(form_->findData(static_cast<int>(options.law.form)));
+  form_->setCurrentIndex(
+      form_->findData(options.form ? static_cast<int>(*options.form) : kAutomaticForm));
   fillGridChoices();
   grid_->setCurrentIndex(grid_->findData(static_cast<int>(grid_choice_of(options))));
   holdout_->setText(QString::fromStdString(options.holdout_rule));
@@ -112,10 +118,14 @@ void FitSettingsDialog::setOptions(const moescope::ExplorerLoadOptions& options)
 void FitSettingsDialog::fillGridChoices() {
   const QSignalBlocker quiet(grid_);
   grid_->clear();
-  if (static_cast<moescope::LawForm>(form_->currentData().toInt()) == moescope::LawForm::kAbnar) {
-    grid_->addItem(tr("Table 2 of the paper: 437,400 starts (about half a minute)"),
+  const int form = form_->currentData().toInt();
+  if (form != static_cast<int>(moescope::LawForm::kChinchilla)) {
+    // Automatic: the grid of Eq. 6; where the data chooses Chinchilla's form, its own (Epoch's).
+    const QString fallback =
+        form == kAutomaticForm ? tr(" (Epoch AI's for Chinchilla's form)") : QString();
+    grid_->addItem(tr("Table 2 of the paper: 437,400 starts (about half a minute)") + fallback,
                    static_cast<int>(GridChoice::kPublished));
-    grid_->addItem(tr("Coarse: two values per coordinate, 512 starts (a first look)"),
+    grid_->addItem(tr("Coarse: two values per coordinate, 512 starts (a first look)") + fallback,
                    static_cast<int>(GridChoice::kCoarse));
   } else {
     grid_->addItem(tr("Epoch AI's: 4,500 starts"), static_cast<int>(GridChoice::kEpoch));
@@ -126,7 +136,12 @@ void FitSettingsDialog::fillGridChoices() {
 
 moescope::ExplorerLoadOptions FitSettingsDialog::options() const {
   moescope::ExplorerLoadOptions options;
-  options.law.form = static_cast<moescope::LawForm>(form_->currentData().toInt());
+  const int form = form_->currentData().toInt();
+  if (form != kAutomaticForm)
+    options.form = static_cast<moescope::LawForm>(form);
+  // The options' grid is that of the form asked for (Eq. 6's when the data chooses: a
+  // Chinchilla-form fit then takes its own default grid).
+  options.law.form = options.form.value_or(moescope::LawForm::kAbnar);
   switch (static_cast<GridChoice>(grid_->currentData().toInt())) {
     case GridChoice::kPublished:
       break;

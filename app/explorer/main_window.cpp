@@ -17,20 +17,25 @@
 #include <QProgressBar>
 #include <QPushButton>
 #include <QScrollArea>
+#include <QScrollBar>
 #include <QSplitter>
 #include <QStackedWidget>
 #include <QStatusBar>
+#include <QTimer>
 #include <QVBoxLayout>
 #include <algorithm>
 #include <cmath>
 
+#include "budget_slider.h"
 #include "figure_view.h"
 #include "fit_job.h"
 #include "fit_settings_dialog.h"
+#include "headline_job.h"
 #include "import_dialog.h"
 #include "moescope/diagnostic.h"
 #include "moescope/explore/figure.h"
 #include "moescope/explore/surface_grid.h"
+#include "moescope/explore/validation.h"
 #include "moescope/fit/fit_refused.h"
 #include "moescope/fit/isoflop_surface.h"
 #include "moescope/fit/scaling_points.h"
@@ -41,13 +46,15 @@
 #include "run_table_view.h"
 #include "surface_view.h"
 #include "training_panel.h"
+#include "validation_job.h"
 #include "vector_registers.h"
 
 namespace {
 
 constexpr int kSliderSteps = 1000;
-// The budget slider reaches this far beyond the data's budgets, where only the law speaks.
-constexpr double kBudgetMargin = 3.0;
+// The budget slider reaches this far beyond the data's budgets, where only the law speaks: a
+// decade, so that the stretch beyond the extrapolation factor (hatched) is there to be seen.
+constexpr double kBudgetMargin = 10.0;
 constexpr double kLowestCap = 1e8;
 constexpr double kHighestCap = 1e12;
 constexpr int kSurfaceSteps = 48;
@@ -80,6 +87,10 @@ QString caption(moescope::FigureId id) {
       return QStringLiteral("6  Law fit");
     case FigureId::kFlopRatio:
       return QStringLiteral("7  FLOP ratio");
+    case FigureId::kOptimalParamsVsBudget:
+      return QStringLiteral("N* vs C");
+    case FigureId::kOptimalTokensVsBudget:
+      return QStringLiteral("D* vs C");
   }
   return QString::fromStdString(std::string(to_string(id)));
 }
@@ -97,6 +108,14 @@ SurfaceScene scene_from(const moescope::SurfaceGrid& grid) {
       grid.axis == moescope::SizeAxis::kTotal ? "Total parameters N" : "Active parameters N_a";
   scene.y_label = "Sparsity S";
   scene.z_label = "Loss";
+  scene.title = grid.label;
+  scene.message = grid.message;
+  if (grid.law_overlay) {
+    scene.overlay_z = grid.law_overlay->z;
+    for (const auto& point : grid.law_overlay->ridge)
+      scene.overlay_ridge.push_back({point.x, point.sparsity, point.loss});
+    scene.overlay_label = grid.law_overlay->label;
+  }
   return scene;
 }
 
@@ -114,9 +133,60 @@ std::vector<double> data_budgets_of(const std::vector<moescope::Run>& runs) {
   return budgets;
 }
 
+// A scroll area as wide as its widget needs: it scrolls only vertically, and a splitter would
+// otherwise squeeze the controls and clip their labels.
+class PanelScrollArea : public QScrollArea {
+ public:
+  QSize minimumSizeHint() const override {
+    QSize size = QScrollArea::minimumSizeHint();
+    if (widget() != nullptr) {
+      size.setWidth(widget()->minimumSizeHint().width() + verticalScrollBar()->sizeHint().width() +
+                    2 * frameWidth());
+    }
+    return size;
+  }
+  QSize sizeHint() const override {
+    QSize size = QScrollArea::sizeHint();
+    if (widget() != nullptr) {
+      size.setWidth(widget()->sizeHint().width() + verticalScrollBar()->sizeHint().width() +
+                    2 * frameWidth());
+    }
+    return size;
+  }
+};
+
+// What a fit under way fits: the form asked for, or the one the data will choose.
 QString form_name(const moescope::ExplorerLoadOptions& options) {
-  return options.law.form == moescope::LawForm::kAbnar ? QObject::tr("Eq. 6")
-                                                       : QObject::tr("the Chinchilla law");
+  if (!options.form)
+    return QObject::tr("the law (form following the data)");
+  return *options.form == moescope::LawForm::kAbnar ? QObject::tr("Eq. 6")
+                                                    : QObject::tr("the Chinchilla law");
+}
+
+QString qs(const std::string& text) {
+  return QString::fromStdString(text);
+}
+
+// The read-out's first line: which law it is read off, and what it cannot say.
+QString law_description(const moescope::ExplorerData& data) {
+  if (!data.law)
+    return QObject::tr("No law: the data cannot determine it.");
+  if (data.law->form == moescope::LawForm::kAbnar)
+    return QString();  // the paper's law: nothing to say
+  if (data.law_scope.sparsity) {
+    // Why, in the data's words where it chose the form (the law note).
+    const QString why = data.law_note.empty()
+                            ? QObject::tr(
+                                  "the law was fitted in Chinchilla's form, which "
+                                  "describes S = %1 only")
+                                  .arg(number(*data.law_scope.sparsity))
+                            : qs(data.law_note);
+    return QObject::tr("No sparsity recommendation: %1. N*, D* and L* are read at S = %2.")
+        .arg(why, number(*data.law_scope.sparsity));
+  }
+  return QObject::tr(
+      "Chinchilla's form fitted across sparsity levels: it ignores S and has no "
+      "optimum over it.");
 }
 
 // A store to write into, existing or new, chosen by the user; empty when they cancel.
@@ -135,7 +205,11 @@ QString askForStore(QWidget* parent, const QString& title) {
 }  // namespace
 
 MainWindow::MainWindow(const moescope::ExplorerLoadOptions& fit_options, QWidget* parent)
-    : QMainWindow(parent), fit_options_(fit_options), fit_job_(new FitJob(this)) {
+    : QMainWindow(parent),
+      fit_options_(fit_options),
+      fit_job_(new FitJob(this)),
+      validation_job_(new ValidationJob(this)),
+      headline_job_(new HeadlineJob(this)) {
   setWindowTitle(tr("MoEScope explorer"));
   buildControls();
   buildViews();
@@ -159,6 +233,40 @@ MainWindow::MainWindow(const moescope::ExplorerLoadOptions& fit_options, QWidget
     onFitEnded(model_ ? tr("Refit cancelled; showing the previous fit.")
                       : tr("Fit cancelled. Fit > Refit (F5) fits again."));
   });
+  connect(headline_job_, &HeadlineJob::finished, this,
+          [this](double budget, const std::shared_ptr<std::vector<moescope::CappedReadOut>>& rows) {
+            if (!model_ || capped_budget_ != budget)
+              return;  // of another budget or fit
+            capped_ = *rows;
+            if (read_out_.budget == budget && data_->law)
+              read_out_panel_->showReadOut(read_out_, capped_);
+          });
+  connect(validation_job_, &ValidationJob::progress, this, [this](qint64 done, qint64 total) {
+    validation_progress_->setRange(0, static_cast<int>(std::max<qint64>(total, 1)));
+    validation_progress_->setValue(static_cast<int>(done));
+  });
+  connect(validation_job_, &ValidationJob::finished, this,
+          [this](const std::shared_ptr<moescope::LawValidation>& validation) {
+            validations_[validation->scheme == moescope::ValidationScheme::kForward ? 1 : 0] =
+                validation;
+            validation_progress_->hide();
+            validation_cancel_->hide();
+            validation_label_->clear();
+            redrawCurrentView();
+          });
+  connect(validation_job_, &ValidationJob::failed, this, [this](const QString& message) {
+    validation_progress_->hide();
+    validation_cancel_->hide();
+    validation_label_->setText(tr("Refused"));
+    showValidationNote(tr("Validation across budgets refused"), message);
+  });
+  connect(validation_job_, &ValidationJob::cancelled, this, [this] {
+    validation_progress_->hide();
+    validation_cancel_->hide();
+    validation_label_->setText(tr("Cancelled"));
+    showValidationNote(tr("Validation across budgets cancelled"),
+                       tr("Choose the view again to start it over."));
+  });
   refresh();
 }
 
@@ -175,15 +283,28 @@ void MainWindow::buildControls() {
 
   auto* budget_box = new QGroupBox(tr("Compute budget C"));
   auto* budget_layout = new QVBoxLayout(budget_box);
-  budget_slider_ = new QSlider(Qt::Horizontal);
+  budget_slider_ = new BudgetSlider;
   budget_slider_->setObjectName(QStringLiteral("budgetSlider"));
   budget_slider_->setRange(0, kSliderSteps);
   budget_slider_->setPageStep(kSliderSteps / 20);
   budget_slider_->setToolTip(
-      tr("Log scale; between and beyond the data's budgets through the law"));
+      tr("Log scale; between and beyond the data's budgets through the law. Ticks: the data's "
+         "budgets; hatched: more than %1 times beyond them, where a read-out is extrapolated")
+          .arg(number(moescope::kExtrapolationFactor)));
+  // Neither label wraps: a word-wrapped label lays its text out as a document whenever the panel
+  // is laid out, which a slider drag does at every step.
   budget_label_ = new QLabel;
+  budget_label_->setObjectName(QStringLiteral("budgetLabel"));
+  // Two lines high always: the second comes and goes as the slider enters the hatched stretch,
+  // and the panel below must not jump with it.
+  budget_label_->setMinimumHeight(2 * budget_label_->fontMetrics().height() + 2);
+  budget_label_->setAlignment(Qt::AlignLeft | Qt::AlignTop);
+  budget_note_ = new QLabel;
+  budget_note_->setObjectName(QStringLiteral("budgetNote"));
+  budget_note_->setStyleSheet(QStringLiteral("color: #555; font-size: small;"));
   budget_layout->addWidget(budget_slider_);
   budget_layout->addWidget(budget_label_);
+  budget_layout->addWidget(budget_note_);
   layout->addWidget(budget_box);
 
   auto* cap_box = new QGroupBox(tr("Memory cap on total parameters N"));
@@ -204,11 +325,22 @@ void MainWindow::buildControls() {
   read_out_panel_ = new ReadOutPanel;
   layout->addWidget(read_out_panel_);
 
-  auto* surface_box = new QGroupBox(tr("3-D surface axis"));
+  auto* surface_box = new QGroupBox(tr("3-D surface"));
   auto* surface_layout = new QVBoxLayout(surface_box);
   surface_axis_ = new QComboBox;
   surface_axis_->addItems({tr("Total parameters N"), tr("Active parameters N_a")});
+  surface_axis_->setToolTip(
+      tr("The size axis of the law's surface; a fitted Eq. 8 surface is drawn over its own"));
   surface_layout->addWidget(surface_axis_);
+  // At a fitted budget the view draws that budget's Eq. 8 surface; the law's surface at the same
+  // points can be laid over it (View > Law overlay, Ctrl+L).
+  law_overlay_box_ = new QCheckBox(tr("&Law (Eq. 6) over the Eq. 8 surface"));
+  law_overlay_box_->setObjectName(QStringLiteral("lawOverlay"));
+  law_overlay_box_->setToolTip(
+      tr("At a fitted budget, draw the law's surface as a wireframe over "
+         "the budget's IsoFLOP surface (Ctrl+L)"));
+  law_overlay_box_->setChecked(true);
+  surface_layout->addWidget(law_overlay_box_);
   layout->addWidget(surface_box);
 
   run_details_ = new QLabel(tr("Click a run in the 3-D view or the run table to see it here."));
@@ -218,12 +350,13 @@ void MainWindow::buildControls() {
   layout->addWidget(run_details_);
   layout->addStretch();
 
+  connect(law_overlay_box_, &QCheckBox::toggled, this, &MainWindow::setLawOverlayShown);
   connect(budget_slider_, &QSlider::valueChanged, this, &MainWindow::onBudgetSliderMoved);
   connect(cap_enabled_, &QCheckBox::toggled, this, &MainWindow::onCapChanged);
   connect(cap_slider_, &QSlider::valueChanged, this, &MainWindow::onCapChanged);
   // While a slider is held (refresh() leaves out the intervals then) the 3-D view draws drafts;
   // letting go brings the intervals and the full frame.
-  for (QSlider* slider : {budget_slider_, cap_slider_}) {
+  for (QSlider* slider : {static_cast<QSlider*>(budget_slider_), cap_slider_}) {
     connect(slider, &QSlider::sliderPressed, this, [this] { surface_view_->setDragging(true); });
     connect(slider, &QSlider::sliderReleased, this, [this] {
       surface_view_->setDragging(false);
@@ -232,8 +365,15 @@ void MainWindow::buildControls() {
   }
   connect(surface_axis_, &QComboBox::currentIndexChanged, this, [this] { redrawCurrentView(); });
 
+  // Scrolled, so that a long read-out (a refusal's message, the headline's rows) never squeezes
+  // the controls above it.
+  auto* scroll = new PanelScrollArea;
+  scroll->setWidget(panel);
+  scroll->setWidgetResizable(true);
+  scroll->setFrameShape(QFrame::NoFrame);
+  scroll->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
   auto* splitter = new QSplitter;
-  splitter->addWidget(panel);
+  splitter->addWidget(scroll);
   setCentralWidget(splitter);
 }
 
@@ -244,7 +384,13 @@ void MainWindow::buildViews() {
   for (const moescope::FigureId id : moescope::kAllFigures) {
     figure_ids_.push_back(id);
     figure_views_.push_back(new FigureView);
-    tabs_->addTab(figure_views_.back(), caption(id));
+    QWidget* page = figure_views_.back();
+    if (id == moescope::FigureId::kLawFitVsHeldOut) {
+      // Figure 6 offers the validation across budgets beside the fit and its held-out runs.
+      page = new QWidget;
+      buildValidationControls(page, figure_views_.back());
+    }
+    tabs_->addTab(page, caption(id));
     tabs_->setTabToolTip(tabs_->count() - 1, QString::fromStdString(std::string(to_string(id))));
   }
   figures_.resize(figure_ids_.size());
@@ -264,6 +410,121 @@ void MainWindow::buildViews() {
   auto* splitter = static_cast<QSplitter*>(centralWidget());
   splitter->addWidget(view_stack_);
   splitter->setStretchFactor(1, 1);
+}
+
+void MainWindow::buildValidationControls(QWidget* container, FigureView* view) {
+  auto* layout = new QVBoxLayout(container);
+  layout->setContentsMargins(0, 0, 0, 0);
+  auto* row = new QHBoxLayout;
+  row->setContentsMargins(8, 4, 8, 0);
+  auto* label = new QLabel(tr("&Show:"));
+  validation_mode_ = new QComboBox;
+  validation_mode_->setObjectName(QStringLiteral("validationMode"));
+  validation_mode_->addItem(tr("The fit and its held-out runs"));
+  validation_mode_->addItem(tr("Leave one budget out: each budget predicted without it"));
+  validation_mode_->addItem(tr("Forward: the largest budget predicted from the others"));
+  validation_mode_->setToolTip(
+      tr("Validation across budgets refits the law once per budget left out, as a bootstrap "
+         "replicate is refitted (moescope fit law --validate)"));
+  label->setBuddy(validation_mode_);
+  validation_progress_ = new QProgressBar;
+  validation_progress_->setFixedWidth(160);
+  validation_progress_->setFormat(tr("%v of %m budgets"));
+  validation_cancel_ = new QPushButton(tr("Cancel"));
+  validation_cancel_->setObjectName(QStringLiteral("validationCancel"));
+  validation_label_ = new QLabel;
+  row->addWidget(label);
+  row->addWidget(validation_mode_);
+  row->addWidget(validation_progress_);
+  row->addWidget(validation_cancel_);
+  row->addWidget(validation_label_);
+  row->addStretch();
+  layout->addLayout(row);
+  layout->addWidget(view, 1);
+  validation_progress_->hide();
+  validation_cancel_->hide();
+  connect(validation_cancel_, &QPushButton::clicked, validation_job_, &ValidationJob::cancel);
+  connect(validation_mode_, &QComboBox::currentIndexChanged, this, [this](int index) {
+    if (index > 0 && data_ && data_->law) {
+      const auto scheme = index == 1 ? moescope::ValidationScheme::kLeaveOneBudgetOut
+                                     : moescope::ValidationScheme::kForward;
+      if (!validations_[index - 1] &&
+          !(validation_job_->isRunning() && validation_job_->scheme() == scheme))
+        startValidation(scheme);
+    } else if (validation_job_->isRunning()) {
+      validation_job_->cancel();
+    }
+    redrawCurrentView();
+  });
+}
+
+void MainWindow::startValidation(moescope::ValidationScheme scheme) {
+  validation_progress_->setRange(0, 0);
+  validation_progress_->show();
+  validation_cancel_->show();
+  validation_label_->setText(tr("Refitting the law..."));
+  showValidationNote(scheme == moescope::ValidationScheme::kForward ? tr("Forward validation")
+                                                                    : tr("Leave one budget out"),
+                     tr("Refitting the law without each budget in turn; progress and Cancel "
+                        "are above."));
+  validation_job_->start(data_, scheme);
+}
+
+void MainWindow::showValidationNote(const QString& title, const QString& message) {
+  validation_note_ = {};
+  validation_note_.id = moescope::FigureId::kLawFitVsHeldOut;
+  validation_note_.title = title.toStdString();
+  validation_note_.x_label = "Observed loss L";
+  validation_note_.y_label = "Predicted loss L\u0302";
+  validation_note_.message = message.toStdString();
+  redrawCurrentView();
+}
+
+bool MainWindow::setValidationScheme(std::optional<moescope::ValidationScheme> scheme) {
+  if (scheme && !(data_ && data_->law))
+    return false;
+  validation_mode_->setCurrentIndex(!scheme ? 0
+                                    : *scheme == moescope::ValidationScheme::kLeaveOneBudgetOut
+                                        ? 1
+                                        : 2);
+  return true;
+}
+
+std::optional<moescope::ValidationScheme> MainWindow::validationScheme() const {
+  switch (validation_mode_->currentIndex()) {
+    case 1:
+      return moescope::ValidationScheme::kLeaveOneBudgetOut;
+    case 2:
+      return moescope::ValidationScheme::kForward;
+    default:
+      return std::nullopt;
+  }
+}
+
+bool MainWindow::isValidating() const {
+  return validation_job_->isRunning();
+}
+
+bool MainWindow::waitForValidation() {
+  if (isValidating()) {
+    QEventLoop loop;
+    connect(validation_job_, &ValidationJob::finished, &loop, &QEventLoop::quit);
+    connect(validation_job_, &ValidationJob::failed, &loop, &QEventLoop::quit);
+    connect(validation_job_, &ValidationJob::cancelled, &loop, &QEventLoop::quit);
+    loop.exec();
+    QApplication::processEvents();
+  }
+  return validation() != nullptr;
+}
+
+const moescope::LawValidation* MainWindow::validation() const {
+  const int index = validation_mode_->currentIndex();
+  return index > 0 ? validations_[static_cast<std::size_t>(index - 1)].get() : nullptr;
+}
+
+const moescope::Figure* MainWindow::currentFigure() const {
+  const int index = tabs_->currentIndex();
+  return index > 0 ? figure_views_[static_cast<std::size_t>(index - 1)]->figure() : nullptr;
 }
 
 void MainWindow::buildRunTable() {
@@ -346,6 +607,9 @@ void MainWindow::buildStatusBar() {
   cancel_fit_button_ = new QPushButton(tr("Cancel"));
   cancel_fit_button_->setToolTip(tr("Stop the fit (Esc); the last fit stays on display"));
   connect(cancel_fit_button_, &QPushButton::clicked, this, &MainWindow::cancelFit);
+  // A refusal's message can be long: the label never widens the window (the tooltip has it all).
+  fit_label_->setSizePolicy(QSizePolicy::Ignored, QSizePolicy::Preferred);
+  fit_label_->setObjectName(QStringLiteral("fitStatus"));
   statusBar()->addPermanentWidget(fit_label_, 1);
   statusBar()->addPermanentWidget(fit_progress_);
   statusBar()->addPermanentWidget(cancel_fit_button_);
@@ -387,6 +651,13 @@ void MainWindow::buildMenus() {
   QMenu* view = menuBar()->addMenu(tr("&View"));
   view->addAction(tr("&Reset 3-D camera"), QKeySequence(tr("Ctrl+R")), surface_view_,
                   &SurfaceView::resetCamera);
+  law_overlay_action_ = view->addAction(tr("&Law overlay on the 3-D surface"));
+  law_overlay_action_->setObjectName(QStringLiteral("lawOverlayAction"));
+  law_overlay_action_->setCheckable(true);
+  law_overlay_action_->setChecked(surface_view_->overlayShown());
+  law_overlay_action_->setShortcut(QKeySequence(tr("Ctrl+L")));
+  law_overlay_action_->setToolTip(law_overlay_box_->toolTip());
+  connect(law_overlay_action_, &QAction::toggled, this, &MainWindow::setLawOverlayShown);
   view->addAction(tr("Next view"), QKeySequence::NextChild, this,
                   [this] { tabs_->setCurrentIndex((tabs_->currentIndex() + 1) % tabs_->count()); });
   QAction* run_table = findChild<QDockWidget*>(QStringLiteral("runsDock"))->toggleViewAction();
@@ -422,8 +693,13 @@ void MainWindow::openSource(const RunSource& source) {
     budget_slider_->setValue(positionOf(state_.budget));
   }
   // The fit of other data no longer applies; the model goes before the data it refers to.
+  validation_job_->cancel();
+  headline_job_->cancel();
+  capped_.clear();
+  capped_budget_.reset();
   model_.reset();
   data_.reset();
+  updateBudgetMarks();
   startFit();
 }
 
@@ -456,6 +732,7 @@ void MainWindow::startFit() {
                    .arg(source_.description()));
     return;
   }
+  validation_job_->cancel();
   fit_clock_.start();
   fit_label_->setText(
       tr("Fitting %1 to %2 runs...").arg(form_name(fit_options_)).arg(runs_.size()));
@@ -498,31 +775,63 @@ QString MainWindow::fitStatus() const {
 }
 
 void MainWindow::onFitFinished(const std::shared_ptr<moescope::ExplorerLoad>& load) {
-  auto fitted = std::make_unique<moescope::ExplorerData>(std::move(load->data));
+  auto fitted = std::make_shared<const moescope::ExplorerData>(std::move(load->data));
   auto model = std::make_unique<moescope::ExplorerModel>(*fitted);
   model_ = std::move(model);
   data_ = std::move(fitted);
+  // The validations and the headline were of the last fit's law.
+  validation_job_->cancel();
+  validations_ = {};
+  headline_job_->cancel();
+  capped_.clear();
+  capped_budget_.reset();
 
   const auto held_out = std::count(data_->holdout.begin(), data_->holdout.end(), true);
   const auto used =
       static_cast<long>(moescope::scaling_points(data_->runs).points.size()) - held_out;
-  fit_label_->setText(
-      tr("%1 fitted to %2 runs (%3 held out), %4 IsoFLOP surfaces, in %5 s%6")
-          .arg(form_name(fit_options_))
-          .arg(used)
-          .arg(held_out)
-          .arg(data_->surfaces.size())
-          .arg(static_cast<double>(fit_clock_.elapsed()) / 1000.0, 0, 'f', 1)
-          .arg(load->notes.empty() ? QString() : tr("; %1 notes").arg(load->notes.size())));
+  const QString notes_count =
+      load->notes.empty() ? QString() : tr("; %1 notes").arg(load->notes.size());
+  const QString seconds =
+      QString::number(static_cast<double>(fit_clock_.elapsed()) / 1000.0, 'f', 1);
+  if (data_->law) {
+    fit_label_->setText(tr("%1 fitted to %2 runs (%3 held out), %4 IsoFLOP surfaces, in %5 s%6")
+                            .arg(qs(moescope::law_name(*data_)))
+                            .arg(used)
+                            .arg(held_out)
+                            .arg(data_->surfaces.size())
+                            .arg(seconds, notes_count));
+  } else {
+    fit_label_->setText(tr("Law refused: %1. Showing the %2 runs and %3 IsoFLOP surfaces%4")
+                            .arg(qs(data_->law_refused))
+                            .arg(data_->runs.size())
+                            .arg(data_->surfaces.size())
+                            .arg(notes_count));
+  }
   QStringList notes;
   for (const std::string& note : load->notes)
     notes << QString::fromStdString(note);
   fit_label_->setToolTip(notes.join('\n'));
   fit_progress_->hide();
   cancel_fit_button_->hide();
-  training_panel_->setLaw(fit_options_.law.form == moescope::LawForm::kAbnar
-                              ? std::optional<moescope::SparsityLaw>(data_->law.abnar)
+  read_out_panel_->setLawDescription(law_description(*data_), qs(data_->law_note));
+  training_panel_->setLaw(data_->law && data_->law->form == moescope::LawForm::kAbnar
+                              ? std::optional<moescope::SparsityLaw>(data_->law->abnar)
                               : std::nullopt);
+  validation_mode_->setEnabled(data_->law.has_value());
+  // The overlay is the Eq. 6 law's surface; a law of one sparsity level (or none) has none.
+  law_overlay_box_->setEnabled(data_->law && data_->law->form == moescope::LawForm::kAbnar);
+  if (validation_mode_->currentIndex() > 0) {
+    // Asked for before this fit: validate the new law.
+    const int index = validation_mode_->currentIndex();
+    if (data_->law) {
+      startValidation(index == 1 ? moescope::ValidationScheme::kLeaveOneBudgetOut
+                                 : moescope::ValidationScheme::kForward);
+    } else {
+      const QSignalBlocker quiet(validation_mode_);
+      validation_mode_->setCurrentIndex(0);
+    }
+  }
+  updateBudgetMarks();
   view_stack_->setCurrentWidget(tabs_);
   updateActions();
   refresh();
@@ -606,26 +915,133 @@ void MainWindow::onCapChanged() {
   refresh();
 }
 
+void MainWindow::updateBudgetMarks() {
+  std::vector<int> positions;
+  std::optional<int> below, above;
+  const std::vector<double> budgets = model_ ? model_->data_budgets() : data_budgets_of(runs_);
+  for (const double budget : budgets)
+    positions.push_back(positionOf(budget));
+  if (!budgets.empty()) {
+    // The rule of moescope::extrapolation on the budget: beyond the data's range of C (every run,
+    // fitted or held out) by more than the factor.
+    double lowest = budgets.front(), highest = budgets.back();
+    if (data_ && data_->law_scope.range) {
+      lowest = data_->law_scope.range->budget.lo;
+      highest = data_->law_scope.range->budget.hi;
+    }
+    const double from = lowest / moescope::kExtrapolationFactor;
+    const double to = highest * moescope::kExtrapolationFactor;
+    if (from > lowest_budget_)
+      below = positionOf(from);
+    if (to < highest_budget_)
+      above = positionOf(to);
+  }
+  budget_slider_->setDataMarks(std::move(positions), below, above);
+  // Data without C (results at one token count) has one surface and nothing for the slider.
+  budget_slider_->setEnabled(!runs_.empty() && !budgets.empty());
+  if (budgets.empty()) {
+    budget_note_->setText(runs_.empty() ? QString()
+                                        : tr("The runs have no compute budget C:\nthe views show "
+                                             "their one surface."));
+  } else {
+    budget_note_->setText(
+        tr("Ticks: %n data budget(s), %1 .. %2.\nHatched: over %3\u00d7 beyond them, "
+           "extrapolated.",
+           nullptr, static_cast<int>(budgets.size()))
+            .arg(number(budgets.front()), number(budgets.back()),
+                 number(moescope::kExtrapolationFactor)));
+  }
+}
+
+void MainWindow::updateHeadline() {
+  // Five optimum searches, twenty times that with intervals: too slow for every step of a drag.
+  // While the budget slider is held the rows stay as they are (the panel names their budget).
+  if (budget_slider_->isSliderDown() || capped_budget_ == state_.budget)
+    return;
+  moescope::ExplorerState point = state_;
+  point.replicate_intervals = false;
+  capped_ = model_->capped_read_outs(point);
+  capped_budget_ = state_.budget;
+  if (!capped_.empty() && !data_->replicates.empty())
+    headline_job_->start(data_, state_);
+}
+
+bool MainWindow::isComputingHeadline() const {
+  return headline_job_->isRunning();
+}
+
+void MainWindow::waitForHeadline() {
+  while (headline_job_->isRunning()) {
+    QEventLoop loop;
+    connect(headline_job_, &HeadlineJob::finished, &loop, &QEventLoop::quit);
+    QTimer::singleShot(50, &loop, &QEventLoop::quit);
+    loop.exec();
+  }
+  QApplication::processEvents();
+}
+
+bool MainWindow::budgetIsExtrapolated() const {
+  if (!data_ || !data_->law_scope.range)
+    return false;
+  const moescope::DataRange& range = *data_->law_scope.range;
+  return moescope::extrapolation(range, state_.budget, range.total_params.lo, range.sparsity.lo)
+      .budget.has_value();
+}
+
+void MainWindow::updateBudgetLabel() {
+  QString text = tr("C = %1 FLOPs").arg(number(state_.budget));
+  if (budgetIsExtrapolated()) {
+    const moescope::Interval& data = data_->law_scope.range->budget;
+    const bool above = state_.budget > data.hi;
+    text += above ? tr("\nExtrapolated: %1\u00d7 the data's largest budget (%2)")
+                        .arg(number(state_.budget / data.hi), number(data.hi))
+                  : tr("\nExtrapolated: 1/%1 of the data's smallest budget (%2)")
+                        .arg(number(data.lo / state_.budget), number(data.lo));
+  }
+  if (budget_label_->text() != text)
+    budget_label_->setText(text);
+  // A style sheet costs a style pass: set only as the slider enters or leaves the hatching.
+  if (budgetIsExtrapolated() != budget_label_extrapolated_) {
+    budget_label_extrapolated_ = budgetIsExtrapolated();
+    budget_label_->setStyleSheet(budget_label_extrapolated_ ? QStringLiteral("color: #a35200;")
+                                                            : QString());
+  }
+}
+
 void MainWindow::refresh() {
   // Intervals cost twenty times the point values: while a slider is held, the views follow it
   // with point values, and the intervals come once it is let go.
   state_.replicate_intervals = !budget_slider_->isSliderDown() && !cap_slider_->isSliderDown();
-  budget_label_->setText(tr("C = %1 FLOPs").arg(number(state_.budget)));
+  updateBudgetLabel();
   training_panel_->setBudget(state_.budget);
   cap_label_->setText(state_.max_total_params ? tr("N ≤ %1").arg(number(*state_.max_total_params))
                                               : tr("no cap"));
   if (!model_) {
     read_out_ = {};
+    capped_.clear();
     read_out_panel_->showMessage(isFitting() ? tr("Fitting...") : tr("No fit"));
     return;
   }
-  try {
-    clearUpperVectorRegisters();
-    read_out_ = model_->read_out(state_);
-    read_out_panel_->showReadOut(read_out_);
-  } catch (const std::exception& error) {
+  if (!data_->law) {
     read_out_ = {};
-    read_out_panel_->showMessage(tr("No optimum: %1").arg(QString::fromUtf8(error.what())));
+    capped_.clear();
+    read_out_panel_->showMessage(
+        tr("No law, so no optimum: %1\n\nThe views show the runs and the Eq. 8 surfaces "
+           "fitted at the data's budgets (%2).")
+            .arg(qs(data_->law_refused))
+            .arg(data_->surfaces.size()));
+  } else {
+    try {
+      clearUpperVectorRegisters();
+      read_out_ = model_->read_out(state_);
+      updateHeadline();
+      read_out_panel_->showReadOut(
+          read_out_, capped_,
+          capped_budget_ != state_.budget ? capped_budget_ : std::optional<double>());
+    } catch (const std::exception& error) {
+      read_out_ = {};
+      read_out_panel_->showMessage(tr("No optimum: %1").arg(QString::fromUtf8(error.what())));
+    }
   }
   redrawCurrentView();
 }
@@ -639,12 +1055,26 @@ void MainWindow::redrawCurrentView() {
     if (index == 0) {
       const auto axis = surface_axis_->currentIndex() == 0 ? moescope::SizeAxis::kTotal
                                                            : moescope::SizeAxis::kActive;
-      surface_scene_ = scene_from(model_->surface_grid(state_, axis, kSurfaceSteps, kSurfaceSteps));
-      surface_view_->setScene(&surface_scene_);
+      SurfaceScene scene =
+          scene_from(model_->surface_grid(state_, axis, kSurfaceSteps, kSurfaceSteps));
+      // Within 2 % of a fitted budget the Eq. 8 surface stays as it is while the slider moves:
+      // the frame on screen is still right, and rendering it again would only cost time.
+      if (scene != surface_scene_ || surface_scene_.z.empty()) {
+        surface_scene_ = std::move(scene);
+        surface_view_->setScene(&surface_scene_);
+      }
       return;
     }
     const std::size_t figure = static_cast<std::size_t>(index - 1);
-    figures_[figure] = model_->figure(figure_ids_[figure], state_);
+    if (figure_ids_[figure] == moescope::FigureId::kLawFitVsHeldOut &&
+        validation_mode_->currentIndex() > 0) {
+      // Figure 6 in a validation scheme: the validation once computed, else what is happening.
+      const moescope::LawValidation* shown = validation();
+      figures_[figure] =
+          shown != nullptr ? moescope::validation_figure(*data_, *shown) : validation_note_;
+    } else {
+      figures_[figure] = model_->figure(figure_ids_[figure], state_);
+    }
     figure_views_[figure]->setFigure(&figures_[figure]);
   } catch (const std::exception& error) {
     statusBar()->showMessage(tr("This view cannot be drawn here: %1").arg(error.what()));
@@ -660,6 +1090,21 @@ void MainWindow::showRunDetails(const moescope::Run& run) {
                                  value(run.total_params), value(run.active_params),
                                  value(run.sparsity), value(run.tokens), value(run.compute),
                                  value(run.loss), QString::fromUtf8(to_string(run.status).data())));
+}
+
+void MainWindow::setLawOverlayShown(bool shown) {
+  surface_view_->setOverlayShown(shown);
+  // The check box and the menu action show the same setting; each sets the other quietly.
+  const QSignalBlocker quiet_box(law_overlay_box_);
+  law_overlay_box_->setChecked(shown);
+  if (law_overlay_action_ != nullptr) {
+    const QSignalBlocker quiet_action(law_overlay_action_);
+    law_overlay_action_->setChecked(shown);
+  }
+}
+
+bool MainWindow::lawOverlayShown() const {
+  return surface_view_->overlayShown();
 }
 
 QStringList MainWindow::viewNames() const {
@@ -694,7 +1139,11 @@ bool MainWindow::exportAll(const QString& directory, int dpi, QString* error) {
   }
   for (std::size_t i = 0; i < figure_ids_.size(); ++i) {
     clearUpperVectorRegisters();
-    figures_[i] = model_->figure(figure_ids_[i], state_);
+    // Figure 6 as it is shown: the fit, or the validation on display.
+    const moescope::LawValidation* shown =
+        figure_ids_[i] == moescope::FigureId::kLawFitVsHeldOut ? validation() : nullptr;
+    figures_[i] = shown != nullptr ? moescope::validation_figure(*data_, *shown)
+                                   : model_->figure(figure_ids_[i], state_);
     FigureView* view = figure_views_[i];
     view->setFigure(&figures_[i]);
     const QString base =
@@ -854,6 +1303,7 @@ ExplorerSession MainWindow::session() const {
   session.max_total_params = state_.max_total_params;
   session.view = currentViewName();
   session.surface_axis = surface_axis_->currentIndex();
+  session.law_overlay = lawOverlayShown();
   session.window_geometry = saveGeometry();
   session.window_state = saveState();
   return session;
@@ -865,6 +1315,7 @@ void MainWindow::restoreView(const ExplorerSession& session) {
   if (!session.window_state.isEmpty())
     restoreState(session.window_state);
   surface_axis_->setCurrentIndex(session.surface_axis);
+  setLawOverlayShown(session.law_overlay);
   setParameterCap(session.max_total_params);
   if (session.budget)
     setBudget(*session.budget);

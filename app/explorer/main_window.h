@@ -5,6 +5,7 @@
 #include <QMainWindow>
 #include <QSlider>
 #include <QTabWidget>
+#include <array>
 #include <filesystem>
 #include <memory>
 #include <optional>
@@ -15,12 +16,16 @@
 #include "moescope/explore/explorer_loader.h"
 #include "moescope/explore/explorer_model.h"
 #include "moescope/explore/read_out.h"
+#include "moescope/fit/law_validation.h"
 #include "moescope/run_store.h"
 #include "run_source.h"
 #include "surface_scene.h"
 
+class BudgetSlider;
 class FigureView;
 class FitJob;
+class HeadlineJob;
+class ValidationJob;
 class QCheckBox;
 class QComboBox;
 class QProgressBar;
@@ -58,7 +63,10 @@ class MainWindow : public QMainWindow {
   void setFitOptions(const moescope::ExplorerLoadOptions& options);
   const moescope::ExplorerLoadOptions& fitOptions() const { return fit_options_; }
   bool isFitting() const;
+  // Whether there is a fit on display (runs and surfaces; its law may have been refused).
   bool hasFit() const { return model_ != nullptr; }
+  // The fit on display; null before the first.
+  const moescope::ExplorerData* data() const { return data_.get(); }
   // Runs the event loop until the fit under way ends; returns whether the window has a fit.
   bool waitForFit();
   void cancelFit();
@@ -73,6 +81,37 @@ class MainWindow : public QMainWindow {
   double budgetAtPosition(int position) const;
   static int sliderSteps();
   const moescope::ReadOut& readOut() const { return read_out_; }
+  // The headline's rows under the read-out: S* under a few caps and without (empty for a law of
+  // one sparsity level, or without a law).
+  const std::vector<moescope::CappedReadOut>& cappedReadOuts() const { return capped_; }
+  // The budget the headline's rows are of (they follow the budget slider once it is let go), and
+  // whether its intervals are still being computed; waitForHeadline() runs the event loop until
+  // they have arrived.
+  std::optional<double> cappedBudget() const { return capped_budget_; }
+  bool isComputingHeadline() const;
+  void waitForHeadline();
+  // Whether the slider's budget lies in the hatched, extrapolated stretch of its range.
+  bool budgetIsExtrapolated() const;
+
+  // Figure 6's view: the law's fit and held-out points (nullopt), or its validation across
+  // budgets in a scheme, computed on a worker thread the first time it is asked for after a fit.
+  // Returns false where there is no law to validate.
+  bool setValidationScheme(std::optional<moescope::ValidationScheme> scheme);
+  std::optional<moescope::ValidationScheme> validationScheme() const;
+  bool isValidating() const;
+  // Runs the event loop until the validation under way ends; returns whether Figure 6 then shows
+  // one.
+  bool waitForValidation();
+  // The validation on display in Figure 6, if any.
+  const moescope::LawValidation* validation() const;
+  // The figure a figure view shows now (the current tab's), or null for the 3-D view.
+  const moescope::Figure* currentFigure() const;
+  // What the 3-D view was last given to draw.
+  const SurfaceScene& surfaceScene() const { return surface_scene_; }
+  // Whether the 3-D view lays the law's surface over a fitted budget's Eq. 8 surface (View > Law
+  // overlay, Ctrl+L, or the check box under the surface axis); saved with the session.
+  void setLawOverlayShown(bool shown);
+  bool lawOverlayShown() const;
 
   // "surface" or a figure's name (moescope::to_string(FigureId)).
   QStringList viewNames() const;
@@ -110,6 +149,12 @@ class MainWindow : public QMainWindow {
   void setRuns(std::vector<moescope::Run> runs);
   void startFit();
   void onFitFinished(const std::shared_ptr<moescope::ExplorerLoad>& load);
+  void buildValidationControls(QWidget* container, FigureView* view);
+  void startValidation(moescope::ValidationScheme scheme);
+  void showValidationNote(const QString& title, const QString& message);
+  void updateBudgetMarks();
+  void updateBudgetLabel();
+  void updateHeadline();
   void onFitEnded(const QString& message);
   void onBudgetSliderMoved(int position);
   void onCapChanged();
@@ -132,10 +177,16 @@ class MainWindow : public QMainWindow {
   std::optional<moescope::RunStore> store_;
   moescope::ExplorerLoadOptions fit_options_;
   // The fit on display. The model refers to the data, so it is declared after it and goes first.
-  std::unique_ptr<moescope::ExplorerData> data_;
+  // Shared with a validation running on a worker thread.
+  std::shared_ptr<const moescope::ExplorerData> data_;
   std::unique_ptr<moescope::ExplorerModel> model_;
   moescope::ExplorerState state_;
   moescope::ReadOut read_out_;
+  // The headline's rows and the budget they are of: computed when the budget slider is let go
+  // (point values at once, intervals from headline_job_), kept as they are while it is held.
+  std::vector<moescope::CappedReadOut> capped_;
+  std::optional<double> capped_budget_;
+  bool budget_label_extrapolated_ = false;
   double lowest_budget_ = 1e18;
   double highest_budget_ = 1e22;
   bool remembers_session_ = false;
@@ -143,12 +194,15 @@ class MainWindow : public QMainWindow {
   FitJob* fit_job_ = nullptr;
   QElapsedTimer fit_clock_;
   QLabel* source_label_ = nullptr;
-  QSlider* budget_slider_ = nullptr;
+  BudgetSlider* budget_slider_ = nullptr;
   QLabel* budget_label_ = nullptr;
+  QLabel* budget_note_ = nullptr;
   QCheckBox* cap_enabled_ = nullptr;
   QSlider* cap_slider_ = nullptr;
   QLabel* cap_label_ = nullptr;
   QComboBox* surface_axis_ = nullptr;
+  QCheckBox* law_overlay_box_ = nullptr;
+  QAction* law_overlay_action_ = nullptr;
   ReadOutPanel* read_out_panel_ = nullptr;
   QLabel* run_details_ = nullptr;
   QStackedWidget* view_stack_ = nullptr;
@@ -159,6 +213,16 @@ class MainWindow : public QMainWindow {
   std::vector<moescope::FigureId> figure_ids_;
   std::vector<FigureView*> figure_views_;
   std::vector<moescope::Figure> figures_;
+  // Figure 6's validation: the mode box, progress and Cancel, and the validations computed for
+  // the fit on display (by scheme: leave one budget out, forward).
+  ValidationJob* validation_job_ = nullptr;
+  HeadlineJob* headline_job_ = nullptr;
+  QComboBox* validation_mode_ = nullptr;
+  QProgressBar* validation_progress_ = nullptr;
+  QPushButton* validation_cancel_ = nullptr;
+  QLabel* validation_label_ = nullptr;
+  std::array<std::shared_ptr<moescope::LawValidation>, 2> validations_;
+  moescope::Figure validation_note_;
   RunTableModel* run_table_model_ = nullptr;
   RunTableView* run_table_view_ = nullptr;
   TrainingPanel* training_panel_ = nullptr;

@@ -15,7 +15,24 @@ struct SurfaceScene {
   struct MeasuredPoint {
     double x, y, z;
     std::size_t run_index;  // what pointPicked reports, so the caller can find the run
+    bool operator==(const MeasuredPoint&) const = default;
   };
   std::vector<MeasuredPoint> points;
   std::string x_label, y_label, z_label;
+  // What the surface is ("Eq. 8 IsoFLOP surface at C = 1e20, fitted to 49 runs", "Eq. 6 law at
+  // C = 1.5e20, no runs at this budget"), painted over the view and its exports.
+  std::string title;
+
+  // Why there is no surface (empty z), painted in the middle of the view: "The data has one
+  // sparsity level, S = 0: ...". Empty otherwise.
+  std::string message;
+
+  // A second surface over the same nodes, for comparison (the law's, at a fitted budget), drawn
+  // as a wireframe with its own ridge when the view shows it (SurfaceView::setOverlayShown). Empty
+  // when there is none.
+  std::vector<double> overlay_z;                     // as z
+  std::vector<std::array<double, 3>> overlay_ridge;  // as ridge
+  std::string overlay_label;                         // "Eq. 6 law at C = 1e20"
+
+  bool operator==(const SurfaceScene&) const = default;
 };

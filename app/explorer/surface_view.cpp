@@ -9,6 +9,7 @@
 #include <vtkGlyph3DMapper.h>
 #include <vtkInteractorStyleTrackballCamera.h>
 #include <vtkLookupTable.h>
+#include <vtkMatrix4x4.h>
 #include <vtkPointData.h>
 #include <vtkPoints.h>
 #include <vtkPolyData.h>
@@ -22,6 +23,7 @@
 #include <QLinearGradient>
 #include <QMouseEvent>
 #include <QPainter>
+#include <QPolygonF>
 #include <QWheelEvent>
 #include <algorithm>
 #include <array>
@@ -51,6 +53,16 @@ constexpr Rgb kMeasuredRuns = {0.86, 0.16, 0.12};
 // Viridis runs from dark purple to yellow, so neither white nor black stands out along the whole
 // ridge; orange does, and differs in hue from the red runs.
 constexpr Rgb kRidge = {1.0, 0.55, 0.0};
+// The overlay (the law's surface beside a fitted one) is a wireframe in one colour that viridis
+// lacks and the runs' red and the ridge's orange differ from; where the surface hides it, it shows
+// faintly through.
+constexpr Rgb kOverlay = {0.85, 0.1, 0.65};
+constexpr double kOverlayHiddenOpacity = 0.35;
+// Pen widths of the see-through copy, per pixel of the label font: thin lines, a thicker ridge.
+constexpr double kSeeThroughLineWidth = 0.09;
+constexpr double kSeeThroughRidgeWidth = 0.2;
+// Wireframe lines along about this many sizes and as many sparsities, whatever the grid's steps.
+constexpr std::size_t kOverlayLines = 12;
 
 struct DataRange {
   double min = std::numeric_limits<double>::infinity();
@@ -110,6 +122,10 @@ bool hasSurface(const SurfaceScene& scene) {
          scene.z.size() == scene.x_values.size() * scene.y_values.size();
 }
 
+bool hasOverlay(const SurfaceScene& scene) {
+  return hasSurface(scene) && scene.overlay_z.size() == scene.z.size();
+}
+
 std::optional<WorldFrame> frameOf(const SurfaceScene& scene) {
   WorldFrame frame;
   if (hasSurface(scene)) {
@@ -119,6 +135,13 @@ std::optional<WorldFrame> frameOf(const SurfaceScene& scene) {
       frame.y.include(value);
     for (double value : scene.z)
       frame.z.include(value);
+  }
+  // Whether or not the overlay is shown, so that showing it does not rescale the box.
+  if (hasOverlay(scene)) {
+    for (double value : scene.overlay_z)
+      frame.z.include(value);
+    for (const auto& vertex : scene.overlay_ridge)
+      frame.z.include(vertex[2]);
   }
   for (const auto& point : scene.points) {
     frame.x.include(point.x);
@@ -286,14 +309,21 @@ class SurfaceView::Props {
     buildRuns();
     buildRidge();
     buildAxes();
-    for (vtkActor* actor : {surface_actor_.Get(), runs_actor_.Get(), ridge_actor_.Get(),
-                            grid_actor_.Get(), edges_actor_.Get()})
+    buildOverlay();
+    for (vtkActor* actor :
+         {surface_actor_.Get(), runs_actor_.Get(), ridge_actor_.Get(), grid_actor_.Get(),
+          edges_actor_.Get(), overlay_actor_.Get(), overlay_ridge_actor_.Get()})
       renderer->AddActor(actor);
     hideAll();
   }
 
   void show(const SurfaceScene& scene) {
     const std::optional<WorldFrame> frame = frameOf(scene);
+    title_ = QString::fromStdString(scene.title);
+    message_ = QString::fromStdString(scene.message);
+    overlay_label_ = QString::fromStdString(scene.overlay_label);
+    has_runs_ = !scene.points.empty();
+    has_ridge_ = scene.ridge.size() >= 2;
     if (!frame) {
       hideAll();
       return;
@@ -301,7 +331,13 @@ class SurfaceView::Props {
     showSurface(scene, *frame);
     showRuns(scene, *frame);
     showRidge(scene, *frame);
+    showOverlay(scene, *frame);
     showAxes(scene, *frame);
+  }
+
+  void setOverlayShown(bool shown) {
+    overlay_shown_ = shown;
+    updateOverlayVisibility();
   }
 
   // Lays the axes out for the renderer's camera, as vtkCubeAxesActor's outer-edges mode does: the
@@ -386,8 +422,26 @@ class SurfaceView::Props {
       drawBeyond(painter, root, end, farthest_label + 2 * gap,
                  title_metrics.boundingRect(axis.title).size(), axis.title, placement);
     }
+    paintOverlaySeeThrough(painter, renderer, area, label_font);
     if (colour_range_)
       paintColourBar(painter, area, *colour_range_, label_font);
+    paintKey(painter, area, label_font);
+    paintMessage(painter, area, label_font);
+  }
+
+  // Why there is no surface, in the middle of the view, wrapped to half its width.
+  void paintMessage(QPainter& painter, const QRect& area, const QFont& label_font) const {
+    if (message_.isEmpty())
+      return;
+    QFont font = label_font;
+    font.setPixelSize(label_font.pixelSize() * 9 / 8);
+    painter.setFont(font);
+    painter.setPen(QColor::fromRgbF(static_cast<float>(kInk.r), static_cast<float>(kInk.g),
+                                    static_cast<float>(kInk.b)));
+    const int width = std::max(area.width() / 2, std::min(area.width(), 420));
+    const QRect box(area.center().x() - width / 2, area.top() + area.height() / 4, width,
+                    area.height() / 2);
+    painter.drawText(box, Qt::AlignHCenter | Qt::AlignTop | Qt::TextWordWrap, message_);
   }
 
  private:
@@ -395,8 +449,232 @@ class SurfaceView::Props {
     for (vtkActor* actor : {surface_actor_.Get(), runs_actor_.Get(), ridge_actor_.Get(),
                             grid_actor_.Get(), edges_actor_.Get()})
       actor->SetVisibility(false);
+    has_overlay_ = false;
+    updateOverlayVisibility();
     axes_shown_ = false;
     colour_range_.reset();
+  }
+
+  // What the view shows, top left: the title, then a key line per thing drawn besides the
+  // surface, each with a sample of how it is drawn.
+  void paintKey(QPainter& painter, const QRect& area, const QFont& label_font) const {
+    if (title_.isEmpty())
+      return;
+    const QFontMetricsF metrics(label_font);
+    const QFont title_font = titleFont(label_font);
+    const double line = metrics.height() * 1.35;
+    const double margin = label_font.pixelSize();
+    const double sample = 2.2 * label_font.pixelSize();
+    QPointF at(area.left() + margin, area.top() + margin + QFontMetricsF(title_font).ascent());
+    const QColor ink = QColor::fromRgbF(static_cast<float>(kInk.r), static_cast<float>(kInk.g),
+                                        static_cast<float>(kInk.b));
+    painter.setPen(ink);
+    painter.setFont(title_font);
+    painter.drawText(at, title_);
+    painter.setFont(label_font);
+    auto colour = [](const Rgb& rgb, double alpha = 1.0) {
+      return QColor::fromRgbF(static_cast<float>(rgb.r), static_cast<float>(rgb.g),
+                              static_cast<float>(rgb.b), static_cast<float>(alpha));
+    };
+    auto entry = [&](const QString& text, auto draw_sample) {
+      at.ry() += line;
+      const double middle = at.y() - metrics.capHeight() / 2;
+      painter.save();
+      painter.setRenderHint(QPainter::Antialiasing);
+      draw_sample(QRectF(at.x(), middle - sample / 4, sample, sample / 2));
+      painter.restore();
+      painter.setPen(ink);
+      painter.drawText(QPointF(at.x() + sample + margin / 2, at.y()), text);
+    };
+    const double thick = std::max(2.0, label_font.pixelSize() / 4.0);
+    if (has_ridge_) {
+      entry(QStringLiteral("Optimum ridge S*"), [&](const QRectF& box) {
+        painter.setPen(QPen(colour(kRidge), thick, Qt::SolidLine, Qt::RoundCap));
+        painter.drawLine(QPointF(box.left(), box.center().y()),
+                         QPointF(box.right(), box.center().y()));
+      });
+    }
+    if (has_runs_) {
+      entry(QStringLiteral("Runs at this budget"), [&](const QRectF& box) {
+        painter.setPen(Qt::NoPen);
+        painter.setBrush(colour(kMeasuredRuns));
+        const double radius = box.height() * 0.45;
+        painter.drawEllipse(box.center(), radius, radius);
+      });
+    }
+    if (has_overlay_) {
+      const QString state =
+          overlay_shown_ ? QStringLiteral("wireframe and its ridge") : QStringLiteral("hidden");
+      entry(QStringLiteral("%1: %2 (Ctrl+L)").arg(overlay_label_, state), [&](const QRectF& box) {
+        const double alpha = overlay_shown_ ? 1.0 : kOverlayHiddenOpacity;
+        painter.setPen(QPen(colour(kOverlay, alpha), 1.2));
+        painter.setBrush(Qt::NoBrush);
+        for (int i = 0; i <= 4; ++i) {
+          const double x = box.left() + box.width() * i / 4;
+          painter.drawLine(QPointF(x, box.top()), QPointF(x, box.bottom()));
+        }
+        for (const double y : {box.top(), box.bottom()})
+          painter.drawLine(QPointF(box.left(), y), QPointF(box.right(), y));
+      });
+    }
+  }
+
+  void buildOverlay() {
+    overlay_->SetPoints(overlay_points_);
+    overlay_->SetLines(overlay_lines_);
+    overlay_mapper_->SetInputData(overlay_);
+    overlay_ridge_->SetPoints(overlay_ridge_points_);
+    overlay_ridge_->SetLines(overlay_ridge_line_);
+    overlay_ridge_tube_->SetInputData(overlay_ridge_);
+    overlay_ridge_tube_->SetRadius(0.005);
+    overlay_ridge_tube_->SetNumberOfSides(10);
+    overlay_ridge_mapper_->SetInputConnection(overlay_ridge_tube_->GetOutputPort());
+    overlay_actor_->SetMapper(overlay_mapper_);
+    overlay_ridge_actor_->SetMapper(overlay_ridge_mapper_);
+    for (vtkActor* actor : {overlay_actor_.Get(), overlay_ridge_actor_.Get()}) {
+      vtkProperty* property = actor->GetProperty();
+      property->SetColor(kOverlay.r, kOverlay.g, kOverlay.b);
+      property->SetLineWidth(1.5F);
+    }
+    overlay_actor_->GetProperty()->LightingOff();
+    overlay_ridge_actor_->GetProperty()->SetAmbient(0.4);
+  }
+
+  // The overlay's nodes move in place; the lines through them are rebuilt only when the grid's
+  // shape changes. A line runs along every few sizes and every few sparsities, through every node
+  // on its way, so that it follows the surface between the lines across it.
+  void showOverlay(const SurfaceScene& scene, const WorldFrame& frame) {
+    has_overlay_ = hasOverlay(scene);
+    if (has_overlay_) {
+      const std::size_t columns = scene.x_values.size();
+      const std::size_t rows = scene.y_values.size();
+      overlay_points_->SetNumberOfPoints(static_cast<vtkIdType>(columns * rows));
+      overlay_world_.resize(columns * rows);
+      for (std::size_t row = 0; row < rows; ++row) {
+        for (std::size_t column = 0; column < columns; ++column) {
+          const std::size_t index = row * columns + column;
+          overlay_world_[index] =
+              frame.toWorld(scene.x_values[column], scene.y_values[row], scene.overlay_z[index]);
+          overlay_points_->SetPoint(static_cast<vtkIdType>(index), overlay_world_[index].data());
+        }
+      }
+      overlay_points_->Modified();
+      if (columns != overlay_columns_ || rows != overlay_rows_)
+        wireOverlay(columns, rows);
+
+      const auto vertices = static_cast<vtkIdType>(scene.overlay_ridge.size());
+      overlay_ridge_points_->SetNumberOfPoints(vertices);
+      overlay_ridge_world_.clear();
+      vtkIdType index = 0;
+      for (const auto& vertex : scene.overlay_ridge) {
+        overlay_ridge_world_.push_back(frame.toWorld(vertex[0], vertex[1], vertex[2]));
+        overlay_ridge_points_->SetPoint(index++, overlay_ridge_world_.back().data());
+      }
+      overlay_ridge_points_->Modified();
+      if (overlay_ridge_line_->GetNumberOfConnectivityIds() != vertices) {
+        overlay_ridge_line_->Reset();
+        if (vertices >= 2) {
+          overlay_ridge_line_->InsertNextCell(static_cast<int>(vertices));
+          for (vtkIdType vertex = 0; vertex < vertices; ++vertex)
+            overlay_ridge_line_->InsertCellPoint(vertex);
+        }
+        overlay_ridge_line_->Modified();
+      }
+    }
+    updateOverlayVisibility();
+  }
+
+  void wireOverlay(std::size_t columns, std::size_t rows) {
+    overlay_columns_ = columns;
+    overlay_rows_ = rows;
+    overlay_lines_->Reset();
+    overlay_polylines_.clear();
+    auto every = [](std::size_t count) {
+      std::vector<std::size_t> chosen;
+      const std::size_t step = std::max<std::size_t>(1, (count - 1) / (kOverlayLines - 1));
+      for (std::size_t i = 0; i + 1 < count; i += step)
+        chosen.push_back(i);
+      chosen.push_back(count - 1);
+      return chosen;
+    };
+    auto add = [&](std::vector<std::size_t> line) {
+      overlay_lines_->InsertNextCell(static_cast<int>(line.size()));
+      for (const std::size_t point : line)
+        overlay_lines_->InsertCellPoint(static_cast<vtkIdType>(point));
+      overlay_polylines_.push_back(std::move(line));
+    };
+    for (const std::size_t row : every(rows)) {
+      std::vector<std::size_t> line;
+      for (std::size_t column = 0; column < columns; ++column)
+        line.push_back(row * columns + column);
+      add(std::move(line));
+    }
+    for (const std::size_t column : every(columns)) {
+      std::vector<std::size_t> line;
+      for (std::size_t row = 0; row < rows; ++row)
+        line.push_back(row * columns + column);
+      add(std::move(line));
+    }
+    overlay_lines_->Modified();
+  }
+
+  void updateOverlayVisibility() {
+    const bool visible = has_overlay_ && overlay_shown_;
+    const bool ridge = visible && overlay_ridge_line_->GetNumberOfCells() > 0;
+    overlay_actor_->SetVisibility(visible);
+    overlay_ridge_actor_->SetVisibility(ridge);
+  }
+
+  // The overlay again, faintly, over the rendered frame, so that it shows through the surface
+  // where the surface hides it (where it is drawn in the scene as well, the faint copy only
+  // deepens it). Painted by Qt: in VTK a translucent copy would take a translucency pass, on a
+  // software renderer a quarter of a frame's time. The points are projected with the camera's
+  // matrix, computed once, as vtkViewport::WorldToDisplay would place them.
+  void paintOverlaySeeThrough(QPainter& painter, vtkRenderer* renderer, const QRect& area,
+                              const QFont& label_font) const {
+    if (!has_overlay_ || !overlay_shown_ || overlay_world_.empty())
+      return;
+    const int* window_size = renderer->GetRenderWindow()->GetSize();
+    const double width = window_size[0], height = window_size[1];
+    const double scale = static_cast<double>(area.width()) / width;
+    vtkMatrix4x4* matrix = renderer->GetActiveCamera()->GetCompositeProjectionTransformMatrix(
+        renderer->GetTiledAspectRatio(), -1, 1);
+    double m[4][4];
+    for (int i = 0; i < 4; ++i) {
+      for (int j = 0; j < 4; ++j)
+        m[i][j] = matrix->GetElement(i, j);
+    }
+    auto toArea = [&](const std::array<double, 3>& world) {
+      double view[4];
+      for (int i = 0; i < 4; ++i)
+        view[i] = m[i][0] * world[0] + m[i][1] * world[1] + m[i][2] * world[2] + m[i][3];
+      const double x = (view[0] / view[3] + 1.0) * width / 2.0;
+      const double y = (view[1] / view[3] + 1.0) * height / 2.0;
+      return QPointF(area.left() + x * scale, area.top() + (height - y) * scale);
+    };
+    painter.save();
+    painter.setRenderHint(QPainter::Antialiasing);
+    QColor colour = QColor::fromRgbF(static_cast<float>(kOverlay.r), static_cast<float>(kOverlay.g),
+                                     static_cast<float>(kOverlay.b));
+    colour.setAlphaF(static_cast<float>(kOverlayHiddenOpacity));
+    const double pixels = label_font.pixelSize();
+    painter.setPen(QPen(colour, std::max(1.0, pixels * kSeeThroughLineWidth)));
+    QPolygonF polyline;
+    for (const std::vector<std::size_t>& line : overlay_polylines_) {
+      polyline.clear();
+      for (const std::size_t point : line)
+        polyline.append(toArea(overlay_world_[point]));
+      painter.drawPolyline(polyline);
+    }
+    if (overlay_ridge_world_.size() >= 2) {
+      painter.setPen(QPen(colour, std::max(2.0, pixels * kSeeThroughRidgeWidth), Qt::SolidLine,
+                          Qt::RoundCap, Qt::RoundJoin));
+      polyline.clear();
+      for (const auto& vertex : overlay_ridge_world_)
+        polyline.append(toArea(vertex));
+      painter.drawPolyline(polyline);
+    }
+    painter.restore();
   }
 
   void buildSurface() {
@@ -718,6 +996,28 @@ class SurfaceView::Props {
   vtkNew<vtkPolyDataMapper> ridge_mapper_;
   vtkNew<vtkActor> ridge_actor_;
 
+  // The overlay: a wireframe and its ridge (a tube), drawn in the scene, and again, faintly, by
+  // paintOverlaySeeThrough over the frame, from the same points in the box.
+  vtkNew<vtkPoints> overlay_points_;
+  vtkNew<vtkCellArray> overlay_lines_;
+  vtkNew<vtkPolyData> overlay_;
+  vtkNew<vtkPolyDataMapper> overlay_mapper_;
+  vtkNew<vtkActor> overlay_actor_;
+  vtkNew<vtkPoints> overlay_ridge_points_;
+  vtkNew<vtkCellArray> overlay_ridge_line_;
+  vtkNew<vtkPolyData> overlay_ridge_;
+  vtkNew<vtkTubeFilter> overlay_ridge_tube_;
+  vtkNew<vtkPolyDataMapper> overlay_ridge_mapper_;
+  vtkNew<vtkActor> overlay_ridge_actor_;
+  std::vector<std::array<double, 3>> overlay_world_, overlay_ridge_world_;
+  std::vector<std::vector<std::size_t>> overlay_polylines_;  // into overlay_world_
+  std::size_t overlay_columns_ = 0, overlay_rows_ = 0;
+  bool has_overlay_ = false;
+  bool overlay_shown_ = true;
+  // For the key.
+  QString title_, message_, overlay_label_;
+  bool has_runs_ = false, has_ridge_ = false;
+
   vtkNew<vtkPoints> grid_points_, edge_points_;
   vtkNew<vtkCellArray> grid_cells_, edge_cells_;
   vtkNew<vtkPolyData> grid_, edges_;
@@ -789,6 +1089,14 @@ void SurfaceView::setCameraDragged(bool dragged) {
     requestFrame();
 }
 
+void SurfaceView::setOverlayShown(bool shown) {
+  if (shown == overlay_shown_)
+    return;
+  overlay_shown_ = shown;
+  props_->setOverlayShown(shown);
+  requestFrame();
+}
+
 void SurfaceView::resetCamera() {
   placeDefaultCamera(renderer_);
   requestFrame();
@@ -813,6 +1121,7 @@ QImage SurfaceView::renderImage(int width, int height) {
   {
     // VTK props hold graphics resources of one window and are not shared with the widget's.
     Props props(renderer);
+    props.setOverlayShown(overlay_shown_);
     props.show(*scene_);
     renderer->GetActiveCamera()->DeepCopy(renderer_->GetActiveCamera());
     props.placeAxes(renderer);

@@ -17,7 +17,9 @@
 #include "surface_scene.h"
 
 // The 3-D IsoFLOP surface: loss over (log10 size, sparsity) with the measured runs and the
-// compute-optimal ridge.
+// compute-optimal ridge, what it is said over it (the scene's title) with a key, and optionally a
+// second surface over the same nodes as a wireframe (the law's, to compare with a fitted Eq. 8
+// surface).
 //
 // VTK draws into its own offscreen window and the widget paints the image it reads back. Hosting
 // VTK in a QOpenGLWidget instead (Debian's VTK Qt module is built against Qt 5, so
@@ -49,6 +51,12 @@ class SurfaceView : public QWidget {
   // and the frame after the drag is full resolution again. The view does the same for its own
   // camera drags. Call with true when the drag starts and false when it ends.
   void setDragging(bool dragging);
+
+  // Whether the scene's overlay (the law's surface at a fitted budget) is drawn: a wireframe, solid
+  // where it lies above the surface and faint where the surface hides it, with its own ridge.
+  // Shown by default; exports follow it.
+  void setOverlayShown(bool shown);
+  bool overlayShown() const { return overlay_shown_; }
 
  public slots:
   void resetCamera();
@@ -93,5 +101,6 @@ class SurfaceView : public QWidget {
   bool frame_outdated_ = true;
   bool dragging_ = false;
   bool camera_dragged_ = false;
+  bool overlay_shown_ = true;
   QPoint press_position_;
 };

@@ -7,7 +7,13 @@ default options, numerical gradients) from each of the 4,500 starts of Epoch AI'
 successful start is the fit. One process, one core. Prints the wall time and the fit, so that
 MoEScope's C++ fitter and this one can be compared in one run (see docs/benchmarks.md).
 
-Usage: chinchilla_scipy_peer.py PATH/TO/svg_extracted_data.csv   (Debian: python3-scipy)
+With --bootstrap N it then refits N resamples of the points (drawn with replacement), each from
+the best fit and 16 random grid starts, with analytic gradients and tolerances tight enough that
+the refit reaches its own minimum (ftol 1e-15, gtol 1e-10), and prints the 95 % percentile
+intervals and the time: the peer of law_fit_benchmark (c).
+
+Usage: chinchilla_scipy_peer.py PATH/TO/svg_extracted_data.csv [--bootstrap N]
+(Debian: python3-scipy)
 """
 import csv
 import itertools
@@ -36,10 +42,50 @@ def objective(params, log_n, log_d, log_loss):
     return np.sum(huber(1e-3, log_loss - predicted))
 
 
+def objective_and_gradient(params, log_n, log_d, log_loss, weights):
+    a, b, e, alpha, beta = params
+    terms = np.stack([a - alpha * log_n, b - beta * log_d, np.full_like(log_n, e)])
+    predicted = logsumexp(terms, axis=0)
+    residual = log_loss - predicted
+    small = np.abs(residual) <= 1e-3
+    value = np.sum(weights * np.where(small, 0.5 * residual**2, 1e-3 * (np.abs(residual) - 5e-4)))
+    slope = -weights * np.where(small, residual, 1e-3 * np.sign(residual))
+    share = np.exp(terms - predicted)
+    gradient = np.array([np.sum(slope * share[0]), np.sum(slope * share[1]),
+                         np.sum(slope * share[2]), np.sum(-slope * share[0] * log_n),
+                         np.sum(-slope * share[1] * log_d)])
+    return value, gradient
+
+
+def bootstrap(best, grid, log_n, log_d, log_loss, replicates):
+    rng = np.random.default_rng(1)
+    start = time.perf_counter()
+    fitted = []
+    for _ in range(replicates):
+        weights = np.bincount(rng.integers(0, len(log_n), len(log_n)),
+                              minlength=len(log_n)).astype(float)
+        starts = [best] + [grid[i] for i in rng.integers(0, len(grid), 16)]
+        results = [minimize(objective_and_gradient, x0, args=(log_n, log_d, log_loss, weights),
+                            jac=True, method="L-BFGS-B",
+                            options={"ftol": 1e-15, "gtol": 1e-10, "maxiter": 15000})
+                   for x0 in starts]
+        fitted.append(min((r for r in results if r.success), key=lambda r: r.fun).x)
+    seconds = time.perf_counter() - start
+    fitted = np.array(fitted)
+    print(f"scipy bootstrap: {replicates} refits x 17 starts, {seconds:.1f} s wall")
+    for name, values in [("A", np.exp(fitted[:, 0])), ("B", np.exp(fitted[:, 1])),
+                         ("E", np.exp(fitted[:, 2])), ("alpha", fitted[:, 3]),
+                         ("beta", fitted[:, 4])]:
+        lo, hi = np.percentile(values, [2.5, 97.5])
+        print(f"  {name:5s} 95% [{lo:.4g}, {hi:.4g}]")
+
+
 def main():
     log_n, log_d, log_loss = load(sys.argv[1])
-    grid = itertools.product(np.arange(0, 30, 5), np.arange(0, 30, 5), np.arange(-1, 1.5, 0.5),
-                             np.arange(0, 2.5, 0.5), np.arange(0, 2.5, 0.5))
+    replicates = int(sys.argv[3]) if len(sys.argv) > 3 and sys.argv[2] == "--bootstrap" else 0
+    grid = [np.array(x) for x in itertools.product(
+        np.arange(0, 30, 5), np.arange(0, 30, 5), np.arange(-1, 1.5, 0.5), np.arange(0, 2.5, 0.5),
+        np.arange(0, 2.5, 0.5))]
     start = time.perf_counter()
     best, starts = None, 0
     for a, b, e, alpha, beta in grid:
@@ -54,6 +100,8 @@ def main():
           f"{starts / seconds:.0f} starts/s")
     print(f"  A={np.exp(a):.2f} B={np.exp(b):.2f} E={np.exp(e):.5f} alpha={alpha:.5f} "
           f"beta={beta:.5f} objective={best.fun:.8f}")
+    if replicates:
+        bootstrap(best.x, grid, log_n, log_d, log_loss, replicates)
 
 
 if __name__ == "__main__":

@@ -1,6 +1,8 @@
 #include "moescope/column_mapping.h"
 
+#include <algorithm>
 #include <array>
+#include <cctype>
 #include <cmath>
 #include <utility>
 
@@ -17,7 +19,7 @@ struct FieldSpec {
 
 // The one list of fields: canonical_fields() (and so the export column order) and field_kind()
 // both read it.
-constexpr std::array<FieldSpec, 26> kFields{{
+constexpr std::array<FieldSpec, 27> kFields{{
     {"id", FieldKind::kText},
     {"name", FieldKind::kText},
     {"provenance", FieldKind::kText},
@@ -44,6 +46,7 @@ constexpr std::array<FieldSpec, 26> kFields{{
     {"derived", FieldKind::kText},
     {"loss_curve", FieldKind::kList},
     {"downstream", FieldKind::kList},
+    {"best_of", FieldKind::kInteger},
 }};
 
 // The paper's symbols, which users type more readily than the canonical names.
@@ -61,16 +64,6 @@ std::string_view trim(std::string_view text) {
   while (!text.empty() && blank(text.back()))
     text.remove_suffix(1);
   return text;
-}
-
-std::optional<std::string> canonical_name(std::string_view name) {
-  for (const auto& [alias, canonical] : kAliases) {
-    if (name == alias)
-      return std::string(canonical);
-  }
-  if (field_kind(name))
-    return std::string(name);
-  return std::nullopt;
 }
 
 std::string valid_field_list() {
@@ -92,12 +85,35 @@ bool is_number_field(const std::string& field) {
   return kind == FieldKind::kReal || kind == FieldKind::kInteger;
 }
 
-// One FIELD=COLUMN[*SCALE] entry, or the reason it is not one.
+// One FIELD=COLUMN[*SCALE] entry, or COLUMN= (a column left out), or the reason it is neither.
 struct ParsedEntry {
   std::string field;
   ColumnMapping::Source source;
+  std::string left_out_column;
   std::optional<Diagnostic> problem;
 };
+
+char lower(char c) {
+  return static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+}
+
+// Edits (insertions, deletions, substitutions) between two names, ignoring case.
+std::size_t edit_distance(std::string_view a, std::string_view b) {
+  std::vector<std::size_t> row(b.size() + 1);
+  for (std::size_t j = 0; j <= b.size(); ++j)
+    row[j] = j;
+  for (std::size_t i = 1; i <= a.size(); ++i) {
+    std::size_t diagonal = row[0];
+    row[0] = i;
+    for (std::size_t j = 1; j <= b.size(); ++j) {
+      const std::size_t above = row[j];
+      row[j] = std::min(
+          {row[j] + 1, row[j - 1] + 1, diagonal + (lower(a[i - 1]) == lower(b[j - 1]) ? 0 : 1)});
+      diagonal = above;
+    }
+  }
+  return row[b.size()];
+}
 
 ParsedEntry parse_entry(std::string_view entry) {
   ParsedEntry parsed;
@@ -110,12 +126,17 @@ ParsedEntry parse_entry(std::string_view entry) {
   if (equals == std::string_view::npos)
     return fail("expected FIELD=COLUMN, with no '=' found");
   const std::string_view name = trim(entry.substr(0, equals));
-  const auto field = canonical_name(name);
+  std::string_view column = trim(entry.substr(equals + 1));
+  const auto field = canonical_field_name(name);
+  if (!field && column.empty() && !name.empty()) {
+    parsed.left_out_column = std::string(name);
+    return parsed;
+  }
   if (!field) {
-    return fail("unknown field '" + std::string(name) + "'; valid fields: " + valid_field_list());
+    return fail("unknown field '" + std::string(name) + "'; valid fields: " + valid_field_list() +
+                " (NAME= with no column leaves out a column that is not a field)");
   }
   parsed.field = *field;
-  std::string_view column = trim(entry.substr(equals + 1));
   // The last '*' starts the scale, so a column name may itself hold a '*' when a scale follows.
   if (column.empty())
     return parsed;  // FIELD= : the file has no such field, whatever its columns are called
@@ -155,6 +176,8 @@ ColumnMapping ColumnMapping::parse(std::string_view spec) {
       }
       if (parsed.problem) {
         problems.push_back(std::move(*parsed.problem));
+      } else if (!parsed.left_out_column.empty()) {
+        mapping.left_out_columns_.insert(std::move(parsed.left_out_column));
       } else {
         mapping.fields_.emplace(std::move(parsed.field), std::move(parsed.source));
       }
@@ -181,6 +204,35 @@ const std::vector<std::string>& canonical_fields() {
     return list;
   }();
   return names;
+}
+
+std::optional<std::string> canonical_field_name(std::string_view name) {
+  for (const auto& [alias, canonical] : kAliases) {
+    if (name == alias)
+      return std::string(canonical);
+  }
+  if (field_kind(name))
+    return std::string(name);
+  return std::nullopt;
+}
+
+std::optional<std::string> nearest_field(std::string_view name) {
+  std::optional<std::string> nearest;
+  // A third of the name's letters may be wrong: "Loss", "Nme", "los" are typos of a field;
+  // "Model Size" or "x" is no field's typo, and suggesting one would mislead.
+  std::size_t best = name.size() / 3 + 1;
+  const auto consider = [&](std::string_view candidate, std::string_view field) {
+    const std::size_t distance = edit_distance(name, candidate);
+    if (distance < best) {
+      best = distance;
+      nearest = std::string(field);
+    }
+  };
+  for (const FieldSpec& field : kFields)
+    consider(field.name, field.name);
+  for (const auto& [alias, canonical] : kAliases)
+    consider(alias, canonical);
+  return nearest;
 }
 
 std::optional<FieldKind> field_kind(std::string_view field) {

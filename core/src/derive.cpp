@@ -1,9 +1,13 @@
 #include "moescope/derive.h"
 
 #include <cmath>
+#include <cstdint>
+#include <cstdio>
 #include <sstream>
+#include <string_view>
 
 #include "moescope/accounting.h"
+#include "moescope/utf8.h"
 
 namespace moescope {
 namespace {
@@ -37,6 +41,32 @@ constexpr double kMinCompute = 1e9;
 // Cross-entropy in nats of a byte-level model is below ln(256) ~ 5.5 and of any tokenizer in
 // use below ln(vocab) ~ 12; 20 leaves room for diverged runs but rejects perplexities.
 constexpr double kMaxLoss = 20;
+
+void check_utf8(std::vector<FieldProblem>& problems, const char* field, std::string_view text) {
+  const std::size_t at = invalid_utf8_at(text);
+  if (at == std::string_view::npos)
+    return;
+  char byte[8];
+  std::snprintf(byte, sizeof byte, "0x%02X", static_cast<unsigned char>(text[at]));
+  problems.push_back({field, std::string("not valid UTF-8 (byte ") + byte + " at position " +
+                                 std::to_string(at + 1) + "): save the file as UTF-8"});
+}
+
+// A size given beside an architecture must be the architecture's: two values for one quantity
+// would let the fit see one and the read-outs the other.
+void check_against_count(std::vector<FieldProblem>& problems, const char* field,
+                         const std::optional<double>& given, double counted) {
+  if (!given || !std::isfinite(*given) || counted <= 0)
+    return;
+  const double off = std::abs(*given / counted - 1.0);
+  if (off <= kArchitectureCountTolerance)
+    return;
+  problems.push_back({field, std::string(field) + "=" + number(*given) + " is " +
+                                 number(100 * off) + "% off the given architecture's count " +
+                                 number(counted) + " (Appendix C accounting; tolerance " +
+                                 number(100 * kArchitectureCountTolerance) + "%): drop " + field +
+                                 " to take the count, or drop the architecture to keep " + field});
+}
 
 }  // namespace
 
@@ -90,11 +120,16 @@ std::vector<FieldProblem> check_run(const Run& run) {
                                      "): " + unit_hint});
     }
   };
+  // The magnitude floors catch a person's unit slip in a file (N in millions); a run MoEScope
+  // trained itself carries the trainer's own counts, and a smoke-test run is legitimately tiny.
+  const bool typed_by_a_person = run.provenance == Provenance::kImported;
   const char* count_hint = "give counts in units, or scale the column in --map (N=COLUMN*1e6)";
-  at_least("N", run.total_params, kMinParams, count_hint);
-  at_least("N_active", run.active_params, kMinParams, count_hint);
-  at_least("D", run.tokens, kMinTokens, count_hint);
-  at_least("C", run.compute, kMinCompute, "give C in FLOPs, or scale it in --map (C=COLUMN*1e15)");
+  const double floor_params = typed_by_a_person ? kMinParams : 0;
+  at_least("N", run.total_params, floor_params, count_hint);
+  at_least("N_active", run.active_params, floor_params, count_hint);
+  at_least("D", run.tokens, typed_by_a_person ? kMinTokens : 0, count_hint);
+  at_least("C", run.compute, typed_by_a_person ? kMinCompute : 0,
+           "give C in FLOPs, or scale it in --map (C=COLUMN*1e15)");
   if (finite("S", run.sparsity) && !(*run.sparsity >= 0.0 && *run.sparsity < 1.0)) {
     problems.push_back({"S", "sparsity must lie in [0, 1), got " + number(*run.sparsity) +
                                  (*run.sparsity >= 1.0 && *run.sparsity < 100.0
@@ -111,7 +146,15 @@ std::vector<FieldProblem> check_run(const Run& run) {
                                         " exceeds N=" + number(*run.total_params)});
   }
   if (run.architecture) {
-    for (FieldProblem& problem : validate(*run.architecture))
+    std::vector<FieldProblem> architecture_problems = validate(*run.architecture);
+    if (architecture_problems.empty()) {
+      const ParameterCount count = count_parameters(*run.architecture);
+      if (!run.derived.contains(Quantity::kTotalParams))
+        check_against_count(problems, "N", run.total_params, count.total);
+      if (!run.derived.contains(Quantity::kActiveParams))
+        check_against_count(problems, "N_active", run.active_params, count.active);
+    }
+    for (FieldProblem& problem : architecture_problems)
       problems.push_back(std::move(problem));
     const Architecture& arch = *run.architecture;
     if (run.sparsity && arch.experts > 0 && arch.active <= arch.experts &&
@@ -151,6 +194,14 @@ std::vector<FieldProblem> check_run(const Run& run) {
     if (!std::isfinite(metric.value)) {
       problems.push_back({"downstream", "task '" + metric.task + "' has a non-finite value"});
     }
+    check_utf8(problems, "downstream", metric.task);
+  }
+  check_utf8(problems, "id", run.id);
+  check_utf8(problems, "name", run.name);
+  check_utf8(problems, "origin", run.origin);
+  if (run.best_of < 1) {
+    problems.push_back(
+        {"best_of", "a run stands for at least 1 row, got " + std::to_string(run.best_of)});
   }
   return problems;
 }

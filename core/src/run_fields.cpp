@@ -82,6 +82,8 @@ class FieldParser {
     }
     run.loss_curve = loss_curve();
     run.downstream = downstream();
+    if (auto rows = positive_integer("best_of"))
+      run.best_of = *rows;
     return ParsedRun{std::move(run), std::move(problems_)};
   }
 
@@ -127,7 +129,9 @@ class FieldParser {
       problem(field, "not a finite number: " + excerpt(*value));
       return std::nullopt;
     }
-    return *number * mapping_.source_of(field).scale;
+    // -0 prints as "-0" and would hash to another run than 0; they are one value.
+    const double scaled = *number * mapping_.source_of(field).scale;
+    return scaled == 0 ? 0.0 : scaled;
   }
 
   std::optional<int> positive_integer(const std::string& field) {
@@ -318,6 +322,38 @@ std::string downstream_text(const std::vector<TaskMetric>& metrics) {
 
 }  // namespace
 
+bool is_known_column(const std::string& column, const ColumnMapping& mapping,
+                     const ColumnUse& use) {
+  if (field_kind(column) || mapping.left_out_columns().count(column) > 0)
+    return true;
+  for (const auto& [field, source] : mapping.entries()) {
+    if (source.column == column)
+      return true;
+  }
+  const auto named = [&](const std::vector<std::string>& names) {
+    return std::find(names.begin(), names.end(), column) != names.end();
+  };
+  return named(use.filter_columns) || named(use.best_of_columns);
+}
+
+std::string unknown_columns_message(const std::vector<std::string>& unknown,
+                                    std::string_view noun) {
+  std::string list;
+  for (const std::string& column : unknown) {
+    list += (list.empty() ? "'" : ", '") + column + "'";
+    if (const auto field = nearest_field(column))
+      list += " (a typo of " + *field + "?)";
+  }
+  const bool one = unknown.size() == 1;
+  const std::string& first = unknown.front();
+  std::string upper_noun(noun);
+  for (char& c : upper_noun)
+    c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  return std::string(noun) + (one ? " that maps" : "s that map") + " to no field: " + list +
+         ". Map each to a field (--map \"FIELD=" + upper_noun + ",...\"), leave it out (--map \"" +
+         first + "=\"), or pass --ignore-unknown to read the known " + std::string(noun) + "s only";
+}
+
 ParsedRun parse_fields(const FieldTexts& texts, const ColumnMapping& mapping) {
   return FieldParser(texts, mapping).parse();
 }
@@ -343,6 +379,7 @@ FieldTexts format_fields(const Run& run) {
   put(texts, "derived", format_quantity_set(run.derived));
   put(texts, "loss_curve", loss_curve_text(run.loss_curve));
   put(texts, "downstream", downstream_text(run.downstream));
+  put(texts, "best_of", run.best_of != 1 ? std::to_string(run.best_of) : std::string());
   return texts;
 }
 

@@ -2,6 +2,7 @@
 
 #include <map>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "moescope/column_mapping.h"
@@ -16,10 +17,20 @@ namespace moescope {
 // entry; numbers are in format_number's shortest exact form, lists in compact JSON.
 using FieldTexts = std::map<std::string, std::string>;
 
-// One record of a source file: the line it starts on and the text of each field it gives.
+// One record of a source file: the line it starts on, the text of each field it gives, and the
+// text of each column a row filter reads (RunFilter::columns()).
 struct SourceRecord {
   int line = 0;
   FieldTexts texts;
+  std::map<std::string, std::string> cells;
+};
+
+// Which columns (JSON keys) of a source a reader takes, beyond the fields' own: those a row
+// filter or --best-of reads, and those the user leaves out or accepts unread.
+struct ColumnUse {
+  std::vector<std::string> filter_columns;   // RunFilter::columns()
+  std::vector<std::string> best_of_columns;  // best_of_columns()
+  bool ignore_unknown = false;
 };
 
 // The records of a source file, and the problems of single records found while splitting it
@@ -28,6 +39,16 @@ struct SourceTable {
   std::vector<SourceRecord> records;
   std::vector<Diagnostic> problems;
 };
+
+// Whether a reader takes `column` (a CSV column or a JSON key): a field's source column, a column
+// named after a field (read, or replaced by the one the mapping names, or left out by FIELD=), a
+// column the mapping leaves out (NAME=), or one `use` names.
+bool is_known_column(const std::string& column, const ColumnMapping& mapping, const ColumnUse& use);
+
+// "columns that map to no field: 'x', 'Loss' (a typo of loss?); map ..." for the columns (keys)
+// of a source that a reader would otherwise drop without a word.
+std::string unknown_columns_message(const std::vector<std::string>& unknown,
+                                    std::string_view noun = "column");
 
 struct ParsedRun {
   Run run;

@@ -19,8 +19,11 @@ class Fnv1a64 {
     hash_ ^= 0x1f;
     hash_ *= 0x100000001b3ull;
   }
-  void add(const std::optional<double>& value) { add(value ? format_number(*value) : "-"); }
-  void add(double value) { add(format_number(value)); }
+  // -0 and 0 are one value: a run must not change identity by the sign of a zero.
+  void add(const std::optional<double>& value) {
+    add(value ? format_number(*value == 0 ? 0.0 : *value) : "-");
+  }
+  void add(double value) { add(format_number(value == 0 ? 0.0 : value)); }
   void add(std::int64_t value) { add(std::to_string(value)); }
   std::uint64_t value() const { return hash_; }
 
@@ -30,7 +33,7 @@ class Fnv1a64 {
 
 }  // namespace
 
-std::string content_identity(const Run& run) {
+std::string content_identity(const Run& run, int occurrence) {
   Fnv1a64 hash;
   hash.add(run.name);
   if (run.architecture) {
@@ -57,6 +60,14 @@ std::string content_identity(const Run& run) {
     hash.add(metric.task);
     hash.add(to_string(metric.kind));
     hash.add(metric.value);
+  }
+  // Only where it says something, so that the ids of runs that stand for one row stay as they
+  // were before runs could stand for several.
+  if (run.best_of != 1)
+    hash.add(static_cast<std::int64_t>(run.best_of));
+  if (occurrence > 0) {
+    hash.add("occurrence");
+    hash.add(static_cast<std::int64_t>(occurrence));
   }
   char text[18];
   std::snprintf(text, sizeof text, "r%016llx", static_cast<unsigned long long>(hash.value()));

@@ -2,8 +2,8 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <map>
 #include <nlohmann/json.hpp>
-#include <set>
 
 #include "moescope/diagnostic.h"
 #include "moescope/number_format.h"
@@ -103,6 +103,61 @@ std::vector<std::size_t> element_offsets(std::string_view text, std::size_t dept
   return offsets;
 }
 
+// Every key that an object of the (already valid) text gives a second time, with the offsets of
+// both. nlohmann keeps the last value of a repeated key without a word; a run whose "loss" is
+// given twice has no one loss, so the reader refuses it.
+struct RepeatedKey {
+  std::string key;
+  std::size_t first = 0;
+  std::size_t again = 0;
+};
+
+std::vector<RepeatedKey> repeated_keys(std::string_view text) {
+  struct Container {
+    bool is_object = false;
+    bool expect_key = false;
+    std::map<std::string, std::size_t> keys;
+  };
+  std::vector<RepeatedKey> repeated;
+  std::vector<Container> open;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    switch (text[i]) {
+      case '"': {
+        std::size_t end = i + 1;
+        while (text[end] != '"')
+          end += text[end] == '\\' ? 2 : 1;
+        if (!open.empty() && open.back().is_object && open.back().expect_key) {
+          // Decoded, so that a key and its escaped spelling are one key.
+          const std::string key = json::parse(text.substr(i, end - i + 1)).get<std::string>();
+          const auto [seen, first_time] = open.back().keys.try_emplace(key, i);
+          if (!first_time)
+            repeated.push_back({key, seen->second, i});
+          open.back().expect_key = false;
+        }
+        i = end;
+        break;
+      }
+      case '{':
+        open.push_back({true, true, {}});
+        break;
+      case '[':
+        open.push_back({false, false, {}});
+        break;
+      case '}':
+      case ']':
+        open.pop_back();
+        break;
+      case ',':
+        if (!open.empty() && open.back().is_object)
+          open.back().expect_key = true;
+        break;
+      default:
+        break;
+    }
+  }
+  return repeated;
+}
+
 // nlohmann's message repeats a position computed its own way; keep only what went wrong.
 std::string syntax_problem(const json::parse_error& error) {
   const std::string what = error.what();
@@ -199,17 +254,9 @@ std::string cell_text(const json& value) {
   }
 }
 
-std::set<std::string> known_keys(const ColumnMapping& mapping) {
-  std::set<std::string> keys;
-  for (const std::string& field : canonical_fields()) {
-    // An ignored field's key may be present; it is skipped, not unknown.
-    keys.insert(mapping.is_ignored(field) ? field : mapping.source_of(field).column);
-  }
-  return keys;
-}
-
-SourceRecord to_record(const json& object, int line, const ColumnMapping& mapping) {
-  SourceRecord record{line, {}};
+SourceRecord to_record(const json& object, int line, const ColumnMapping& mapping,
+                       const ColumnUse& use) {
+  SourceRecord record{line, {}, {}};
   for (const std::string& field : canonical_fields()) {
     if (mapping.is_ignored(field))
       continue;
@@ -220,18 +267,27 @@ SourceRecord to_record(const json& object, int line, const ColumnMapping& mappin
     if (!text.empty())
       record.texts[field] = std::move(text);
   }
+  for (const std::string& column : use.filter_columns) {
+    const auto value = object.find(column);
+    if (value != object.end())
+      record.cells[column] = cell_text(*value);
+  }
   return record;
 }
 
-void check_keys(const json& object, int line, const std::set<std::string>& known,
+// This is MoEScope's own format, but a foreign tool may write it with keys of its own: those are
+// refused as a CSV file's unknown columns are, unless left out or accepted unread.
+void check_keys(const json& object, int line, const ColumnMapping& mapping, const ColumnUse& use,
                 const std::string& file, std::vector<Diagnostic>& problems) {
+  if (use.ignore_unknown)
+    return;
+  std::vector<std::string> unknown;
   for (const auto& member : object.items()) {
-    if (known.count(member.key()) == 0) {
-      problems.push_back({{file, line, "", member.key()},
-                          "unknown key; run keys are the canonical field names, or the columns "
-                          "given in the column mapping"});
-    }
+    if (!is_known_column(member.key(), mapping, use))
+      unknown.push_back(member.key());
   }
+  if (!unknown.empty())
+    problems.push_back({{file, line, "", ""}, unknown_columns_message(unknown, "key")});
 }
 
 ordered_json typed_value(FieldKind kind, const std::string& text) {
@@ -266,7 +322,7 @@ ordered_json run_object(const Run& run) {
 }  // namespace
 
 SourceTable read_json_records(std::string_view text, const std::string& display_name,
-                              const ColumnMapping& mapping) {
+                              const ColumnMapping& mapping, const ColumnUse& use) {
   if (std::all_of(text.begin(), text.end(), is_json_space)) {
     throw file_error(display_name, "empty file: no runs");
   }
@@ -279,6 +335,18 @@ SourceTable read_json_records(std::string_view text, const std::string& display_
     // A number too large for a double (1e999); nlohmann reports it without a position.
     throw file_error(display_name, without_exception_id(error.what()));
   }
+  const std::vector<RepeatedKey> repeated = repeated_keys(text);
+  if (!repeated.empty()) {
+    const LineIndex lines(text);
+    std::vector<Diagnostic> problems;
+    for (const RepeatedKey& key : repeated) {
+      problems.push_back({{display_name, lines.line_of(key.again), "", key.key},
+                          "key given twice in one object (first at line " +
+                              std::to_string(lines.line_of(key.first)) +
+                              "); which value is meant? Keep one"});
+    }
+    throw InputError(std::move(problems));
+  }
   const RunArray run_array = find_runs(document, display_name);
   const json& runs = *run_array.runs;
   if (runs.empty())
@@ -286,7 +354,6 @@ SourceTable read_json_records(std::string_view text, const std::string& display_
 
   const std::vector<std::size_t> offsets = element_offsets(text, run_array.depth);
   const LineIndex lines(text);
-  const std::set<std::string> known = known_keys(mapping);
   SourceTable table;
   for (std::size_t i = 0; i < runs.size(); ++i) {
     const int line = lines.line_of(offsets.at(i));
@@ -296,8 +363,8 @@ SourceTable read_json_records(std::string_view text, const std::string& display_
            std::string("a run must be a JSON object, got ") + runs[i].type_name()});
       continue;
     }
-    check_keys(runs[i], line, known, display_name, table.problems);
-    table.records.push_back(to_record(runs[i], line, mapping));
+    check_keys(runs[i], line, mapping, use, display_name, table.problems);
+    table.records.push_back(to_record(runs[i], line, mapping, use));
   }
   return table;
 }

@@ -2,6 +2,7 @@
 
 #include <sqlite3.h>
 
+#include <algorithm>
 #include <array>
 #include <chrono>
 #include <cmath>
@@ -10,6 +11,9 @@
 #include <thread>
 #include <utility>
 
+#include "moescope/derive.h"
+#include "moescope/number_format.h"
+#include "moescope/run_identity.h"
 #include "store_schema.h"
 
 namespace moescope {
@@ -27,11 +31,11 @@ constexpr std::string_view kInsertRunSql = R"sql(
 INSERT INTO runs (id, name, provenance, origin, status, d_model, n_layers, n_heads, vocab, context,
                   experts, active, granularity, tied_embeddings, total_params, active_params,
                   sparsity, tokens, compute, loss, learning_rate, warmup_fraction, load_balance,
-                  derived)
+                  derived, best_of)
 VALUES (:id, :name, :provenance, :origin, :status, :d_model, :n_layers, :n_heads, :vocab, :context,
         :experts, :active, :granularity, :tied_embeddings, :total_params, :active_params,
         :sparsity, :tokens, :compute, :loss, :learning_rate, :warmup_fraction, :load_balance,
-        :derived)
+        :derived, :best_of)
 ON CONFLICT (id) DO NOTHING
 )sql";
 
@@ -43,7 +47,7 @@ UPDATE runs SET name = :name, provenance = :provenance, origin = :origin, status
                 total_params = :total_params, active_params = :active_params,
                 sparsity = :sparsity, tokens = :tokens, compute = :compute, loss = :loss,
                 learning_rate = :learning_rate, warmup_fraction = :warmup_fraction,
-                load_balance = :load_balance, derived = :derived
+                load_balance = :load_balance, derived = :derived, best_of = :best_of
 WHERE seq = :seq
 )sql";
 
@@ -51,7 +55,7 @@ WHERE seq = :seq
 constexpr std::string_view kSelectRunsSql = R"sql(
 SELECT seq, id, name, provenance, origin, status, d_model, n_layers, n_heads, vocab, context,
        experts, active, granularity, tied_embeddings, total_params, active_params, sparsity,
-       tokens, compute, loss, learning_rate, warmup_fraction, load_balance, derived
+       tokens, compute, loss, learning_rate, warmup_fraction, load_balance, derived, best_of
 FROM runs
 )sql";
 
@@ -132,6 +136,7 @@ void bind_run_fields(Statement& statement, const Run& run) {
   statement.bind_optional_real(":warmup_fraction", run.hyper.warmup_fraction);
   statement.bind_optional_real(":load_balance", run.hyper.load_balance);
   statement.bind_text(":derived", format_quantity_set(run.derived));
+  statement.bind_integer(":best_of", run.best_of);
 }
 
 // Writes a run's loss curve and downstream metrics, numbered so that they read back in order.
@@ -173,41 +178,48 @@ class ChildRowWriter {
   Statement insert_metric_;
 };
 
-// A name this build cannot parse means the file was edited by hand or by something else.
-template <typename Parse>
-auto parse_or_throw(Connection connection, Parse parse, const std::string& run_id,
-                    std::string_view field, const std::string& text) {
+// A run as read from its row, with the problems that make it invalid (see InvalidRun).
+struct StoredRow {
+  Run run;
+  std::vector<FieldProblem> problems;
+};
+
+// A name this build cannot parse means the file was edited by hand or by something else: the
+// row is reported as invalid, with the field's default value in the run read.
+template <typename Value>
+Value parse_or_note(std::optional<Value> (*parse)(std::string_view), std::string_view field,
+                    const std::string& text, Value fallback, std::vector<FieldProblem>& problems) {
   auto value = parse(text);
-  if (!value) {
-    throw_store_error(connection, "run '" + run_id + "' has an unknown " + std::string(field) +
-                                      " '" + text + "'");
-  }
-  return *value;
+  if (value)
+    return *value;
+  problems.push_back({std::string(field), "unknown " + std::string(field) + " '" + text + "'"});
+  return fallback;
 }
 
 // Turns rows of kSelectRunsSql, with their curves and metrics, back into runs.
 class RunReader {
  public:
   explicit RunReader(Connection connection)
-      : connection_(connection),
-        select_points_(connection, "reading a loss curve",
+      : select_points_(connection, "reading a loss curve",
                        "SELECT step, tokens, loss FROM loss_curve WHERE run = :run "
                        "ORDER BY position"),
         select_metrics_(connection, "reading downstream metrics",
                         "SELECT task, kind, value FROM downstream WHERE run = :run "
                         "ORDER BY position") {}
 
-  Run read(const Statement& row) {
+  StoredRow read(const Statement& row) {
     int column = 0;
     const std::int64_t seq = row.integer(column++);
-    Run run;
+    StoredRow stored;
+    Run& run = stored.run;
+    std::vector<FieldProblem>& problems = stored.problems;
     run.id = row.text(column++);
     run.name = row.text(column++);
-    run.provenance =
-        parse_or_throw(connection_, parse_provenance, run.id, "provenance", row.text(column++));
+    run.provenance = parse_or_note(parse_provenance, "provenance", row.text(column++),
+                                   Provenance::kImported, problems);
     run.origin = row.text(column++);
     run.status =
-        parse_or_throw(connection_, parse_run_status, run.id, "status", row.text(column++));
+        parse_or_note(parse_run_status, "status", row.text(column++), RunStatus::kDone, problems);
     if (row.is_null(column)) {
       column += static_cast<int>(kArchitectureIntegers.size()) + 1;
     } else {
@@ -228,7 +240,8 @@ class RunReader {
     run.hyper.warmup_fraction = row.optional_real(column++);
     run.hyper.load_balance = row.optional_real(column++);
     run.derived =
-        parse_or_throw(connection_, parse_quantity_set, run.id, "derived", row.text(column++));
+        parse_or_note(parse_quantity_set, "derived", row.text(column++), QuantitySet{}, problems);
+    run.best_of = static_cast<int>(row.integer(column++));
 
     select_points_.reset();
     select_points_.bind_integer(":run", seq);
@@ -242,15 +255,16 @@ class RunReader {
     while (select_metrics_.step()) {
       run.downstream.push_back(
           TaskMetric{.task = select_metrics_.text(0),
-                     .kind = parse_or_throw(connection_, parse_metric_kind, run.id,
-                                            "downstream kind", select_metrics_.text(1)),
+                     .kind = parse_or_note(parse_metric_kind, "downstream kind",
+                                           select_metrics_.text(1), MetricKind::kOther, problems),
                      .value = select_metrics_.real(2)});
     }
-    return run;
+    for (FieldProblem& problem : check_run(run))
+      problems.push_back(std::move(problem));
+    return stored;
   }
 
  private:
-  Connection connection_;
   Statement select_points_;
   Statement select_metrics_;
 };
@@ -261,21 +275,60 @@ std::filesystem::path path_from_env(const char* name) {
   return value == nullptr ? std::filesystem::path() : std::filesystem::path(value);
 }
 
-// All runs in insertion order, or the one with `only_id`.
-std::vector<Run> read_runs(Connection connection, std::optional<std::string_view> only_id) {
-  // One snapshot: another process's update between two queries must not mix old and new rows.
-  Transaction transaction(connection, Transaction::Mode::kDeferred);
+// All rows in insertion order, or the one with `only_id`; the caller holds a transaction.
+std::vector<StoredRow> select_rows(Connection connection, std::optional<std::string_view> only_id) {
   Statement select_runs(
       connection, "reading runs",
       std::string(kSelectRunsSql) + (only_id ? "WHERE id = :id" : "ORDER BY seq"));
   if (only_id)
     select_runs.bind_text(":id", *only_id);
   RunReader reader(connection);
-  std::vector<Run> runs;
+  std::vector<StoredRow> rows;
   while (select_runs.step())
-    runs.push_back(reader.read(select_runs));
+    rows.push_back(reader.read(select_runs));
+  return rows;
+}
+
+StoredRuns read_checked(Connection connection, std::optional<std::string_view> only_id) {
+  // One snapshot: another process's update between two queries must not mix old and new rows.
+  Transaction transaction(connection, Transaction::Mode::kDeferred);
+  StoredRuns stored;
+  for (StoredRow& row : select_rows(connection, only_id)) {
+    if (row.problems.empty())
+      stored.runs.push_back(std::move(row.run));
+    else
+      stored.invalid.push_back({std::move(row.run), std::move(row.problems)});
+  }
   transaction.commit();
-  return runs;
+  return stored;
+}
+
+[[noreturn]] void throw_invalid(Connection connection, const std::vector<InvalidRun>& invalid) {
+  constexpr std::size_t kListed = 10;
+  std::string message = std::to_string(invalid.size()) + " stored run" +
+                        (invalid.size() == 1 ? " no longer satisfies" : "s no longer satisfy") +
+                        " the run model (edited by another tool?):";
+  std::string ids;
+  for (std::size_t i = 0; i < invalid.size(); ++i) {
+    if (i < kListed)
+      message += "\n  " + invalid[i].describe();
+    ids += " " + invalid[i].run.id;
+  }
+  if (invalid.size() > kListed)
+    message += "\n  ... and " + std::to_string(invalid.size() - kListed) + " more";
+  throw_store_error(connection, message + "\nFix them, or delete them: moescope runs delete" + ids);
+}
+
+// A run in a message that must tell two runs with one id apart.
+std::string run_summary(const Run& run) {
+  std::string text = run.name.empty() ? "unnamed" : "'" + run.name + "'";
+  if (!run.origin.empty())
+    text += " from " + run.origin;
+  const auto number = [](const std::optional<double>& value) {
+    return value ? format_brief(*value) : std::string("-");
+  };
+  return text + " (N " + number(run.total_params) + ", D " + number(run.tokens) + ", loss " +
+         number(run.loss) + ")";
 }
 
 void switch_to_wal(Connection connection) {
@@ -318,6 +371,28 @@ std::filesystem::path RunStore::default_path() {
     return home / ".local" / "share" / in_data_home;
   }
   throw StoreError("no place for the run store: neither MOESCOPE_STORE nor HOME is set");
+}
+
+std::string InvalidRun::describe() const {
+  std::string text = "run " + run.id + (run.name.empty() ? "" : " (" + run.name + ")") + ":";
+  for (std::size_t i = 0; i < problems.size(); ++i) {
+    text += (i == 0 ? " " : "; ");
+    if (!problems[i].field.empty())
+      text += "field " + problems[i].field + ": ";
+    text += problems[i].message;
+  }
+  return text;
+}
+
+RunStore RunStore::open_existing(const std::filesystem::path& path) {
+  if (path.empty())
+    throw StoreError("run store: the path is empty");
+  std::error_code error;
+  if (!std::filesystem::exists(path, error)) {
+    throw StoreError("run store " + path.string() +
+                     " does not exist (moescope import creates one; check the path)");
+  }
+  return open(path);
 }
 
 RunStore RunStore::open(const std::filesystem::path& path) {
@@ -372,9 +447,12 @@ InsertSummary RunStore::insert(const std::vector<Run>& runs) {
     refuse_nan(connection, run);
 
   InsertSummary summary;
+  std::string conflicts;
   Transaction transaction(connection, Transaction::Mode::kImmediate);
   Statement insert_run(connection, "storing a run", kInsertRunSql);
   ChildRowWriter children(connection);
+  const std::string none_stored =
+      "none of the " + std::to_string(runs.size()) + " runs of this batch were stored";
   for (const Run& run : runs) {
     try {
       insert_run.reset();
@@ -382,17 +460,28 @@ InsertSummary RunStore::insert(const std::vector<Run>& runs) {
       bind_run_fields(insert_run, run);
       insert_run.step();
       // ON CONFLICT DO NOTHING changes no row when the id is stored already, by an earlier
-      // batch or earlier in this one.
+      // batch or earlier in this one. The same content is the same run; other content under
+      // the id is another run, which must not be dropped as if it were this one.
       if (sqlite3_changes(db_) == 0) {
+        const Run stored = select_rows(connection, run.id).at(0).run;
+        if (content_identity(stored) != content_identity(run)) {
+          conflicts +=
+              "\n  id " + run.id + ": stored " + run_summary(stored) + ", new " + run_summary(run);
+        }
         summary.duplicate_ids.push_back(run.id);
         continue;
       }
       children.write(sqlite3_last_insert_rowid(db_), run);
       ++summary.inserted;
     } catch (const StoreError& error) {
-      throw StoreError(std::string(error.what()) + " (run '" + run.id + "'; none of the " +
-                       std::to_string(runs.size()) + " runs of this batch were stored)");
+      throw StoreError(std::string(error.what()) + " (run '" + run.id + "'; " + none_stored + ")");
     }
+  }
+  if (!conflicts.empty()) {
+    throw_store_error(connection, "ids already stored with other content (" + none_stored +
+                                      "):" + conflicts +
+                                      "\nGive the new runs other ids (or none: an id then "
+                                      "follows from the content), or delete the stored ones");
   }
   transaction.commit();
   return summary;
@@ -423,15 +512,69 @@ void RunStore::update(const Run& run) {
   transaction.commit();
 }
 
+std::vector<Run> RunStore::remove(const std::vector<std::string>& ids) {
+  const Connection connection{db_, path_};
+  Transaction transaction(connection, Transaction::Mode::kImmediate);
+  std::vector<Run> removed;
+  std::string unknown;
+  for (const std::string& id : ids) {
+    const auto listed = [&](const Run& run) { return run.id == id; };
+    if (std::any_of(removed.begin(), removed.end(), listed))
+      continue;
+    std::vector<StoredRow> rows = select_rows(connection, id);
+    if (rows.empty()) {
+      unknown += (unknown.empty() ? "" : ", ") + id;
+      continue;
+    }
+    removed.push_back(std::move(rows.front().run));
+  }
+  if (!unknown.empty())
+    throw_store_error(connection, "no run with id " + unknown + "; nothing was deleted");
+  Statement remove_run(connection, "deleting a run", "DELETE FROM runs WHERE id = :id");
+  for (const Run& run : removed) {
+    remove_run.reset();
+    remove_run.bind_text(":id", run.id);
+    remove_run.step();
+  }
+  transaction.commit();
+  return removed;
+}
+
+std::vector<Run> RunStore::remove_matching(const RunFilter& filter) {
+  const Connection connection{db_, path_};
+  Transaction transaction(connection, Transaction::Mode::kImmediate);
+  Statement remove_run(connection, "deleting a run", "DELETE FROM runs WHERE id = :id");
+  std::vector<Run> removed;
+  for (StoredRow& row : select_rows(connection, std::nullopt)) {
+    if (!filter.matches(row.run))
+      continue;
+    remove_run.reset();
+    remove_run.bind_text(":id", row.run.id);
+    remove_run.step();
+    removed.push_back(std::move(row.run));
+  }
+  transaction.commit();
+  return removed;
+}
+
+StoredRuns RunStore::read() const {
+  return read_checked({db_, path_}, std::nullopt);
+}
+
 std::vector<Run> RunStore::runs() const {
-  return read_runs({db_, path_}, std::nullopt);
+  StoredRuns stored = read();
+  if (!stored.invalid.empty())
+    throw_invalid({db_, path_}, stored.invalid);
+  return std::move(stored.runs);
 }
 
 std::optional<Run> RunStore::find(const std::string& id) const {
-  std::vector<Run> found = read_runs({db_, path_}, id);
-  if (found.empty())
+  StoredRuns found = read_checked({db_, path_}, id);
+  if (!found.invalid.empty())
+    throw_invalid({db_, path_}, found.invalid);
+  if (found.runs.empty())
     return std::nullopt;
-  return std::move(found.front());
+  return std::move(found.runs.front());
 }
 
 std::size_t RunStore::size() const {

@@ -77,6 +77,10 @@ CREATE TABLE downstream (
   PRIMARY KEY (run, position)
 ) WITHOUT ROWID;
 )sql"},
+    Migration{"recording how many rows a run stands for (--best-of)",
+              // Every run stored before stands for its one row. No CHECK: a value another tool
+              // writes is reported when read, with the run's id, like any other invalid value.
+              "ALTER TABLE runs ADD COLUMN best_of INTEGER NOT NULL DEFAULT 1;"},
 };
 
 struct StoreState {

@@ -26,7 +26,8 @@ moescope::Run make_run(int writer, int k) {
   run.name = "writer " + std::to_string(writer) + " run " + std::to_string(k);
   run.provenance = moescope::Provenance::kTrainedLocally;
   run.origin = "store_writer";
-  run.architecture = moescope::Architecture{.d_model = 256 + k, .n_layers = 4, .n_heads = 4};
+  // A width of its own per run, and a valid one: the store checks runs on the way out.
+  run.architecture = moescope::Architecture{.d_model = 256 + 4 * k, .n_layers = 4, .n_heads = 4};
   run.tokens = 1e9 + k;
   run.loss = 3.0 + 0.001 * k;
   for (int step = 0; step < 3; ++step) {

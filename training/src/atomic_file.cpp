@@ -5,7 +5,6 @@
 
 #include <cerrno>
 #include <cstring>
-#include <fstream>
 #include <stdexcept>
 #include <string>
 
@@ -41,15 +40,28 @@ void commit_file(const std::filesystem::path& written, const std::filesystem::pa
   flush_to_disk(folder, O_RDONLY | O_DIRECTORY);
 }
 
-void write_file_atomically(const std::filesystem::path& target, std::string_view content) {
+void write_file_atomically(const std::filesystem::path& target, std::string_view content,
+                           unsigned mode) {
   const std::filesystem::path pending = pending_path(target);
-  {
-    std::ofstream out(pending, std::ios::binary | std::ios::trunc);
-    out.write(content.data(), static_cast<std::streamsize>(content.size()));
-    out.flush();
-    if (!out)
+  ::unlink(pending.c_str());  // a killed writer's, whose mode a truncation would keep
+  const int fd =
+      ::open(pending.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, static_cast<mode_t>(mode));
+  if (fd < 0)
+    fail("cannot create", pending);
+  std::size_t written = 0;
+  while (written < content.size()) {
+    const ssize_t n = ::write(fd, content.data() + written, content.size() - written);
+    if (n < 0 && errno == EINTR)
+      continue;
+    if (n < 0) {
+      const int why = errno;
+      ::close(fd);
+      errno = why;
       fail("cannot write", pending);
+    }
+    written += static_cast<std::size_t>(n);
   }
+  ::close(fd);
   commit_file(pending, target);
 }
 

@@ -2,17 +2,19 @@
 
 #include <fcntl.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <cstdio>
 #include <cstdlib>
-#include <fstream>
-#include <sstream>
+#include <cstring>
 #include <stdexcept>
 
 #include "moescope/training/atomic_file.h"
+#include "moescope/utf8.h"
 
 namespace moescope::training {
 namespace {
@@ -23,6 +25,9 @@ constexpr const char* kDictionary = "/usr/share/dictd/gcide.dict.dz";
 constexpr const char* kBibleData = "/usr/lib/bible.data";
 // Bumped whenever the text of a cached corpus would change, so old caches are not reused.
 constexpr const char* kDebianCorpusFolder = "debian-v1";
+// The cache may hold a copy of a private text: only its owner may read what this code creates.
+constexpr mode_t kPrivateFolder = 0700;
+constexpr mode_t kPrivateFile = 0600;
 
 // Output of a command that reads a Debian package's data (a fixed command line, no user input).
 std::string command_output(const std::string& command, const std::string& package) {
@@ -84,13 +89,78 @@ std::string debian_text() {
   return text;
 }
 
+[[noreturn]] void refuse(const fs::path& path, const std::string& why) {
+  throw std::runtime_error("corpus " + path.string() + ": " + why);
+}
+
+// Closes a descriptor on every path out.
+class Descriptor {
+ public:
+  explicit Descriptor(int fd) : fd_(fd) {}
+  ~Descriptor() {
+    if (fd_ >= 0)
+      ::close(fd_);
+  }
+  Descriptor(const Descriptor&) = delete;
+  Descriptor& operator=(const Descriptor&) = delete;
+  int get() const { return fd_; }
+
+ private:
+  int fd_;
+};
+
+// The text of a corpus file, refused unless it is a regular file of at most kMaxCorpusBytes of
+// UTF-8 without NUL bytes. It is opened without following a last link (the spec resolved them)
+// and without blocking (a FIFO is no text), and never read past the limit, should it grow.
 std::string file_text(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in)
-    throw std::runtime_error("corpus: cannot read " + path.string());
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
+  const Descriptor file(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK));
+  if (file.get() < 0)
+    refuse(path, std::string("cannot open: ") + std::strerror(errno));
+  struct stat info {};
+  if (::fstat(file.get(), &info) != 0 || !S_ISREG(info.st_mode))
+    refuse(path, "not a regular file");
+  const std::string limit = "the limit of " + std::to_string(kMaxCorpusBytes) + " (" +
+                            std::to_string(kMaxCorpusBytes >> 30) + " GiB)";
+  if (static_cast<std::uint64_t>(info.st_size) > kMaxCorpusBytes)
+    refuse(path, std::to_string(info.st_size) + " bytes, more than " + limit);
+  std::string text;
+  text.reserve(static_cast<std::size_t>(info.st_size));
+  char buffer[1 << 16];
+  for (;;) {
+    const ssize_t n = ::read(file.get(), buffer, sizeof buffer);
+    if (n < 0 && errno == EINTR)
+      continue;
+    if (n < 0)
+      refuse(path, std::string("cannot read: ") + std::strerror(errno));
+    if (n == 0)
+      break;
+    text.append(buffer, static_cast<std::size_t>(n));
+    if (text.size() > kMaxCorpusBytes)
+      refuse(path, "grew past " + limit + " while read");
+  }
+  constexpr const char* kText = "; the trainer reads UTF-8 text files";
+  if (const std::size_t nul = text.find('\0'); nul != std::string::npos)
+    refuse(path,
+           "a NUL byte at byte " + std::to_string(nul + 1) + ", which text does not hold" + kText);
+  if (const std::size_t bad = invalid_utf8_at(text); bad != std::string::npos) {
+    char byte[8];
+    std::snprintf(byte, sizeof byte, "0x%02X", static_cast<unsigned char>(text[bad]));
+    refuse(path, std::string("not UTF-8 text (byte ") + byte + " at byte " +
+                     std::to_string(bad + 1) + ")" + kText);
+  }
+  return text;
+}
+
+// Creates `folder` and its missing parents for their owner only; folders that exist keep theirs.
+void create_private_folders(const fs::path& folder) {
+  fs::path partial;
+  for (const fs::path& part : folder) {
+    partial /= part;
+    if (::mkdir(partial.c_str(), kPrivateFolder) != 0 && errno != EEXIST) {
+      throw std::runtime_error("corpus: cannot create " + partial.string() + ": " +
+                               std::strerror(errno));
+    }
+  }
 }
 
 // FNV-1a: names the cache of a text-file corpus by its content, so an edited file is rebuilt.
@@ -108,7 +178,7 @@ std::uint64_t content_hash(std::string_view text) {
 class FolderLock {
  public:
   explicit FolderLock(const fs::path& file)
-      : fd_(::open(file.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644)) {
+      : fd_(::open(file.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, kPrivateFile)) {
     if (fd_ < 0 || ::flock(fd_, LOCK_EX) != 0)
       throw std::runtime_error("corpus: cannot lock " + file.string());
   }
@@ -124,9 +194,9 @@ void write_split(const fs::path& folder, const std::string& text, std::ostream& 
   const SplitText split = split_held_out(text);
   const fs::path pending = folder.string() + ".pending";
   fs::remove_all(pending);  // left by a build that was killed
-  fs::create_directories(pending);
-  write_file_atomically(pending / "train.u8", split.train);
-  write_file_atomically(pending / "validation.u8", split.validation);
+  create_private_folders(pending);
+  write_file_atomically(pending / "train.u8", split.train, kPrivateFile);
+  write_file_atomically(pending / "validation.u8", split.validation, kPrivateFile);
   fs::rename(pending, folder);  // the folder appears complete or not at all
   log << "moescope-train: corpus cached in " << folder.string() << ": " << split.train.size()
       << " training and " << split.validation.size() << " held-out tokens\n";
@@ -160,7 +230,7 @@ SplitText split_held_out(std::string_view text) {
 
 CorpusFiles prepare_corpus(const std::string& corpus, const fs::path& data_folder,
                            std::ostream& log) {
-  fs::create_directories(data_folder);
+  create_private_folders(data_folder);
   std::string text;
   fs::path folder;
   if (corpus == "debian") {

@@ -18,14 +18,17 @@ namespace {
 using namespace moescope::training;
 
 constexpr const char* kUsage =
-    "usage: moescope-train --spec RUN.json --out DIR [--data DIR] [--peak-flops X]\n"
-    "       moescope-train --spec RUN.json --check\n"
+    "usage: moescope-train --spec RUN.json --out DIR [--data DIR] [--corpus-root DIR]\n"
+    "                      [--peak-flops X]\n"
+    "       moescope-train --spec RUN.json --check [--corpus-root DIR]\n"
     "\n"
     "  --spec FILE       the run's spec (keys: training/README.md)\n"
     "  --out DIR         the run directory: metrics.jsonl, checkpoint.pt, result.json, run.json;\n"
     "                    started again with the same spec, the run resumes from its checkpoint\n"
     "  --data DIR        corpus token cache (default $MOESCOPE_DATA_DIR, else\n"
     "                    $XDG_CACHE_HOME/moescope, else ~/.cache/moescope)\n"
+    "  --corpus-root DIR a spec's corpus file may lie anywhere in DIR (default: the spec's\n"
+    "                    folder only)\n"
     "  --peak-flops X    FLOP/s to report MFU against on CUDA, instead of the measured bf16 peak\n"
     "  --check           check the spec, device and memory, print the plan as JSON, and exit\n";
 
@@ -33,6 +36,7 @@ struct Arguments {
   std::string spec;
   std::string out;
   std::string data;
+  std::string corpus_root;
   std::optional<double> peak_flops;
   bool check = false;
 };
@@ -55,6 +59,8 @@ std::optional<Arguments> parse_arguments(int argc, char** argv) {
       arguments.out = value;
     } else if (flag == "--data") {
       arguments.data = value;
+    } else if (flag == "--corpus-root") {
+      arguments.corpus_root = value;
     } else if (flag == "--peak-flops") {
       char* end = nullptr;
       arguments.peak_flops = std::strtod(value.c_str(), &end);
@@ -100,7 +106,7 @@ int main(int argc, char** argv) {
     return 2;
   }
   try {
-    const TrainSpec spec = read_train_spec(arguments->spec);
+    const TrainSpec spec = read_train_spec(arguments->spec, arguments->corpus_root);
     if (arguments->check) {
       print_plan(spec, place_run(spec));
       return 0;

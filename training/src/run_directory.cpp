@@ -29,24 +29,41 @@ RunDirectory::~RunDirectory() {
   ::close(lock_fd_);
 }
 
-void RunDirectory::claim(const std::string& canonical_spec) const {
-  std::ifstream in(spec_file(), std::ios::binary);
-  if (!in) {
-    write_file_atomically(spec_file(), canonical_spec);
-    return;
-  }
+namespace {
+
+// Compares the spec recorded in `spec_file` with this one: false when none is recorded, true when
+// they agree; throws SpecError naming each differing key otherwise.
+bool same_recorded_spec(const std::filesystem::path& spec_file, const std::string& canonical_spec) {
+  std::ifstream in(spec_file, std::ios::binary);
+  if (!in)
+    return false;
   std::ostringstream recorded;
   recorded << in.rdbuf();
   std::vector<FieldProblem> problems = spec_differences(recorded.str(), canonical_spec);
   if (problems.empty())
-    return;
+    return true;
   for (FieldProblem& problem : problems)
-    problem.message += " (" + spec_file().string() + "); use another --out folder";
+    problem.message += " (" + spec_file.string() + "); use another --out folder";
   throw SpecError(std::move(problems));
+}
+
+}  // namespace
+
+void RunDirectory::claim(const std::string& canonical_spec) const {
+  if (!same_recorded_spec(spec_file(), canonical_spec))
+    write_file_atomically(spec_file(), canonical_spec);
 }
 
 bool RunDirectory::finished() const {
   return std::filesystem::exists(result_file());
+}
+
+bool RunDirectory::finished_run(const std::filesystem::path& folder,
+                                const std::string& canonical_spec) {
+  if (!std::filesystem::exists(result_file_in(folder)))
+    return false;
+  same_recorded_spec(spec_file_in(folder), canonical_spec);
+  return true;
 }
 
 }  // namespace moescope::training

@@ -9,6 +9,8 @@
 #include <sstream>
 
 #include "moescope/accounting.h"
+#include "moescope/json_limits.h"
+#include "moescope/trainer_limits.h"
 
 namespace moescope::training {
 namespace {
@@ -59,21 +61,34 @@ class SpecReader {
   }
 
   // A whole number; 1e6 is accepted as 1000000 (JSON writers often print counts in exponent form).
+  // One written as an integer is compared exactly: as a double, 2^53 + 1 would pass for 2^53.
   std::optional<std::int64_t> integer(const char* key, bool required, std::int64_t minimum,
                                       std::int64_t maximum = std::numeric_limits<int>::max()) {
     const std::optional<double> value = number(key, required);
     if (!value)
       return std::nullopt;
-    if (*value != std::floor(*value)) {
-      problem(key, "must be a whole number, got " + object_.at(key).dump());
+    const json& raw = object_.at(key);
+    if (!raw.is_number_integer() && *value != std::floor(*value)) {
+      problem(key, "must be a whole number, got " + raw.dump());
       return std::nullopt;
     }
-    if (*value < static_cast<double>(minimum) || *value > static_cast<double>(maximum)) {
+    bool inside = false;
+    if (raw.is_number_unsigned()) {
+      const auto whole = raw.get<std::uint64_t>();  // may exceed every int64
+      inside = whole <= static_cast<std::uint64_t>(maximum) &&
+               (minimum <= 0 || whole >= static_cast<std::uint64_t>(minimum));
+    } else if (raw.is_number_integer()) {
+      const auto whole = raw.get<std::int64_t>();
+      inside = whole >= minimum && whole <= maximum;
+    } else {
+      inside = *value >= static_cast<double>(minimum) && *value <= static_cast<double>(maximum);
+    }
+    if (!inside) {
       problem(key, "must lie in [" + std::to_string(minimum) + ", " + std::to_string(maximum) +
-                       "], got " + object_.at(key).dump());
+                       "], got " + raw.dump());
       return std::nullopt;
     }
-    return static_cast<std::int64_t>(*value);
+    return raw.is_number_integer() ? raw.get<std::int64_t>() : static_cast<std::int64_t>(*value);
   }
 
   // A number in [low, high] (or [low, high) with `high_open`), or above `low` with `low_open`.
@@ -161,9 +176,9 @@ void read_budget(SpecReader& reader, TrainSpec& spec) {
     return;
   }
   if (has_tokens)
-    spec.tokens = reader.ranged("tokens", true, 0, 1e18, true, false);
+    spec.tokens = reader.ranged("tokens", true, 0, kMaxTrainingTokens, true, false);
   else
-    spec.compute = reader.ranged("compute", true, 0, 1e30, true, false);
+    spec.compute = reader.ranged("compute", true, 0, kMaxTrainingCompute, true, false);
 }
 
 void read_optimisation(SpecReader& reader, TrainSpec& spec) {
@@ -235,7 +250,57 @@ void read_schedule_of_work(SpecReader& reader, TrainSpec& spec) {
     spec.threads = static_cast<int>(*value);
 }
 
-void read_placement(SpecReader& reader, TrainSpec& spec, const std::filesystem::path& folder) {
+// True when `path` lies strictly inside `folder`; both canonical.
+bool lies_inside(const std::filesystem::path& path, const std::filesystem::path& folder) {
+  const auto [in_folder, in_path] =
+      std::mismatch(folder.begin(), folder.end(), path.begin(), path.end());
+  return in_folder == folder.end() && in_path != path.end();
+}
+
+// The corpus file a spec names, as the system will open it (links followed), when it is a regular
+// file inside `root`; else a problem of key "corpus". Nothing is read: a spec must not make the
+// trainer copy whatever its author points it at (/etc/shadow) into its cache.
+std::optional<std::string> resolve_corpus(SpecReader& reader, const std::string& given,
+                                          const std::filesystem::path& folder,
+                                          const std::filesystem::path& corpus_root) {
+  namespace fs = std::filesystem;
+  const std::string quoted = "\"" + given + "\"";
+  if (given.find('\0') != std::string::npos) {
+    reader.problem("corpus", "must not contain a NUL character");
+    return std::nullopt;
+  }
+  std::error_code error;
+  const fs::path root = fs::canonical(corpus_root.empty() ? folder : corpus_root, error);
+  if (error) {
+    reader.problem("corpus", (corpus_root.empty() ? "the spec's folder " + folder.string()
+                                                  : "the corpus root " + corpus_root.string()) +
+                                 ": " + error.message());
+    return std::nullopt;
+  }
+  const fs::path named = fs::path(given).is_absolute() ? fs::path(given) : folder / given;
+  const fs::path path = fs::canonical(named, error);
+  if (error) {
+    reader.problem(
+        "corpus", quoted + ": " + error.message() + " (" + named.lexically_normal().string() + ")");
+    return std::nullopt;
+  }
+  if (!lies_inside(path, root)) {
+    reader.problem("corpus",
+                   quoted + " lies outside " + root.string() +
+                       (corpus_root.empty() ? " (corpus files must be in the spec's folder; "
+                                              "moescope-train --corpus-root DIR widens it)"
+                                            : ", the corpus root"));
+    return std::nullopt;
+  }
+  if (!fs::is_regular_file(path, error)) {
+    reader.problem("corpus", quoted + " is not a regular file");
+    return std::nullopt;
+  }
+  return path.string();
+}
+
+void read_placement(SpecReader& reader, TrainSpec& spec, const std::filesystem::path& folder,
+                    const std::filesystem::path& corpus_root) {
   if (const auto device = reader.text("device")) {
     if (valid_device(*device))
       spec.device = *device;
@@ -253,9 +318,9 @@ void read_placement(SpecReader& reader, TrainSpec& spec, const std::filesystem::
       reader.problem("corpus", "must be \"debian\" or the path of a text file, got \"\"");
     } else if (*corpus == "debian") {
       spec.corpus = *corpus;
-    } else {
-      const std::filesystem::path path = *corpus;
-      spec.corpus = (path.is_absolute() ? path : folder / path).lexically_normal().string();
+    } else if (const std::optional<std::string> path =
+                   resolve_corpus(reader, *corpus, folder, corpus_root)) {
+      spec.corpus = *path;
     }
   }
 }
@@ -290,7 +355,11 @@ double TrainSpec::trained_tokens() const {
   return static_cast<double>(steps) * tokens_per_step();
 }
 
-TrainSpec parse_train_spec(std::string_view json_text, const std::filesystem::path& spec_folder) {
+TrainSpec parse_train_spec(std::string_view json_text, const std::filesystem::path& spec_folder,
+                           const std::filesystem::path& corpus_root) {
+  // Before the parser builds a value that a refusal's dump() would walk recursively.
+  if (const std::optional<std::string> problem = json_depth_problem(json_text))
+    throw SpecError({{"spec", *problem}});
   json object;
   try {
     object = json::parse(json_text);
@@ -309,7 +378,7 @@ TrainSpec parse_train_spec(std::string_view json_text, const std::filesystem::pa
   read_architecture(reader, spec);
   read_budget(reader, spec);
   read_optimisation(reader, spec);
-  read_placement(reader, spec, spec_folder);
+  read_placement(reader, spec, spec_folder, corpus_root);
   check_architecture(reader, spec);
   derive_steps(reader, spec);
   read_schedule_of_work(reader, spec);
@@ -318,14 +387,15 @@ TrainSpec parse_train_spec(std::string_view json_text, const std::filesystem::pa
   return spec;
 }
 
-TrainSpec read_train_spec(const std::filesystem::path& file) {
+TrainSpec read_train_spec(const std::filesystem::path& file,
+                          const std::filesystem::path& corpus_root) {
   std::ifstream in(file, std::ios::binary);
   if (!in)
     throw SpecError({{"spec", "cannot read " + file.string()}});
   std::ostringstream text;
   text << in.rdbuf();
   const std::filesystem::path folder = std::filesystem::absolute(file).parent_path();
-  return parse_train_spec(text.str(), folder);
+  return parse_train_spec(text.str(), folder, corpus_root);
 }
 
 std::string to_json(const TrainSpec& spec) {
@@ -366,6 +436,8 @@ std::string to_json(const TrainSpec& spec) {
 }
 
 std::vector<FieldProblem> spec_differences(std::string_view recorded, std::string_view requested) {
+  if (const std::optional<std::string> problem = json_depth_problem(recorded))
+    return {{"spec", "the recorded spec: " + *problem}};
   const json before = json::parse(recorded);
   const json now = json::parse(requested);
   auto shown = [](const json& object, const std::string& key) {

@@ -357,14 +357,19 @@ Placement place_run(const TrainSpec& spec) {
 
 void train(const TrainSpec& spec, const TrainOptions& options) {
   std::ostream& log = *options.log;
+  const std::string canonical_spec = to_json(spec);
+  auto has_finished = [&] {
+    log << "moescope-train: " << RunDirectory::result_file_in(options.out).string()
+        << " exists: the run has finished\n";
+  };
+  // Before anything is created or locked: a finished run's folder may be read-only.
+  if (RunDirectory::finished_run(options.out, canonical_spec))
+    return has_finished();
   const Placement placement = place_run(spec);
   const RunDirectory directory(options.out);
-  directory.claim(to_json(spec));
-  if (directory.finished()) {
-    log << "moescope-train: " << directory.result_file().string()
-        << " exists: the run has finished\n";
-    return;
-  }
+  directory.claim(canonical_spec);
+  if (directory.finished())  // by another process since the first look
+    return has_finished();
   at::set_num_threads(spec.threads);
   const CorpusFiles corpus = prepare_corpus(spec.corpus, options.data_folder, log);
   TrainingSession session(spec, options, placement, directory, corpus);

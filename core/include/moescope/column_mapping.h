@@ -2,6 +2,7 @@
 
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -24,9 +25,11 @@ class ColumnMapping {
   // aliases Na (N_active), E (experts), K (active), G (granularity); the canonical name is stored.
   // The scale, the text after the last '*', multiplies every value of a number field. FIELD=
   // (no column) says the file does not have that field, so a foreign column that happens to bear
-  // a canonical name ("warmup" holding "long") is ignored. Throws
-  // InputError listing every offending entry (unknown field, missing '=', empty column, bad scale
-  // or a scale on a field that is not a number, a field mapped twice).
+  // a canonical name ("warmup" holding "long") is ignored. NAME= for a NAME that is no field
+  // leaves out the column NAME: a reader refuses columns that map to no field unless they are
+  // left out (see ReadOptions). Throws InputError listing every offending entry (unknown field
+  // with a column, missing '=', empty column, bad scale or a scale on a field that is not a
+  // number, a field mapped twice).
   static ColumnMapping parse(std::string_view spec);
 
   // The source column of `field`: the mapped one, else the canonical name itself.
@@ -38,16 +41,26 @@ class ColumnMapping {
     return found != fields_.end() && found->second.column.empty();
   }
   const std::map<std::string, Source>& entries() const { return fields_; }
+  // Columns left out by NAME= entries whose NAME is no field.
+  const std::set<std::string>& left_out_columns() const { return left_out_columns_; }
 
  private:
   std::map<std::string, Source> fields_;
+  std::set<std::string> left_out_columns_;
 };
 
 // Canonical field names, in export column order:
 // id, name, provenance, origin, status, d_model, layers, heads, vocab, context, experts, active,
 // granularity, tied_embeddings, N, N_active, S, D, C, loss, lr, warmup, load_balance, derived,
-// loss_curve, downstream.
+// loss_curve, downstream, best_of.
 const std::vector<std::string>& canonical_fields();
+
+// The canonical name of a field name or alias (Na, E, K, G); nullopt for any other name.
+std::optional<std::string> canonical_field_name(std::string_view name);
+
+// The field a column name is likely a typo of, ignoring case ("Loss" -> loss, "Nme" -> name), or
+// nullopt when no field is within a third of the name's letters (rounded down) of it.
+std::optional<std::string> nearest_field(std::string_view name);
 
 // What a field's values are; lists are compact JSON (see run_table.h).
 enum class FieldKind { kText, kReal, kInteger, kBoolean, kList };

@@ -24,7 +24,10 @@ struct Diagnostic {
 };
 
 // Bad input: carries every problem found, so a user fixes a file in one pass, not one error at a
-// time. what() is all the diagnostics, one per line (capped, with a count of the rest).
+// time. what() is all the diagnostics, one per line (capped, with a count of the rest); a
+// problem that many rows share (the same file, field, column and message) is one line with a
+// count and its first few lines, "runs.csv:2: field warmup: not a number: 'long' (and 1744 more
+// rows: lines 3, 4, 5, ...)", since a message a thousand times over hides the others.
 class InputError : public std::runtime_error {
  public:
   explicit InputError(std::vector<Diagnostic> diagnostics);

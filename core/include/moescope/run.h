@@ -83,6 +83,11 @@ struct Run {
   std::vector<LossPoint> loss_curve;
   std::vector<TaskMetric> downstream;
 
+  // How many rows of its source this run stands for: 1, or the size of its group where a reader
+  // kept only the lowest loss of each group (--best-of, see best_of.h), so that a fit of the
+  // best runs still says how much was tried.
+  int best_of = 1;
+
   bool operator==(const Run&) const = default;
 };
 

@@ -1,7 +1,10 @@
 #pragma once
 
+#include <compare>
 #include <map>
 #include <optional>
+#include <string>
+#include <utility>
 #include <vector>
 
 #include "moescope/explore/explorer_data.h"
@@ -34,6 +37,18 @@ struct OptimalSizeCurve {
 OptimalSizeCurve optimal_size_curve(const SparsityLaw& law,
                                     const std::vector<SparsityLaw>& replicates, double budget,
                                     double max_sparsity);
+
+// N*, D* against the budget at one sparsity (the N*-vs-C and D*-vs-C figures), as
+// optimal_size_curve finds them, at each of `budgets`; budgets where the law has no interior
+// optimum are left out. The bands are empty without replicates.
+struct BudgetOptimaCurve {
+  double sparsity = 0;
+  std::vector<double> budget, total, tokens;
+  std::vector<double> total_lo, total_hi, tokens_lo, tokens_hi;
+};
+BudgetOptimaCurve optimal_size_over_budgets(const SparsityLaw& law,
+                                            const std::vector<SparsityLaw>& replicates,
+                                            double sparsity, const std::vector<double>& budgets);
 
 // L(N, D = budget / (6 N_a), S), with N_a from `model`.
 double loss_at_budget(const SparsityLaw& law, double budget, double total, double sparsity,
@@ -68,6 +83,11 @@ struct ExplorerCache {
   std::vector<double> data_budgets;     // increasing
   std::vector<double> data_sparsities;  // increasing, distinct
   SizeRange total_range, active_range;  // of the finished runs
+  // The budgets drawn one curve each (shown_budgets(data_budgets)).
+  std::vector<double> shown_budgets;
+  // The law as Eq. 6 (FittedLaw::as_sparsity_law: a Chinchilla-form law has c = d = 0), and its
+  // replicates; nullopt without a law.
+  std::optional<SparsityLaw> law;
   std::vector<SparsityLaw> replicates;
 
   // By max_sparsity, one per data budget.
@@ -83,19 +103,68 @@ struct ExplorerCache {
   OptimalSizeCurve current_size_curve;
 
   std::optional<Figure> downstream, law_fit, flop_ratio;
+  // The N*-vs-C and D*-vs-C figures, without and with their bands.
+  std::optional<Figure> params_vs_budget[2], tokens_vs_budget[2];
+
+  // What the surfaces give, which depends on no slider but the budget's choice of surface.
+  // The 3-D grid of a surface, by (surface, axis asked for, steps, max_sparsity).
+  struct SurfaceGridKey {
+    std::size_t surface = 0;
+    SizeAxis axis = SizeAxis::kTotal;
+    int size_steps = 0, sparsity_steps = 0;
+    double max_sparsity = 0;
+    auto operator<=>(const SurfaceGridKey&) const = default;
+  };
+  std::map<SurfaceGridKey, SurfaceGrid> surface_grids;
+  // Figures 2b and 2c's surface curves (with their bands), by (surface, the figure's axis).
+  std::map<std::pair<std::size_t, SizeAxis>, std::vector<Series>> surface_slices;
+  // Figure 4's surface curves (with their bands), by max_sparsity: one per surface over N.
+  std::map<double, std::vector<Series>> surface_sparsity_curves;
 };
 
 ExplorerCache make_cache(const ExplorerData& data);
 
 // The data budget within 2 % of `budget`, if any (the nearest one).
 std::optional<double> nearest_data_budget(const ExplorerCache& cache, double budget);
+// Whether `value` is within 2 % of `reference`, group_by_budget's tolerance.
+bool within_budget_tolerance(double value, double reference);
 // Whether a finished run with a loss was trained at `data_budget` (within 2 %).
 bool run_at_budget(const Run& run, double data_budget);
+// Whether a finished run with a loss is one of `fit`'s: at its budget, or without C where the
+// surface has no budget (data at one token count, such as routed-LM results).
+bool run_of_surface(const Run& run, const SurfaceFit& fit);
+
+// ---- Shared by the figures and the 3-D view ----
+const ActiveParameterModel& family();
+// "S = 0.5", "C = 1e20".
+std::string sparsity_label(double sparsity);
+std::string budget_label(double budget);
+// At most one sparsity level among the runs: no view across sparsity has anything to draw.
+bool one_sparsity_level(const ExplorerCache& cache);
+// "The data has one sparsity level, S = 0: " + `what`; where the cache has no level at all,
+// "The data has no runs with a sparsity: " + `what`.
+std::string one_level_message(const ExplorerCache& cache, const std::string& what);
+// Whether the law speaks of sparsity at all (Eq. 6), and whether it describes `sparsity` (Eq. 6,
+// or a Chinchilla-form law fitted to that level, or one that ignores S).
+bool law_over_sparsity(const ExplorerData& data);
+bool law_at_sparsity(const ExplorerData& data, double sparsity);
+// ", extrapolated (C beyond the data's budgets 1e18 .. 1e21)" where `budget` lies more than
+// kExtrapolationFactor beyond the data's range of C; empty otherwise or where it is unknown.
+std::string budget_extrapolation_note(const ExplorerData& data, double budget);
+
+// A figure with its titles and axes, and nothing drawn yet.
+Figure make_figure(FigureId id, std::string title, std::string x_label, std::string y_label,
+                   bool log_x, bool log_y);
+// Adds a curve, without its band while a slider is held (!state.replicate_intervals).
+void add_curve(Figure& figure, const Series& curve, const ExplorerState& state);
+// The N*-vs-C and D*-vs-C figures (budget_figures.cpp).
+Figure optimal_vs_budget(FigureId id, const ExplorerData& data, ExplorerCache& cache,
+                         const ExplorerState& state);
 
 // The work of ExplorerModel's methods, on its cache.
 Figure build_figure(FigureId id, const ExplorerData& data, ExplorerCache& cache,
                     const ExplorerState& state);
-SurfaceGrid build_surface_grid(const ExplorerData& data, const ExplorerCache& cache,
+SurfaceGrid build_surface_grid(const ExplorerData& data, ExplorerCache& cache,
                                const ExplorerState& state, SizeAxis axis, int size_steps,
                                int sparsity_steps);
 

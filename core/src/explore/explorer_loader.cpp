@@ -15,16 +15,63 @@ ExplorerLoadOptions ExplorerLoadOptions::quick() {
   return options;
 }
 
+namespace {
+
+// What fit_law_to_runs would have recorded beside a law it refused: the points, which of them
+// are held out, the form the data supports and the data's range.
+void describe_refused_law(const std::vector<Run>& runs, const ExplorerLoadOptions& options,
+                          ExplorerData& data, std::vector<std::string>& notes) {
+  const RunFilter holdout = RunFilter::parse(options.holdout_rule);
+  ScalingData points = scaling_points(runs);
+  notes.insert(notes.end(), points.left_out.begin(), points.left_out.end());
+  std::vector<ScalingPoint> fit_points;
+  bool any_held_out = false;
+  for (const ScalingPoint& point : points.points) {
+    data.holdout.push_back(holdout.matches(runs[point.run_index]));
+    any_held_out = any_held_out || data.holdout.back();
+    if (!data.holdout.back())
+      fit_points.push_back(point);
+  }
+  if (!any_held_out)
+    data.holdout.clear();
+  const LawFormChoice choice = choose_law_form(fit_points);
+  data.law_scope.form = options.form.value_or(choice.form);
+  if (data.law_scope.form == LawForm::kChinchilla)
+    data.law_scope.sparsity = choice.sparsity;
+  data.law_scope.range = data_range(points.points);
+}
+
+}  // namespace
+
 ExplorerLoad load_explorer_data(std::vector<Run> runs, const ExplorerLoadOptions& options,
                                 const FitControl& control) {
   ExplorerLoad load;
-  RunLawFit fitted =
-      fit_law_to_runs(runs, RunFilter::parse(options.holdout_rule), options.law, control);
-  load.notes = fitted.data.left_out;
-  load.data.law = fitted.summary.law;
-  load.data.replicates = std::move(fitted.summary.replicates);
-  load.data.holdout = std::move(fitted.holdout);
-  for (const BudgetGroup& group : group_by_budget(surface_points(runs).points)) {
+  try {
+    RunLawFit fitted = fit_law_to_runs(runs, RunFilter::parse(options.holdout_rule), options.form,
+                                       options.law, control);
+    load.notes = fitted.data.left_out;
+    if (!fitted.form_note.empty())
+      load.notes.push_back(fitted.form_note);
+    load.data.law = fitted.summary.law;
+    load.data.replicates = std::move(fitted.summary.replicates);
+    load.data.law_minima = std::move(fitted.summary.minima);
+    load.data.law_scope = fitted.scope;
+    load.data.law_note = fitted.form_note;
+    load.data.holdout = std::move(fitted.holdout);
+    load.data.law_points = std::move(fitted.data.points);
+    load.data.law_options = fitted.options;
+  } catch (const FitRefused& refused) {
+    if (refused.reason() == RefusalReason::kCancelled)
+      throw;
+    load.data.law_refused = refused.what();
+    describe_refused_law(runs, options, load.data, load.notes);
+    load.notes.push_back("no law: " + load.data.law_refused);
+  }
+  // On the fit's own axis: on N, runs that give N and S but no N_a (routed-LM results) count.
+  for (const BudgetGroup& group :
+       group_by_budget(surface_points(runs, options.surface.axis).points)) {
+    if (control.cancelled())
+      throw FitRefused(RefusalReason::kCancelled, "cancelled");
     try {
       load.data.surfaces.push_back(fit_isoflop_surface(group.points, options.surface));
     } catch (const FitRefused& refused) {
@@ -32,6 +79,16 @@ ExplorerLoad load_explorer_data(std::vector<Run> runs, const ExplorerLoadOptions
           "no surface at C=" + (group.budget ? format_number(*group.budget) : std::string("none")) +
           ": " + refused.what());
     }
+  }
+  // Approach 2 on the N axis: runs need N, S, a loss and C (D where they give it).
+  try {
+    const SurfaceData points = surface_points(runs, SizeAxis::kTotal);
+    CurveFitOptions curves = options.curves;
+    curves.axis = SizeAxis::kTotal;
+    load.data.isoflop_curves = fit_isoflop_curves(curve_points(points, runs), curves);
+  } catch (const std::exception& refused) {
+    load.data.isoflop_refused = refused.what();
+    load.notes.push_back(std::string("no IsoFLOP curves (Approach 2): ") + refused.what());
   }
   load.data.runs = std::move(runs);
   return load;

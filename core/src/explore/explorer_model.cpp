@@ -5,6 +5,7 @@
 
 #include "explorer_cache.h"
 #include "moescope/fit/isoflop_surface.h"
+#include "moescope/number_format.h"
 
 namespace moescope {
 namespace {
@@ -12,27 +13,91 @@ namespace {
 constexpr double kBudgetTolerance = 0.02;  // group_by_budget's default
 constexpr double kSparsityTolerance = 1e-6;
 
-bool within_tolerance(double value, double reference) {
+}  // namespace
+
+bool within_budget_tolerance(double value, double reference) {
   return std::abs(value / reference - 1.0) <= kBudgetTolerance;
 }
 
-}  // namespace
+std::optional<std::size_t> surface_at_budget(const ExplorerData& data, double budget) {
+  std::optional<std::size_t> nearest;
+  for (std::size_t i = 0; i < data.surfaces.size(); ++i) {
+    const std::optional<double>& candidate = data.surfaces[i].budget;
+    if (!candidate || !within_budget_tolerance(budget, *candidate))
+      continue;
+    if (!nearest || std::abs(std::log(*candidate / budget)) <
+                        std::abs(std::log(*data.surfaces[*nearest].budget / budget)))
+      nearest = i;
+  }
+  if (nearest)
+    return nearest;
+  // Data without C (routed-LM results at one token count) has no budgets and one surface: it is
+  // the surface whatever the slider says.
+  const bool any_budget = std::any_of(data.surfaces.begin(), data.surfaces.end(),
+                                      [](const SurfaceFit& fit) { return fit.budget.has_value(); });
+  for (std::size_t i = 0; i < data.surfaces.size() && !any_budget; ++i) {
+    if (!data.surfaces[i].budget)
+      return i;
+  }
+  return std::nullopt;
+}
+
+std::string law_name(const ExplorerData& data) {
+  if (!data.law)
+    return "no law";
+  if (data.law->form == LawForm::kAbnar)
+    return "Eq. 6 law";
+  if (data.law_scope.sparsity)
+    return "Chinchilla-form law (S = " + format_brief(*data.law_scope.sparsity) + ")";
+  return "Chinchilla-form law";
+}
+
+std::vector<double> shown_budgets(const std::vector<double>& data_budgets,
+                                  const std::vector<std::size_t>& runs_per_budget) {
+  if (data_budgets.size() <= kMostShownBudgets)
+    return data_budgets;
+  const double lo = std::log(data_budgets.front());
+  const double width = (std::log(data_budgets.back()) - lo) / kMostShownBudgets;
+  std::vector<double> shown;
+  std::size_t next = 0;
+  for (std::size_t part = 0; part < kMostShownBudgets; ++part) {
+    const double end = lo + width * static_cast<double>(part + 1);
+    std::optional<std::size_t> best;
+    for (; next < data_budgets.size() &&
+           (part + 1 == kMostShownBudgets || std::log(data_budgets[next]) < end);
+         ++next) {
+      const std::size_t runs = next < runs_per_budget.size() ? runs_per_budget[next] : 0;
+      if (!best || runs > runs_per_budget[*best])
+        best = next;
+    }
+    if (best)
+      shown.push_back(data_budgets[*best]);
+  }
+  return shown;
+}
 
 ExplorerCache make_cache(const ExplorerData& data) {
   ExplorerCache cache;
-  const SurfaceData points = surface_points(data.runs);
-  for (const BudgetGroup& group : group_by_budget(points.points, kBudgetTolerance)) {
-    if (group.budget)
+  // On the N axis: runs that give N but not N_a still have a budget, a sparsity and a size.
+  const SurfaceData points = surface_points(data.runs, SizeAxis::kTotal);
+  std::vector<std::size_t> runs_per_budget;
+  for (const BudgetGroup& group : group_by_budget(points.points)) {
+    if (group.budget) {
       cache.data_budgets.push_back(*group.budget);
+      runs_per_budget.push_back(group.points.size());
+    }
   }
+  cache.shown_budgets = shown_budgets(cache.data_budgets, runs_per_budget);
   std::vector<double> sparsities;
   double total_lo = INFINITY, total_hi = 0, active_lo = INFINITY, active_hi = 0;
   for (const SurfacePoint& point : points.points) {
     sparsities.push_back(point.sparsity);
     total_lo = std::min(total_lo, point.total_params);
     total_hi = std::max(total_hi, point.total_params);
-    active_lo = std::min(active_lo, point.active_params);
-    active_hi = std::max(active_hi, point.active_params);
+    if (point.has_active_params()) {
+      active_lo = std::min(active_lo, point.active_params);
+      active_hi = std::max(active_hi, point.active_params);
+    }
   }
   std::sort(sparsities.begin(), sparsities.end());
   for (const double sparsity : sparsities) {
@@ -40,19 +105,22 @@ ExplorerCache make_cache(const ExplorerData& data) {
         sparsity - cache.data_sparsities.back() > kSparsityTolerance)
       cache.data_sparsities.push_back(sparsity);
   }
-  if (total_hi > total_lo) {
+  if (total_hi > total_lo)
     cache.total_range = {total_lo, total_hi};
+  if (active_hi > active_lo)
     cache.active_range = {active_lo, active_hi};
+  if (data.law) {
+    cache.law = data.law->as_sparsity_law();
+    for (const FittedLaw& replicate : data.replicates)
+      cache.replicates.push_back(replicate.as_sparsity_law());
   }
-  for (const FittedLaw& replicate : data.replicates)
-    cache.replicates.push_back(replicate.abnar);
   return cache;
 }
 
 std::optional<double> nearest_data_budget(const ExplorerCache& cache, double budget) {
   std::optional<double> nearest;
   for (const double candidate : cache.data_budgets) {
-    if (within_tolerance(budget, candidate) &&
+    if (within_budget_tolerance(budget, candidate) &&
         (!nearest ||
          std::abs(std::log(candidate / budget)) < std::abs(std::log(*nearest / budget))))
       nearest = candidate;
@@ -62,7 +130,62 @@ std::optional<double> nearest_data_budget(const ExplorerCache& cache, double bud
 
 bool run_at_budget(const Run& run, double data_budget) {
   return run.status == RunStatus::kDone && run.compute && run.loss &&
-         within_tolerance(*run.compute, data_budget);
+         within_budget_tolerance(*run.compute, data_budget);
+}
+
+bool run_of_surface(const Run& run, const SurfaceFit& fit) {
+  if (fit.budget)
+    return run_at_budget(run, *fit.budget);
+  return run.status == RunStatus::kDone && !run.compute && run.loss;
+}
+
+const ActiveParameterModel& family() {
+  static const ActiveParameterModel model = ActiveParameterModel::paper_family();
+  return model;
+}
+
+std::string sparsity_label(double sparsity) {
+  return "S = " + format_brief(sparsity);
+}
+
+std::string budget_label(double budget) {
+  return "C = " + format_brief(budget);
+}
+
+bool one_sparsity_level(const ExplorerCache& cache) {
+  return cache.data_sparsities.size() <= 1;
+}
+
+std::string one_level_message(const ExplorerCache& cache, const std::string& what) {
+  if (cache.data_sparsities.empty())
+    return "The data has no finished runs with a size, a sparsity and a loss: " + what;
+  return "The data has one sparsity level, " + sparsity_label(cache.data_sparsities.front()) +
+         ": " + what;
+}
+
+bool law_over_sparsity(const ExplorerData& data) {
+  return data.law && data.law->form == LawForm::kAbnar;
+}
+
+bool law_at_sparsity(const ExplorerData& data, double sparsity) {
+  if (!data.law)
+    return false;
+  if (data.law->form == LawForm::kAbnar || !data.law_scope.sparsity)
+    return true;
+  return std::abs(*data.law_scope.sparsity - sparsity) <= kSparsityTolerance;
+}
+
+std::string budget_extrapolation_note(const ExplorerData& data, double budget) {
+  if (!data.law_scope.range)
+    return {};
+  const DataRange& range = *data.law_scope.range;
+  // The budget alone: N and S at the data's own values.
+  const Extrapolation beyond =
+      extrapolation(range, budget, range.total_params.lo, range.sparsity.lo);
+  if (!beyond.budget)
+    return {};
+  return ", extrapolated (C beyond the data's " + format_brief(range.budget.lo) + " .. " +
+         format_brief(range.budget.hi) + ")";
 }
 
 ExplorerModel::ExplorerModel(const ExplorerData& data)
@@ -75,8 +198,20 @@ const std::vector<double>& ExplorerModel::data_budgets() const {
   return cache_->data_budgets;
 }
 
+const std::vector<double>& ExplorerModel::shown_budgets() const {
+  return cache_->shown_budgets;
+}
+
+const std::vector<double>& ExplorerModel::data_sparsities() const {
+  return cache_->data_sparsities;
+}
+
 ReadOut ExplorerModel::read_out(const ExplorerState& state) const {
   return moescope::read_out(*data_, state);
+}
+
+std::vector<CappedReadOut> ExplorerModel::capped_read_outs(const ExplorerState& state) const {
+  return moescope::capped_read_outs(*data_, state);
 }
 
 Figure ExplorerModel::figure(FigureId id, const ExplorerState& state) const {

@@ -4,6 +4,7 @@
 #include <set>
 #include <stdexcept>
 #include <string>
+#include <utility>
 
 #include "explorer_cache.h"
 #include "moescope/accounting.h"
@@ -11,6 +12,8 @@
 #include "moescope/fit/active_parameter_model.h"
 #include "moescope/fit/downstream_fit.h"
 #include "moescope/fit/fit_refused.h"
+#include "moescope/fit/interval.h"
+#include "moescope/fit/isoflop_surface.h"
 #include "moescope/fit/law_optimum.h"
 #include "moescope/fit/scaling_points.h"
 #include "moescope/number_format.h"
@@ -28,21 +31,11 @@ constexpr double kFlopRatioSparsities[] = {0.0, 0.5, 0.75, 0.9, 0.95, 0.98};
 // layer.
 constexpr int kMinWidth = 128, kMaxWidth = 16384, kHeadDim = 64, kWidthPerLayer = 96;
 
-const ActiveParameterModel& family() {
-  static const ActiveParameterModel model = ActiveParameterModel::paper_family();
-  return model;
-}
-
-std::string sparsity_label(double sparsity) {
-  return "S = " + format_brief(sparsity);
-}
-std::string budget_label(double budget) {
-  return "C = " + format_brief(budget);
-}
-
 double law_loss(const SparsityLaw& law, double budget, double total, double sparsity) {
   return law.loss(total, budget / (6.0 * family().active(total, sparsity)), sparsity);
 }
+
+}  // namespace
 
 Figure make_figure(FigureId id, std::string title, std::string x_label, std::string y_label,
                    bool log_x, bool log_y) {
@@ -56,106 +49,467 @@ Figure make_figure(FigureId id, std::string title, std::string x_label, std::str
   return figure;
 }
 
+namespace {
+
+// ---- The surfaces' curves -------------------------------------------------------------------
+// As in the paper, Figures 2 and 4 read the IsoFLOP surfaces (Eq. 8), each over its own data's
+// range; the law's curves (Eq. 6) come with them for comparison.
+
+constexpr const char* kSurfaceTag = ", Eq. 8";
+constexpr const char* kLawTag = ", Eq. 6";
+
+// A copy of `fit` searched over sparsities up to `max_sparsity` at most; without its replicates
+// (and so without intervals) unless `with_replicates`.
+SurfaceFit capped(const SurfaceFit& fit, double max_sparsity, bool with_replicates) {
+  SurfaceFit copy;
+  copy.axis = fit.axis;
+  copy.polynomial = fit.polynomial;
+  copy.points = fit.points;
+  copy.budget = fit.budget;
+  copy.log_size_min = fit.log_size_min;
+  copy.log_size_max = fit.log_size_max;
+  copy.sparsity_max = std::min(fit.sparsity_max, max_sparsity);
+  if (with_replicates)
+    copy.replicates = fit.replicates;
+  return copy;
+}
+
+// Where a slice of a surface at one sparsity is known: the runs of that sparsity at its budget,
+// as (ln size on the fit's axis, ln size on the other axis), by increasing size; runs of equal
+// size are merged. Without `other_axis` the other size is not asked for (runs need not give it)
+// and is left NaN.
+std::vector<std::pair<double, double>> slice_sizes(const ExplorerData& data, const SurfaceFit& fit,
+                                                   double sparsity, bool other_axis) {
+  const bool total_axis = fit.axis == SizeAxis::kTotal;
+  std::vector<std::pair<double, double>> sizes;
+  for (const Run& run : data.runs) {
+    const std::optional<double>& size = total_axis ? run.total_params : run.active_params;
+    const std::optional<double>& other = total_axis ? run.active_params : run.total_params;
+    if (!run_of_surface(run, fit) || !run.sparsity || !size || (other_axis && !other) ||
+        std::abs(*run.sparsity - sparsity) > 1e-6)
+      continue;
+    sizes.emplace_back(std::log(*size), other_axis ? std::log(*other) : std::nan(""));
+  }
+  std::sort(sizes.begin(), sizes.end());
+  std::vector<std::pair<double, double>> merged;
+  for (std::size_t i = 0; i < sizes.size();) {
+    std::size_t j = i;
+    double other = 0;
+    for (; j < sizes.size() && sizes[j].first == sizes[i].first; ++j)
+      other += sizes[j].second;
+    merged.emplace_back(sizes[i].first, other / static_cast<double>(j - i));
+    i = j;
+  }
+  return merged;
+}
+
+// Piecewise linear in (ln size, ln other size) through `sizes`, at `log_size` within their span.
+double other_log_size(const std::vector<std::pair<double, double>>& sizes, double log_size) {
+  const auto above = std::upper_bound(
+      sizes.begin(), sizes.end(), log_size,
+      [](double value, const std::pair<double, double>& pair) { return value < pair.first; });
+  if (above == sizes.begin())
+    return sizes.front().second;
+  if (above == sizes.end())
+    return sizes.back().second;
+  const auto below = above - 1;
+  const double fraction = (log_size - below->first) / (above->first - below->first);
+  return below->second + fraction * (above->second - below->second);
+}
+
+// Figures 2b and 2c through the surface: the loss at each data sparsity the surface spans, over
+// the sizes that sparsity's runs span at its budget, with the replicates' band. On the other axis
+// than the fit's, a size is placed at the other size of its runs (interpolated in log between
+// them): which N_a an N has is the runs' architecture, not the surface's.
+std::vector<Series> surface_slices(const ExplorerData& data, const ExplorerCache& cache,
+                                   const SurfaceFit& fit, SizeAxis axis) {
+  std::vector<Series> curves;
+  for (const double sparsity : cache.data_sparsities) {
+    if (sparsity > fit.sparsity_max + 1e-9)
+      continue;
+    const std::vector<std::pair<double, double>> sizes =
+        slice_sizes(data, fit, sparsity, axis != fit.axis);
+    if (sizes.size() < 2)
+      continue;
+    Series curve;
+    curve.label = sparsity_label(sparsity) + kSurfaceTag;
+    curve.kind = SeriesKind::kSurface;
+    curve.sparsity = sparsity;
+    curve.budget = fit.budget;
+    for (const double size :
+         log_axis(std::exp(sizes.front().first), std::exp(sizes.back().first), kCurvePoints)) {
+      curve.x.push_back(axis == fit.axis ? size : std::exp(other_log_size(sizes, std::log(size))));
+      curve.y.push_back(fit.loss(size, sparsity));
+      if (!fit.replicates.empty()) {
+        const Interval band = fit.band(size, sparsity);
+        curve.lo.push_back(band.lo);
+        curve.hi.push_back(band.hi);
+      }
+    }
+    curves.push_back(std::move(curve));
+  }
+  return curves;
+}
+
+const std::vector<Series>& cached_surface_slices(const ExplorerData& data, ExplorerCache& cache,
+                                                 std::size_t surface, SizeAxis axis) {
+  auto found = cache.surface_slices.find({surface, axis});
+  if (found == cache.surface_slices.end()) {
+    found = cache.surface_slices
+                .emplace(std::pair{surface, axis},
+                         surface_slices(data, cache, data.surfaces[surface], axis))
+                .first;
+  }
+  return found->second;
+}
+
+}  // namespace
+
+// Bands are intervals: like the read-out's, they are shown once the slider settles.
+void add_curve(Figure& figure, const Series& curve, const ExplorerState& state) {
+  figure.curves.push_back(curve);
+  if (!state.replicate_intervals) {
+    figure.curves.back().lo.clear();
+    figure.curves.back().hi.clear();
+  }
+}
+
+namespace {
+
+// Figure 4 through a surface over N: S*(N) over its data's sizes, as optimal_sparsity reads it,
+// with the replicates' interval of S* as its band. Where S* climbs fast, sizes are added between
+// the evenly spaced ones, as for the law's curves.
+Series surface_sparsity_curve(const SurfaceFit& fit, double max_sparsity) {
+  const SurfaceFit searched = capped(fit, max_sparsity, true);
+  Series curve;
+  curve.label =
+      (fit.budget ? budget_label(*fit.budget) : std::string("runs without C")) + kSurfaceTag;
+  curve.kind = SeriesKind::kSurface;
+  curve.budget = fit.budget;
+  struct Point {
+    double total;
+    SparsityOptimum best;
+  };
+  auto at = [&](double total) { return Point{total, optimal_sparsity(searched, total)}; };
+  std::vector<Point> points;
+  for (const double total :
+       log_axis(std::exp(fit.log_size_min), std::exp(fit.log_size_max), kCurvePoints))
+    points.push_back(at(total));
+  constexpr double kLargestStep = 0.04;
+  constexpr int kSplits = 3;
+  for (int split = 0; split < kSplits; ++split) {
+    std::vector<Point> finer;
+    for (std::size_t i = 0; i < points.size(); ++i) {
+      if (i > 0 && std::abs(points[i].best.sparsity - points[i - 1].best.sparsity) > kLargestStep)
+        finer.push_back(at(std::sqrt(points[i - 1].total * points[i].total)));
+      finer.push_back(points[i]);
+    }
+    const bool split_any = finer.size() > points.size();
+    points = std::move(finer);
+    if (!split_any)
+      break;
+  }
+  const bool bands = std::all_of(points.begin(), points.end(), [](const Point& point) {
+    return point.best.sparsity_interval.has_value();
+  });
+  for (const Point& point : points) {
+    curve.x.push_back(point.total);
+    curve.y.push_back(point.best.sparsity);
+    if (bands) {
+      curve.lo.push_back(point.best.sparsity_interval->lo);
+      curve.hi.push_back(point.best.sparsity_interval->hi);
+    }
+  }
+  return curve;
+}
+
 // ---- Figure 2 ------------------------------------------------------------------------------
 
-Figure loss_vs_sparsity(const ExplorerData& data, const ExplorerState& state) {
+// What a figure that reads the law across sparsity says where the law cannot: refused, or of
+// Chinchilla's form (one sparsity level).
+std::string no_sparsity_law(const ExplorerData& data) {
+  if (!data.law)
+    return "no law (" + data.law_refused + ")";
+  return "the law is " + law_name(data) + ", which says nothing of other sparsities";
+}
+
+Figure loss_vs_sparsity(const ExplorerData& data, const ExplorerCache& cache,
+                        const ExplorerState& state) {
   const double total = state.slice_total_params;
-  Figure figure = make_figure(
-      FigureId::kLossVsSparsity,
-      "Loss vs sparsity at N = " + format_brief(total) + ", " + budget_label(state.budget),
-      "Sparsity S", "Loss L", false, false);
-  Series curve;
-  curve.label = "Eq. 6, N = " + format_brief(total);
-  curve.budget = state.budget;
-  for (const double sparsity : sparsity_axis(state.max_sparsity, kCurvePoints)) {
-    curve.x.push_back(sparsity);
-    curve.y.push_back(law_loss(data.law.abnar, state.budget, total, sparsity));
+  Figure figure =
+      make_figure(FigureId::kLossVsSparsity,
+                  "Loss vs sparsity at N = " + format_brief(total) + ", " +
+                      budget_label(state.budget) + budget_extrapolation_note(data, state.budget),
+                  "Sparsity S", "Loss L", false, false);
+  figure.dashed_key = law_name(data);
+  if (one_sparsity_level(cache)) {
+    figure.message = one_level_message(
+        cache,
+        "loss against sparsity needs runs at several sparsities, so this view is empty. "
+        "Loss against size per budget is in 2b, the compute-optimal size against the budget in "
+        "'N* vs C'.");
+    return figure;
   }
-  figure.curves.push_back(std::move(curve));
-  const LawSparsityOptimum best =
-      optimal_sparsity(data.law.abnar, state.budget, total, family(), state.max_sparsity);
-  Series marker;
-  marker.label = "S*";
-  marker.budget = state.budget;
-  marker.sparsity = best.sparsity;
-  marker.x = {best.sparsity};
-  marker.y = {best.loss};
-  figure.points.push_back(std::move(marker));
+  const bool with_law = law_over_sparsity(data);
+  if (with_law) {
+    const SparsityLaw& law = *cache.law;
+    Series curve;
+    curve.label = "Eq. 6 law, N = " + format_brief(total);
+    curve.kind = SeriesKind::kLaw;
+    curve.budget = state.budget;
+    for (const double sparsity : sparsity_axis(state.max_sparsity, kCurvePoints)) {
+      curve.x.push_back(sparsity);
+      curve.y.push_back(law_loss(law, state.budget, total, sparsity));
+    }
+    figure.curves.push_back(std::move(curve));
+    const LawSparsityOptimum best =
+        optimal_sparsity(law, state.budget, total, family(), state.max_sparsity);
+    Series marker;
+    marker.label = "S*, Eq. 6";
+    marker.kind = SeriesKind::kLaw;
+    marker.budget = state.budget;
+    marker.sparsity = best.sparsity;
+    marker.x = {best.sparsity};
+    marker.y = {best.loss};
+    figure.points.push_back(std::move(marker));
+  }
+  auto nothing = [&](const std::string& why) {
+    if (with_law) {
+      figure.title += ": Eq. 6 law only" + why;
+    } else {
+      figure.message = "Nothing to draw: " + no_sparsity_law(data) + why + ".";
+    }
+    return figure;
+  };
+
+  // The surface's slice at this N, where a surface over N was fitted at this budget and its runs
+  // reach this N.
+  const std::optional<std::size_t> index = surface_at_budget(data, state.budget);
+  if (!index)
+    return nothing(with_law ? "" : ", and no Eq. 8 surface at this budget");
+  const SurfaceFit& fit = data.surfaces[*index];
+  const double log_total = std::log(total);
+  if (fit.axis != SizeAxis::kTotal || fit.single_sparsity_level() || log_total < fit.log_size_min ||
+      log_total > fit.log_size_max) {
+    return nothing(fit.axis != SizeAxis::kTotal  ? " (surface over N_a)"
+                   : fit.single_sparsity_level() ? " (this budget's runs have one sparsity level)"
+                                                 : " (N beyond the runs)");
+  }
+  if (!with_law)
+    figure.title += ": Eq. 8 surface only (" + no_sparsity_law(data) + ")";
+  const SurfaceFit searched = capped(fit, state.max_sparsity, false);
+  Series slice;
+  slice.label = "Eq. 8 surface at " +
+                (fit.budget ? budget_label(*fit.budget) : std::string("runs without C")) +
+                ", N = " + format_brief(total);
+  slice.kind = SeriesKind::kSurface;
+  slice.budget = fit.budget;
+  const bool bands = state.replicate_intervals && !fit.replicates.empty();
+  for (const double sparsity : sparsity_axis(searched.sparsity_max, kCurvePoints)) {
+    slice.x.push_back(sparsity);
+    slice.y.push_back(fit.loss(total, sparsity));
+    if (bands) {
+      const Interval band = fit.band(total, sparsity);
+      slice.lo.push_back(band.lo);
+      slice.hi.push_back(band.hi);
+    }
+  }
+  figure.curves.push_back(std::move(slice));
+  const SparsityOptimum surface_best = optimal_sparsity(searched, total);
+  Series surface_marker;
+  surface_marker.label = "S*, Eq. 8";
+  surface_marker.kind = SeriesKind::kSurface;
+  surface_marker.budget = fit.budget;
+  surface_marker.sparsity = surface_best.sparsity;
+  surface_marker.x = {surface_best.sparsity};
+  surface_marker.y = {surface_best.loss};
+  figure.points.push_back(std::move(surface_marker));
   return figure;
 }
 
-Figure loss_vs_size(const ExplorerData& data, const ExplorerCache& cache,
-                    const ExplorerState& state, SizeAxis axis) {
+// The runs of one budget (within 2 %) at one sparsity, on the figure's size axis; where
+// `data_budget` is empty, the runs without C (data at one token count).
+Series runs_at(const ExplorerData& data, std::optional<double> data_budget, double sparsity,
+               bool total_axis) {
+  Series measured;
+  measured.label = sparsity_label(sparsity) + " (runs " +
+                   (data_budget ? "at " + budget_label(*data_budget) : std::string("without C")) +
+                   ")";
+  measured.kind = SeriesKind::kRuns;
+  measured.sparsity = sparsity;
+  measured.budget = data_budget;
+  for (const Run& run : data.runs) {
+    const bool of_budget =
+        data_budget ? run_at_budget(run, *data_budget)
+                    : run.status == RunStatus::kDone && !run.compute && run.loss.has_value();
+    const std::optional<double>& size = total_axis ? run.total_params : run.active_params;
+    if (!of_budget || !run.sparsity || !size || std::abs(*run.sparsity - sparsity) > 1e-6)
+      continue;
+    measured.x.push_back(*size);
+    measured.y.push_back(*run.loss);
+  }
+  return measured;
+}
+
+// The law's L against size at one budget and sparsity, over `totals`.
+Series law_size_curve(const SparsityLaw& law, double budget, double sparsity,
+                      const std::vector<double>& totals, bool total_axis) {
+  Series curve;
+  curve.kind = SeriesKind::kLaw;
+  curve.sparsity = sparsity;
+  curve.budget = budget;
+  for (const double total : totals) {
+    curve.x.push_back(total_axis ? total : family().active(total, sparsity));
+    curve.y.push_back(law_loss(law, budget, total, sparsity));
+  }
+  return curve;
+}
+
+// Figures 2b and 2c on data of one sparsity level (dense data): loss against size per budget,
+// as Chinchilla's IsoFLOP profiles are drawn. The law's curve and the runs of each shown budget,
+// coloured by budget, and the slider's budget dashed, with its runs where it is a data budget.
+Figure loss_vs_size_per_budget(const ExplorerData& data, ExplorerCache& cache,
+                               const ExplorerState& state, SizeAxis axis) {
+  const bool total_axis = axis == SizeAxis::kTotal;
+  const double level = cache.data_sparsities.empty() ? 0.0 : cache.data_sparsities.front();
+  Figure figure = make_figure(
+      total_axis ? FigureId::kLossVsParams : FigureId::kLossVsActiveParams,
+      std::string(total_axis ? "Loss vs total parameters" : "Loss vs active parameters") +
+          " per budget at " + sparsity_label(level),
+      total_axis ? "Total parameters N" : "Active parameters N_a", "Loss L", true, false);
+  figure.dashed_key = law_name(data);
+  const bool with_law = law_at_sparsity(data, level);
+  figure.title += with_law ? ": runs and the " + law_name(data) : ": runs only (no law)";
+  if (!with_law && !data.law)
+    figure.message = "No law (" + data.law_refused + "): the runs alone.";
+  const std::vector<double> totals = log_axis(cache.total_range.lo / kSizeMargin,
+                                              cache.total_range.hi * kSizeMargin, kCurvePoints);
+  const std::optional<double> slider_budget = nearest_data_budget(cache, state.budget);
+  for (const double budget : cache.shown_budgets) {
+    if (with_law) {
+      Series curve = law_size_curve(*cache.law, budget, level, totals, total_axis);
+      curve.sparsity.reset();  // coloured by budget
+      curve.label = budget_label(budget);
+      figure.curves.push_back(std::move(curve));
+    }
+    Series measured = runs_at(data, budget, level, total_axis);
+    measured.sparsity.reset();
+    measured.label = "runs at " + budget_label(budget);
+    if (!measured.x.empty())
+      figure.points.push_back(std::move(measured));
+  }
+  if (with_law) {
+    Series curve = law_size_curve(*cache.law, state.budget, level, totals, total_axis);
+    curve.sparsity.reset();
+    curve.label = budget_label(state.budget) +
+                  (budget_extrapolation_note(data, state.budget).empty() ? "" : " extrapolated") +
+                  " (slider)";
+    figure.curves.push_back(std::move(curve));
+  }
+  if (slider_budget && std::find(cache.shown_budgets.begin(), cache.shown_budgets.end(),
+                                 *slider_budget) == cache.shown_budgets.end()) {
+    Series measured = runs_at(data, *slider_budget, level, total_axis);
+    measured.sparsity.reset();
+    measured.label = "runs at " + budget_label(*slider_budget);
+    if (!measured.x.empty())
+      figure.points.push_back(std::move(measured));
+  }
+  if (cache.shown_budgets.size() < cache.data_budgets.size()) {
+    figure.title += " (" + std::to_string(cache.shown_budgets.size()) + " of " +
+                    std::to_string(cache.data_budgets.size()) + " budgets)";
+  }
+  return figure;
+}
+
+Figure loss_vs_size(const ExplorerData& data, ExplorerCache& cache, const ExplorerState& state,
+                    SizeAxis axis) {
+  if (one_sparsity_level(cache) && !cache.data_budgets.empty())
+    return loss_vs_size_per_budget(data, cache, state, axis);
   const bool total_axis = axis == SizeAxis::kTotal;
   Figure figure = make_figure(
       total_axis ? FigureId::kLossVsParams : FigureId::kLossVsActiveParams,
       std::string(total_axis ? "Loss vs total parameters" : "Loss vs active parameters") + ", " +
-          budget_label(state.budget),
+          budget_label(state.budget) + budget_extrapolation_note(data, state.budget),
       total_axis ? "Total parameters N" : "Active parameters N_a", "Loss L", true, false);
+  figure.dashed_key = law_name(data);
   std::vector<double> sparsities = cache.data_sparsities;
-  if (std::none_of(sparsities.begin(), sparsities.end(),
-                   [&](double s) { return std::abs(s - state.slice_sparsity) < 1e-6; }))
+  if (law_over_sparsity(data) && std::none_of(sparsities.begin(), sparsities.end(), [&](double s) {
+        return std::abs(s - state.slice_sparsity) < 1e-6;
+      }))
     sparsities.push_back(state.slice_sparsity);
   const std::vector<double> totals = log_axis(cache.total_range.lo / kSizeMargin,
                                               cache.total_range.hi * kSizeMargin, kCurvePoints);
+  const std::optional<std::size_t> surface = surface_at_budget(data, state.budget);
+  bool any_law = false;
   for (const double sparsity : sparsities) {
-    Series curve;
-    curve.label = sparsity_label(sparsity);
-    curve.sparsity = sparsity;
-    curve.budget = state.budget;
-    for (const double total : totals) {
-      curve.x.push_back(total_axis ? total : family().active(total, sparsity));
-      curve.y.push_back(law_loss(data.law.abnar, state.budget, total, sparsity));
-    }
+    // A law of one sparsity level draws that level only; a refused law, nothing.
+    if (!law_at_sparsity(data, sparsity))
+      continue;
+    Series curve = law_size_curve(*cache.law, state.budget, sparsity, totals, total_axis);
+    curve.label = sparsity_label(sparsity) + ", " + law_name(data);
     figure.curves.push_back(std::move(curve));
+    any_law = true;
   }
-  const std::optional<double> data_budget = nearest_data_budget(cache, state.budget);
-  if (!data_budget)
-    return figure;
-  for (const double sparsity : cache.data_sparsities) {
-    Series measured;
-    measured.label = sparsity_label(sparsity) + " (runs at " + budget_label(*data_budget) + ")";
-    measured.sparsity = sparsity;
-    measured.budget = *data_budget;
-    for (const Run& run : data.runs) {
-      if (!run_at_budget(run, *data_budget) || !run.sparsity || !run.total_params ||
-          !run.active_params || std::abs(*run.sparsity - sparsity) > 1e-6)
-        continue;
-      measured.x.push_back(total_axis ? *run.total_params : *run.active_params);
-      measured.y.push_back(*run.loss);
+  // Drawn after the law's, over them.
+  if (surface) {
+    for (const Series& curve : cached_surface_slices(data, cache, *surface, axis))
+      add_curve(figure, curve, state);
+  }
+  const bool any_surface = surface && !cached_surface_slices(data, cache, *surface, axis).empty();
+  if (any_surface && any_law)
+    figure.title += ": Eq. 8 surface and " + law_name(data);
+  else if (any_surface)
+    figure.title += ": Eq. 8 surface only (" + no_sparsity_law(data) + ")";
+  else if (any_law)
+    figure.title += ": " + law_name(data) + " only";
+  // The runs of the budget on display: a data budget within 2 %, or those without C where the
+  // surface on display has no budget.
+  std::optional<double> data_budget = nearest_data_budget(cache, state.budget);
+  const bool budgetless = !data_budget && surface && !data.surfaces[*surface].budget;
+  if (data_budget || budgetless) {
+    for (const double sparsity : cache.data_sparsities) {
+      Series measured = runs_at(data, data_budget, sparsity, total_axis);
+      if (!measured.x.empty())
+        figure.points.push_back(std::move(measured));
     }
-    if (!measured.x.empty())
-      figure.points.push_back(std::move(measured));
+  }
+  if (!any_law && !any_surface) {
+    figure.message =
+        "No curve at this budget: " + no_sparsity_law(data) +
+        (data.law ? "" : ", and no Eq. 8 surface fitted at " + budget_label(state.budget)) + ".";
   }
   return figure;
 }
 
 // ---- Figures 3 and 4 -----------------------------------------------------------------------
 
-const std::vector<OptimalSizeCurve>& data_size_curves(ExplorerCache& cache,
-                                                      const ExplorerData& data,
-                                                      double max_sparsity) {
+const std::vector<OptimalSizeCurve>& data_size_curves(ExplorerCache& cache, double max_sparsity) {
   auto found = cache.data_size_curves.find(max_sparsity);
   if (found == cache.data_size_curves.end()) {
     std::vector<OptimalSizeCurve> curves;
-    for (const double budget : cache.data_budgets)
-      curves.push_back(optimal_size_curve(data.law.abnar, cache.replicates, budget, max_sparsity));
+    for (const double budget : cache.shown_budgets)
+      curves.push_back(optimal_size_curve(*cache.law, cache.replicates, budget, max_sparsity));
     found = cache.data_size_curves.emplace(max_sparsity, std::move(curves)).first;
   }
   return found->second;
 }
 
-const OptimalSizeCurve& current_size_curve(ExplorerCache& cache, const ExplorerData& data,
-                                           const ExplorerState& state) {
+const OptimalSizeCurve& current_size_curve(ExplorerCache& cache, const ExplorerState& state) {
   const ExplorerCache::SizeCurveKey key{state.budget, state.max_sparsity,
                                         state.replicate_intervals};
   if (cache.current_size_key != key) {
     cache.current_size_curve = optimal_size_curve(
-        data.law.abnar, state.replicate_intervals ? cache.replicates : std::vector<SparsityLaw>{},
+        *cache.law, state.replicate_intervals ? cache.replicates : std::vector<SparsityLaw>{},
         state.budget, state.max_sparsity);
     cache.current_size_key = key;
   }
   return cache.current_size_curve;
+}
+
+// The slider's curve: dashed, and named as extrapolated where it is.
+std::string slider_label(const ExplorerData& data, double budget, const char* tag = "") {
+  return budget_label(budget) + tag +
+         (budget_extrapolation_note(data, budget).empty() ? "" : " extrapolated") + " (slider)";
 }
 
 Figure optimal_vs_sparsity(FigureId id, const ExplorerData& data, ExplorerCache& cache,
@@ -185,9 +539,24 @@ Figure optimal_vs_sparsity(FigureId id, const ExplorerData& data, ExplorerCache&
                 "Optimal loss vs sparsity", "Optimal loss L*",          false,
                 &OptimalSizeCurve::loss,    &OptimalSizeCurve::loss_lo, &OptimalSizeCurve::loss_hi};
   Figure figure = make_figure(id, choice.title, "Sparsity S", choice.y_label, false, choice.log_y);
+  if (one_sparsity_level(cache)) {
+    figure.message = one_level_message(
+        cache,
+        "the compute-optimal model against sparsity needs runs at several sparsities, so this "
+        "view is empty. The compute-optimal size against the budget at that level is in "
+        "'N* vs C' and 'D* vs C'.");
+    return figure;
+  }
+  if (!law_over_sparsity(data)) {
+    figure.message = "Nothing to draw: these curves are read off the law across sparsity, and " +
+                     no_sparsity_law(data) + ".";
+    return figure;
+  }
+  figure.title += ", Eq. 6 law";
   auto add = [&](const OptimalSizeCurve& curve, std::string label) {
     Series series;
     series.label = std::move(label);
+    series.kind = SeriesKind::kLaw;
     series.budget = curve.budget;
     series.x = curve.sparsity;
     series.y = curve.*choice.y;
@@ -199,9 +568,9 @@ Figure optimal_vs_sparsity(FigureId id, const ExplorerData& data, ExplorerCache&
     }
     figure.curves.push_back(std::move(series));
   };
-  for (const OptimalSizeCurve& curve : data_size_curves(cache, data, state.max_sparsity))
+  for (const OptimalSizeCurve& curve : data_size_curves(cache, state.max_sparsity))
     add(curve, budget_label(curve.budget));
-  add(current_size_curve(cache, data, state), budget_label(state.budget) + " (slider)");
+  add(current_size_curve(cache, state), slider_label(data, state.budget));
   return figure;
 }
 
@@ -210,28 +579,65 @@ Figure optimal_sparsity_vs_size(const ExplorerData& data, ExplorerCache& cache,
   Figure figure =
       make_figure(FigureId::kOptimalSparsityVsParams, "Optimal sparsity vs total parameters",
                   "Total parameters N", "Optimal sparsity S*", true, false);
+  if (one_sparsity_level(cache)) {
+    figure.message = one_level_message(
+        cache,
+        "the optimal sparsity needs runs at several sparsities, so this view is empty and no "
+        "sparsity is recommended.");
+    return figure;
+  }
   const std::vector<double> totals = log_axis(cache.total_range.lo / kSizeMargin,
                                               cache.total_range.hi * kSizeMargin, kCurvePoints);
   auto add = [&](const OptimalSparsityCurve& curve, std::string label) {
     Series series;
     series.label = std::move(label);
+    series.kind = SeriesKind::kLaw;
     series.budget = curve.budget;
     series.x = curve.total;
     series.y = curve.sparsity;
     figure.curves.push_back(std::move(series));
   };
-  auto found = cache.data_sparsity_curves.find(state.max_sparsity);
-  if (found == cache.data_sparsity_curves.end()) {
-    std::vector<OptimalSparsityCurve> curves;
-    for (const double budget : cache.data_budgets) {
-      curves.push_back(optimal_sparsity_curve(data.law.abnar, budget, totals, state.max_sparsity));
+  const bool with_law = law_over_sparsity(data);
+  if (with_law) {
+    auto found = cache.data_sparsity_curves.find(state.max_sparsity);
+    if (found == cache.data_sparsity_curves.end()) {
+      std::vector<OptimalSparsityCurve> curves;
+      for (const double budget : cache.shown_budgets)
+        curves.push_back(optimal_sparsity_curve(*cache.law, budget, totals, state.max_sparsity));
+      found = cache.data_sparsity_curves.emplace(state.max_sparsity, std::move(curves)).first;
     }
-    found = cache.data_sparsity_curves.emplace(state.max_sparsity, std::move(curves)).first;
+    for (const OptimalSparsityCurve& curve : found->second)
+      add(curve, budget_label(curve.budget) + kLawTag);
+    add(optimal_sparsity_curve(*cache.law, state.budget, totals, state.max_sparsity),
+        slider_label(data, state.budget, kLawTag));
   }
-  for (const OptimalSparsityCurve& curve : found->second)
-    add(curve, budget_label(curve.budget));
-  add(optimal_sparsity_curve(data.law.abnar, state.budget, totals, state.max_sparsity),
-      budget_label(state.budget) + " (slider)");
+
+  // The surfaces' S*(N), drawn over the law's. A surface fitted over N_a says S*(N_a), which is
+  // not this figure's.
+  auto surfaces = cache.surface_sparsity_curves.find(state.max_sparsity);
+  if (surfaces == cache.surface_sparsity_curves.end()) {
+    std::vector<Series> curves;
+    for (const SurfaceFit& fit : data.surfaces) {
+      if (fit.axis == SizeAxis::kTotal && !fit.single_sparsity_level())
+        curves.push_back(surface_sparsity_curve(fit, state.max_sparsity));
+    }
+    surfaces = cache.surface_sparsity_curves.emplace(state.max_sparsity, std::move(curves)).first;
+  }
+  for (const Series& curve : surfaces->second)
+    add_curve(figure, curve, state);
+  const bool over_active =
+      std::any_of(data.surfaces.begin(), data.surfaces.end(),
+                  [](const SurfaceFit& fit) { return fit.axis == SizeAxis::kActive; });
+  if (!surfaces->second.empty()) {
+    figure.title += with_law ? ": Eq. 8 surfaces and Eq. 6 law"
+                             : ": Eq. 8 surfaces only (" + no_sparsity_law(data) + ")";
+  } else if (with_law) {
+    figure.title += over_active ? ": Eq. 6 law only (surfaces over N_a)" : ": Eq. 6 law only";
+  } else {
+    figure.message = "Nothing to draw: " + no_sparsity_law(data) +
+                     (over_active ? ", and the surfaces are over N_a" : ", and no Eq. 8 surface") +
+                     ".";
+  }
   return figure;
 }
 
@@ -259,6 +665,7 @@ Figure downstream_vs_upstream(const ExplorerData& data) {
     for (const DownstreamPoint& point : points) {
       Series& series = by_sparsity[point.sparsity];
       series.label = task + ", " + sparsity_label(point.sparsity);
+      series.kind = SeriesKind::kRuns;
       series.sparsity = point.sparsity;
       series.x.push_back(point.loss);
       series.y.push_back(point.error);
@@ -286,21 +693,28 @@ Figure downstream_vs_upstream(const ExplorerData& data) {
 }
 
 Figure law_fit_vs_held_out(const ExplorerData& data) {
+  Figure figure =
+      make_figure(FigureId::kLawFitVsHeldOut, law_name(data) + " fit: predicted vs observed loss",
+                  "Observed loss L", "Predicted loss L\u0302", false, false);
+  if (!data.law) {
+    figure.title = "Law fit: predicted vs observed loss";
+    figure.message = "No law: " + data.law_refused + ".";
+    return figure;
+  }
   const std::vector<ScalingPoint> points = scaling_points(data.runs).points;
   if (!data.holdout.empty() && data.holdout.size() != points.size()) {
     throw std::invalid_argument("the hold-out mask has " + std::to_string(data.holdout.size()) +
                                 " entries for " + std::to_string(points.size()) +
                                 " scaling points");
   }
-  Figure figure = make_figure(FigureId::kLawFitVsHeldOut, "Eq. 6 fit: predicted vs observed loss",
-                              "Observed loss L", "Predicted loss L\u0302", false, false);
   Series fitted, held_out;
   fitted.label = "fit";
   held_out.label = "held out";
+  fitted.kind = held_out.kind = SeriesKind::kRuns;
   double lowest = INFINITY, highest = -INFINITY;
   for (std::size_t i = 0; i < points.size(); ++i) {
     Series& series = !data.holdout.empty() && data.holdout[i] ? held_out : fitted;
-    const double predicted = data.law.loss(points[i]);
+    const double predicted = data.law->loss(points[i]);
     series.x.push_back(points[i].loss);
     series.y.push_back(predicted);
     lowest = std::min({lowest, points[i].loss, predicted});
@@ -370,15 +784,21 @@ std::string_view to_string(FigureId id) {
       return "law-fit-vs-held-out";
     case FigureId::kFlopRatio:
       return "flop-ratio";
+    case FigureId::kOptimalParamsVsBudget:
+      return "optimal-params-vs-budget";
+    case FigureId::kOptimalTokensVsBudget:
+      return "optimal-tokens-vs-budget";
   }
   return "unknown";
 }
 
-Figure build_figure(FigureId id, const ExplorerData& data, ExplorerCache& cache,
-                    const ExplorerState& state) {
+namespace {
+
+Figure build_any_figure(FigureId id, const ExplorerData& data, ExplorerCache& cache,
+                        const ExplorerState& state) {
   switch (id) {
     case FigureId::kLossVsSparsity:
-      return loss_vs_sparsity(data, state);
+      return loss_vs_sparsity(data, cache, state);
     case FigureId::kLossVsParams:
       return loss_vs_size(data, cache, state, SizeAxis::kTotal);
     case FigureId::kLossVsActiveParams:
@@ -395,8 +815,22 @@ Figure build_figure(FigureId id, const ExplorerData& data, ExplorerCache& cache,
       return kept(cache.law_fit, [&] { return law_fit_vs_held_out(data); });
     case FigureId::kFlopRatio:
       return kept(cache.flop_ratio, [] { return flop_ratio(); });
+    case FigureId::kOptimalParamsVsBudget:
+    case FigureId::kOptimalTokensVsBudget:
+      return optimal_vs_budget(id, data, cache, state);
   }
   throw std::invalid_argument("unknown figure");
+}
+
+}  // namespace
+
+Figure build_figure(FigureId id, const ExplorerData& data, ExplorerCache& cache,
+                    const ExplorerState& state) {
+  Figure figure = build_any_figure(id, data, cache, state);
+  // Whatever the figure, its key names the law it has (never "Eq. 6" for Chinchilla's form).
+  if (figure.dashed_key == Figure{}.dashed_key)
+    figure.dashed_key = law_name(data);
+  return figure;
 }
 
 Figure figure(FigureId id, const ExplorerData& data, const ExplorerState& state) {

@@ -156,6 +156,41 @@ OptimalSizeCurve optimal_size_curve(const SparsityLaw& law,
   return curve;
 }
 
+BudgetOptimaCurve optimal_size_over_budgets(const SparsityLaw& law,
+                                            const std::vector<SparsityLaw>& replicates,
+                                            double sparsity, const std::vector<double>& budgets) {
+  const ActiveParameterModel model = ActiveParameterModel::paper_family();
+  BudgetOptimaCurve curve;
+  curve.sparsity = sparsity;
+  for (const double budget : budgets) {
+    const std::optional<LawSizeOptimum> found = fast_optimal_size(law, budget, sparsity, model);
+    if (!found)
+      continue;  // no optimum at this budget: a gap, not an edge value
+    curve.budget.push_back(budget);
+    curve.total.push_back(found->total_params);
+    curve.tokens.push_back(found->tokens);
+    if (replicates.empty())
+      continue;
+    std::vector<double> totals, tokens;
+    for (const SparsityLaw& replicate : replicates) {
+      if (const std::optional<LawSizeOptimum> other =
+              fast_optimal_size(replicate, budget, sparsity, model)) {
+        totals.push_back(other->total_params);
+        tokens.push_back(other->tokens);
+      }
+    }
+    const Interval total_band = totals.empty() ? Interval{found->total_params, found->total_params}
+                                               : percentile_interval(std::move(totals));
+    const Interval token_band = tokens.empty() ? Interval{found->tokens, found->tokens}
+                                               : percentile_interval(std::move(tokens));
+    curve.total_lo.push_back(total_band.lo);
+    curve.total_hi.push_back(total_band.hi);
+    curve.tokens_lo.push_back(token_band.lo);
+    curve.tokens_hi.push_back(token_band.hi);
+  }
+  return curve;
+}
+
 double loss_at_budget(const SparsityLaw& law, double budget, double total, double sparsity,
                       const ActiveParameterModel& model) {
   return law.loss(total, budget / (6.0 * model.active(total, sparsity)), sparsity);

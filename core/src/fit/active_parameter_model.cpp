@@ -169,7 +169,8 @@ ActiveResponse ActiveParameterModel::response(double total, double sparsity) con
                                width_above(family_, total));
   ActiveResponse response;
   response.width = d;
-  response.active = shape.active(d);
+  // A dense model activates all of itself: exactly N, not N through the width's round trip.
+  response.active = sparsity == 0 ? total : shape.active(d);
   response.total_elasticity =
       (shape.active_slope(d) / response.active) / (shape.total_slope(d) / shape.total(d));
   // At fixed N, N_a = N - (E - 1) x (one expert's weights), and E = 1 / (1 - S) has

@@ -10,6 +10,8 @@ std::string_view to_string(RefusalReason reason) {
       return "non-finite data";
     case RefusalReason::kSingularDesign:
       return "singular design";
+    case RefusalReason::kNotIdentified:
+      return "not identified";
     case RefusalReason::kNoInteriorMinimum:
       return "no interior minimum";
     case RefusalReason::kNoConvergence:

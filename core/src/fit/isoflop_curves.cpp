@@ -1,14 +1,16 @@
+// 2-D IsoFLOP curves: checks, grouping by budget and sparsity, and the choice of method. The
+// methods are in parabola_minimum.cpp and akima_minimum.cpp, the power laws in
+// optimum_power_law.cpp.
+
 #include "moescope/fit/isoflop_curves.h"
 
-#include <Eigen/Core>
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <stdexcept>
 
-#include "fit/bootstrap_interval.h"
-#include "fit/least_squares.h"
+#include "fit/isoflop_curve_methods.h"
 #include "fit/median.h"
-#include "fit/seeded_sampling.h"
 #include "moescope/number_format.h"
 
 namespace moescope {
@@ -16,62 +18,35 @@ namespace {
 
 constexpr double kSparsityTolerance = 1e-9;
 
-// A least-squares parabola in x = ln(size). It is fitted in u = x - centre, where the columns
-// u^2, u, 1 are far from collinear (x^2 and x over x in [18, 25] are not), and its vertex is read
-// in u.
-struct Parabola {
-  double centre = 0;
-  double curvature = 0;  // coefficient of u^2, the same as of x^2
-  double slope = 0;      // of u
-  double offset = 0;     // at u = 0
-  double x_min = 0, x_max = 0;
-
-  double vertex_x() const { return centre - slope / (2.0 * curvature); }
-  double vertex_loss() const { return offset - slope * slope / (4.0 * curvature); }
-};
-
-// Empty when the sizes do not determine a parabola (fewer than three distinct values).
-std::optional<Parabola> fit_parabola(const Eigen::VectorXd& x, const Eigen::VectorXd& loss) {
-  Parabola parabola;
-  parabola.centre = x.mean();
-  parabola.x_min = x.minCoeff();
-  parabola.x_max = x.maxCoeff();
-  Eigen::MatrixXd design(x.size(), 3);
-  design.col(0) = (x.array() - parabola.centre).square().matrix();
-  design.col(1) = x.array() - parabola.centre;
-  design.col(2).setOnes();
-  const std::optional<Eigen::VectorXd> solution = solve_least_squares(design, loss);
-  if (!solution)
-    return std::nullopt;
-  parabola.curvature = (*solution)(0);
-  parabola.slope = (*solution)(1);
-  parabola.offset = (*solution)(2);
-  return parabola;
-}
-
-// Why a parabola has no usable minimum, or empty when it has one strictly inside its data.
-std::optional<std::string> minimum_problem(const Parabola& parabola) {
-  if (!(parabola.curvature > 0))
-    return "the parabola opens downwards (a = " + format_number(parabola.curvature) +
-           "): no minimum";
-  const double vertex = parabola.vertex_x();
-  if (!(vertex > parabola.x_min && vertex < parabola.x_max)) {
-    return "the vertex ln size = " + format_number(vertex) + " lies outside the data's [" +
-           format_number(parabola.x_min) + ", " + format_number(parabola.x_max) + "]";
-  }
+// A point's D: its own, else C / (6 N_a); empty without either (no C, or N_a absent: NaN).
+std::optional<double> tokens_of(const CurvePoint& point) {
+  if (point.tokens)
+    return point.tokens;
+  if (point.point.compute && !std::isnan(point.point.active_params))
+    return *point.point.compute / (6.0 * point.point.active_params);
   return std::nullopt;
 }
 
-void check_points(const std::vector<SurfacePoint>& points) {
-  for (const SurfacePoint& point : points) {
+// N_a may be absent (NaN) on the N axis: routed-LM data gives N and S alone. Any N_a given must
+// be a positive number.
+void check_points(const std::vector<CurvePoint>& points, SizeAxis axis) {
+  for (const CurvePoint& curve_point : points) {
+    const SurfacePoint& point = curve_point.point;
+    const bool active_usable = (axis == SizeAxis::kTotal && std::isnan(point.active_params)) ||
+                               (std::isfinite(point.active_params) && point.active_params > 0);
     const bool usable = std::isfinite(point.total_params) && point.total_params > 0 &&
-                        std::isfinite(point.active_params) && point.active_params > 0 &&
-                        point.sparsity >= 0 && point.sparsity < 1 && std::isfinite(point.loss) &&
-                        point.loss > 0;
+                        active_usable && point.sparsity >= 0 && point.sparsity < 1 &&
+                        std::isfinite(point.loss) && point.loss > 0;
     if (!usable) {
       throw FitRefused(RefusalReason::kNonFiniteData,
                        "point of run #" + std::to_string(point.run_index) +
                            ": N, N_active and the loss must be positive numbers and S in [0, 1)");
+    }
+    const std::optional<double> tokens = tokens_of(curve_point);
+    if (tokens && !(std::isfinite(*tokens) && *tokens > 0)) {
+      throw FitRefused(
+          RefusalReason::kNonFiniteData,
+          "point of run #" + std::to_string(point.run_index) + ": D must be a positive number");
     }
   }
 }
@@ -86,71 +61,92 @@ void refuse_bad_options(const CurveFitOptions& options) {
   throw FitRefused(RefusalReason::kInvalidOptions, message);
 }
 
-IsoFlopCurve fit_curve(const std::vector<SurfacePoint>& points, const CurveFitOptions& options,
-                       std::uint64_t seed) {
-  check_points(points);
+// `noise` is the Akima method's stream (unused by the parabola's, which seeds its own sampler
+// with `seed`).
+IsoFlopCurve fit_curve(const std::vector<CurvePoint>& points, const CurveFitOptions& options,
+                       std::uint64_t seed, NumpyLegacyNormal& noise) {
+  check_points(points, options.axis);
   if (points.size() < static_cast<std::size_t>(options.min_points)) {
     throw FitRefused(RefusalReason::kTooFewPoints,
                      std::to_string(points.size()) + " points, fewer than the " +
                          std::to_string(options.min_points) + " a curve needs");
   }
-  const auto count = static_cast<Eigen::Index>(points.size());
-  Eigen::VectorXd x(count), loss(count);
-  for (Eigen::Index i = 0; i < count; ++i) {
-    const SurfacePoint& point = points[static_cast<std::size_t>(i)];
-    x(i) = std::log(options.axis == SizeAxis::kTotal ? point.total_params : point.active_params);
-    loss(i) = point.loss;
+  std::vector<double> sizes, losses;
+  std::optional<std::vector<double>> tokens(std::in_place);
+  for (const CurvePoint& curve_point : points) {
+    const SurfacePoint& point = curve_point.point;
+    sizes.push_back(options.axis == SizeAxis::kTotal ? point.total_params : point.active_params);
+    losses.push_back(point.loss);
+    const std::optional<double> d = tokens_of(curve_point);
+    if (d && tokens)
+      tokens->push_back(*d);
+    else
+      tokens.reset();  // D* needs every point's D
   }
-  const std::optional<Parabola> parabola = fit_parabola(x, loss);
-  if (!parabola) {
-    throw FitRefused(RefusalReason::kSingularDesign,
-                     "the sizes do not determine a parabola (fewer than three distinct sizes)");
-  }
-  if (const std::optional<std::string> problem = minimum_problem(*parabola))
-    throw FitRefused(RefusalReason::kNoInteriorMinimum, *problem);
 
   IsoFlopCurve curve;
-  curve.sparsity = points.front().sparsity;
+  curve.sparsity = points.front().point.sparsity;
   curve.axis = options.axis;
+  curve.method = options.method;
   curve.points = points.size();
-  // Back from u = x - centre to x.
-  const double centre = parabola->centre;
-  curve.a = parabola->curvature;
-  curve.b = parabola->slope - 2.0 * parabola->curvature * centre;
-  curve.c = parabola->offset - parabola->slope * centre + parabola->curvature * centre * centre;
-  curve.log_size_min = parabola->x_min;
-  curve.log_size_max = parabola->x_max;
-  curve.optimal_size = std::exp(parabola->vertex_x());
-  curve.optimal_loss = parabola->vertex_loss();
-
-  SeededSampler sampler(seed);
-  std::vector<double> sizes, losses;
-  for (int replicate = 0; replicate < options.bootstrap_replicates; ++replicate) {
-    const std::vector<std::size_t> drawn = sampler.with_replacement(points.size());
-    const std::vector<Eigen::Index> rows(drawn.begin(), drawn.end());
-    const std::optional<Parabola> refit = fit_parabola(x(rows), loss(rows));
-    if (!refit || minimum_problem(*refit)) {
-      curve.replicate_optimal_sizes.emplace_back();
-      ++curve.replicates_dropped;
-      continue;
+  curve.distinct_sizes = distinct_values(sizes);
+  const std::string name = options.axis == SizeAxis::kTotal ? "N" : "N_active";
+  AxisMinimum size_minimum;
+  std::optional<AxisMinimum> tokens_minimum;
+  if (options.method == CurveMethod::kParabola) {
+    ParabolaMinima minima =
+        parabola_minima(sizes, tokens, losses, options.bootstrap_replicates, seed, name, "D");
+    size_minimum = std::move(minima.first);
+    tokens_minimum = std::move(minima.second);
+  } else {
+    // Both variables draw their noise before either may refuse, as Porian et al.'s code does.
+    std::optional<FitRefused> refusal;
+    try {
+      size_minimum = akima_minimum(sizes, losses, options, noise, name);
+    } catch (const FitRefused& refused) {
+      refusal = refused;
     }
-    sizes.push_back(std::exp(refit->vertex_x()));
-    losses.push_back(refit->vertex_loss());
-    curve.replicate_optimal_sizes.push_back(sizes.back());
+    if (tokens) {
+      try {
+        tokens_minimum = akima_minimum(*tokens, losses, options, noise, "D");
+      } catch (const FitRefused& refused) {
+        if (!refusal)
+          refusal = refused;
+      }
+    }
+    if (refusal)
+      throw *refusal;
   }
-  curve.size_interval = bootstrap_interval(std::move(sizes));
-  curve.loss_interval = bootstrap_interval(std::move(losses));
+  curve.a = size_minimum.a;
+  curve.b = size_minimum.b;
+  curve.c = size_minimum.c;
+  curve.log_size_min = size_minimum.log_min;
+  curve.log_size_max = size_minimum.log_max;
+  curve.optimal_size = size_minimum.optimum;
+  curve.optimal_loss = size_minimum.loss;
+  curve.size_interval = size_minimum.interval;
+  curve.loss_interval = size_minimum.loss_interval;
+  curve.log_size_sd = size_minimum.log_sd;
+  curve.replicate_optimal_sizes = std::move(size_minimum.replicates);
+  curve.replicates_dropped = size_minimum.dropped;
+  if (tokens_minimum) {
+    curve.optimal_tokens = tokens_minimum->optimum;
+    curve.tokens_interval = tokens_minimum->interval;
+    curve.log_tokens_sd = tokens_minimum->log_sd;
+    curve.replicate_optimal_tokens = std::move(tokens_minimum->replicates);
+  }
   return curve;
 }
 
 // Points of one budget split by sparsity level, in increasing S.
-std::vector<std::vector<SurfacePoint>> split_by_sparsity(std::vector<SurfacePoint> points) {
-  std::stable_sort(points.begin(), points.end(), [](const SurfacePoint& x, const SurfacePoint& y) {
-    return x.sparsity < y.sparsity;
+std::vector<std::vector<CurvePoint>> split_by_sparsity(std::vector<CurvePoint> points) {
+  std::stable_sort(points.begin(), points.end(), [](const CurvePoint& x, const CurvePoint& y) {
+    return x.point.sparsity < y.point.sparsity;
   });
-  std::vector<std::vector<SurfacePoint>> levels;
-  for (const SurfacePoint& point : points) {
-    if (levels.empty() || point.sparsity - levels.back().front().sparsity > kSparsityTolerance) {
+  std::vector<std::vector<CurvePoint>> levels;
+  for (const CurvePoint& point : points) {
+    if (levels.empty() ||
+        point.point.sparsity - levels.back().front().point.sparsity > kSparsityTolerance) {
       levels.emplace_back();
     }
     levels.back().push_back(point);
@@ -158,7 +154,45 @@ std::vector<std::vector<SurfacePoint>> split_by_sparsity(std::vector<SurfacePoin
   return levels;
 }
 
+std::vector<CurvePoint> without_tokens(const std::vector<SurfacePoint>& points) {
+  std::vector<CurvePoint> curve_points;
+  curve_points.reserve(points.size());
+  for (const SurfacePoint& point : points)
+    curve_points.push_back({point, std::nullopt});
+  return curve_points;
+}
+
+// The sparsity levels of the data, increasing, levels within the tolerance being one.
+std::vector<double> sparsity_levels(const std::vector<CurvePoint>& points) {
+  std::vector<double> all;
+  for (const CurvePoint& point : points)
+    all.push_back(point.point.sparsity);
+  std::sort(all.begin(), all.end());
+  std::vector<double> levels;
+  for (const double s : all) {
+    if (levels.empty() || s - levels.back() > kSparsityTolerance)
+      levels.push_back(s);
+  }
+  return levels;
+}
+
+std::uint32_t akima_seed(const CurveFitOptions& options, std::size_t level) {
+  return static_cast<std::uint32_t>(options.seed + level);
+}
+
 }  // namespace
+
+CurveFitOptions CurveFitOptions::porian2024() {
+  CurveFitOptions options;
+  options.method = CurveMethod::kAkima;
+  options.min_points = 3;
+  options.bootstrap_replicates = 1000;
+  options.seed = 42;
+  options.loss_noise = 0.002;
+  options.grid_points_per_interval = 25;
+  options.min_sd_factor = 0.33;
+  return options;
+}
 
 std::vector<std::string> CurveFitOptions::validate() const {
   std::vector<std::string> problems;
@@ -166,98 +200,103 @@ std::vector<std::string> CurveFitOptions::validate() const {
     problems.push_back("min_points must be >= 3");
   if (bootstrap_replicates < 0)
     problems.push_back("bootstrap_replicates must be >= 0");
+  for (std::string& problem : binning.validate())
+    problems.push_back(std::move(problem));
+  if (method == CurveMethod::kAkima) {
+    if (seed >= (std::uint64_t{1} << 32))
+      problems.push_back("seed must be below 2^32 with the Akima method (NumPy's generator)");
+    if (!(loss_noise >= 0 && std::isfinite(loss_noise)))
+      problems.push_back("loss_noise must be finite and >= 0");
+    if (grid_points_per_interval < 2)
+      problems.push_back("grid_points_per_interval must be >= 2");
+    if (!(min_sd_factor >= 0 && std::isfinite(min_sd_factor)))
+      problems.push_back("min_sd_factor must be finite and >= 0");
+  }
   return problems;
 }
 
-IsoFlopCurve fit_isoflop_curve(const std::vector<SurfacePoint>& points,
+std::vector<CurvePoint> curve_points(const SurfaceData& data, const std::vector<Run>& runs) {
+  std::vector<CurvePoint> points;
+  points.reserve(data.points.size());
+  for (const SurfacePoint& point : data.points) {
+    if (point.run_index >= runs.size())
+      throw std::invalid_argument("curve_points: a point's run index is beyond the runs");
+    points.push_back({point, runs[point.run_index].tokens});
+  }
+  return points;
+}
+
+IsoFlopCurve fit_isoflop_curve(const std::vector<CurvePoint>& points,
                                const CurveFitOptions& options) {
   refuse_bad_options(options);
-  for (const SurfacePoint& point : points) {
-    if (std::abs(point.sparsity - points.front().sparsity) > kSparsityTolerance)
+  for (const CurvePoint& point : points) {
+    if (std::abs(point.point.sparsity - points.front().point.sparsity) > kSparsityTolerance)
       throw std::invalid_argument("fit_isoflop_curve: the points have several sparsity levels");
   }
-  IsoFlopCurve curve = fit_curve(points, options, options.seed);
+  NumpyLegacyNormal noise(akima_seed(options, 0));
+  IsoFlopCurve curve = fit_curve(points, options, options.seed, noise);
   std::vector<double> budgets;
-  for (const SurfacePoint& point : points) {
-    if (point.compute)
-      budgets.push_back(*point.compute);
+  for (const CurvePoint& point : points) {
+    if (point.point.compute)
+      budgets.push_back(*point.point.compute);
   }
   if (!budgets.empty())
     curve.budget = median(std::move(budgets));
   return curve;
 }
 
-IsoFlopCurves fit_isoflop_curves(const std::vector<SurfacePoint>& points,
+IsoFlopCurve fit_isoflop_curve(const std::vector<SurfacePoint>& points,
+                               const CurveFitOptions& options) {
+  return fit_isoflop_curve(without_tokens(points), options);
+}
+
+IsoFlopCurves fit_isoflop_curves(const std::vector<CurvePoint>& points,
                                  const CurveFitOptions& options) {
   refuse_bad_options(options);
   IsoFlopCurves result;
-  // Each curve has its own stream, so one curve's resamples do not depend on how many curves
-  // came before it.
+  result.method = options.method;
+  // Budgets are grouped on the surface points; each keeps its index into `points` for its D.
+  std::vector<SurfacePoint> indexed;
+  indexed.reserve(points.size());
+  for (std::size_t i = 0; i < points.size(); ++i) {
+    indexed.push_back(points[i].point);
+    indexed.back().run_index = i;
+  }
+  // The Akima method's noise: one stream per sparsity level, drawn budget by budget in
+  // increasing C, so that a dense data set sees exactly Porian et al.'s stream and a level's
+  // draws do not depend on the other levels.
+  const std::vector<double> levels = sparsity_levels(points);
+  std::vector<NumpyLegacyNormal> streams;
+  for (std::size_t level = 0; level < levels.size(); ++level)
+    streams.emplace_back(akima_seed(options, level));
+  // The parabola's resamples: one stream per curve, so one curve's resamples do not depend on
+  // how many curves came before it.
   std::uint64_t seed = options.seed;
-  for (const BudgetGroup& group : group_by_budget(points)) {
-    for (const std::vector<SurfacePoint>& level : split_by_sparsity(group.points)) {
+  for (const BudgetGroup& group : group_by_budget(indexed, options.binning)) {
+    std::vector<CurvePoint> group_points;
+    for (const SurfacePoint& point : group.points)
+      group_points.push_back(points[point.run_index]);
+    for (const std::vector<CurvePoint>& level : split_by_sparsity(std::move(group_points))) {
+      const double sparsity = level.front().point.sparsity;
+      const auto level_index = static_cast<std::size_t>(
+          std::lower_bound(levels.begin(), levels.end(), sparsity - kSparsityTolerance) -
+          levels.begin());
       try {
-        IsoFlopCurve curve = fit_curve(level, options, seed++);
+        IsoFlopCurve curve = fit_curve(level, options, seed++, streams.at(level_index));
         curve.budget = group.budget;
         result.curves.push_back(std::move(curve));
       } catch (const FitRefused& refusal) {
         result.refused.push_back(
-            {group.budget, level.front().sparsity, level.size(), refusal.reason(), refusal.what()});
+            {group.budget, sparsity, level.size(), refusal.reason(), refusal.what()});
       }
     }
   }
   return result;
 }
 
-PowerLawFit fit_optimal_size_power_law(const IsoFlopCurves& curves, double sparsity) {
-  std::vector<const IsoFlopCurve*> selected;
-  for (const IsoFlopCurve& curve : curves.curves) {
-    if (curve.budget && std::abs(curve.sparsity - sparsity) <= kSparsityTolerance)
-      selected.push_back(&curve);
-  }
-  if (selected.size() < 2) {
-    throw FitRefused(RefusalReason::kTooFewPoints,
-                     std::to_string(selected.size()) + " budget(s) with a fitted curve at S = " +
-                         format_number(sparsity) + "; a power law needs two");
-  }
-  const auto count = static_cast<Eigen::Index>(selected.size());
-  Eigen::MatrixXd design(count, 2);
-  Eigen::VectorXd log_size(count);
-  for (Eigen::Index i = 0; i < count; ++i) {
-    const IsoFlopCurve& curve = *selected[static_cast<std::size_t>(i)];
-    design(i, 0) = std::log(*curve.budget);
-    design(i, 1) = 1.0;
-    log_size(i) = std::log(curve.optimal_size);
-  }
-  const std::optional<Eigen::VectorXd> line = solve_least_squares(design, log_size);
-  if (!line)
-    throw FitRefused(RefusalReason::kSingularDesign, "all curves share one budget");
-  PowerLawFit fit;
-  fit.exponent = (*line)(0);
-  fit.coefficient = std::exp((*line)(1));
-  fit.budgets = selected.size();
-
-  std::size_t replicates = selected.front()->replicate_optimal_sizes.size();
-  for (const IsoFlopCurve* curve : selected)
-    replicates = std::min(replicates, curve->replicate_optimal_sizes.size());
-  std::vector<double> exponents;
-  for (std::size_t replicate = 0; replicate < replicates; ++replicate) {
-    bool complete = true;
-    for (Eigen::Index i = 0; i < count && complete; ++i) {
-      const std::optional<double>& vertex =
-          selected[static_cast<std::size_t>(i)]->replicate_optimal_sizes[replicate];
-      complete = vertex.has_value();
-      if (complete)
-        log_size(i) = std::log(*vertex);
-    }
-    if (!complete)
-      continue;
-    if (const std::optional<Eigen::VectorXd> refit = solve_least_squares(design, log_size))
-      exponents.push_back((*refit)(0));
-  }
-  fit.replicates_used = exponents.size();
-  fit.exponent_interval = bootstrap_interval(std::move(exponents));
-  return fit;
+IsoFlopCurves fit_isoflop_curves(const std::vector<SurfacePoint>& points,
+                                 const CurveFitOptions& options) {
+  return fit_isoflop_curves(without_tokens(points), options);
 }
 
 }  // namespace moescope

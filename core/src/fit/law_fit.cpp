@@ -8,7 +8,9 @@
 #include <stdexcept>
 #include <thread>
 
+#include "fit/law_identifiability.h"
 #include "fit/law_objective.h"
+#include "fit/law_refit.h"
 #include "fit/lbfgs.h"
 #include "fit/parallel_for.h"
 #include "fit/start_grid.h"
@@ -26,7 +28,8 @@ using law_fit_detail::LbfgsOptions;
 using law_fit_detail::LbfgsResult;
 using law_fit_detail::LbfgsTermination;
 
-using Coordinates = std::array<double, kMaxCoordinates>;
+using law_fit_detail::Coordinates;
+using law_fit_detail::minimize;
 
 const std::vector<std::string>& parameter_names(LawForm form) {
   static const std::vector<std::string> chinchilla = {"A", "B", "E", "alpha", "beta"};
@@ -80,31 +83,6 @@ void check_points(const std::vector<ScalingPoint>& points, LawForm form) {
   }
 }
 
-ErrorMeasures measure(const FittedLaw& law, const std::vector<ScalingPoint>& points, double delta) {
-  ErrorMeasures measures;
-  measures.points = points.size();
-  if (points.empty())
-    return measures;
-  double squared_error = 0;
-  double huber_sum = 0;
-  for (const ScalingPoint& point : points) {
-    const double predicted = law.loss(point);
-    squared_error += (point.loss - predicted) * (point.loss - predicted);
-    huber_sum += huber(std::log(point.loss) - std::log(predicted), delta);
-  }
-  const auto count = static_cast<double>(points.size());
-  measures.mse = squared_error / count;
-  measures.huber = huber_sum / count;
-  return measures;
-}
-
-LbfgsResult minimize(const LawObjective& objective, double* coordinates,
-                     const LbfgsOptions& options, const std::atomic<bool>& stop) {
-  return objective.coordinates() == 5
-             ? law_fit_detail::minimize_lbfgs<5>(objective, coordinates, options, stop)
-             : law_fit_detail::minimize_lbfgs<10>(objective, coordinates, options, stop);
-}
-
 // One start's result.
 struct StartOutcome {
   double objective = std::numeric_limits<double>::infinity();
@@ -121,10 +99,57 @@ struct StartOutcome {
 
 using TerminationCounts = std::array<std::size_t, 6>;  // indexed by LbfgsTermination
 
+// Two converged starts that end within this distance (largest coordinate difference) found the
+// same minimum.
+constexpr double kSameMinimum = 1e-3;
+
+// The lowest distinct minima seen, best first, at most `capacity`.
+class DistinctMinima {
+ public:
+  explicit DistinctMinima(std::size_t capacity = 0) : capacity_(capacity) {}
+
+  void offer(const StartOutcome& outcome, int coordinates) {
+    for (StartOutcome& kept : kept_) {
+      if (same_minimum(kept, outcome, coordinates)) {
+        if (outcome.improves_on(kept))
+          kept = outcome;
+        sort();
+        return;
+      }
+    }
+    if (kept_.size() < capacity_) {
+      kept_.push_back(outcome);
+    } else if (!kept_.empty() && outcome.improves_on(kept_.back())) {
+      kept_.back() = outcome;
+    } else {
+      return;
+    }
+    sort();
+  }
+  const std::vector<StartOutcome>& best_first() const { return kept_; }
+
+ private:
+  static bool same_minimum(const StartOutcome& x, const StartOutcome& y, int coordinates) {
+    for (int k = 0; k < coordinates; ++k) {
+      if (std::abs(x.coordinates[static_cast<std::size_t>(k)] -
+                   y.coordinates[static_cast<std::size_t>(k)]) > kSameMinimum)
+        return false;
+    }
+    return true;
+  }
+  void sort() {
+    std::sort(kept_.begin(), kept_.end(),
+              [](const StartOutcome& x, const StartOutcome& y) { return x.improves_on(y); });
+  }
+
+  std::size_t capacity_;
+  std::vector<StartOutcome> kept_;
+};
+
 // What one worker has seen. Aligned to a cache line of its own, so that workers recording their
 // results do not slow each other down.
 struct alignas(64) WorkerTally {
-  StartOutcome best;  // the best converged start
+  DistinctMinima minima;  // the best converged starts, distinct
   std::size_t converged = 0;
   TerminationCounts terminations{};
 };
@@ -140,44 +165,29 @@ std::string termination_counts(const TerminationCounts& counts) {
   return join(parts, ", ");
 }
 
-// splitmix64: a small, fully specified generator, so that bootstrap samples are the same on
-// every platform (std::uniform_int_distribution is not).
-std::uint64_t next_random(std::uint64_t& state) {
-  std::uint64_t z = (state += 0x9e3779b97f4a7c15ULL);
-  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-  return z ^ (z >> 31);
-}
-
-// How often each point is drawn in replicate `replicate`: n draws with replacement.
-std::vector<double> bootstrap_weights(std::size_t points, std::uint64_t seed,
-                                      std::size_t replicate) {
-  std::uint64_t state = seed ^ (0xd1b54a32d192ed03ULL * (replicate + 1));
-  std::vector<double> weights(points, 0.0);
-  for (std::size_t draw = 0; draw < points; ++draw)
-    weights[next_random(state) % points] += 1.0;
-  return weights;
-}
-
 // What the starts and the bootstrap share.
 struct FitRun {
   const LawObjective& objective;
   const law_fit_detail::StartGrid& grid;
-  LbfgsOptions lbfgs;
+  LbfgsOptions lbfgs;  // the grid's rules
+  LbfgsOptions refit;  // the polish's and the bootstrap's
   int threads;
   const FitControl& control;
   std::size_t progress_total;  // grid starts + bootstrap replicates
 };
 
 struct GridOutcome {
-  StartOutcome best;  // the best converged start
+  std::vector<StartOutcome> minima;  // distinct converged minima, best first; empty if none
   std::size_t converged = 0;
   TerminationCounts terminations{};
 };
 
 // Every start of the grid, each worker keeping its own tally, merged at the end.
-GridOutcome run_grid(const FitRun& run) {
+GridOutcome run_grid(const FitRun& run, std::size_t minima_kept) {
+  const int coordinates = run.objective.coordinates();
   std::vector<WorkerTally> tallies(static_cast<std::size_t>(run.threads));
+  for (WorkerTally& tally : tallies)
+    tally.minima = DistinctMinima(minima_kept);
   law_fit_detail::parallel_for(
       run.grid.size(), run.threads, run.control, {0, run.progress_total},
       [&](int worker, std::size_t start, const std::atomic<bool>& stop) {
@@ -191,38 +201,57 @@ GridOutcome run_grid(const FitRun& run) {
         if (!outcome.result.converged() || !std::isfinite(outcome.objective))
           return;
         ++tally.converged;
-        if (outcome.improves_on(tally.best))
-          tally.best = outcome;
+        tally.minima.offer(outcome, coordinates);
       });
   GridOutcome merged;
+  DistinctMinima minima(minima_kept);
   for (const WorkerTally& tally : tallies) {
     merged.converged += tally.converged;
     for (std::size_t kind = 0; kind < merged.terminations.size(); ++kind)
       merged.terminations[kind] += tally.terminations[kind];
-    if (tally.best.improves_on(merged.best))
-      merged.best = tally.best;
+    for (const StartOutcome& outcome : tally.minima.best_first())
+      minima.offer(outcome, coordinates);
   }
+  merged.minima = minima.best_first();
   return merged;
 }
 
-// One refit per replicate from the best coordinates, on the fit points drawn with replacement;
-// nullopt where it did not converge.
-std::vector<std::optional<Coordinates>> run_bootstrap(const FitRun& run, const Coordinates& best,
-                                                      std::size_t replicates, std::uint64_t seed) {
+// Minimises from the best start again with the refit rules; keeps the result where it converged
+// and is no worse.
+void polish(const FitRun& run, StartOutcome& best) {
+  StartOutcome polished = best;
+  const std::atomic<bool> never{false};
+  polished.result = minimize(run.objective, polished.coordinates.data(), run.refit, never);
+  if (!polished.result.converged() || !(polished.result.objective <= best.objective))
+    return;
+  polished.objective = polished.result.objective;
+  polished.result.iterations += best.result.iterations;
+  best = polished;
+}
+
+// One refit per replicate to the fit points drawn with replacement, from the starts the header
+// lists (LawFitOptions::bootstrap); nullopt where no start converged.
+std::vector<std::optional<Coordinates>> run_bootstrap(const FitRun& run,
+                                                      const std::vector<StartOutcome>& minima,
+                                                      const LawFitOptions& options) {
+  const auto replicates = static_cast<std::size_t>(options.bootstrap);
   std::vector<std::optional<Coordinates>> fitted(replicates);
   if (replicates == 0)
     return fitted;
+  law_fit_detail::RefitStarts starts;
+  for (const StartOutcome& minimum : minima)
+    starts.minima.push_back(minimum.coordinates);
+  starts.grid = &run.grid;
+  starts.grid_starts = static_cast<std::size_t>(options.bootstrap_grid_starts);
   // Each worker reweighs its own copy of the objective for the replicate it runs.
   std::vector<LawObjective> worker_objectives(static_cast<std::size_t>(run.threads), run.objective);
   law_fit_detail::parallel_for(
       replicates, run.threads, run.control, {run.grid.size(), run.progress_total},
       [&](int worker, std::size_t replicate, const std::atomic<bool>& stop) {
         LawObjective& reweighted = worker_objectives[static_cast<std::size_t>(worker)];
-        reweighted.set_weights(bootstrap_weights(reweighted.points(), seed, replicate));
-        Coordinates coordinates = best;
-        const LbfgsResult result = minimize(reweighted, coordinates.data(), run.lbfgs, stop);
-        if (result.converged() && std::isfinite(result.objective))
-          fitted[replicate] = coordinates;
+        std::uint64_t state = law_fit_detail::refit_stream(options.seed, replicate);
+        reweighted.set_weights(law_fit_detail::bootstrap_weights(reweighted.points(), state));
+        fitted[replicate] = law_fit_detail::refit(reweighted, starts, run.refit, state, stop);
       });
   return fitted;
 }
@@ -245,6 +274,18 @@ double FittedLaw::loss(const ScalingPoint& point) const {
   return form == LawForm::kChinchilla
              ? chinchilla.loss(point.total_params, point.tokens)
              : abnar.loss(point.total_params, point.tokens, point.sparsity);
+}
+
+SparsityLaw FittedLaw::as_sparsity_law() const {
+  if (form == LawForm::kAbnar)
+    return abnar;
+  SparsityLaw law;
+  law.a = chinchilla.A;
+  law.alpha = chinchilla.alpha;
+  law.b = chinchilla.B;
+  law.beta = chinchilla.beta;
+  law.e = chinchilla.E;
+  return law;
 }
 
 std::vector<std::pair<std::string, double>> FittedLaw::parameters() const {
@@ -329,8 +370,24 @@ std::vector<std::string> LawFitOptions::validate() const {
     problems.push_back("gradient_tolerance must be finite and not negative, got " +
                        format_number(gradient_tolerance));
   }
+  if (!(std::isfinite(refit_function_tolerance) && refit_function_tolerance >= 0)) {
+    problems.push_back("refit_function_tolerance must be finite and not negative, got " +
+                       format_number(refit_function_tolerance));
+  }
+  if (!(std::isfinite(refit_gradient_tolerance) && refit_gradient_tolerance >= 0)) {
+    problems.push_back("refit_gradient_tolerance must be finite and not negative, got " +
+                       format_number(refit_gradient_tolerance));
+  }
   if (bootstrap < 0)
     problems.push_back("bootstrap must be 0 (none) or more, got " + std::to_string(bootstrap));
+  if (bootstrap_minima < 1) {
+    problems.push_back("bootstrap_minima must be at least 1 (the best fit), got " +
+                       std::to_string(bootstrap_minima));
+  }
+  if (bootstrap_grid_starts < 0) {
+    problems.push_back("bootstrap_grid_starts must be 0 or more, got " +
+                       std::to_string(bootstrap_grid_starts));
+  }
   if (!law_fit_detail::grid_fits_form(grid(), form)) {
     problems.push_back("init_grid " + std::string(to_string(grid())) +
                        " has no values for the sparsity terms of the " +
@@ -382,6 +439,25 @@ std::vector<std::pair<std::string, Interval>> LawFitSummary::parameter_intervals
   return intervals;
 }
 
+ErrorMeasures measure_errors(const FittedLaw& law, const std::vector<ScalingPoint>& points,
+                             double delta) {
+  ErrorMeasures measures;
+  measures.points = points.size();
+  if (points.empty())
+    return measures;
+  double squared_error = 0;
+  double huber_sum = 0;
+  for (const ScalingPoint& point : points) {
+    const double predicted = law.loss(point);
+    squared_error += (point.loss - predicted) * (point.loss - predicted);
+    huber_sum += huber(std::log(point.loss) - std::log(predicted), delta);
+  }
+  const auto count = static_cast<double>(points.size());
+  measures.mse = squared_error / count;
+  measures.huber = huber_sum / count;
+  return measures;
+}
+
 LawFitSummary fit_law(const std::vector<ScalingPoint>& points, const std::vector<bool>& holdout,
                       const LawFitOptions& options, const FitControl& control) {
   const auto began = std::chrono::steady_clock::now();
@@ -397,52 +473,49 @@ LawFitSummary fit_law(const std::vector<ScalingPoint>& points, const std::vector
   std::vector<ScalingPoint> held_out_points;
   for (std::size_t i = 0; i < points.size(); ++i)
     (!holdout.empty() && holdout[i] ? held_out_points : fit_points).push_back(points[i]);
-  const int coordinates = coordinate_count(options.form);
-  if (fit_points.size() < static_cast<std::size_t>(coordinates) + 1) {
-    throw FitRefused(RefusalReason::kTooFewPoints,
-                     "the " + std::string(to_string(options.form)) + " form has " +
-                         std::to_string(coordinates) + " parameters and needs at least " +
-                         std::to_string(coordinates + 1) + " fit points, got " +
-                         std::to_string(fit_points.size()));
-  }
+  law_fit_detail::check_identifiable(options.form, fit_points);
 
   const LawObjective objective(options.form, fit_points, options.huber_delta);
   const law_fit_detail::StartGrid grid(options.form, options.grid(), options.grid_override);
   const int threads = options.threads > 0
                           ? options.threads
                           : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-  const auto replicate_count = static_cast<std::size_t>(options.bootstrap);
   const FitRun run{objective,
                    grid,
                    {options.max_iterations, options.function_tolerance, options.gradient_tolerance},
+                   {options.max_iterations, options.refit_function_tolerance,
+                    options.refit_gradient_tolerance, 0.0},
                    threads,
                    control,
-                   grid.size() + replicate_count};
-  const GridOutcome outcome = run_grid(run);
+                   grid.size() + static_cast<std::size_t>(options.bootstrap)};
+  GridOutcome outcome = run_grid(run, static_cast<std::size_t>(options.bootstrap_minima));
   if (outcome.converged == 0) {
     throw FitRefused(RefusalReason::kNoConvergence,
                      "none of the " + std::to_string(grid.size()) +
                          " starts converged: " + termination_counts(outcome.terminations));
   }
+  StartOutcome& best = outcome.minima.front();
+  polish(run, best);
 
   LawFitSummary summary;
-  summary.law = law_fit_detail::law_from_coordinates(options.form, outcome.best.coordinates.data());
-  summary.objective = outcome.best.objective;
+  summary.law = law_fit_detail::law_from_coordinates(options.form, best.coordinates.data());
+  summary.objective = best.objective;
   summary.starts = grid.size();
   summary.converged = outcome.converged;
-  summary.termination = law_fit_detail::describe(outcome.best.result.termination);
-  summary.iterations = outcome.best.result.iterations;
-  const auto replicates =
-      run_bootstrap(run, outcome.best.coordinates, replicate_count, options.seed);
-  for (const auto& replicate : replicates) {
+  summary.termination = law_fit_detail::describe(best.result.termination);
+  summary.iterations = best.result.iterations;
+  for (const StartOutcome& minimum : outcome.minima)
+    summary.minima.push_back(
+        law_fit_detail::law_from_coordinates(options.form, minimum.coordinates.data()));
+  for (const auto& replicate : run_bootstrap(run, outcome.minima, options)) {
     if (replicate)
       summary.replicates.push_back(
           law_fit_detail::law_from_coordinates(options.form, replicate->data()));
     else
       ++summary.bootstrap_failed;
   }
-  summary.fit = measure(summary.law, fit_points, options.huber_delta);
-  summary.holdout = measure(summary.law, held_out_points, options.huber_delta);
+  summary.fit = measure_errors(summary.law, fit_points, options.huber_delta);
+  summary.holdout = measure_errors(summary.law, held_out_points, options.huber_delta);
   summary.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - began).count();
   return summary;
 }

@@ -255,6 +255,28 @@ FittedLaw law_from_coordinates(LawForm form, const double* coordinates) {
   return law;
 }
 
+void coordinates_from_law(const FittedLaw& law, double* coordinates) {
+  if (law.form == LawForm::kChinchilla) {
+    coordinates[kLogA] = std::log(law.chinchilla.A);
+    coordinates[kLogB] = std::log(law.chinchilla.B);
+    coordinates[kLogE] = std::log(law.chinchilla.E);
+    coordinates[kChinchillaAlpha] = law.chinchilla.alpha;
+    coordinates[kChinchillaBeta] = law.chinchilla.beta;
+    return;
+  }
+  const SparsityLaw& abnar = law.abnar;
+  coordinates[kLoga] = std::log(abnar.a);
+  coordinates[kLogb] = std::log(abnar.b);
+  coordinates[kLogc] = std::log(abnar.c);
+  coordinates[kLogd] = std::log(abnar.d);
+  coordinates[kLoge] = std::log(abnar.e);
+  coordinates[kAlpha] = abnar.alpha;
+  coordinates[kBeta] = abnar.beta;
+  coordinates[kGamma] = abnar.gamma;
+  coordinates[kLambda] = abnar.lambda;
+  coordinates[kDelta] = abnar.delta;
+}
+
 LawObjective::LawObjective(LawForm form, const std::vector<ScalingPoint>& points,
                            double huber_delta)
     : form_(form),

@@ -15,6 +15,8 @@ inline constexpr int kMaxCoordinates = 10;
 int coordinate_count(LawForm form);
 const std::vector<std::string>& coordinate_names(LawForm form);
 FittedLaw law_from_coordinates(LawForm form, const double* coordinates);
+// The inverse: writes coordinate_count(law.form) values.
+void coordinates_from_law(const FittedLaw& law, double* coordinates);
 
 // The vector instructions the objective uses: the widest the CPU has.
 enum class InstructionSet { kBaseline, kAvx2, kAvx512 };

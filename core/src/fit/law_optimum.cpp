@@ -247,6 +247,10 @@ std::vector<std::string> OptimumOptions::validate() const {
   std::vector<std::string> problems;
   if (std::string problem = max_sparsity_problem(max_sparsity); !problem.empty())
     problems.push_back(std::move(problem));
+  if (fixed_sparsity && !(*fixed_sparsity >= 0 && *fixed_sparsity < 1)) {
+    problems.push_back("fixed_sparsity = " + format_number(*fixed_sparsity) +
+                       " must lie in [0, 1)");
+  }
   if (max_total_params &&
       !(std::isfinite(*max_total_params) && *max_total_params >= kSmallestTotalParams)) {
     problems.push_back("max_total_params = " + format_number(*max_total_params) +
@@ -278,23 +282,25 @@ BudgetOptimum optimum(const SparsityLaw& law, double compute, const OptimumOptio
       refuse_at_largest(sparsity);
     return search;
   };
-  const Minimum minimum = minimise(
-      [&](double u) {
-        const double sparsity = sparsity_from_coordinate(u);
-        const LawAlongBudget::Point point = best_size(sparsity).point;
-        return Probe{point.loss, point.slope_in_sparsity * (1.0 - sparsity)};
-      },
-      0.0, coordinate_from_sparsity(options.max_sparsity), kSparsityGridPoints);
-  const double sparsity =
-      minimum.at_upper ? options.max_sparsity : sparsity_from_coordinate(minimum.x);
-  const SizeSearch search = best_size(sparsity);
   BudgetOptimum result;
-  result.sparsity = sparsity;
+  if (options.fixed_sparsity) {
+    result.sparsity = *options.fixed_sparsity;
+  } else {
+    const Minimum minimum = minimise(
+        [&](double u) {
+          const double sparsity = sparsity_from_coordinate(u);
+          const LawAlongBudget::Point point = best_size(sparsity).point;
+          return Probe{point.loss, point.slope_in_sparsity * (1.0 - sparsity)};
+        },
+        0.0, coordinate_from_sparsity(options.max_sparsity), kSparsityGridPoints);
+    result.sparsity = minimum.at_upper ? options.max_sparsity : sparsity_from_coordinate(minimum.x);
+    result.sparsity_at_bound = minimum.at_upper;
+  }
+  const SizeSearch search = best_size(result.sparsity);
   result.total_params = search.point.total;
   result.active_params = search.point.active;
   result.tokens = search.point.tokens;
   result.loss = search.point.loss;
-  result.sparsity_at_bound = minimum.at_upper;
   result.params_at_cap = search.at_upper;
   return result;
 }

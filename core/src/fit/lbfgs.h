@@ -27,11 +27,15 @@ struct LbfgsOptions {
   int max_iterations = 15000;
   double function_tolerance = 1e7 * std::numeric_limits<double>::epsilon();
   double gradient_tolerance = 1e-5;
+  // The function tolerance is relative to max(|f_old|, |f|, objective_floor). scipy's floor of 1
+  // makes it absolute for objectives below 1, such as a sum of Huber terms of ~1e-3: a refit from
+  // a nearby optimum then stops after its first iteration. Polishing and bootstrap refits use 0.
+  double objective_floor = 1.0;
 };
 
 enum class LbfgsTermination {
   kGradientTolerance,  // max |gradient| <= gradient_tolerance
-  kFunctionTolerance,  // (f_old - f) <= function_tolerance * max(|f_old|, |f|, 1)
+  kFunctionTolerance,  // (f_old - f) <= function_tolerance * max(|f_old|, |f|, objective_floor)
   kMaxIterations,
   kLineSearchFailed,  // no decrease along the gradient either
   kNonFiniteStart,    // the objective or its gradient is not finite at the start
@@ -162,8 +166,8 @@ LbfgsResult minimize_lbfgs(const Objective& objective, double* coordinates,
       result.termination = LbfgsTermination::kGradientTolerance;
       break;
     }
-    if (previous_f - f <=
-        options.function_tolerance * std::max({std::abs(previous_f), std::abs(f), 1.0})) {
+    if (previous_f - f <= options.function_tolerance * std::max({std::abs(previous_f), std::abs(f),
+                                                                 options.objective_floor})) {
       result.termination = LbfgsTermination::kFunctionTolerance;
       break;
     }

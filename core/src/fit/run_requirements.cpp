@@ -2,14 +2,14 @@
 
 namespace moescope {
 
-std::string missing_for_fit(const Run& run, BudgetNeed need) {
+std::string missing_for_fit(const Run& run, BudgetNeed need, ActiveParamsNeed active) {
   if (run.status != RunStatus::kDone)
     return "status is " + std::string(to_string(run.status));
   if (!run.loss)
     return "no loss";
   if (!run.total_params)
     return "no N";
-  if (!run.active_params)
+  if (!run.active_params && active == ActiveParamsNeed::kRequired)
     return "no N_active";
   if (!run.sparsity)
     return "no S";

@@ -6,14 +6,23 @@
 
 namespace moescope {
 
-// What a fitter needs of a run, beyond being finished with a loss, N, N_a and S.
+// What a fitter needs of a run, beyond being finished with a loss, N and S.
 enum class BudgetNeed {
   kNone,              // IsoFLOP surfaces and curves: C is optional, D unused
   kTokensAndCompute,  // the parametric laws: D and C too
 };
 
+// Whether a fitter needs N_a: the laws and the 2-D curves do (D = C / (6 N_a)), a surface only on
+// the N_a axis.
+enum class ActiveParamsNeed {
+  kRequired,
+  kOptional,
+};
+
 // Why `run` cannot feed a fitter ("no loss", "status is planned", ...); empty when it can.
-std::string missing_for_fit(const Run& run, BudgetNeed need);
+// Checked in the order status, loss, N, N_a, S, then D and C.
+std::string missing_for_fit(const Run& run, BudgetNeed need,
+                            ActiveParamsNeed active = ActiveParamsNeed::kRequired);
 
 // "run rXXXX (name): no loss", the line a fitter lists for a run it left out.
 std::string left_out_line(const Run& run, const std::string& reason);

@@ -1,36 +1,40 @@
 // surface_points() and group_by_budget() of isoflop_surface.h: the input side of the IsoFLOP
 // fitters, shared by the surfaces and the 2-D curves.
 
-#include <algorithm>
 #include <cmath>
-#include <stdexcept>
 
-#include "fit/median.h"
 #include "fit/run_requirements.h"
 #include "moescope/fit/isoflop_surface.h"
 #include "moescope/number_format.h"
 
 namespace moescope {
 
-SurfaceData surface_points(const std::vector<Run>& runs) {
+SurfaceData surface_points(const std::vector<Run>& runs, SizeAxis axis) {
   SurfaceData data;
+  const ActiveParamsNeed active =
+      axis == SizeAxis::kActive ? ActiveParamsNeed::kRequired : ActiveParamsNeed::kOptional;
   for (std::size_t i = 0; i < runs.size(); ++i) {
     const Run& run = runs[i];
-    const std::string missing = missing_for_fit(run, BudgetNeed::kNone);
+    std::string missing = missing_for_fit(run, BudgetNeed::kNone, active);
     if (!missing.empty()) {
+      // Say why N_a is wanted: data from routed-LM papers give N and S only, and the N axis
+      // would take them.
+      if (missing == "no N_active")
+        missing += " (the N_active axis needs it; the N axis does not)";
       data.left_out.push_back(left_out_line(run, missing));
       continue;
     }
-    data.points.push_back(
-        {*run.total_params, *run.active_params, *run.sparsity, *run.loss, run.compute, i});
+    data.points.push_back({*run.total_params, run.active_params.value_or(std::nan("")),
+                           *run.sparsity, *run.loss, run.compute, i});
   }
   return data;
 }
 
 std::vector<BudgetGroup> group_by_budget(const std::vector<SurfacePoint>& points,
-                                         double tolerance) {
-  if (!(tolerance >= 0 && std::isfinite(tolerance)))
-    throw std::invalid_argument("group_by_budget: tolerance must be finite and >= 0");
+                                         const BudgetBinning& binning) {
+  const std::vector<std::string> problems = binning.validate();
+  if (!problems.empty())
+    throw FitRefused(RefusalReason::kInvalidOptions, problems.front());
   std::vector<SurfacePoint> with_budget;
   BudgetGroup without_budget;
   for (const SurfacePoint& point : points) {
@@ -45,23 +49,16 @@ std::vector<BudgetGroup> group_by_budget(const std::vector<SurfacePoint>& points
     }
     with_budget.push_back(point);
   }
-  std::stable_sort(
-      with_budget.begin(), with_budget.end(),
-      [](const SurfacePoint& x, const SurfacePoint& y) { return *x.compute < *y.compute; });
+  std::vector<double> compute;
+  for (const SurfacePoint& point : with_budget)
+    compute.push_back(*point.compute);
   std::vector<BudgetGroup> groups;
-  double group_start = 0;
-  for (const SurfacePoint& point : with_budget) {
-    if (groups.empty() || *point.compute > group_start * (1.0 + tolerance)) {
-      groups.emplace_back();
-      group_start = *point.compute;
-    }
-    groups.back().points.push_back(point);
-  }
-  for (BudgetGroup& group : groups) {
-    std::vector<double> budgets;
-    for (const SurfacePoint& point : group.points)
-      budgets.push_back(*point.compute);
-    group.budget = median(std::move(budgets));
+  for (const BudgetBin& bin : bin_budgets(compute, binning)) {
+    BudgetGroup group;
+    group.budget = bin.budget;
+    for (const std::size_t member : bin.members)
+      group.points.push_back(with_budget[member]);
+    groups.push_back(std::move(group));
   }
   if (!without_budget.points.empty())
     groups.push_back(std::move(without_budget));

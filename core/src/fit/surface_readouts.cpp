@@ -35,6 +35,27 @@ void require_sparsity_axis(const SurfaceFit& fit) {
     throw FitRefused(RefusalReason::kSingularDesign,
                      "every point is dense (S = 0): the surface has no sparsity to optimise");
   }
+  if (fit.single_sparsity_level()) {
+    throw FitRefused(RefusalReason::kSingularDesign,
+                     "every point has S = " + format_number(fit.sparsity_max) +
+                         ": the surface was fitted against size alone and has no sparsity to "
+                         "optimise");
+  }
+}
+
+std::string describe(const SurfaceDegrees& degrees) {
+  return "(" + std::to_string(degrees.size) + ", " + std::to_string(degrees.sparsity) + ", " +
+         std::to_string(degrees.interaction) + ")";
+}
+
+// Without sparsity or interaction terms the surface is flat in S, and S* would be arbitrary.
+void require_sparsity_terms(const SurfaceFit& fit) {
+  const SurfaceDegrees& degrees = fit.polynomial.degrees;
+  if (degrees.sparsity == 0 && degrees.interaction == 0) {
+    throw FitRefused(RefusalReason::kNoInteriorMinimum,
+                     "the fitted surface (degrees " + describe(degrees) +
+                         ") does not change with sparsity: it has no optimal sparsity");
+  }
 }
 
 }  // namespace
@@ -43,13 +64,31 @@ SizeOptimum optimal_size(const SurfaceFit& fit, double sparsity) {
   if (!(sparsity >= 0 && sparsity < 1))
     throw std::invalid_argument("optimal_size: S = " + format_number(sparsity) +
                                 " is outside [0, 1)");
+  // A fit at one sparsity level is flat in S: its optimum would be the same at every other S.
+  if (fit.single_sparsity_level() && std::abs(sparsity - fit.sparsity_max) > 1e-9) {
+    throw FitRefused(
+        RefusalReason::kSingularDesign,
+        "the surface was fitted at one sparsity level, S = " + format_number(fit.sparsity_max) +
+            ", and says nothing about S = " + format_number(sparsity));
+  }
   const double s = log_sparsity(sparsity);
+  // Without size terms (or with interaction terms only, at S = 0) the surface is flat in size:
+  // a minimiser would return an arbitrary point of the range.
+  const SurfaceDegrees& degrees = fit.polynomial.degrees;
+  if (degrees.size == 0 && (degrees.interaction == 0 || s == 0)) {
+    throw FitRefused(RefusalReason::kNoInteriorMinimum,
+                     "the fitted surface (degrees " + describe(degrees) +
+                         ") does not change with size at S = " + format_number(sparsity) +
+                         ": it has no optimal size");
+  }
   const IntervalMinimum minimum = size_minimum(fit, fit.polynomial, s);
   if (minimum.at_lower_end || minimum.at_upper_end) {
     throw FitRefused(RefusalReason::kNoInteriorMinimum,
                      "at S = " + format_number(sparsity) + " the loss still falls at the " +
-                         (minimum.at_lower_end ? "smallest" : "largest") +
-                         " size in the data (ln size = " + format_number(minimum.x) + ")");
+                         (minimum.at_lower_end ? "smallest" : "largest") + " size in the data (" +
+                         (fit.axis == SizeAxis::kTotal ? "N" : "N_active") + " = " +
+                         format_brief(std::exp(minimum.x)) +
+                         "): the optimal size lies outside the data");
   }
   SizeOptimum optimum;
   optimum.size = std::exp(minimum.x);
@@ -74,6 +113,7 @@ SparsityOptimum optimal_sparsity(const SurfaceFit& fit, double size) {
     throw std::invalid_argument("optimal_sparsity: size " + format_number(size) +
                                 " is not a positive number");
   require_sparsity_axis(fit);
+  require_sparsity_terms(fit);
   const double log_size = std::log(size);
   const IntervalMinimum minimum = sparsity_minimum(fit, fit.polynomial, log_size);
   SparsityOptimum optimum;
@@ -93,6 +133,7 @@ SparsityOptimum optimal_sparsity(const SurfaceFit& fit, double size) {
 
 std::optional<double> threshold_size(const SurfaceFit& fit) {
   require_sparsity_axis(fit);
+  require_sparsity_terms(fit);
   const auto at_upper_edge = [&fit](double log_size) {
     return sparsity_minimum(fit, fit.polynomial, log_size).at_upper_end;
   };

@@ -14,6 +14,7 @@
 #include <stdexcept>
 #include <thread>
 
+#include "launch/crash_point.h"
 #include "launch/log_tail.h"
 
 extern char** environ;
@@ -31,14 +32,27 @@ fs::path lock_file(const fs::path& out_dir) {
   return out_dir / ".trainer.lock";
 }
 
-// Runs the trainer in the background and returns: the background shell outlives the submitting
-// process, waits for the trainer and records its exit status. As an asynchronous list of a
-// non-interactive shell, the trainer starts with SIGINT ignored, which is harmless: cancel()
-// sends SIGTERM. Arguments: $1 the exit status file, then the trainer's command line.
+// What the job holding the lock records about itself: its handle, then its spec file.
+fs::path job_record_file(const fs::path& out_dir) {
+  return out_dir / "trainer.job";
+}
+
+// Records the job (its handle: the shell's pid, the process group's id; and its spec) for
+// running_job(), then runs the trainer in the background and returns: the background shell outlives
+// the submitting process, waits for the trainer and records its exit status. As an asynchronous
+// list of a non-interactive shell, the trainer starts with SIGINT ignored, which is harmless:
+// cancel() sends SIGTERM. Arguments: $1 the exit status file, $2 the job record, $3 the spec, then
+// the trainer's command line.
 constexpr const char* kSupervisor =
-    "exit_file=$1; shift\n"
+    "exit_file=$1; job_file=$2; spec=$3; shift 3\n"
+    "printf '%s\\n%s\\n' \"$$\" \"$spec\" >\"$job_file.tmp\" &&"
+    " mv -f \"$job_file.tmp\" \"$job_file\"\n"
     "( \"$@\"; code=$?; printf '%s\\n' \"$code\" >\"$exit_file.tmp\" &&"
     " mv -f \"$exit_file.tmp\" \"$exit_file\" ) &\n";
+
+// How long running_job() waits for a job's shell to record itself: its first command, so a
+// second is ample however loaded the machine.
+constexpr std::chrono::seconds kJobRecordWait{1};
 
 // The descriptor the job inherits its lock through (0, 1 and 2 are the standard streams).
 constexpr int kJobLockDescriptor = 3;
@@ -56,6 +70,26 @@ bool job_alive(const fs::path& out_dir) {
   const bool held = ::flock(fd, LOCK_SH | LOCK_NB) != 0 && errno == EWOULDBLOCK;
   ::close(fd);  // also drops the shared lock taken when nobody held it
   return held;
+}
+
+struct JobRecord {
+  std::string handle;
+  fs::path spec_file;
+};
+
+// OUT/trainer.job: the handle on its first line, the spec's path (which may hold newlines) after.
+std::optional<JobRecord> read_job_record(const fs::path& out_dir) {
+  std::ifstream in(job_record_file(out_dir), std::ios::binary);
+  std::string handle;
+  if (!std::getline(in, handle))
+    return std::nullopt;
+  std::ostringstream rest;
+  rest << in.rdbuf();
+  std::string spec = rest.str();
+  if (spec.empty() || spec.back() != '\n')
+    return std::nullopt;  // not written by the shell (it is renamed into place whole)
+  spec.pop_back();
+  return JobRecord{handle, spec};
 }
 
 std::optional<int> read_exit_status(const fs::path& out_dir) {
@@ -203,7 +237,11 @@ std::string LocalExecutor::submit(const JobRequest& request) {
   if (error)
     throw ExecutorError(out.string() + ": cannot create the run directory: " + error.message());
   const JobLock lock(out);
-  fs::remove(exit_status_file(out), error);  // a previous attempt's
+  // A previous attempt's, removed before this one can start: a job holding the lock has written
+  // its own record.
+  fs::remove(exit_status_file(out), error);
+  fs::remove(job_record_file(out), error);
+  crash_point("executor.after_lock");
 
   SpawnSetup setup;
   ::posix_spawn_file_actions_addopen(&setup.actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
@@ -228,8 +266,13 @@ std::string LocalExecutor::submit(const JobRequest& request) {
     ::sigaddset(&reset, signal);
   ::posix_spawnattr_setsigdefault(&setup.attributes, &reset);
 
-  std::vector<std::string> words = {options_.shell, "-c", kSupervisor, "moescope-job",
-                                    exit_status_file(out).string()};
+  std::vector<std::string> words = {options_.shell,
+                                    "-c",
+                                    kSupervisor,
+                                    "moescope-job",
+                                    exit_status_file(out).string(),
+                                    job_record_file(out).string(),
+                                    request.spec_file.string()};
   words.insert(words.end(), request.trainer.begin(), request.trainer.end());
   words.insert(words.end(), {"--spec", request.spec_file.string(), "--out", out.string()});
   std::vector<char*> arguments;
@@ -244,6 +287,7 @@ std::string LocalExecutor::submit(const JobRequest& request) {
     throw ExecutorError(out.string() + ": cannot start " + options_.shell + ": " +
                         std::strerror(spawned));
   }
+  crash_point("executor.after_spawn");
   // The shell leaves the trainer in the background and exits at once. Should a SIGCHLD handler
   // of this process (a GUI toolkit's) reap it first, waitpid fails with ECHILD and status stays
   // 0; a shell that failed then shows in poll(), as a job that ended without an exit status.
@@ -269,6 +313,27 @@ JobStatus LocalExecutor::poll(const JobRequest& request, const std::string& hand
   status.message = with_log_tail(
       "the job's processes ended without recording an exit status (killed together?)", request);
   return status;
+}
+
+std::optional<std::string> LocalExecutor::running_job(const JobRequest& request) {
+  const fs::path& out = request.out_dir;
+  const auto deadline = std::chrono::steady_clock::now() + kJobRecordWait;
+  while (job_alive(out)) {
+    if (const std::optional<JobRecord> record = read_job_record(out)) {
+      // Another spec's job (another queue's) is not this request's: submit() will find the
+      // directory busy and say so.
+      if (record->spec_file != request.spec_file)
+        return std::nullopt;
+      parse_handle(record->handle, request);
+      return record->handle;
+    }
+    if (std::chrono::steady_clock::now() >= deadline) {
+      throw ExecutorError(out.string() + ": a job holds " + lock_file(out).string() +
+                          " but has not recorded itself in " + job_record_file(out).string());
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  return std::nullopt;  // none runs, or it ended before it recorded itself
 }
 
 void LocalExecutor::cancel(const JobRequest& request, const std::string& handle) {

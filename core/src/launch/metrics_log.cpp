@@ -4,6 +4,8 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 
+#include "moescope/json_limits.h"
+
 namespace moescope {
 namespace {
 
@@ -22,6 +24,8 @@ MetricsLog read_metrics_log(const std::filesystem::path& file) {
   std::string line;
   // A last line without its newline may still be being written.
   while (std::getline(in, line) && !in.eof()) {
+    if (json_too_deep_at(line))
+      continue;  // not a metrics line, and unsafe to walk
     const nlohmann::json object = nlohmann::json::parse(line, nullptr, false);
     if (!object.is_object() || !object.contains("step") || !object["step"].is_number_integer())
       continue;

@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "moescope/json_limits.h"
 #include "moescope/launch/run_queue.h"
 
 namespace moescope {
@@ -127,6 +128,8 @@ QueueState read_queue_state(const fs::path& directory) {
     return {};
   std::ostringstream text;
   text << in.rdbuf();
+  if (const std::optional<std::string> problem = json_depth_problem(text.str()))
+    throw QueueError(file.string() + ": " + *problem);
   const json root = json::parse(text.str(), nullptr, false);
   if (!root.is_object() || root.value("format", "") != kFormat)
     throw QueueError(file.string() + ": not a MoEScope queue (format \"" + kFormat + "\")");

@@ -30,7 +30,7 @@ class QueueLock {
 };
 
 // An empty state when there is no jobs.json yet. Throws QueueError naming the file and the job
-// when it cannot be read or is not a queue.
+// when it cannot be read, nests deeper than kMaxJsonDepth (json_limits.h) or is not a queue.
 QueueState read_queue_state(const std::filesystem::path& directory);
 
 // Replaces jobs.json atomically (a temporary file, flushed to disk, renamed over it). Throws

@@ -5,6 +5,7 @@
 #include <cstdlib>
 #include <set>
 
+#include "launch/crash_point.h"
 #include "launch/queue_file.h"
 #include "moescope/launch/spec_summary.h"
 #include "moescope/launch/trained_run.h"
@@ -46,6 +47,17 @@ RunQueue::RunQueue(fs::path directory, Executor& executor)
   fs::create_directories(directory_, error);
   if (error)
     throw QueueError("queue " + directory_.string() + ": cannot create it: " + error.message());
+}
+
+RunQueue RunQueue::open_existing(const fs::path& directory, Executor& executor) {
+  std::error_code error;
+  if (directory.empty() || !fs::is_directory(directory, error)) {
+    throw QueueError("queue " + (directory.empty() ? std::string("path is empty")
+                                                   : directory.string() +
+                                                         " does not exist (moescope train launch "
+                                                         "creates it; check the path)"));
+  }
+  return RunQueue(directory, executor);
 }
 
 fs::path RunQueue::default_directory() {
@@ -116,6 +128,7 @@ QueueUpdate RunQueue::update() {
   const std::vector<Job> before = state.jobs;
   QueueUpdate update = poll_running(state.jobs);
   start_queued(state.jobs, state.concurrency_limit, update);
+  crash_point("queue.before_record");
   if (state.jobs != before)
     write_queue_state(directory_, state);
   return update;
@@ -164,6 +177,13 @@ bool RunQueue::cancel(int id) {
     if (is_finished(found->state))
       return false;
     was_running = found->state == JobState::kRunning;
+    if (!was_running && found->executor == executor_->kind()) {
+      // Queued in the file, yet started by a driver that died before recording it: stop it too.
+      if (const std::optional<std::string> orphan = executor_->running_job(found->request)) {
+        found->handle = *orphan;
+        was_running = true;
+      }
+    }
     if (was_running && found->executor != executor_->kind()) {
       throw QueueError("queue " + directory_.string() + ": job " + std::to_string(id) +
                        " runs on a " + found->executor + " executor, not " + executor_->kind());
@@ -206,16 +226,31 @@ void RunQueue::start_queued(std::vector<Job>& jobs, int limit, QueueUpdate& upda
       return;
     if (job.state != JobState::kQueued || job.executor != executor_->kind())
       continue;
-    job.started_at = now();
+    // A driver killed after it submitted this job but before it recorded that left the job
+    // running: follow it. Starting it again would find its run directory busy and fail it.
+    std::optional<std::string> orphan;
     try {
-      job.handle = executor_->submit(job.request);
-    } catch (const ExecutorError& error) {
-      JobStatus status;
-      status.state = JobState::kFailed;
-      status.message = error.what();
-      record_end(job, status);
-      update.finished.push_back(job.id);
+      orphan = executor_->running_job(job.request);
+    } catch (const ExecutorError&) {
+      ++running;  // it runs, though it cannot be identified yet: look again at the next update
       continue;
+    }
+    job.started_at = now();
+    if (orphan) {
+      job.handle = *orphan;
+    } else {
+      crash_point("queue.before_submit");
+      try {
+        job.handle = executor_->submit(job.request);
+      } catch (const ExecutorError& error) {
+        JobStatus status;
+        status.state = JobState::kFailed;
+        status.message = error.what();
+        record_end(job, status);
+        update.finished.push_back(job.id);
+        continue;
+      }
+      crash_point("queue.after_submit");
     }
     job.state = JobState::kRunning;
     ++running;
@@ -236,7 +271,10 @@ void RunQueue::record_end(Job& job, const JobStatus& status) {
   if (status.state == JobState::kDone) {
     try {
       const Run run = run_from_result(result_file(job.request.out_dir), spec, metrics, source);
+      // Stored again by the next update should this process die before recording the end: the
+      // store keeps one run per content.
       RunStore::open(job.store).insert({run});
+      crash_point("queue.after_store");
       job.run_id = run.id;
       job.state = JobState::kDone;
       return;
@@ -252,6 +290,7 @@ void RunQueue::record_end(Job& job, const JobStatus& status) {
   try {
     const Run run = run_from_failed_job(spec, metrics, source);
     RunStore::open(job.store).insert({run});
+    crash_point("queue.after_store");
     job.run_id = run.id;
   } catch (const StoreError& error) {
     job.message += std::string("\n(not recorded in the store: ") + error.what() + ")";

@@ -7,6 +7,7 @@
 #include <stdexcept>
 
 #include "moescope/accounting.h"
+#include "moescope/json_limits.h"
 
 namespace moescope {
 namespace {
@@ -56,6 +57,8 @@ SpecSummary read_spec_summary(const std::filesystem::path& spec_file) {
     throw std::runtime_error(spec_file.string() + ": cannot read the spec");
   std::ostringstream text;
   text << in.rdbuf();
+  if (const std::optional<std::string> problem = json_depth_problem(text.str()))
+    throw std::runtime_error(spec_file.string() + ": " + *problem);
   const json spec = json::parse(text.str(), nullptr, false);
   if (!spec.is_object())
     throw std::runtime_error(spec_file.string() + ": not a JSON object of spec keys");

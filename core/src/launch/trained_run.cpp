@@ -6,6 +6,7 @@
 #include <stdexcept>
 
 #include "moescope/accounting.h"
+#include "moescope/json_limits.h"
 #include "moescope/run_identity.h"
 
 namespace moescope {
@@ -22,6 +23,8 @@ class ResultReader {
       throw std::runtime_error(file.string() + ": cannot read the trainer's result");
     std::ostringstream text;
     text << in.rdbuf();
+    if (const std::optional<std::string> problem = json_depth_problem(text.str()))
+      throw std::runtime_error(file.string() + ": " + *problem);
     result_ = json::parse(text.str(), nullptr, false);
     if (!result_.is_object())
       throw std::runtime_error(file.string() + ": not a JSON object");

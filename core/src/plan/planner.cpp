@@ -7,6 +7,7 @@
 #include "moescope/accounting.h"
 #include "moescope/number_format.h"
 #include "moescope/synthetic_grid.h"
+#include "moescope/trainer_limits.h"
 
 namespace moescope {
 namespace {
@@ -117,6 +118,14 @@ std::optional<PlannedRun> try_plan(const Cell& cell, const PlannerOptions& optio
                             ? flops_per_token_eq9(run.architecture)
                             : flops_per_token_6na(run.architecture);
   run.tokens = cell.compute / run.flops_per_token;
+  // The trainer's limit, which also keeps the step count far inside an int64 (1e30 FLOPs at 1e6
+  // parameters made 1e19 steps, which overflowed).
+  if (run.tokens > kMaxTrainingTokens) {
+    message = refusal(cell, "D=" + format_brief(run.tokens) +
+                                " tokens, more than the trainer's limit of " +
+                                format_brief(kMaxTrainingTokens) + " tokens (lower C)");
+    return std::nullopt;
+  }
   run.batch_size = options.batch_size;
   const double tokens_per_step = static_cast<double>(options.batch_size) * options.context;
   run.steps = static_cast<std::int64_t>(std::floor(run.tokens / tokens_per_step));

@@ -1,10 +1,14 @@
 #pragma once
 
 #include <optional>
+#include <string>
 #include <vector>
 
+#include "moescope/fit/isoflop_curves.h"
 #include "moescope/fit/isoflop_surface.h"
 #include "moescope/fit/law_fit.h"
+#include "moescope/fit/law_scope.h"
+#include "moescope/fit/scaling_points.h"
 #include "moescope/run.h"
 
 namespace moescope {
@@ -15,15 +19,43 @@ namespace moescope {
 
 struct ExplorerData {
   std::vector<Run> runs;
-  // Eq. 6 (form kAbnar) fitted to scaling_points(runs), and its bootstrap refits.
-  FittedLaw law;
+  // The law fitted to scaling_points(runs): Eq. 6, or Chinchilla's form where the fit points
+  // have one sparsity level (law_scope says which, and the level); and its bootstrap refits.
+  // nullopt where the data cannot determine it (law_refused says why): the runs and the
+  // surfaces are still shown. Read the law through FittedLaw::as_sparsity_law() (a
+  // Chinchilla-form law's `abnar` member is zeros) and say which form it is (law_name()).
+  std::optional<FittedLaw> law;
   std::vector<FittedLaw> replicates;
+  // The form fitted (or, where refused, the form the data would have had), the one sparsity
+  // level of a Chinchilla-form law, and the data's range (known whether or not the law was
+  // refused, where the runs have N, D and C).
+  LawScope law_scope;
+  // Why the form is not Eq. 6, where the data chose it (RunLawFit::form_note); empty otherwise.
+  std::string law_note;
+  // Why there is no law, where `law` is nullopt: the refusal's message (FitRefused::what()).
+  std::string law_refused;
   // One entry per point of scaling_points(runs), true = held out of the law's fit (Figure 6);
   // empty when nothing was held out.
   std::vector<bool> holdout;
+  // What validate_law needs to refit the law budget by budget (Figure 6's validation): the
+  // points fitted or held out (scaling_points(runs)), the options as fitted (form and grid
+  // actually used) and the fit's distinct local minima (LawFitSummary::minima). Empty without
+  // a law.
+  std::vector<ScalingPoint> law_points;
+  LawFitOptions law_options;
+  std::vector<FittedLaw> law_minima;
   // IsoFLOP surface fits (Eq. 8), one per budget; may be empty.
   std::vector<SurfaceFit> surfaces;
+  // Approach 2 (the 2-D IsoFLOP curves, fit_isoflop_curves on the runs' N axis): per budget and
+  // sparsity N*, D* and L*; nullopt where they could not be fitted at all (isoflop_refused says
+  // why).
+  std::optional<IsoFlopCurves> isoflop_curves;
+  std::string isoflop_refused;
 };
+
+// How the law is named in labels: "Eq. 6 law", "Chinchilla-form law (S = 0)", "Chinchilla-form
+// law"; "no law" where it was refused.
+std::string law_name(const ExplorerData& data);
 
 struct ExplorerState {
   double budget = 1e20;  // C in FLOPs

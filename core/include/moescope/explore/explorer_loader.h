@@ -5,6 +5,7 @@
 
 #include "moescope/explore/explorer_data.h"
 #include "moescope/fit/fit_control.h"
+#include "moescope/fit/isoflop_curves.h"
 #include "moescope/fit/isoflop_surface.h"
 #include "moescope/fit/law_fit_runs.h"
 
@@ -16,13 +17,19 @@ namespace moescope {
 struct ExplorerLoadOptions {
   // Runs left out of the law's fit and shown as held out in Figure 6; default the paper's.
   std::string holdout_rule = kDefaultHoldoutRule;
-  // The law's options; default: Eq. 6 from the Table 2 grid with 100 bootstrap refits.
+  // The law's form; default (nullopt) the one the data supports (choose_law_form): Eq. 6, or
+  // Chinchilla's where the fit runs share one sparsity.
+  std::optional<LawForm> form;
+  // The law's options; default: the Table 2 grid with 100 bootstrap refits (a form the data
+  // chose brings its own default grid).
   LawFitOptions law = [] {
     LawFitOptions options;
     options.bootstrap = 100;
     return options;
   }();
   SurfaceFitOptions surface;
+  // Approach 2's curves (the N*-vs-C figure): the paper's parabola, 100 resamples by default.
+  CurveFitOptions curves;
 
   // A first look in under a second: two values per coordinate of the law's grid (512 starts
   // instead of Table 2's 437,400) and 20 bootstrap refits. Not the paper's fit: its read-outs
@@ -36,9 +43,12 @@ struct ExplorerLoad {
   std::vector<std::string> notes;
 };
 
-// Fits the law (reporting progress through `control`, which can cancel it) and a surface per
-// budget. Throws FitRefused when the law cannot be fitted, InputError for a bad hold-out rule; a
-// budget whose surface is refused is left out with a note.
+// Fits the law (reporting progress through `control`, which can cancel it), a surface per budget
+// and Approach 2's curves. A law the data cannot determine is left out (ExplorerData::law
+// nullopt) with the refusal's message in law_refused and in the notes, and the rest is fitted
+// all the same: the runs and their surfaces are worth showing. Throws FitRefused(kCancelled)
+// when cancelled and InputError for a bad hold-out rule; a budget whose surface is refused is
+// left out with a note.
 ExplorerLoad load_explorer_data(std::vector<Run> runs, const ExplorerLoadOptions& options = {},
                                 const FitControl& control = {});
 

@@ -29,8 +29,13 @@ class ExplorerModel {
   const ExplorerData& data() const { return *data_; }
   // The budgets of the runs (median C of each group within 2 %), increasing.
   const std::vector<double>& data_budgets() const;
+  // The budgets drawn one curve each: shown_budgets() of the data's (at most kMostShownBudgets).
+  const std::vector<double>& shown_budgets() const;
+  // The sparsity levels of the runs, increasing and distinct (one for dense data).
+  const std::vector<double>& data_sparsities() const;
 
   ReadOut read_out(const ExplorerState& state) const;
+  std::vector<CappedReadOut> capped_read_outs(const ExplorerState& state) const;
   Figure figure(FigureId id, const ExplorerState& state) const;
   SurfaceGrid surface_grid(const ExplorerState& state, SizeAxis axis, int size_steps,
                            int sparsity_steps) const;

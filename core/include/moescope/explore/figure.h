@@ -1,5 +1,6 @@
 #pragma once
 
+#include <cstddef>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -11,34 +12,52 @@ namespace moescope {
 
 // The paper's figures, by number.
 enum class FigureId {
-  kLossVsSparsity,           // 2a: L vs S at fixed N, through the law at the current C
+  kLossVsSparsity,           // 2a: L vs S at fixed N, through the surface and the law at C
   kLossVsParams,             // 2b: L vs N at the data's sparsities
   kLossVsActiveParams,       // 2c: L vs N_a at the data's sparsities
   kOptimalParamsVsSparsity,  // 3a: N* vs S per budget
   kOptimalActiveVsSparsity,  // 3b: N_a* vs S per budget
   kOptimalLossVsSparsity,    // 3c: L* vs S per budget
-  kOptimalSparsityVsParams,  // 4: S* vs N per budget
+  kOptimalSparsityVsParams,  // 4: S* vs N per budget, through the surfaces and the law
   kDownstreamVsUpstream,     // 5: downstream error vs upstream loss
   kLawFitVsHeldOut,          // 6: observed vs predicted loss
   kFlopRatio,                // 7: Eq. 9 / 6 N_a vs N
+  kOptimalParamsVsBudget,    // N* vs C per sparsity: Approach 2's optima and the law's N*(C)
+  kOptimalTokensVsBudget,    // D* vs C per sparsity: the same for the tokens
 };
 
 inline constexpr FigureId kAllFigures[] = {
     FigureId::kLossVsSparsity,          FigureId::kLossVsParams,
     FigureId::kLossVsActiveParams,      FigureId::kOptimalParamsVsSparsity,
     FigureId::kOptimalActiveVsSparsity, FigureId::kOptimalLossVsSparsity,
-    FigureId::kOptimalSparsityVsParams, FigureId::kDownstreamVsUpstream,
+    FigureId::kOptimalSparsityVsParams, FigureId::kOptimalParamsVsBudget,
+    FigureId::kOptimalTokensVsBudget,   FigureId::kDownstreamVsUpstream,
     FigureId::kLawFitVsHeldOut,         FigureId::kFlopRatio,
 };
 
 // A stable name for files and --view: "loss-vs-sparsity", "flop-ratio", ...
 std::string_view to_string(FigureId id);
 
+// What a series is drawn from, so that a view can tell the paper's surface-based curves from the
+// law's (Figures 2 and 4 show both: the surfaces' solid with their bands, the law's dashed).
+enum class SeriesKind {
+  kLaw,      // through the parametric law (Eq. 6, or Chinchilla's form at one sparsity)
+  kSurface,  // through a budget's IsoFLOP surface, Eq. 8, over its data's range
+  kRuns,     // measured runs
+  kOther,    // anything else: a reference line, another fit, FLOP accounting
+  // Approach 2: the minima of the 2-D IsoFLOP curves, one per budget (markers, their interval as
+  // an error bar), and the power law fitted through them (a line): like a surface's, an account
+  // of the runs independent of the law.
+  kIsoflopCurves,
+};
+
 // One line or one set of markers. x, y (and lo, hi when present) have equal lengths.
 struct Series {
   std::string label;
+  SeriesKind kind = SeriesKind::kOther;
   std::vector<double> x, y;
-  // A band around y, from the bootstrap replicates; both empty when there is none.
+  // A band around y, from the bootstrap replicates; both empty when there is none. On markers
+  // (Figure::points) an interval per point, drawn as an error bar.
   std::vector<double> lo, hi;
   // What the series is drawn at, for colouring: the sparsity level or the budget C.
   std::optional<double> sparsity;
@@ -51,6 +70,13 @@ struct Figure {
   bool log_x = false, log_y = false;
   std::vector<Series> curves;  // lines, through the law or a fit
   std::vector<Series> points;  // measured runs (or marked values), drawn as markers
+  // Why the figure shows nothing, or not what its title promises, one paragraph for the reader
+  // ("The data has one sparsity level, S = 0: ..."); drawn over the plot. Empty otherwise.
+  std::string message;
+  // The legend's key where a figure draws the data's own fits (surfaces or Approach 2, solid)
+  // and the law's curves (dashed) together: what solid and dashed lines are.
+  std::string solid_key = "Eq. 8 surface, 95 % band";
+  std::string dashed_key = "Eq. 6 law";
 };
 
 // Points per curve. Sparsity axes are spaced evenly in -ln(1 - S), as the optimum search is, so
@@ -58,8 +84,54 @@ struct Figure {
 // axes are spaced evenly in log N.
 inline constexpr int kCurvePoints = 48;
 
+// Figures 2 and 4 read the IsoFLOP surfaces (Eq. 8), as the paper's do, with the law's curves
+// (Eq. 6) beside them; a surface is "at" the state's budget when its budget is within 2 % of it
+// (surface_at_budget), and its curves (kind kSurface) come after the law's (kLaw), drawn over them:
+//  - 2b, 2c: at a fitted budget, one curve per data sparsity through the surface, over the sizes
+//    that sparsity's runs span at that budget (on the other axis than the fit's, placed at the
+//    runs' other size, interpolated in log between them), with SurfaceFit::band as its band;
+//    the law's curve per sparsity at the state's budget, and the runs (kRuns), as before.
+//  - 2a: at a fitted budget with a surface over N whose runs reach slice_total_params, the
+//    surface's L(S) at that N with its band, and its S* (optimal_sparsity) as a marker.
+//  - 4: per surface over N, S*(N) over its data's sizes (optimal_sparsity), with the replicates'
+//    interval of S* as its band; the law's S*(N) per data budget and at the slider's.
+// Like Figure 3's, the bands come only with state.replicate_intervals. Titles say when a figure
+// shows the law only ("...: Eq. 6 law only").
+//
+// Honest on data that cannot answer:
+//  - Data of one sparsity level (dense data such as Chinchilla's): the sparsity figures (2a,
+//    3a-c, 4) draw nothing and say why in Figure::message ("The data has one sparsity level,
+//    S = 0: ..."); 2b and 2c show L against size per budget instead (the law's curve and the
+//    runs of each of the budgets shown, shown_budgets), and the N*-vs-C and D*-vs-C figures show
+//    the compute-optimal model at that level.
+//  - A Chinchilla-form law (one sparsity level in the fit) is drawn only at its level and named
+//    as such (law_name), never "Eq. 6"; where the figure needs the law across sparsity, its
+//    curves are left out and the title says so.
+//  - No law (refused): the law's curves are left out, the surfaces' and the runs' stay, and a
+//    figure that is the law's alone (3a-c, 6) says why in its message.
+//  - The slider's budget beyond the data's budgets by more than kExtrapolationFactor: the
+//    slider's curves are labelled "extrapolated", and so are titles drawn at that budget.
+//
+// Figures N* vs C and D* vs C (kOptimalParamsVsBudget, kOptimalTokensVsBudget): per sparsity
+// level, Approach 2's per-budget optima with their 95 % intervals (ExplorerData::isoflop_curves,
+// kind kIsoflopCurves, markers) and their power law fitted through them
+// (fit_optimal_size_power_law, fit_optimal_tokens_power_law; the exponent and its interval in
+// the label), and the law's N*(C) (D*(C)) at that level (optimal_size, dashed) over the data's
+// budgets and a factor kExtrapolationFactor either side, with the replicates' band.
+//
 // The figure at this state, computed from scratch. ExplorerModel gives the same figures faster
 // by keeping what does not depend on the budget.
 Figure figure(FigureId id, const ExplorerData& data, const ExplorerState& state);
+
+// The budgets drawn one curve each (Figures 2b/2c on data of one sparsity level, 3 and 4): every
+// data budget where there are at most kMostShownBudgets; else the span of log C from the
+// smallest to the largest budget is cut into that many equal parts and each part that holds a
+// budget shows its budget with the most runs (the smallest of those tied). Data whose C varies
+// continuously (Chinchilla's, read off a plot) has a hundred budgets of one to nine runs around
+// a few nominal ones: this finds those, and a figure of a hundred curves would say nothing.
+// `runs_per_budget` has one count per data budget, which are increasing.
+inline constexpr std::size_t kMostShownBudgets = 8;
+std::vector<double> shown_budgets(const std::vector<double>& data_budgets,
+                                  const std::vector<std::size_t>& runs_per_budget);
 
 }  // namespace moescope

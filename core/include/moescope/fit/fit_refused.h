@@ -11,6 +11,7 @@ enum class RefusalReason {
   kTooFewPoints,       // fewer points than the model has parameters (or than k-fold needs)
   kNonFiniteData,      // NaN or infinite input, or a non-positive value where a log is taken
   kSingularDesign,     // the design matrix is rank-deficient (e.g. one sparsity level only)
+  kNotIdentified,      // the data cannot tell the model's parameters apart (e.g. one N, one loss)
   kNoInteriorMinimum,  // the fitted curve has its minimum at or beyond the data's edge
   kNoConvergence,      // no start of the optimiser converged
   kCancelled,          // the caller cancelled it

@@ -62,6 +62,9 @@ struct FittedLaw {
 
   // The Chinchilla form ignores the point's sparsity.
   double loss(const ScalingPoint& point) const;
+  // The law as Eq. 6: the Abnar form itself, or the Chinchilla form's coefficients with no
+  // sparsity terms (c = d = 0), the same loss at every S. For the optima of law_optimum.h.
+  SparsityLaw as_sparsity_law() const;
   // In the law's own terms, not the optimiser's: A, B, E, alpha, beta (Chinchilla) or a, b, c, d,
   // e, alpha, beta, gamma, lambda, delta (Abnar), in that order.
   std::vector<std::pair<std::string, double>> parameters() const;
@@ -91,13 +94,30 @@ struct LawFitOptions {
   int max_iterations = 15000;
   double function_tolerance = 1e7 * std::numeric_limits<double>::epsilon();
   double gradient_tolerance = 1e-5;
-  // Bootstrap replicates; default 0 (none). Each one refits, from the best parameters only, to
-  // as many fit points drawn with replacement, and gives parameter and prediction intervals.
-  // Starting from the best fit keeps each refit in that fit's basin: the intervals measure how
-  // the data pin the fit down locally. Where coefficients trade off along a flat valley (a
-  // against alpha for Eq. 6 on noisy data) the parameter intervals are narrower than that
-  // valley; predictions and optima, which the valley leaves unchanged, are what they bound.
+  // Stopping rules of the polish and of every bootstrap refit. The grid's rules above are
+  // relative to max(|f|, 1), and the summed Huber objective is ~1e-3: they stop a start once it
+  // gains less than ~2e-9, far from the bottom of a flat valley. So the best start is polished
+  // from where it stopped with these rules, relative to |f| alone, and every bootstrap refit is
+  // run with them too: a refit stops when an iteration lowers f by at most
+  // refit_function_tolerance * |f|, or when max |gradient| <= refit_gradient_tolerance.
+  double refit_function_tolerance = 1e-12;
+  double refit_gradient_tolerance = 1e-10;
+  // Bootstrap replicates; default 0 (none). Each one is a genuine refit to the fit points drawn
+  // with replacement (as many as there are), minimised to the refit tolerances from several
+  // starts, the best converged start being the replicate:
+  //  - the best fit;
+  //  - the other distinct local minima of the grid, best first, up to bootstrap_minima in all
+  //    (with the best fit);
+  //  - bootstrap_grid_starts points of the initialisation grid drawn at random, afresh for each
+  //    replicate.
+  // So a replicate can leave the best fit's basin where its data prefer another, and where
+  // coefficients trade off along a flat valley (a against alpha for Eq. 6 on noisy data) the
+  // intervals span that valley. Replicates whose starts all fail are dropped and counted.
+  // docs/fitting.md compares the intervals with published ones.
   int bootstrap = 0;
+  // Default 8 distinct minima (at least 1: the best fit) and 16 grid starts per replicate.
+  int bootstrap_minima = 8;
+  int bootstrap_grid_starts = 16;
   // Seed of the bootstrap resampling; the replicates are the same for a given seed whatever the
   // thread count.
   std::uint64_t seed = 1;
@@ -119,6 +139,10 @@ struct ErrorMeasures {
   double huber = std::numeric_limits<double>::quiet_NaN();
 };
 
+// `law`'s errors on `points`, Huber terms with threshold `delta`.
+ErrorMeasures measure_errors(const FittedLaw& law, const std::vector<ScalingPoint>& points,
+                             double delta);
+
 struct LawFitSummary {
   FittedLaw law;
   double objective = 0;       // the best start's sum of Huber terms over the fit points
@@ -127,8 +151,12 @@ struct LawFitSummary {
   double seconds = 0;         // wall time of the whole fit, bootstrap included
   ErrorMeasures fit;          // on the points fitted
   ErrorMeasures holdout;      // on the held-out points; NaN with 0 points when none was held out
-  std::string termination;    // why the best start's L-BFGS stopped
-  int iterations = 0;         // the best start's L-BFGS iterations
+  std::string termination;    // why the best start's L-BFGS stopped (the polish, if it ran)
+  int iterations = 0;         // the best start's L-BFGS iterations, polish included
+
+  // The distinct local minima the grid found, best first (law is the first, polished), at most
+  // LawFitOptions::bootstrap_minima: the starts of the refits besides grid points.
+  std::vector<FittedLaw> minima;
 
   // Bootstrap refits that converged, in replicate order; bootstrap_failed counts the others.
   std::vector<FittedLaw> replicates;
@@ -149,7 +177,10 @@ struct LawFitSummary {
 //  - kInvalidOptions: options.validate() failed (the message lists it), or holdout's size is wrong;
 //  - kNonFiniteData: an N, D or loss (any point, held out or not) that is not finite and positive,
 //    or, for the Abnar form, an S outside [0, 1);
-//  - kTooFewPoints: fewer fit points than the form has parameters + 1;
+//  - kTooFewPoints: fewer distinct fit points than the form has parameters + 1;
+//  - kNotIdentified: data from which the form cannot be determined: every loss equal, fewer
+//    than three distinct values of N, of D or (Eq. 6) of S, or the logs of those tied by one
+//    linear relation in every point (law_identifiability.h has the rules);
 //  - kNoConvergence: no start converged;
 //  - kCancelled: control.cancel was set.
 LawFitSummary fit_law(const std::vector<ScalingPoint>& points, const std::vector<bool>& holdout,

@@ -73,6 +73,10 @@ struct OptimumOptions {
   std::optional<double> max_total_params;
   // How N_a follows from N and S; default the family of MoEScope's default data.
   ActiveParameterModel model = ActiveParameterModel::paper_family();
+  // The one sparsity the law describes (Chinchilla's form fitted to runs of one level,
+  // RunLawFit::sparsity): S* is that level and only N is searched; max_sparsity is then not
+  // used. Default none: S is searched over [0, max_sparsity]. Must lie in [0, 1).
+  std::optional<double> fixed_sparsity;
 
   // One message per invalid field; empty when usable.
   std::vector<std::string> validate() const;

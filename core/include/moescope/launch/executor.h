@@ -40,6 +40,8 @@ struct JobStatus {
 //    kDone means the trainer exited with status 0 and OUT/result.json is in place.
 //  - cancel() stops the job and every process it started, and returns once they are gone;
 //    cancelling a job that has ended does nothing. It throws ExecutorError when it cannot stop it.
+//  - running_job() finds a job of the request that runs though nobody recorded its handle: one
+//    submitted by a process that died before it could (a queue driver killed mid-update).
 //  - Every method may be called from several threads at once.
 class Executor {
  public:
@@ -56,6 +58,12 @@ class Executor {
   virtual std::string submit(const JobRequest& request) = 0;
   virtual JobStatus poll(const JobRequest& request, const std::string& handle) = 0;
   virtual void cancel(const JobRequest& request, const std::string& handle) = 0;
+  // The handle of a job of this executor that runs `request` (its spec, in its run directory)
+  // now; nullopt when none does. The queue asks before it submits a queued job, so that the next
+  // driver follows a job that a killed one started, rather than starting it again and failing it
+  // because its run directory is busy. Throws ExecutorError when a job runs there but cannot be
+  // identified yet; the queue then tries again at its next update.
+  virtual std::optional<std::string> running_job(const JobRequest& request) = 0;
 };
 
 }  // namespace moescope

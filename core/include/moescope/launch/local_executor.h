@@ -30,6 +30,8 @@ struct LocalExecutorOptions {
 // While any process of the job lives, the job holds an exclusive lock (flock) on OUT/.trainer.lock,
 // inherited from submit(). poll() tests that lock to tell a running job from one that died without
 // an exit status (killed with its shell), which a process id, reusable by the system, cannot.
+// Before the trainer starts, the shell records the job's handle and spec in OUT/trainer.job, so
+// that running_job() can identify a job whose submitter died before recording its handle.
 //
 // cancel() sends SIGTERM to the job's process group, waits up to termination_grace for the lock
 // to be released, then sends SIGKILL. The handle is the process group's id.
@@ -47,6 +49,9 @@ class LocalExecutor : public Executor {
   std::string submit(const JobRequest& request) override;
   JobStatus poll(const JobRequest& request, const std::string& handle) override;
   void cancel(const JobRequest& request, const std::string& handle) override;
+  // A job holding OUT's lock whose OUT/trainer.job names this request's spec. The shell writes
+  // that file first thing; a job seen before it has, is waited for up to a second.
+  std::optional<std::string> running_job(const JobRequest& request) override;
 
  private:
   LocalExecutorOptions options_;

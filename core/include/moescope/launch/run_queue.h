@@ -38,11 +38,21 @@ struct QueueUpdate {
 // the executor reports a job's end, the update reads the run directory and adds the run to the
 // job's store: a done job's run from result.json and metrics.jsonl (trained_run.h), a failed job's
 // run with status failed. A cancelled job adds nothing.
+//
+// A driver may be killed at any point (tests/launch_fault_test.cpp kills one at each). Between
+// submitting a job and recording it, the job runs while the file says queued: before submitting a
+// queued job, an update asks the executor whether it already runs (Executor::running_job, which
+// reads the run directory's lock) and follows it if so. Between storing a finished run and
+// recording the end, the next update stores it again, which the store skips (same content).
 class RunQueue {
  public:
   // Creates the folder if needed. `executor` must outlive the queue; jobs whose executor kind
   // differs from it are left alone by update() and refresh().
   RunQueue(std::filesystem::path directory, Executor& executor);
+  // A queue that exists, creating no folder: for readers (`moescope train status`), where a
+  // mistyped path must not leave a queue behind. Throws QueueError naming the folder when there
+  // is none.
+  static RunQueue open_existing(const std::filesystem::path& directory, Executor& executor);
 
   // $MOESCOPE_QUEUE if set, else $XDG_STATE_HOME/moescope/queue, else
   // ~/.local/state/moescope/queue. Empty variables, and a relative XDG_STATE_HOME, count as unset;
@@ -76,7 +86,8 @@ class RunQueue {
   // Stops a queued or running job; it becomes cancelled. Returns false when it had already
   // finished. Throws QueueError for an unknown id, and ExecutorError when its processes cannot be
   // stopped. The job is marked cancelled before the executor stops it, so no update in any process
-  // records its end as a failure; stopping it blocks for at most the executor's grace period.
+  // records its end as a failure; stopping it blocks for at most the executor's grace period. A
+  // queued job that a dead driver had started (Executor::running_job) is stopped as well.
   bool cancel(int id);
 
  private:

@@ -26,7 +26,8 @@ struct SpecSummary {
   HyperParameters hyper;  // lr, warmup_fraction and load_balance, where given
 };
 
-// Throws std::runtime_error naming the file when it cannot be read or is not a JSON object.
+// Throws std::runtime_error naming the file when it cannot be read, nests deeper than
+// kMaxJsonDepth (json_limits.h) or is not a JSON object.
 SpecSummary read_spec_summary(const std::filesystem::path& spec_file);
 
 }  // namespace moescope

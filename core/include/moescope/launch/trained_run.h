@@ -24,7 +24,8 @@ struct RunSource {
 //  - the loss curve from metrics.jsonl: its validation passes, the same quantity as the loss,
 //    or, from a trainer that logs none, its training losses.
 // Throws std::runtime_error naming the file and the key when result.json is missing, is not JSON,
-// or lacks a key or gives it a value of the wrong kind.
+// nests deeper than kMaxJsonDepth (json_limits.h), or lacks a key or gives it a value of the wrong
+// kind.
 Run run_from_result(const std::filesystem::path& result_file, const SpecSummary& spec,
                     const MetricsLog& metrics, const RunSource& source);
 

@@ -104,7 +104,8 @@ class PlanRefused : public std::runtime_error {
 
 // Throws std::invalid_argument with validate()'s messages for bad options, and PlanRefused when C
 // or N is not finite and > 0, S is not (E - K) / E for any E and K <= 8, no shape comes within the
-// tolerance (the message names the nearest), or the budget gives fewer than min_steps steps.
+// tolerance (the message names the nearest), the budget gives fewer than min_steps steps, or more
+// tokens than the trainer takes (kMaxTrainingTokens, trainer_limits.h).
 PlannedRun plan_run(const Cell& cell, const PlannerOptions& options = {});
 
 // All or nothing: PlanRefused lists every cell that cannot be planned.

@@ -10,8 +10,10 @@ namespace moescope::training {
 // either the old file or the new one, never a torn one. Throws std::runtime_error on failure.
 void commit_file(const std::filesystem::path& written, const std::filesystem::path& target);
 
-// Writes `content` to `target` through a temporary file and commit_file.
-void write_file_atomically(const std::filesystem::path& target, std::string_view content);
+// Writes `content` to `target` through a temporary file and commit_file. The file gets `mode`
+// (less the umask), e.g. 0600 for a cache that only its owner may read.
+void write_file_atomically(const std::filesystem::path& target, std::string_view content,
+                           unsigned mode = 0666);
 
 // The temporary file write_file_atomically and checkpoints use for `target`.
 std::filesystem::path pending_path(const std::filesystem::path& target);

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <cstdint>
 #include <filesystem>
 #include <ostream>
 #include <string>
@@ -18,12 +19,18 @@ struct CorpusFiles {
 // ~/.cache/moescope.
 std::filesystem::path default_data_folder();
 
+// The largest text-file corpus: 1 GiB, 25 times the "debian" corpus. The text is held in memory
+// twice while its token files are built.
+inline constexpr std::uint64_t kMaxCorpusBytes = std::uint64_t{1} << 30;
+
 // The token files of `corpus` ("debian", or the path of a UTF-8 text file) in `data_folder`,
 // built on first use (progress to `log`) and reused afterwards. Safe when several trainers start
 // at once: one builds under a lock, and a build killed half-way leaves nothing that is used.
+// Folders it creates are for their owner only (0700), and so are its files (0600).
 // "debian" is the King James Bible (Debian package bible-kjv) followed by the GNU Collaborative
 // International Dictionary of English (dict-gcide); throws std::runtime_error naming the package
-// when one is missing.
+// when one is missing. A text file is refused, naming it, unless it is a regular file of at most
+// kMaxCorpusBytes of UTF-8 text without NUL bytes (the spec reader has confined its path).
 CorpusFiles prepare_corpus(const std::string& corpus, const std::filesystem::path& data_folder,
                            std::ostream& log);
 

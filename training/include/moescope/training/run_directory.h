@@ -27,11 +27,22 @@ class RunDirectory {
   void claim(const std::string& canonical_spec) const;
 
   bool finished() const;
+  // True when `folder` holds a finished run (result.json, written last) of this spec, found
+  // without creating or locking anything, so that a finished run returns at once even on a
+  // read-only filesystem. Throws SpecError, as claim() does, when the recorded spec differs.
+  static bool finished_run(const std::filesystem::path& folder, const std::string& canonical_spec);
+
   const std::filesystem::path& folder() const { return folder_; }
-  std::filesystem::path spec_file() const { return folder_ / "spec.json"; }
+  std::filesystem::path spec_file() const { return spec_file_in(folder_); }
   std::filesystem::path checkpoint_file() const { return folder_ / "checkpoint.pt"; }
   std::filesystem::path metrics_file() const { return folder_ / "metrics.jsonl"; }
-  std::filesystem::path result_file() const { return folder_ / "result.json"; }
+  std::filesystem::path result_file() const { return result_file_in(folder_); }
+  static std::filesystem::path spec_file_in(const std::filesystem::path& folder) {
+    return folder / "spec.json";
+  }
+  static std::filesystem::path result_file_in(const std::filesystem::path& folder) {
+    return folder / "result.json";
+  }
   std::filesystem::path run_file() const { return folder_ / "run.json"; }
 
  private:

@@ -48,7 +48,7 @@ struct TrainSpec {
   double z_loss = 0.001;           // coefficient of the router z-loss
   std::uint64_t seed = 0;
 
-  std::string corpus = "debian";   // or the absolute path of a UTF-8 text file
+  std::string corpus = "debian";   // or the canonical path of a UTF-8 text file
   std::int64_t eval_interval = 0;  // steps between validation passes; 0: at the start and end only
   std::int64_t eval_tokens = 262144;  // held-out tokens per validation pass (at most the split)
   std::int64_t log_interval = 0;
@@ -62,13 +62,17 @@ struct TrainSpec {
   double trained_tokens() const;
 };
 
-// Parses and checks a spec; a relative corpus path is taken relative to `spec_folder`. Throws
-// SpecError listing every problem: unknown or missing keys, wrong types and ranges, an invalid
-// architecture (core's validate), a budget too small for one step.
-TrainSpec parse_train_spec(std::string_view json_text, const std::filesystem::path& spec_folder);
+// Parses and checks a spec. A corpus file is taken relative to `spec_folder` and must be a regular
+// file inside `corpus_root` (default: `spec_folder`) once links are followed; the spec then holds
+// its canonical path. Throws SpecError listing every problem: unknown or missing keys, wrong types
+// and ranges, an invalid architecture (core's validate), a budget too small for one step, a corpus
+// outside its root; and, alone, text nested deeper than kMaxJsonDepth (key "spec").
+TrainSpec parse_train_spec(std::string_view json_text, const std::filesystem::path& spec_folder,
+                           const std::filesystem::path& corpus_root = {});
 
 // Reads and parses a spec file; an unreadable file or broken JSON is a SpecError of key "spec".
-TrainSpec read_train_spec(const std::filesystem::path& file);
+TrainSpec read_train_spec(const std::filesystem::path& file,
+                          const std::filesystem::path& corpus_root = {});
 
 // The canonical JSON of a spec: every key, defaults filled in, keys sorted. It parses back to an
 // equal spec; the run directory stores it and compares it when a run is restarted.

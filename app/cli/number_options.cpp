@@ -1,0 +1,96 @@
+#include "number_options.h"
+
+#include <algorithm>
+#include <charconv>
+#include <cmath>
+#include <thread>
+
+#include "moescope/number_format.h"
+
+namespace moescope::cli {
+namespace {
+
+std::string refusal(const std::string& expected, const std::string& input) {
+  return "must be " + expected + ", got '" + input + "'";
+}
+
+// A whole number in [low, high], described as `expected`.
+CLI::Validator whole_in(std::int64_t low, std::int64_t high, const std::string& expected) {
+  return CLI::Validator(
+      [=](std::string& input) {
+        std::int64_t value = 0;
+        const char* end = input.data() + input.size();
+        const auto [stop, error] = std::from_chars(input.data(), end, value);
+        const bool inside = error == std::errc() && stop == end && value >= low && value <= high;
+        return inside ? std::string() : refusal(expected, input);
+      },
+      expected);
+}
+
+int cores() {
+  return static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+}
+
+int most_per_machine() {
+  return kThreadsPerCore * cores();
+}
+
+// "8 (4 x 2 cores)"
+std::string per_machine() {
+  return std::to_string(most_per_machine()) + " (" + std::to_string(kThreadsPerCore) + " x " +
+         std::to_string(cores()) + " cores)";
+}
+
+}  // namespace
+
+bool NumberRange::contains(double value) const {
+  return std::isfinite(value) && (open_low ? value > low : value >= low) &&
+         (open_high ? value < high : value <= high);
+}
+
+std::string NumberRange::description() const {
+  const bool has_low = std::isfinite(low);
+  const bool has_high = std::isfinite(high);
+  std::string text = "a finite number";
+  if (has_low && has_high) {
+    return text + " in " + (open_low ? "(" : "[") + format_number(low) + ", " +
+           format_number(high) + (open_high ? ")" : "]");
+  }
+  if (has_low)
+    return text + (open_low ? " > " : " >= ") + format_number(low);
+  if (has_high)
+    return text + (open_high ? " < " : " <= ") + format_number(high);
+  return text;
+}
+
+CLI::Validator finite_number(const NumberRange& range) {
+  const std::string expected = range.description();
+  return CLI::Validator(
+      [=](std::string& input) {
+        const std::optional<double> value = parse_number(input);
+        return value && range.contains(*value) ? std::string() : refusal(expected, input);
+      },
+      expected);
+}
+
+CLI::Validator whole_number(std::int64_t low, std::int64_t high) {
+  const std::string expected =
+      high == std::numeric_limits<std::int32_t>::max()
+          ? "a whole number >= " + std::to_string(low)
+          : "a whole number in [" + std::to_string(low) + ", " + std::to_string(high) + "]";
+  return whole_in(low, high, expected);
+}
+
+CLI::Validator thread_count() {
+  return whole_in(0, most_per_machine(), "0 (all cores) to " + per_machine());
+}
+
+CLI::Validator job_count() {
+  return whole_in(1, most_per_machine(), "1 to " + per_machine());
+}
+
+CLI::Validator bootstrap_count() {
+  return whole_number(0, kMaxBootstrap);
+}
+
+}  // namespace moescope::cli
