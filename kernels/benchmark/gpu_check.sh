@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Builds and checks the kernels on the GPU machine (the `device` tool) in one call; logs go to
 # $OUT (or gpu-out/). Steps, in the order given: sass (the wgmma path's machine code: HGMMA
-# count, local memory), tests (the kernel, layer, reference and trainer model tests), bench (moe_layer_benchmark), train (the trainer's GPU run of docs/benchmarks.md),
+# count, local memory), tests (the kernels' tests, registered in kernels/CMakeLists.txt from each
+# folder's *_test.cpp, and the trainer's model tests), bench (moe_layer_benchmark, the driver of
+# every folder's *_benchmark.cpp), train (the trainer's GPU run of docs/benchmarks.md),
 # train-reference (the same with MOESCOPE_MOE_REFERENCE=1).
 # Needs the carried folders .gpu-deps (nlohmann-json3-dev .deb) and, for train,
 # build-train/training-data.
@@ -41,9 +43,10 @@ for step in "$@"; do
       build training_model_test moescope-train
       # The trainer's tests read their corpus cache from the build tree.
       [ -d $build/training-data ] || cp -r build-train/training-data $build/ 2>/dev/null
-      for test in kernels_reference_test kernels_gpu_test kernels_layer_test training_model_test; do
+      for test in kernels/kernels_reference_test kernels/kernels_gpu_test \
+        kernels/kernels_layer_test tests/training_model_test; do
         start=$SECONDS
-        timeout 300 $build/tests/$test >>"$out/tests.log" 2>&1
+        timeout 300 $build/$test >>"$out/tests.log" 2>&1
         echo "$test: exit $? in $((SECONDS - start)) s"
       done
       grep -E "Failure|Expected|Which is|actual|relative|\[  FAILED|PASSED|SKIPPED" \

@@ -11,7 +11,7 @@ PermutationReference permute_reference(const at::Tensor& selected_experts, std::
   result.inverse = at::empty_like(result.order)
                        .scatter_(0, result.order, at::arange(flat.numel(), result.order.options()));
   result.expert_offsets =
-      at::cat({at::zeros({1}, at::kLong), at::bincount(flat, {}, experts).cumsum(0)});
+      at::cat({at::zeros({1}, flat.options()), at::bincount(flat, {}, experts).cumsum(0)});
   return result;
 }
 

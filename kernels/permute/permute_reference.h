@@ -1,6 +1,7 @@
 #pragma once
 
-// Plain-ATen reference of permute.cu: a stable sort of the assignments by expert, and the sum of
+// Plain-ATen reference of permute.cu, on whatever device the assignments are: a stable sort of the
+// assignments by expert (also the trainer's dispatch, training/src/router.cpp), and the sum of
 // each token's grouped rows back in token order (the combine, and the gradient of the gather).
 
 #include <ATen/ATen.h>

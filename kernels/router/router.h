@@ -2,9 +2,10 @@
 
 // The router after its logits: softmax, top-K and the weights, per token, with the statistics of
 // the load-balancing and z losses and the per-expert counts gathered in the same pass. Semantics
-// are the trainer's (training/src/router.cpp): with K > 1 the K weights are renormalised to sum
-// to 1, with K = 1 the weight stays the raw probability. Experts are chosen by their logits
-// (the same order as the probabilities; equal logits go to the lower expert index).
+// are the reference router's (router_reference.h), which is also the trainer's: with K > 1 the K
+// weights are renormalised to sum to 1, with K = 1 the weight stays the raw probability. Experts
+// are chosen by their logits (the same order as the probabilities; equal logits go to the lower
+// expert index).
 //
 // Every sum is taken in a fixed order (no floating-point atomics), so results are bitwise
 // reproducible. Tokens are handled in tiles of kRouterTileTokens; the per-tile counts and the

@@ -92,7 +92,7 @@ MoeFeedForward::Output MoeFeedForward::forward(const torch::Tensor& x) {
       torch::cat(outputs, 0).to(torch::kFloat) * grouped_weights.unsqueeze(1);
   const torch::Tensor y =
       weighted.index_select(0, plan.inverse).view({x.size(0), active_, x.size(1)}).sum(1);
-  return {y, load_balance_loss(routing), router_z_loss(routing.logits)};
+  return {y, routing.load_balance, routing.z_loss};
 }
 
 }  // namespace moescope::training

@@ -7,29 +7,30 @@
 
 namespace moescope::training {
 
+// The trainer's router is the kernels' reference router (kernels/router/router_reference.h, the
+// definition the CUDA router is checked against) and its dispatch the reference permutation
+// (kernels/permute/permute_reference.h): one implementation of each. These are their views in the
+// trainer's terms; the semantics (K = 1 keeps the raw probability, the Switch load-balancing loss,
+// the ST-MoE z-loss) are documented there.
+
 // Which experts each token goes to and with which weights: the top-K of the router's softmax,
-// without jitter noise (the paper's Table 1 fixes it at 0).
+// without jitter noise (the paper's Table 1 fixes it at 0), and the two auxiliary losses.
 struct Routing {
-  torch::Tensor logits;         // [tokens, E] fp32
   torch::Tensor probabilities;  // [tokens, E], softmax of the logits
   torch::Tensor experts;        // [tokens, K] int64, distinct experts per token
   torch::Tensor weights;        // [tokens, K] fp32
+  torch::Tensor load_balance;   // scalar: E * sum_e f_e * P_e
+  torch::Tensor z_loss;         // scalar: mean over tokens of logsumexp(logits)^2
 };
 
-// Routes by the top `active` probabilities. With K > 1 the chosen weights are renormalised to sum
-// to 1; with K = 1 the single weight stays the raw probability (Switch Transformer), since
-// renormalising it would make it the constant 1 and cut the router off from the language-model
-// loss, leaving it to the auxiliary losses alone.
+// Routes by the top `active` probabilities (renormalised for K > 1).
 Routing route(const torch::Tensor& logits, std::int64_t active);
 
-// The Switch Transformer load-balancing loss, E * sum_e f_e * P_e, with f_e the fraction of the
-// tokens' K assignments that go to expert e and P_e the mean router probability of e. It is 1
-// under perfect balance. (MegaBlocks, which the paper trained with, normalises f_e by tokens * K
-// in the same way.)
+// The Switch Transformer load-balancing loss of a routing (routing.load_balance): 1 under perfect
+// balance.
 torch::Tensor load_balance_loss(const Routing& routing);
 
-// The router z-loss of ST-MoE (Zoph et al., 2022): the mean over tokens of logsumexp(logits)^2,
-// which keeps the router's logits small.
+// The router z-loss of ST-MoE (Zoph et al., 2022), which keeps the router's logits small.
 torch::Tensor router_z_loss(const torch::Tensor& logits);
 
 // The dropless dispatch of a routing: every (token, slot) assignment, grouped by expert.

@@ -3,28 +3,23 @@
 // fresh random inputs, with routings that leave experts empty or send every token to one expert;
 // and bitwise-equal results from two runs. Built only against a LibTorch with CUDA; skipped,
 // saying so, where no GPU is present.
+#include "binding/moe_layer.h"
+
 #include <gtest/gtest.h>
 #include <torch/csrc/autograd/autograd.h>
 #include <torch/cuda.h>
 
 #include <cmath>
 #include <cstdint>
-#include <cstring>
+#include <vector>
 
-#include "binding/moe_layer.h"
+#include "common/tensor_compare.h"
 #include "grouped_gemm/grouped_gemm_reference.h"
 
 namespace {
 
 using namespace moescope::kernels;
-
-double relative_error(const torch::Tensor& actual, const torch::Tensor& expected) {
-  const torch::Tensor a = actual.detach().to(torch::kCPU, torch::kDouble);
-  const torch::Tensor b = expected.detach().to(torch::kCPU, torch::kDouble);
-  if (!a.isfinite().all().item<bool>())
-    return INFINITY;
-  return (a - b).norm().item<double>() / b.norm().item<double>();
-}
+using namespace moescope::kernels::test;
 
 struct LayerCase {
   std::int64_t tokens, d_model, hidden, experts, active;
@@ -119,12 +114,6 @@ TEST(MoeLayerKernelTest, ForwardAndGradientsMatchTheFloat64Reference) {
     for (std::size_t i = 0; i < expected.grads.size(); ++i)
       EXPECT_LT(relative_error(actual.grads[i], expected.grads[i]), 2e-2) << "d/d" << names[i];
   }
-}
-
-bool bitwise_equal(const torch::Tensor& a, const torch::Tensor& b) {
-  const torch::Tensor x = a.detach().cpu().contiguous();
-  const torch::Tensor y = b.detach().cpu().contiguous();
-  return x.nbytes() == y.nbytes() && std::memcmp(x.data_ptr(), y.data_ptr(), x.nbytes()) == 0;
 }
 
 TEST(MoeLayerKernelTest, TwoRunsAreBitwiseEqual) {
