@@ -11,6 +11,7 @@
 #include <thread>
 #include <vector>
 
+#include "support/read_only_folder.h"
 #include "support/run_program.h"
 #include "support/temporary_folder.h"
 
@@ -262,6 +263,58 @@ TEST_F(TrainCliTest, CancelStopsARunningJob) {
   EXPECT_EQ(moescope({"train", "cancel", "1"}).out, "job 1 had already finished\n");
   EXPECT_EQ(moescope({"train", "cancel"}).exit_code, 2);
   EXPECT_EQ(moescope({"train", "cancel", "7"}).exit_code, 1);
+}
+
+// As moescope-train behaves in a run directory it has finished: it confirms the run, creating
+// nothing, and exits 0 (its own test, training_run_test, checks that it does).
+constexpr const char* kFinishedTrainer = R"sh(#!/bin/sh
+while [ $# -gt 0 ]; do
+  case "$1" in --spec) spec=$2; shift 2 ;; --out) out=$2; shift 2 ;; *) shift ;; esac
+done
+if [ -f "$out/result.json" ]; then
+  echo "moescope-train: $out/result.json exists: the run has finished" >&2
+  exit 0
+fi
+echo "fake-train: would train $spec" >&2
+exit 1
+)sh";
+
+// A finished run on a read-only filesystem: the queue failed the job, unable to create the job's
+// lock file there, though the trainer would only have confirmed the run. It is done now, and its
+// run reaches the store.
+TEST_F(TrainCliTest, AFinishedRunInAReadOnlyFolderIsDoneNotFailed) {
+  plan_one(dir() / "plan");
+  const fs::path spec = dir() / "plan" / "C1e15_N1.7e6_S0.75.json";
+  const fs::path out = dir() / "plan" / "C1e15_N1.7e6_S0.75";
+  ASSERT_EQ(moescope({"train", "launch", "--spec", spec.string(), "--trainer", trainer().string(),
+                      "--store", store(), "--wait"})
+                .exit_code,
+            0);
+  ASSERT_TRUE(fs::exists(out / "result.json"));
+  const fs::path finished_trainer = dir() / "finished-train";
+  std::ofstream(finished_trainer) << kFinishedTrainer;
+  fs::permissions(finished_trainer, fs::perms::owner_all);
+  const fs::path scratch = dir() / "scratch";
+  fs::create_directory(scratch);
+  const std::string other_store = (dir() / "other.sqlite").string();
+  const auto launched = moescope::testing_support::run_with_read_only_folder(
+      out, MOESCOPE_BINARY,
+      {"train", "launch", "--spec", spec.string(), "--trainer", finished_trainer.string(),
+       "--store", other_store, "--wait"},
+      scratch, {{"MOESCOPE_QUEUE", (dir() / "other-queue").string()}});
+  if (!launched)
+    GTEST_SKIP() << "running as root without the right to mount: no folder can be made read-only";
+  SCOPED_TRACE(describe(launched->second));
+  EXPECT_EQ(launched->first.exit_code, 0) << launched->first.out << launched->first.err;
+  EXPECT_NE(launched->first.out.find("job 1 C1e15_N1.7e6_S0.75: done, loss 4.8 (run r"),
+            std::string::npos)
+      << launched->first.out << launched->first.err;
+  const Outcome runs = moescope({"runs", "--json", "--store", other_store});
+  ASSERT_EQ(runs.exit_code, 0) << runs.err;
+  const auto stored = nlohmann::json::parse(runs.out)["runs"];
+  ASSERT_EQ(stored.size(), 1u);
+  EXPECT_EQ(stored[0].value("status", ""), "done");
+  EXPECT_EQ(stored[0].value("loss", 0.0), 4.8);
 }
 
 }  // namespace

@@ -356,6 +356,42 @@ TEST_F(LaunchTest, AResultNestedTooDeepFailsTheJobNamingTheFile) {
       << job.message;
 }
 
+// A run directory where the job's lock cannot be created (a read-only filesystem; here a folder
+// named .trainer.lock stands in for it, as tests may run as root, which ignores permissions:
+// launch_cli_test's AFinishedRunInAReadOnlyFolderIsDoneNotFailed makes a folder truly read-only)
+// failed every job there. When it holds a finished run, the trainer is asked to confirm it in the
+// foreground: confirmed, the job is done and its run stored; refused, the job fails with why.
+TEST_F(LaunchTest, AFinishedRunWhereNoLockCanBeCreatedIsConfirmedNotFailed) {
+  RunQueue queue(dir() / "queue", executor_);
+  JobRequest finished = request("finished");
+  JobRequest refused = request("refused", {"--fail"});
+  for (const JobRequest& job : {finished, refused}) {
+    fs::create_directories(job.out_dir / ".trainer.lock");
+    fs::copy_file(dir() / (job.spec_file.stem().string() + ".result"), result_file(job.out_dir));
+  }
+  const std::vector<Job> added = queue.add({finished, refused}, store());
+  queue.set_concurrency_limit(2);
+  drive(queue);
+  const Job done = *queue.job(added[0].id);
+  EXPECT_EQ(done.state, JobState::kDone) << done.message;
+  EXPECT_EQ(done.exit_code, 0);
+  const Job failed = *queue.job(added[1].id);
+  EXPECT_EQ(failed.state, JobState::kFailed);
+  EXPECT_NE(failed.message.find(failed.request.out_dir.string() +
+                                ": cannot create its lock file (Is a directory), and fake-train "
+                                "exited with status 1 on the finished run there:"),
+            std::string::npos)
+      << failed.message;
+  EXPECT_NE(failed.message.find("fake-train: loss diverged at step 2"), std::string::npos)
+      << failed.message;
+  // The failed job is recorded failed, as any failed job is (and first: it failed at its start).
+  const std::vector<moescope::Run> runs = RunStore::open(store()).runs();
+  ASSERT_EQ(runs.size(), 2u);
+  EXPECT_EQ(runs[0].status, RunStatus::kFailed);
+  EXPECT_EQ(runs[1].status, RunStatus::kDone);
+  EXPECT_EQ(runs[1].loss, 3.9);
+}
+
 TEST_F(LaunchTest, CancelKillsTheJobsProcessGroup) {
   LocalExecutorOptions options;
   options.termination_grace = 2s;

@@ -144,6 +144,44 @@ TEST(Identity, ANameThatIsNotUtf8IsRefusedNamingItsLine) {
             1u);
 }
 
+// ~100,000 nested brackets in a value crashed the reader (a stack overflow quoting the value in a
+// message); the nesting is measured on the raw text first, and the limit is named with the line,
+// the field and the column or run.
+TEST(HostileInput, NestingTooDeepIsRefusedNamingLineAndField) {
+  const std::string deep = std::string(100'000, '[') + std::string(100'000, ']');
+  std::string message =
+      error_of("name,N,D,loss,loss_curve\nok,1e8,2e9,2.5,\nbad,1e8,2e9,2.5,\"" + deep + "\"\n",
+               TableFormat::kCsv);
+  EXPECT_TRUE(
+      contains(message,
+               "runs.csv:3: field loss_curve: malformed loss_curve: arrays and objects "
+               "nested more than 512 deep (MoEScope's limit) at character 513 of the value"))
+      << message;
+  message = error_of(
+      "{\"format\": \"moescope-runs\", \"version\": 1, \"runs\": [\n"
+      "{\"N\": 1e8, \"D\": 2e9, \"loss\": 2.5},\n"
+      "{\"Model Size\": 1e8, \"D\": 2e9, \"loss\": 2.5, \"downstream\": " +
+          deep + "}]}",
+      TableFormat::kJson, options_with("N=Model Size"));
+  EXPECT_TRUE(
+      contains(message,
+               "runs.json:3: field downstream: arrays and objects nested more than 512 deep "
+               "(MoEScope's limit) at line 3, column 56"))
+      << message;
+  EXPECT_TRUE(contains(message, "in runs[1].downstream[0]... (run 2)")) << message;
+  message = error_of("[{\"Model Size\": " + deep + "}]", TableFormat::kJson,
+                     options_with("N=Model Size"));
+  EXPECT_TRUE(contains(message,
+                       "runs.json:1: field N (column 'Model Size'): arrays and objects "
+                       "nested more than 512 deep"))
+      << message;
+  // Within the limit, a nested value is only malformed: named, as before, without a crash.
+  const std::string at_limit = std::string(500, '[') + std::string(500, ']');
+  message = error_of("[{\"N\": 1e8, \"D\": 2e9, \"loss\": 2.5, \"loss_curve\": " + at_limit + "}]",
+                     TableFormat::kJson);
+  EXPECT_TRUE(contains(message, "field loss_curve: each point is [step,tokens,loss]")) << message;
+}
+
 TEST(Identity, AJsonKeyGivenTwiceIsRefused) {
   const std::string message = error_of(
       "[\n{\"N\": 1e8, \"D\": 2e9,\n \"loss\": 2.5, \"loss\": 9.5}\n]", TableFormat::kJson);

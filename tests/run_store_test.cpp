@@ -443,6 +443,50 @@ TEST_F(RunStoreTest, RefusesAStoreWrittenByANewerVersion) {
                                     std::to_string(RunStore::current_schema_version()) + ")"));
 }
 
+// user_version is any 32-bit number. A negative one indexed the migrations before the first: every
+// store command crashed (exit 139), or threw std::bad_alloc for -1.
+TEST_F(RunStoreTest, RefusesANegativeSchemaVersionNamingIt) {
+  RunStore::open(store_path()).insert({bare_run("x")});
+  for (const std::string version : {"-1", "-2147483648"}) {
+    SCOPED_TRACE(version);
+    RawDatabase(store_path()).execute("PRAGMA user_version = " + version);
+    const std::string expected = store_path().string() + " has schema version " + version +
+                                 " (PRAGMA user_version), which no MoEScope writes (0 to " +
+                                 std::to_string(RunStore::current_schema_version()) + ")";
+    EXPECT_TRUE(Contains(store_error_of([&] { RunStore::open(store_path()); }), expected));
+    EXPECT_TRUE(Contains(store_error_of([&] { RunStore::open_existing(store_path()); }), expected));
+    EXPECT_TRUE(
+        Contains(store_error_of([&] { RunStore::open_read_only(store_path()); }), expected));
+    EXPECT_EQ(RawDatabase(store_path()).query("PRAGMA user_version"), version);  // untouched
+  }
+}
+
+// What the read-only commands use, on a store that can be written: the store's runs, as
+// open_existing() gives them (for a folder that cannot be written, see cli_test's
+// AStoreInAReadOnlyFolderCanBeRead, which needs another process).
+TEST_F(RunStoreTest, OpenedForReadingItReadsAsOpenExistingDoes) {
+  RunStore::open(store_path()).insert({rich_run("rich"), bare_run("bare")});
+  {
+    const RunStore store = RunStore::open_read_only(store_path());
+    EXPECT_EQ(ids_of(store.runs()), (std::vector<std::string>{"rich", "bare"}));
+    EXPECT_TRUE(store.find("rich") == rich_run("rich"));
+  }
+  // Closed, it leaves nothing beside the store.
+  EXPECT_FALSE(fs::exists(store_path().string() + "-wal"));
+  EXPECT_FALSE(fs::exists(store_path().string() + "-shm"));
+  EXPECT_TRUE(
+      Contains(store_error_of([&] { RunStore::open_read_only(folder_.path() / "typo.sqlite"); }),
+               "does not exist"));
+  EXPECT_FALSE(fs::exists(folder_.path() / "typo.sqlite"));
+  // A store of an older schema is brought up to date first, as by open_existing().
+  {
+    RawDatabase raw(store_path());
+    raw.execute("ALTER TABLE runs DROP COLUMN best_of; PRAGMA user_version = 1");
+  }
+  EXPECT_EQ(RunStore::open_read_only(store_path()).schema_version(),
+            RunStore::current_schema_version());
+}
+
 TEST_F(RunStoreTest, RefusesATextFileAndLeavesItUntouched) {
   const fs::path text_file = folder_.path() / "runs.csv";
   const std::string content = "name,loss\nsmall,3.1\nlarge,2.7\n";

@@ -69,6 +69,14 @@ TEST(SpecInputTest, ASeedAJsonNumberCannotHoldExactlyIsRefused) {
             "seed: must lie in [0, 9007199254740992], got 18446744073709551615");
   EXPECT_EQ(parse_train_spec(spec_with("\"seed\": 9007199254740992"), "/").seed,
             std::uint64_t{1} << 53);
+  // Written with an exponent or a fraction, 2^53 + 1 arrived as the double 2^53 and was accepted.
+  const std::string rounded =
+      "seed: must be written as digits (a whole number without fraction or exponent) from 2^53 "
+      "on, where a double rounds it; got 9.007199254740992e+15";
+  EXPECT_EQ(refusal(spec_with("\"seed\": 9.007199254740993e15"), "/"), rounded);
+  EXPECT_EQ(refusal(spec_with("\"seed\": 9007199254740993.0"), "/"), rounded);
+  // Below 2^53 an exponent is exact, and still accepted.
+  EXPECT_EQ(parse_train_spec(spec_with("\"seed\": 1e6"), "/").seed, 1'000'000u);
 }
 
 class CorpusInputTest : public ::testing::Test {

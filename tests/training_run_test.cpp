@@ -11,12 +11,14 @@
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include <iostream>
 #include <nlohmann/json.hpp>
 #include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include "support/read_only_folder.h"
 #include "support/temporary_folder.h"
 
 extern char** environ;
@@ -189,6 +191,18 @@ TEST_F(TrainingRunTest, FinishedRunIsNotTrainedAgainAndAnotherSpecIsRefused) {
   ASSERT_EQ(run(args(out), err), 0) << err;
   EXPECT_NE(err.find("has finished"), std::string::npos) << err;
   fs::remove(out / ".lock");
+  // And in a folder that truly cannot be written: a read-only mount as root, else one without
+  // write permission (skipped, saying so in the log, where neither can be arranged).
+  const fs::path scratch = folder_.path() / "scratch";
+  fs::create_directory(scratch);
+  if (const auto read_only = moescope::testing_support::run_with_read_only_folder(
+          out, MOESCOPE_TRAIN_BINARY, args(out), scratch)) {
+    SCOPED_TRACE(describe(read_only->second));
+    EXPECT_EQ(read_only->first.exit_code, 0) << read_only->first.err;
+    EXPECT_NE(read_only->first.err.find("has finished"), std::string::npos) << read_only->first.err;
+  } else {
+    std::cout << "note: no folder can be made read-only here (root without the right to mount)\n";
+  }
 
   std::string other = kSmallSpec;
   other.replace(other.find("0.003"), 5, "0.001");

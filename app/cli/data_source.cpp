@@ -130,7 +130,7 @@ std::vector<Run> DataSource::load() const {
   if (!data_file.empty())
     return read_runs(data_file, read.options()).runs;
   if (!store.empty())
-    return read.curate(RunStore::open_existing(store).runs());
+    return read.curate(RunStore::open_read_only(store).runs());
   return read.curate(
       read_runs(app::default_data_csv(), TableFormat::kCsv, std::string(app::kDefaultDataName))
           .runs);

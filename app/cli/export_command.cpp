@@ -16,7 +16,7 @@ struct ExportArguments {
 
 void run_export(const ExportArguments& args) {
   format_for(args.file);  // refuse an unknown extension before touching the store
-  const std::vector<Run> runs = RunStore::open_existing(resolve_store_path(args.store)).runs();
+  const std::vector<Run> runs = RunStore::open_read_only(resolve_store_path(args.store)).runs();
   write_runs(args.file, runs);
   std::cout << "exported " << runs.size() << " run" << (runs.size() == 1 ? "" : "s") << " to "
             << args.file << '\n';

@@ -1,10 +1,16 @@
 #include "fit_file.h"
 
+#include <algorithm>
+#include <array>
 #include <cmath>
+#include <cstdint>
 #include <fstream>
+#include <limits>
 #include <sstream>
 
 #include "moescope/diagnostic.h"
+#include "moescope/json_limits.h"
+#include "moescope/number_format.h"
 
 namespace moescope::cli {
 namespace {
@@ -44,80 +50,400 @@ nlohmann::ordered_json polynomial_json(const SurfacePolynomial& polynomial) {
   return coefficients;
 }
 
-LawForm law_form(const nlohmann::json& file, const std::string& path) {
-  const std::string form = file.value("form", "");
-  if (form == to_string(LawForm::kAbnar))
-    return LawForm::kAbnar;
-  if (form == to_string(LawForm::kChinchilla))
-    return LawForm::kChinchilla;
-  throw file_error(path, "unknown law form '" + form + "' (abnar or chinchilla)");
+// Every field of a FIT.json is checked before it is used, as a file read from anywhere may be
+// corrupt or hostile: a surface degree of 1e9 made `predict` build a billion coefficient names,
+// and a law with a = 1e308 answered with infinite losses. A problem names the file and the field
+// ("surfaces[0].degrees[1]"), and every problem of the file is reported at once.
+using nlohmann::json;
+
+// A value quoted in a message: numbers and texts as written (cut when long), containers by kind.
+std::string shown(const json& value) {
+  if (value.is_array())
+    return "an array";
+  if (value.is_object())
+    return "an object";
+  std::string text = value.dump(-1, ' ', false, json::error_handler_t::replace);
+  constexpr std::size_t kMaxShown = 40;
+  if (text.size() > kMaxShown)
+    text = text.substr(0, kMaxShown) + "...";
+  return text;
 }
 
-FittedLaw law_from(LawForm form, const nlohmann::json& params, const std::string& path) {
-  if (!params.is_object())
-    throw file_error(path, "law parameters must be an object");
+constexpr double kInfinity = std::numeric_limits<double>::infinity();
+// ln of a parameter count: up to 1e30 parameters.
+constexpr double kMaxLogSize = 70;
+
+// Finite numbers between two bounds; an infinite bound is no bound. (The command line's
+// NumberRange, which this file cannot use: the FIT.json fuzz target compiles it alone.)
+struct NumberBounds {
+  double low = -kInfinity;
+  double high = kInfinity;
+  bool open_low = false;
+  bool open_high = false;
+
+  bool contains(double value) const {
+    return std::isfinite(value) && (open_low ? value > low : value >= low) &&
+           (open_high ? value < high : value <= high);
+  }
+  std::string description() const {
+    const bool has_low = std::isfinite(low);
+    const bool has_high = std::isfinite(high);
+    std::string text = "a finite number";
+    if (has_low && has_high) {
+      return text + " in " + (open_low ? "(" : "[") + format_number(low) + ", " +
+             format_number(high) + (open_high ? ")" : "]");
+    }
+    if (has_low)
+      return text + (open_low ? " > " : " >= ") + format_number(low);
+    if (has_high)
+      return text + (open_high ? " < " : " <= ") + format_number(high);
+    return text;
+  }
+};
+
+const NumberBounds kSparsityBounds{0, 1, false, true};
+
+// Collects a file's problems; a hostile file can hold millions (100,000 replicates of 10 bad
+// parameters), so only the first are kept, as many as a message lists, and the rest counted.
+class FitChecker {
+ public:
+  static constexpr std::size_t kMaxProblems = 19;
+
+  explicit FitChecker(std::string path) : path_(std::move(path)) {}
+
+  void problem(const std::string& field, const std::string& message) {
+    if (problems_.size() < kMaxProblems)
+      problems_.push_back(Diagnostic{{path_, 0, field, ""}, message});
+    ++count_;
+  }
+  // Throws InputError with every problem found so far, if any.
+  void finish() {
+    if (count_ == 0)
+      return;
+    if (count_ > problems_.size()) {
+      problems_.push_back(Diagnostic{
+          {path_, 0, "", ""},
+          "and " + std::to_string(count_ - problems_.size()) + " more problems not listed"});
+    }
+    throw InputError(std::move(problems_));
+  }
+  std::size_t problem_count() const { return count_; }
+
+  // A member of an object; nullptr when absent (or when `object` is no object).
+  static const json* member(const json& object, const char* key) {
+    if (!object.is_object())
+      return nullptr;
+    const auto found = object.find(key);
+    return found == object.end() ? nullptr : &*found;
+  }
+
+  // A finite number in `range`.
+  std::optional<double> number(const json* value, const std::string& field,
+                               const NumberBounds& range) {
+    if (value == nullptr) {
+      problem(field, "missing (" + range.description() + ")");
+      return std::nullopt;
+    }
+    const bool inside = value->is_number() && range.contains(value->get<double>());
+    if (!inside) {
+      problem(field, "must be " + range.description() + ", got " + shown(*value));
+      return std::nullopt;
+    }
+    return value->get<double>();
+  }
+
+  // A whole number written as one (not 1.5, not 1e9, not "1") in [low, high].
+  std::optional<std::int64_t> whole(const json* value, const std::string& field, std::int64_t low,
+                                    std::int64_t high) {
+    const std::string expected =
+        "a whole number in [" + std::to_string(low) + ", " + std::to_string(high) + "]";
+    if (value == nullptr) {
+      problem(field, "missing (" + expected + ")");
+      return std::nullopt;
+    }
+    bool inside = false;
+    if (value->is_number_unsigned()) {  // may exceed every int64
+      const auto whole = value->get<std::uint64_t>();
+      inside = whole <= static_cast<std::uint64_t>(high) &&
+               (low <= 0 || whole >= static_cast<std::uint64_t>(low));
+    } else if (value->is_number_integer()) {
+      const auto whole = value->get<std::int64_t>();
+      inside = whole >= low && whole <= high;
+    }
+    if (!inside) {
+      problem(field, "must be " + expected + ", got " + shown(*value));
+      return std::nullopt;
+    }
+    return value->get<std::int64_t>();
+  }
+
+  // An optional text: absent or null is none.
+  std::optional<std::string> text(const json* value, const std::string& field) {
+    if (value == nullptr || value->is_null())
+      return std::nullopt;
+    if (!value->is_string()) {
+      problem(field, "must be a text or null, got " + shown(*value));
+      return std::nullopt;
+    }
+    return value->get<std::string>();
+  }
+
+  // An array of at most `most` elements; nullptr (with a problem) otherwise. Absent is an empty
+  // array where `optional`.
+  const json* array(const json* value, const std::string& field, std::size_t most, bool optional) {
+    static const json kEmpty = json::array();
+    if (value == nullptr && optional)
+      return &kEmpty;
+    if (value == nullptr || !value->is_array()) {
+      problem(field,
+              value == nullptr ? "missing (an array)" : "must be an array, got " + shown(*value));
+      return nullptr;
+    }
+    if (value->size() > most) {
+      problem(field, "holds " + std::to_string(value->size()) + " elements; at most " +
+                         std::to_string(most) + " are read");
+      return nullptr;
+    }
+    return value;
+  }
+
+ private:
+  std::string path_;
+  std::vector<Diagnostic> problems_;
+  std::size_t count_ = 0;
+};
+
+// The bounds of the law's parameters, the same for both forms. Coefficients (A, B, E; a, b, c, d,
+// e) are exponentials of the fit's coordinates, so never negative; exponents (alpha, beta, gamma,
+// lambda, delta) start in [-1, 2] on every grid and fitted laws stay within a few units of it.
+// Anything beyond is no law a fit wrote, and would answer with overflowing losses (a = 1e308
+// with alpha = -5).
+const NumberBounds kCoefficientBounds{0, kMaxLawCoefficient};
+const NumberBounds kExponentBounds{-kMaxLawExponent, kMaxLawExponent};
+
+bool is_coefficient(const std::string& name) {
+  return name.size() == 1;  // A, B, E, a, b, c, d, e; the exponents have Greek names
+}
+
+std::vector<std::string> parameter_names(LawForm form) {
+  FittedLaw law;
+  law.form = form;
+  std::vector<std::string> names;
+  for (const auto& [name, value] : law.parameters())
+    names.push_back(name);
+  return names;
+}
+
+std::string joined(const std::vector<std::string>& names) {
+  std::string text;
+  for (const std::string& name : names)
+    text += (text.empty() ? "" : ", ") + name;
+  return text;
+}
+
+std::optional<LawForm> law_form(FitChecker& check, const json& file) {
+  const json* form = FitChecker::member(file, "form");
+  for (const LawForm known : {LawForm::kAbnar, LawForm::kChinchilla}) {
+    if (form != nullptr && form->is_string() && form->get<std::string>() == to_string(known))
+      return known;
+  }
+  check.problem("form",
+                std::string(form == nullptr ? "missing" : "unknown law form " + shown(*form)) +
+                    "; expected \"abnar\" or \"chinchilla\"");
+  return std::nullopt;
+}
+
+// The law of `params` (the field named `field`): exactly the form's parameters, each finite and
+// within its bounds.
+std::optional<FittedLaw> law_from(FitChecker& check, LawForm form, const json* params,
+                                  const std::string& field) {
+  if (params == nullptr || !params->is_object()) {
+    check.problem(field, params == nullptr
+                             ? "missing (an object of the law's parameters)"
+                             : "must be an object of the law's parameters, got " + shown(*params));
+    return std::nullopt;
+  }
+  const std::size_t before = check.problem_count();
+  const std::vector<std::string> names = parameter_names(form);
+  for (const auto& [name, value] : params->items()) {
+    if (std::find(names.begin(), names.end(), name) == names.end()) {
+      check.problem(field + "." + name, "not a parameter of the " + std::string(to_string(form)) +
+                                            " form (" + joined(names) + ")");
+    }
+  }
   std::vector<std::pair<std::string, double>> values;
-  for (const auto& [name, value] : params.items()) {
-    if (!value.is_number())
-      throw file_error(path, "parameter " + name + " is not a number");
-    values.emplace_back(name, value.get<double>());
+  for (const std::string& name : names) {
+    const NumberBounds& bounds = is_coefficient(name) ? kCoefficientBounds : kExponentBounds;
+    if (const std::optional<double> value =
+            check.number(FitChecker::member(*params, name.c_str()), field + "." + name, bounds))
+      values.emplace_back(name, *value);
   }
-  try {
-    return FittedLaw::from_parameters(form, values);
-  } catch (const std::invalid_argument& error) {
-    throw file_error(path, error.what());
-  }
+  if (check.problem_count() != before)
+    return std::nullopt;
+  return FittedLaw::from_parameters(form, values);
 }
 
-Interval interval_from(const nlohmann::json& range, const char* key, const std::string& path) {
-  const auto found = range.is_object() ? range.find(key) : range.end();
-  if (found == range.end() || !found->is_array() || found->size() != 2 ||
-      !(*found)[0].is_number() || !(*found)[1].is_number()) {
-    throw file_error(path, std::string("data.range.") + key + " must be [lo, hi]");
+// [lo, hi] with lo <= hi, both in `bounds`.
+std::optional<Interval> interval_from(FitChecker& check, const json* pair, const std::string& field,
+                                      const NumberBounds& bounds) {
+  if (pair == nullptr || !pair->is_array() || pair->size() != 2) {
+    check.problem(field, "must be [lo, hi], got " + (pair == nullptr ? "nothing" : shown(*pair)));
+    return std::nullopt;
   }
-  return {(*found)[0].get<double>(), (*found)[1].get<double>()};
+  const std::optional<double> lo = check.number(&(*pair)[0], field + "[0]", bounds);
+  const std::optional<double> hi = check.number(&(*pair)[1], field + "[1]", bounds);
+  if (!lo || !hi)
+    return std::nullopt;
+  if (*lo > *hi) {
+    check.problem(field, "lo " + format_number(*lo) + " exceeds hi " + format_number(*hi));
+    return std::nullopt;
+  }
+  return Interval{*lo, *hi};
 }
 
-SurfacePolynomial polynomial_from(const SurfaceDegrees& degrees, const nlohmann::json& coefficients,
-                                  const std::string& path) {
+// The coefficients of a surface of these degrees: exactly its names, each finite.
+std::optional<SurfacePolynomial> polynomial_from(FitChecker& check, const SurfaceDegrees& degrees,
+                                                 const json* coefficients,
+                                                 const std::string& field) {
+  if (coefficients == nullptr || !coefficients->is_object()) {
+    check.problem(field, coefficients == nullptr
+                             ? "missing (an object of the surface's coefficients)"
+                             : "must be an object of coefficients, got " + shown(*coefficients));
+    return std::nullopt;
+  }
   SurfacePolynomial polynomial;
   polynomial.degrees = degrees;
-  for (const std::string& name : polynomial.coefficient_names()) {
-    if (!coefficients.contains(name) || !coefficients[name].is_number()) {
-      throw file_error(path, "surface coefficient " + name + " is missing");
+  const std::vector<std::string> names = polynomial.coefficient_names();
+  const std::size_t before = check.problem_count();
+  for (const auto& [name, value] : coefficients->items()) {
+    if (std::find(names.begin(), names.end(), name) == names.end()) {
+      check.problem(field + "." + name,
+                    "not a coefficient of degrees [" + std::to_string(degrees.size) + ", " +
+                        std::to_string(degrees.sparsity) + ", " +
+                        std::to_string(degrees.interaction) + "] (" + joined(names) + ")");
     }
-    polynomial.coefficients.push_back(coefficients[name].get<double>());
   }
+  for (const std::string& name : names) {
+    if (const std::optional<double> value = check.number(
+            FitChecker::member(*coefficients, name.c_str()), field + "." + name, NumberBounds{}))
+      polynomial.coefficients.push_back(*value);
+  }
+  if (check.problem_count() != before)
+    return std::nullopt;
   return polynomial;
 }
 
-SurfaceFit surface_from(const nlohmann::json& item, const std::string& path) {
-  const auto degrees = item.at("degrees");
-  SurfaceFit fit;
-  fit.axis = item.value("axis", "N") == "N" ? SizeAxis::kTotal : SizeAxis::kActive;
-  SurfaceDegrees chosen{degrees.at(0).get<int>(), degrees.at(1).get<int>(),
-                        degrees.at(2).get<int>()};
-  fit.polynomial = polynomial_from(chosen, item.at("coefficients"), path);
-  fit.cv_mse = item.value("cv_mse", 0.0);
-  if (item.contains("budget") && item["budget"].is_number())
-    fit.budget = item["budget"].get<double>();
-  fit.points = item.value("points", std::size_t{0});
-  fit.cv_se = item.value("cv_se", 0.0);
-  const auto& range = item.at("range");
-  fit.log_size_min = range.at("log_size_min").get<double>();
-  fit.log_size_max = range.at("log_size_max").get<double>();
-  // Files written before sparsity_min was saved: take the range down to dense, which never
-  // makes a fit look like one of a single sparsity level that it was not.
-  fit.sparsity_min = range.value("sparsity_min", 0.0);
-  fit.sparsity_max = range.at("sparsity_max").get<double>();
-  for (const auto& replicate : item.value("replicates", nlohmann::json::array())) {
-    fit.replicates.push_back(polynomial_from(chosen, replicate, path));
+// A finite number, or null for a value that was not finite when saved (number_or_null).
+double number_or_nan(FitChecker& check, const json* value, const std::string& field,
+                     const NumberBounds& bounds) {
+  if (value == nullptr || value->is_null())
+    return std::numeric_limits<double>::quiet_NaN();
+  return check.number(value, field, bounds).value_or(std::numeric_limits<double>::quiet_NaN());
+}
+
+std::optional<SurfaceFit> surface_from(FitChecker& check, const json& item, const std::string& at) {
+  if (!item.is_object()) {
+    check.problem(at, "must be an object (one budget's surface), got " + shown(item));
+    return std::nullopt;
   }
-  if (const auto refused = item.find("bootstrap_refused");
-      refused != item.end() && refused->is_string())
-    fit.bootstrap_refused = refused->get<std::string>();
-  for (const auto& note : item.value("notes", nlohmann::json::array()))
-    fit.notes.push_back(note.get<std::string>());
+  const std::size_t before = check.problem_count();
+  SurfaceFit fit;
+  const json* axis = FitChecker::member(item, "axis");
+  if (axis == nullptr || (axis->is_string() && axis->get<std::string>() == "N")) {
+    fit.axis = SizeAxis::kTotal;
+  } else if (axis->is_string() && axis->get<std::string>() == "N_active") {
+    fit.axis = SizeAxis::kActive;
+  } else {
+    check.problem(at + ".axis", "must be \"N\" or \"N_active\", got " + shown(*axis));
+  }
+  std::optional<SurfaceDegrees> degrees;
+  const json* listed = FitChecker::member(item, "degrees");
+  if (listed == nullptr || !listed->is_array() || listed->size() != 3) {
+    check.problem(at + ".degrees",
+                  "must be [size, sparsity, interaction], three whole numbers in [0, " +
+                      std::to_string(kMaxSurfaceDegree) + "], got " +
+                      (listed == nullptr ? "nothing" : shown(*listed)));
+  } else {
+    std::array<std::optional<std::int64_t>, 3> read;
+    for (std::size_t i = 0; i < 3; ++i) {
+      read[i] = check.whole(&(*listed)[i], at + ".degrees[" + std::to_string(i) + "]", 0,
+                            kMaxSurfaceDegree);
+    }
+    if (read[0] && read[1] && read[2]) {
+      degrees = SurfaceDegrees{static_cast<int>(*read[0]), static_cast<int>(*read[1]),
+                               static_cast<int>(*read[2])};
+    }
+  }
+  if (degrees) {
+    if (auto polynomial = polynomial_from(check, *degrees, FitChecker::member(item, "coefficients"),
+                                          at + ".coefficients"))
+      fit.polynomial = std::move(*polynomial);
+    if (const json* replicates = check.array(FitChecker::member(item, "replicates"),
+                                             at + ".replicates", kMaxSavedReplicates, true)) {
+      for (std::size_t i = 0; i < replicates->size(); ++i) {
+        if (auto replicate = polynomial_from(check, *degrees, &(*replicates)[i],
+                                             at + ".replicates[" + std::to_string(i) + "]"))
+          fit.replicates.push_back(std::move(*replicate));
+      }
+    }
+  }
+  if (const json* budget = FitChecker::member(item, "budget");
+      budget != nullptr && !budget->is_null())
+    fit.budget = check.number(budget, at + ".budget", NumberBounds{0, kInfinity, true});
+  fit.cv_mse = number_or_nan(check, FitChecker::member(item, "cv_mse"), at + ".cv_mse",
+                             NumberBounds{0, kInfinity});
+  fit.cv_se = number_or_nan(check, FitChecker::member(item, "cv_se"), at + ".cv_se",
+                            NumberBounds{0, kInfinity});
+  if (const json* points = FitChecker::member(item, "points")) {
+    fit.points = static_cast<std::size_t>(
+        check.whole(points, at + ".points", 0, std::numeric_limits<std::int64_t>::max())
+            .value_or(0));
+  }
+  const json* range = FitChecker::member(item, "range");
+  if (range == nullptr || !range->is_object()) {
+    check.problem(at + ".range",
+                  "must be an object {log_size_min, log_size_max, sparsity_min, "
+                  "sparsity_max}, got " +
+                      (range == nullptr ? "nothing" : shown(*range)));
+  } else {
+    // ln of a parameter count: 1 to 1e30 parameters.
+    const NumberBounds log_size{0, kMaxLogSize};
+    const auto size_min = check.number(FitChecker::member(*range, "log_size_min"),
+                                       at + ".range.log_size_min", log_size);
+    const auto size_max = check.number(FitChecker::member(*range, "log_size_max"),
+                                       at + ".range.log_size_max", log_size);
+    // Files written before sparsity_min was saved: take the range down to dense, which never
+    // makes a fit look like one of a single sparsity level that it was not.
+    const json* sparsity_min = FitChecker::member(*range, "sparsity_min");
+    const auto s_min =
+        sparsity_min == nullptr
+            ? std::optional<double>(0.0)
+            : check.number(sparsity_min, at + ".range.sparsity_min", kSparsityBounds);
+    const auto s_max = check.number(FitChecker::member(*range, "sparsity_max"),
+                                    at + ".range.sparsity_max", kSparsityBounds);
+    if (size_min && size_max && *size_min > *size_max)
+      check.problem(at + ".range", "log_size_min exceeds log_size_max");
+    if (s_min && s_max && *s_min > *s_max)
+      check.problem(at + ".range", "sparsity_min exceeds sparsity_max");
+    fit.log_size_min = size_min.value_or(0);
+    fit.log_size_max = size_max.value_or(0);
+    fit.sparsity_min = s_min.value_or(0);
+    fit.sparsity_max = s_max.value_or(0);
+  }
+  fit.bootstrap_refused =
+      check.text(FitChecker::member(item, "bootstrap_refused"), at + ".bootstrap_refused");
+  if (const json* notes = check.array(FitChecker::member(item, "notes"), at + ".notes",
+                                      kMaxSavedReplicates, true)) {
+    for (std::size_t i = 0; i < notes->size(); ++i) {
+      if ((*notes)[i].is_string())
+        fit.notes.push_back((*notes)[i].get<std::string>());
+      else
+        check.problem(at + ".notes[" + std::to_string(i) + "]",
+                      "must be a text, got " + shown((*notes)[i]));
+    }
+  }
+  if (check.problem_count() != before)
+    return std::nullopt;
   return fit;
 }
 
@@ -232,51 +558,93 @@ nlohmann::ordered_json surfaces_json(const std::vector<SurfaceFit>& fits,
 }
 
 std::string saved_fit_kind(const nlohmann::json& file, const std::string& path) {
-  if (!file.is_object() || file.value("format", "") != "moescope-fit") {
+  FitChecker check(path);
+  const json* format = FitChecker::member(file, "format");
+  if (!file.is_object() || format == nullptr || !format->is_string() ||
+      format->get<std::string>() != "moescope-fit") {
     throw file_error(path,
                      "not a MoEScope fit (expected \"format\": \"moescope-fit\"; write one "
                      "with moescope fit ... --save)");
   }
-  if (file.value("version", 0) != kFitFileVersion) {
-    throw file_error(path, "fit file version " + file.value("version", nlohmann::json()).dump() +
-                               " is not supported (this MoEScope reads version 1)");
+  // The number 1 as written by --save: not "1", not 1.0 (a reader of another version could
+  // mean something else by either).
+  const json* version = FitChecker::member(file, "version");
+  if (version == nullptr || !version->is_number_integer() || version->get<std::int64_t>() != 1) {
+    check.problem("version", "fit file version " +
+                                 (version == nullptr ? std::string("missing") : shown(*version)) +
+                                 " is not supported (this MoEScope reads version " +
+                                 std::to_string(kFitFileVersion) + ", the number)");
+    check.finish();
   }
-  return file.value("kind", "");
+  const json* kind = FitChecker::member(file, "kind");
+  if (kind == nullptr || !kind->is_string() ||
+      (kind->get<std::string>() != "law" && kind->get<std::string>() != "surfaces")) {
+    check.problem("kind", "must be \"law\" or \"surfaces\", got " +
+                              (kind == nullptr ? std::string("nothing") : shown(*kind)));
+    check.finish();
+  }
+  return kind->get<std::string>();
 }
 
 SavedLaw read_saved_law(const nlohmann::json& file, const std::string& path) {
   if (saved_fit_kind(file, path) != "law")
     throw file_error(path, "holds no law fit");
-  const LawForm form = law_form(file, path);
-  SavedLaw saved{law_from(form, file.value("params", nlohmann::json()), path), {}, {form, {}, {}}};
-  for (const auto& replicate : file.value("replicates", nlohmann::json::array())) {
-    saved.replicates.push_back(law_from(form, replicate, path));
+  FitChecker check(path);
+  const std::optional<LawForm> form = law_form(check, file);
+  check.finish();
+  const std::optional<FittedLaw> law =
+      law_from(check, *form, FitChecker::member(file, "params"), "params");
+  SavedLaw saved{law.value_or(FittedLaw{}), {}, {*form, {}, {}}};
+  if (const json* replicates = check.array(FitChecker::member(file, "replicates"), "replicates",
+                                           kMaxSavedReplicates, true)) {
+    for (std::size_t i = 0; i < replicates->size(); ++i) {
+      if (auto replicate =
+              law_from(check, *form, &(*replicates)[i], "replicates[" + std::to_string(i) + "]"))
+        saved.replicates.push_back(std::move(*replicate));
+    }
   }
-  if (const auto sparsity = file.find("law_sparsity");
-      sparsity != file.end() && !sparsity->is_null()) {
-    if (!sparsity->is_number() || !(sparsity->get<double>() >= 0 && sparsity->get<double>() < 1))
-      throw file_error(path, "law_sparsity must be a number in [0, 1) or null");
-    saved.scope.sparsity = sparsity->get<double>();
+  if (const json* sparsity = FitChecker::member(file, "law_sparsity");
+      sparsity != nullptr && !sparsity->is_null()) {
+    saved.scope.sparsity = check.number(sparsity, "law_sparsity", kSparsityBounds);
   }
-  const nlohmann::json data = file.value("data", nlohmann::json::object());
-  if (data.is_object() && data.contains("range")) {
-    const nlohmann::json& range = data["range"];
-    saved.scope.range = DataRange{interval_from(range, "C", path), interval_from(range, "N", path),
-                                  interval_from(range, "S", path)};
+  if (const json* data = FitChecker::member(file, "data"); data != nullptr) {
+    if (!data->is_object())
+      check.problem("data", "must be an object, got " + shown(*data));
+    if (const json* range = FitChecker::member(*data, "range"); range != nullptr) {
+      if (!range->is_object()) {
+        check.problem("data.range", "must be an object {C, N, S}, got " + shown(*range));
+      } else {
+        const auto budget = interval_from(check, FitChecker::member(*range, "C"), "data.range.C",
+                                          NumberBounds{0, kInfinity, true});
+        const auto size = interval_from(check, FitChecker::member(*range, "N"), "data.range.N",
+                                        NumberBounds{0, kInfinity, true});
+        const auto sparsity =
+            interval_from(check, FitChecker::member(*range, "S"), "data.range.S", kSparsityBounds);
+        if (budget && size && sparsity)
+          saved.scope.range = DataRange{*budget, *size, *sparsity};
+      }
+    }
   }
+  check.finish();
   return saved;
 }
 
 std::vector<SurfaceFit> read_saved_surfaces(const nlohmann::json& file, const std::string& path) {
   if (saved_fit_kind(file, path) != "surfaces")
     throw file_error(path, "holds no surface fit");
+  FitChecker check(path);
   std::vector<SurfaceFit> fits;
-  try {
-    for (const auto& item : file.at("surfaces"))
-      fits.push_back(surface_from(item, path));
-  } catch (const nlohmann::json::exception& error) {
-    throw file_error(path, std::string("malformed surface: ") + error.what());
+  const json* surfaces =
+      check.array(FitChecker::member(file, "surfaces"), "surfaces", kMaxSavedSurfaces, false);
+  if (surfaces != nullptr && surfaces->empty())
+    check.problem("surfaces", "is empty: a surfaces fit holds at least one surface");
+  if (surfaces != nullptr) {
+    for (std::size_t i = 0; i < surfaces->size(); ++i) {
+      if (auto fit = surface_from(check, (*surfaces)[i], "surfaces[" + std::to_string(i) + "]"))
+        fits.push_back(std::move(*fit));
+    }
   }
+  check.finish();
   return fits;
 }
 
@@ -286,9 +654,16 @@ nlohmann::json read_json_file(const std::filesystem::path& path) {
     throw file_error(path.string(), "cannot be opened");
   std::ostringstream text;
   text << in.rdbuf();
+  // Before parsing, so that nothing walks a value nested too deep to walk (json_limits.h).
+  if (const std::optional<JsonNesting> nesting = json_nesting_past(text.str())) {
+    Diagnostic diagnostic;
+    diagnostic.where = {path.string(), nesting->line, "", ""};
+    diagnostic.message = json_depth_message(*nesting);
+    throw InputError(std::move(diagnostic));
+  }
   try {
     return nlohmann::json::parse(text.str());
-  } catch (const nlohmann::json::parse_error& error) {
+  } catch (const nlohmann::json::exception& error) {  // a syntax error, or a number like 1e999
     throw file_error(path.string(), std::string("not valid JSON: ") + error.what());
   }
 }

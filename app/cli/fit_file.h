@@ -41,7 +41,26 @@ nlohmann::ordered_json law_json(const RunLawFit& fitted, const DataSummary& data
 nlohmann::ordered_json surfaces_json(const std::vector<SurfaceFit>& fits,
                                      const SurfaceFitOptions& options, const DataSummary& data);
 
-// Reading back: throws InputError naming the file and what is wrong with it.
+// Reading back: every field the readers use is checked against the format before it is used, and
+// a file that breaks it is refused with an InputError naming the file and each wrong field
+// ("surfaces[0].degrees[1]: must be a whole number in [0, 4], got 1.5"):
+//  - format "moescope-fit", version the number 1, kind "law" or "surfaces";
+//  - a law: form "abnar" or "chinchilla"; params exactly the form's parameters, coefficients
+//    (A, B, E; a, b, c, d, e) finite in [0, kMaxLawCoefficient] and exponents (alpha, beta,
+//    gamma, lambda, delta) finite in [-kMaxLawExponent, kMaxLawExponent]; replicates (at most
+//    kMaxSavedReplicates) the same; law_sparsity null or in [0, 1); data.range's C, N and S
+//    finite [lo, hi] pairs, lo <= hi;
+//  - surfaces (1 to kMaxSavedSurfaces): axis "N" or "N_active"; degrees three whole numbers in
+//    [0, kMaxSurfaceDegree]; coefficients exactly the names those degrees have, finite; replicates
+//    (at most kMaxSavedReplicates) the same; range's ln sizes in [0, 70] and sparsities in [0, 1),
+//    min <= max; budget null or > 0; cv_mse and cv_se null or >= 0.
+// A file may be nested no deeper than kMaxJsonDepth (json_limits.h); that is checked before it
+// is parsed.
+inline constexpr double kMaxLawCoefficient = 1e100;
+inline constexpr double kMaxLawExponent = 10;
+inline constexpr int kMaxSurfaceDegree = 4;                  // as SurfaceFitOptions::degrees allows
+inline constexpr std::size_t kMaxSavedReplicates = 100'000;  // as --bootstrap allows
+inline constexpr std::size_t kMaxSavedSurfaces = 10'000;
 std::string saved_fit_kind(const nlohmann::json& file, const std::string& path);
 SavedLaw read_saved_law(const nlohmann::json& file, const std::string& path);
 std::vector<SurfaceFit> read_saved_surfaces(const nlohmann::json& file, const std::string& path);

@@ -325,8 +325,10 @@ void add_fit_isoflop_command(CLI::App& fit) {
                    "Replicates for the intervals: resamples (parabola, default 100) or noise "
                    "draws (akima, default 1000); 0 for none")
       ->check(bootstrap_count());
-  command->add_option("--seed", args->seed,
-                      "Seed of the replicates (default 20250301; akima: 42, Porian et al.'s)");
+  command
+      ->add_option("--seed", args->seed,
+                   "Seed of the replicates (default 20250301; akima: 42, Porian et al.'s)")
+      ->check(seed_number());
   command
       ->add_option("--min-points", args->min_points,
                    "Fewest runs a curve needs, >= 3 (default 4; akima: 3)")

@@ -182,7 +182,9 @@ void add_fit_law_command(CLI::App& fit) {
                    "Bootstrap refits for parameter and prediction intervals")
       ->check(bootstrap_count())
       ->capture_default_str();
-  command->add_option("--seed", args->seed, "Seed of the bootstrap")->capture_default_str();
+  command->add_option("--seed", args->seed, "Seed of the bootstrap")
+      ->check(seed_number())
+      ->capture_default_str();
   command
       ->add_option("--validate", args->validate,
                    "budgets: refit with each budget left out and score it; forward: fit the "

@@ -289,6 +289,7 @@ void add_fit_surface_command(CLI::App& fit) {
       ->check(bootstrap_count())
       ->capture_default_str();
   command->add_option("--seed", args->seed, "Seed of folds, hold-out and subsamples")
+      ->check(seed_number())
       ->capture_default_str();
   command->add_option("--save", args->save, "Write the fitted surfaces to FIT.json (for predict)");
   command->add_flag("--json", args->json, "Print JSON");

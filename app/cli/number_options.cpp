@@ -81,6 +81,19 @@ CLI::Validator whole_number(std::int64_t low, std::int64_t high) {
   return whole_in(low, high, expected);
 }
 
+CLI::Validator seed_number() {
+  const std::string expected = "a whole number in [0, 18446744073709551615]";
+  return CLI::Validator(
+      [=](std::string& input) {
+        std::uint64_t value = 0;
+        const char* end = input.data() + input.size();
+        // from_chars takes no sign for an unsigned type: "-1" stops at once.
+        const auto [stop, error] = std::from_chars(input.data(), end, value);
+        return error == std::errc() && stop == end ? std::string() : refusal(expected, input);
+      },
+      expected);
+}
+
 CLI::Validator thread_count() {
   return whole_in(0, most_per_machine(), "0 (all cores) to " + per_machine());
 }

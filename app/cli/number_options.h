@@ -34,6 +34,9 @@ CLI::Validator finite_number(const NumberRange& range);
 CLI::Validator whole_number(std::int64_t low,
                             std::int64_t high = std::numeric_limits<std::int32_t>::max());
 
+// A seed: a whole number in [0, 2^64 - 1]. CLI11 alone reads "-1" as 2^64 - 1.
+CLI::Validator seed_number();
+
 // Worker threads: 0 (all cores) up to kThreadsPerCore times the cores. More threads than that only
 // cost memory (each fit thread holds a copy of the objective); 100,000 of them exhausted the
 // process's resources.

@@ -137,7 +137,24 @@ void add_optimum_command(CLI::App& app) {
   command->add_option("--threads", args->threads, "Worker threads for the fit (0: all cores)")
       ->check(thread_count());
   command->add_flag("--json", args->json, "Print JSON");
-  command->callback([args] { run_optimum(*args); });
+  command->callback([args, command] {
+    // A saved law is used as it is: the runs and the fit's settings would be silently ignored.
+    if (!args->law_file.empty()) {
+      std::string given;
+      for (const char* option : {"--data", "--store", "--map", "--where", "--best-of",
+                                 "--ignore-unknown", "--holdout", "--bootstrap", "--threads"}) {
+        if (command->count(option) > 0)
+          given += std::string(given.empty() ? "" : ", ") + option;
+      }
+      if (!given.empty()) {
+        throw CLI::ValidationError(
+            "--law", "a saved law is read as it is, so " + given +
+                         " would be ignored: use one, --law FIT.json, or the runs to fit a law "
+                         "to (--data or --store, with the fit's options)");
+      }
+    }
+    run_optimum(*args);
+  });
 }
 
 }  // namespace moescope::cli

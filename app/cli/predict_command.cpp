@@ -36,6 +36,25 @@ struct Prediction {
   std::optional<Interval> interval;
 };
 
+// A prediction is a finite loss, with finite bounds where it has an interval: a fit within its
+// file's bounds (fit_file.h) may still overflow far outside its data, and an answer of null, or
+// of a loss beside infinite bounds, would read as a result.
+Prediction checked(const Prediction& prediction, const std::string& file, std::size_t row,
+                   const Run& run) {
+  if (!std::isfinite(prediction.loss)) {
+    throw row_error(file, row, run,
+                    "the fit gives no finite loss here (" + brief(prediction.loss) +
+                        "): the row lies too far outside what the fit describes");
+  }
+  if (prediction.interval &&
+      !(std::isfinite(prediction.interval->lo) && std::isfinite(prediction.interval->hi))) {
+    throw row_error(file, row, run,
+                    "the fit's replicates give no finite interval here: the row lies too far "
+                    "outside what the fit describes");
+  }
+  return prediction;
+}
+
 std::vector<Prediction> predict_law(const SavedLaw& saved, const std::vector<Run>& runs,
                                     const std::string& file) {
   const bool needs_sparsity = saved.law.form == LawForm::kAbnar;
@@ -59,7 +78,8 @@ std::vector<Prediction> predict_law(const SavedLaw& saved, const std::vector<Run
                       "S = " + brief(*run.sparsity) +
                           ", but the law was fitted to runs at S = " + brief(*level) + " only");
     }
-    predictions.push_back({saved.law.loss(point), replicate_interval(saved.replicates, point)});
+    predictions.push_back(checked(
+        {saved.law.loss(point), replicate_interval(saved.replicates, point)}, file, row, run));
   }
   return predictions;
 }
@@ -101,7 +121,7 @@ std::vector<Prediction> predict_surface(const std::vector<SurfaceFit>& fits,
     Prediction prediction{fit.loss(*size, *run.sparsity), std::nullopt};
     if (!fit.replicates.empty())
       prediction.interval = fit.band(*size, *run.sparsity);
-    predictions.push_back(prediction);
+    predictions.push_back(checked(prediction, file, row, run));
   }
   return predictions;
 }

@@ -39,7 +39,7 @@ void print_table(const std::vector<Run>& runs) {
 }
 
 void run_runs(const RunsArguments& args) {
-  const RunStore store = RunStore::open_existing(resolve_store_path(args.store));
+  const RunStore store = RunStore::open_read_only(resolve_store_path(args.store));
   const StoredRuns stored = store.read();
   if (args.json) {
     std::cout << format_runs(stored.runs, TableFormat::kJson);
@@ -61,7 +61,9 @@ void run_delete(const DeleteArguments& args) {
       args.where.empty()
           ? std::nullopt
           : std::optional(RunFilter::parse(args.where, RunFilter::Scope::kRunFields, "--where"));
-  RunStore store = RunStore::open_existing(resolve_store_path(args.store));
+  // A dry run only reads, so it works on a read-only copy too.
+  RunStore store = args.dry_run ? RunStore::open_read_only(resolve_store_path(args.store))
+                                : RunStore::open_existing(resolve_store_path(args.store));
   std::vector<Run> chosen;
   if (args.dry_run) {
     for (const Run& run : store.read().runs) {

@@ -107,7 +107,7 @@ Plan make_plan(const PlanArguments& args, const PlannerOptions& planner) {
     }
     return plan;
   }
-  const std::vector<Run> runs = RunStore::open_existing(resolve_store_path(args.store)).runs();
+  const std::vector<Run> runs = RunStore::open_read_only(resolve_store_path(args.store)).runs();
   const SparsityLaw law = obtain_law(args, runs);
   const GapReport gaps =
       find_gaps(runs, args.budgets, law, ActiveParameterModel(planner.model_family()), args.gap);

@@ -7,6 +7,7 @@
 #include <cmath>
 #include <nlohmann/json.hpp>
 
+#include "moescope/json_limits.h"
 #include "moescope/number_format.h"
 
 namespace moescope {
@@ -212,6 +213,14 @@ class FieldParser {
     const std::string* value = text(field);
     if (!value)
       return std::nullopt;
+    // Checked before parsing: a value nested ~100,000 deep overflowed the stack when a message
+    // quoted one of its points (json_limits.h).
+    if (const std::optional<std::size_t> at = json_too_deep_at(*value)) {
+      problem(field, "malformed " + field + ": arrays and objects nested more than " +
+                         std::to_string(kMaxJsonDepth) + " deep (MoEScope's limit) at character " +
+                         std::to_string(*at + 1) + " of the value; expected JSON " + shape);
+      return std::nullopt;
+    }
     json list = json::parse(*value, nullptr, /*allow_exceptions=*/false);
     if (list.is_discarded() || !list.is_array()) {
       problem(field,

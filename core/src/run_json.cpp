@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "moescope/diagnostic.h"
+#include "moescope/json_limits.h"
 #include "moescope/number_format.h"
 
 namespace moescope {
@@ -184,6 +185,26 @@ InputError syntax_error(std::string_view text, const std::string& file,
                                    syntax_problem(error)});
 }
 
+// A value nested too deep: the line, and the run and its key where the nesting is inside one (a
+// run is an element of the top-level array, or of the "runs" array of the versioned object).
+InputError nesting_error(const JsonNesting& nesting, const std::string& file,
+                         const ColumnMapping& mapping) {
+  Diagnostic diagnostic{{file, nesting.line, "", ""}, json_depth_message(nesting)};
+  const std::vector<JsonPathStep>& path = nesting.path;
+  const auto run = std::find_if(path.begin(), path.end(),
+                                [](const JsonPathStep& step) { return step.is_index; });
+  if (run != path.end() && run + 1 != path.end() && !(run + 1)->is_index) {
+    const std::string& key = (run + 1)->key;
+    diagnostic.where.column = key;
+    for (const std::string& field : canonical_fields()) {
+      if (!mapping.is_ignored(field) && mapping.source_of(field).column == key)
+        diagnostic.where.field = field;
+    }
+    diagnostic.message += " (run " + std::to_string(run->index + 1) + ")";
+  }
+  return InputError(std::move(diagnostic));
+}
+
 InputError file_error(const std::string& file, std::string message) {
   return InputError(Diagnostic{{file, 0, "", ""}, std::move(message)});
 }
@@ -326,6 +347,10 @@ SourceTable read_json_records(std::string_view text, const std::string& display_
   if (std::all_of(text.begin(), text.end(), is_json_space)) {
     throw file_error(display_name, "empty file: no runs");
   }
+  // Checked on the raw text, before the parser and anything that walks the value: ~100,000
+  // nested brackets overflowed the stack when a value was quoted (json_limits.h).
+  if (const std::optional<JsonNesting> nesting = json_nesting_past(text))
+    throw nesting_error(*nesting, display_name, mapping);
   json document;
   try {
     document = json::parse(text.begin(), text.end());

@@ -1,6 +1,7 @@
 #include "moescope/run_store.h"
 
 #include <sqlite3.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <array>
@@ -357,6 +358,40 @@ void switch_to_wal(Connection connection) {
   }
 }
 
+void refuse_missing(const std::filesystem::path& path) {
+  if (path.empty())
+    throw StoreError("run store: the path is empty");
+  std::error_code error;
+  if (!std::filesystem::exists(path, error)) {
+    throw StoreError("run store " + path.string() +
+                     " does not exist (moescope import creates one; check the path)");
+  }
+}
+
+// Whether the first read of the file works; SQLite opens a WAL store's -shm only then.
+bool can_read(sqlite3* db) {
+  return sqlite3_exec(db, "SELECT count(*) FROM sqlite_master", nullptr, nullptr, nullptr) ==
+         SQLITE_OK;
+}
+
+// A file: URI naming `path` (absolute), for SQLITE_OPEN_URI: the characters a URI gives a meaning
+// to, and any that are not printable ASCII, percent-encoded.
+std::string file_uri(const std::filesystem::path& path) {
+  std::string uri = "file:";
+  for (const char c : std::filesystem::absolute(path).string()) {
+    const auto byte = static_cast<unsigned char>(c);
+    if (byte == '%' || byte == '?' || byte == '#' || byte <= 0x20 || byte >= 0x7f) {
+      constexpr const char* kHex = "0123456789ABCDEF";
+      uri += '%';
+      uri += kHex[byte >> 4];
+      uri += kHex[byte & 0xf];
+    } else {
+      uri += c;
+    }
+  }
+  return uri;
+}
+
 }  // namespace
 
 std::filesystem::path RunStore::default_path() {
@@ -385,14 +420,58 @@ std::string InvalidRun::describe() const {
 }
 
 RunStore RunStore::open_existing(const std::filesystem::path& path) {
-  if (path.empty())
-    throw StoreError("run store: the path is empty");
-  std::error_code error;
-  if (!std::filesystem::exists(path, error)) {
-    throw StoreError("run store " + path.string() +
-                     " does not exist (moescope import creates one; check the path)");
-  }
+  refuse_missing(path);
   return open(path);
+}
+
+RunStore RunStore::open_read_only(const std::filesystem::path& path) {
+  refuse_missing(path);
+  // Where the store can be written, an ordinary connection, as before: one that can write is the
+  // one that removes the -wal and -shm files as it closes, and migrates an older schema.
+  const std::filesystem::path folder = path.has_parent_path() ? path.parent_path() : ".";
+  if (::access(path.c_str(), W_OK) == 0 && ::access(folder.c_str(), W_OK) == 0)
+    return open(path);
+  constexpr int kReadOnly = SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX;
+  RunStore store = connect(path, path.string(), kReadOnly);
+  if (!can_read(store.db_)) {
+    const int code = sqlite3_errcode(store.db_) & 0xff;
+    // Anything else (not a database, say) is named by the reads below, as open() names it.
+    if (code == SQLITE_CANTOPEN || code == SQLITE_READONLY) {
+      const std::filesystem::path log = path.string() + "-wal";
+      std::error_code error;
+      if (std::filesystem::exists(log, error) && std::filesystem::file_size(log, error) > 0) {
+        throw StoreError("run store " + path.string() + ": its write-ahead log " + log.string() +
+                         " holds changes not yet in the store, and SQLite cannot create " +
+                         path.string() +
+                         "-shm beside it to read them (a read-only folder or filesystem?): open "
+                         "the store once where it can be written");
+      }
+      store = connect(path, file_uri(path) + "?immutable=1", kReadOnly | SQLITE_OPEN_URI);
+    }
+  }
+  const Connection connection{store.db_, store.path_};
+  if (!store::schema_is_current(connection)) {
+    throw StoreError("run store " + path.string() + " has schema version " +
+                     std::to_string(store::stored_schema_version(connection)) +
+                     ", older than this MoEScope's (" + std::to_string(current_schema_version()) +
+                     "), and cannot be brought up to date where it cannot be written: open it "
+                     "once where it can be");
+  }
+  return store;
+}
+
+RunStore RunStore::connect(const std::filesystem::path& path, const std::string& target,
+                           int flags) {
+  sqlite3* db = nullptr;
+  const int opened = sqlite3_open_v2(target.c_str(), &db, flags, nullptr);
+  // Owns the handle from here, also when opening failed: SQLite allocates one for the message.
+  RunStore store(path, db);
+  const Connection connection{store.db_, store.path_};
+  if (opened != SQLITE_OK)
+    store::throw_sqlite_error(connection, "opening");
+  sqlite3_busy_timeout(store.db_, kBusyTimeoutMs);
+  store::execute(connection, "enabling foreign keys", "PRAGMA foreign_keys = ON");
+  return store;
 }
 
 RunStore RunStore::open(const std::filesystem::path& path) {
@@ -404,20 +483,25 @@ RunStore RunStore::open(const std::filesystem::path& path) {
                        ": cannot create its folder: " + error.message());
     }
   }
-  sqlite3* db = nullptr;
-  const int opened =
-      sqlite3_open_v2(path.string().c_str(), &db,
-                      SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
-  // Owns the handle from here, also when opening failed: SQLite allocates one for the message.
-  RunStore store(path, db);
+  RunStore store = connect(path, path.string(),
+                           SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX);
   const Connection connection{store.db_, store.path_};
-  if (opened != SQLITE_OK)
-    store::throw_sqlite_error(connection, "opening");
-  sqlite3_busy_timeout(store.db_, kBusyTimeoutMs);
-  store::execute(connection, "enabling foreign keys", "PRAGMA foreign_keys = ON");
-  // Before the journal switch, which writes to the file: a foreign file is refused untouched.
-  store::prepare_schema(connection);
-  switch_to_wal(connection);
+  try {
+    // Before the journal switch, which writes to the file: a foreign file is refused untouched.
+    store::prepare_schema(connection);
+    switch_to_wal(connection);
+  } catch (const StoreError& error) {
+    // SQLite says only "unable to open database file" where it cannot create the WAL files.
+    const int code = sqlite3_errcode(store.db_) & 0xff;
+    const std::filesystem::path folder = path.has_parent_path() ? path.parent_path() : ".";
+    if ((code == SQLITE_CANTOPEN || code == SQLITE_READONLY) &&
+        ::access(folder.c_str(), W_OK) != 0) {
+      throw StoreError(std::string(error.what()) + " (" + folder.string() +
+                       " cannot be written: a read-only filesystem? Changing the store needs its "
+                       "-wal and -shm files beside it; the commands that only read work there)");
+    }
+    throw;
+  }
   // In WAL mode NORMAL may lose the last commits on power loss; a finished training run must not.
   store::execute(connection, "setting synchronous mode", "PRAGMA synchronous = FULL");
   return store;

@@ -112,6 +112,14 @@ void refuse_unless_ours(Connection connection, const StoreState& state) {
                      std::to_string(state.application_id) + ", user_version " +
                      std::to_string(state.schema_version) + ")");
   }
+  // user_version is any 32-bit number; a negative one indexed the migrations before the first
+  // (a crash, or std::bad_alloc for -1).
+  if (state.schema_version < 0) {
+    throw StoreError(connection.path.string() + " has schema version " +
+                     std::to_string(state.schema_version) +
+                     " (PRAGMA user_version), which no MoEScope writes (0 to " +
+                     std::to_string(current_schema_version()) + "): edited by another tool?");
+  }
   if (state.schema_version > current_schema_version()) {
     throw StoreError(connection.path.string() + " was written by a newer MoEScope (schema " +
                      std::to_string(state.schema_version) + " > " +
@@ -269,6 +277,12 @@ int stored_schema_version(Connection connection) {
   Statement statement(connection, "reading the schema version", "PRAGMA user_version");
   statement.step();
   return static_cast<int>(statement.integer(0));
+}
+
+bool schema_is_current(Connection connection) {
+  const StoreState state = read_state(connection);
+  refuse_unless_ours(connection, state);
+  return state.schema_version == current_schema_version();
 }
 
 void prepare_schema(Connection connection) {

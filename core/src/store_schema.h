@@ -95,4 +95,8 @@ int stored_schema_version(Connection connection);
 // runs under BEGIN IMMEDIATE and re-reads the version inside it, so it is applied exactly once.
 void prepare_schema(Connection connection);
 
+// Refuses a file as prepare_schema() does, changing nothing: true when its schema is this build's,
+// false when migrations are pending (an empty file included). For a store opened read-only.
+bool schema_is_current(Connection connection);
+
 }  // namespace moescope::store

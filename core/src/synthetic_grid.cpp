@@ -92,7 +92,7 @@ std::vector<std::string> SyntheticGridOptions::validate() const {
   if (budgets.empty())
     problems.push_back("budgets: at least one budget is needed");
   for (const double budget : budgets) {
-    if (!(budget >= 1e15 && std::isfinite(budget))) {
+    if (!(budget >= kMinSyntheticBudget && std::isfinite(budget))) {
       problems.push_back("budgets: " + format_number(budget) + " FLOPs is not a usable budget");
     }
   }
@@ -106,10 +106,16 @@ std::vector<std::string> SyntheticGridOptions::validate() const {
   }
   if (sizes_per_curve < 3)
     problems.push_back("sizes_per_curve must be >= 3 to show a minimum");
-  if (!(size_span > 1.0))
-    problems.push_back("size_span must be > 1");
-  if (!(noise_sigma >= 0 && noise_sigma < 0.5))
-    problems.push_back("noise_sigma must be in [0, 0.5)");
+  if (sizes_per_curve > kMaxSyntheticSizesPerCurve) {
+    problems.push_back("sizes_per_curve must be at most " +
+                       std::to_string(kMaxSyntheticSizesPerCurve) + ", got " +
+                       std::to_string(sizes_per_curve));
+  }
+  // NaN and infinity fail both comparisons: an infinite span made every target NaN.
+  if (!(size_span > 1.0 && size_span <= kMaxSyntheticSizeSpan))
+    problems.push_back("size_span must be > 1 and at most " + format_number(kMaxSyntheticSizeSpan));
+  if (!(noise_sigma >= 0 && noise_sigma < kMaxSyntheticNoise))
+    problems.push_back("noise_sigma must be in [0, " + format_number(kMaxSyntheticNoise) + ")");
   return problems;
 }
 

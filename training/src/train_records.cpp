@@ -5,6 +5,7 @@
 #include <sstream>
 
 #include "moescope/accounting.h"
+#include "moescope/json_limits.h"
 #include "moescope/training/atomic_file.h"
 
 namespace moescope::training {
@@ -13,6 +14,8 @@ namespace {
 using nlohmann::json;
 
 std::optional<json> parse_line(const std::string& line) {
+  if (json_too_deep_at(line))
+    return std::nullopt;  // not a line this trainer wrote, and unsafe to walk (json_limits.h)
   try {
     json object = json::parse(line);
     if (object.is_object() && object.contains("step") && object.at("step").is_number_integer())

@@ -17,6 +17,9 @@ namespace {
 
 using nlohmann::json;
 
+// 2^53: from here on, doubles are no longer every whole number.
+constexpr double kExactDoubleLimit = 9007199254740992.0;
+
 // Every key a spec may hold; anything else is refused, since a misspelt optional key would
 // otherwise silently train with its default.
 const std::set<std::string>& known_keys() {
@@ -70,6 +73,15 @@ class SpecReader {
     const json& raw = object_.at(key);
     if (!raw.is_number_integer() && *value != std::floor(*value)) {
       problem(key, "must be a whole number, got " + raw.dump());
+      return std::nullopt;
+    }
+    // Written with a fraction or an exponent, a number is read as a double, exact only below
+    // 2^53: 9.007199254740993e15 (2^53 + 1) arrives as 2^53. Above that, only digits are exact.
+    if (!raw.is_number_integer() && std::abs(*value) >= kExactDoubleLimit) {
+      problem(key,
+              "must be written as digits (a whole number without fraction or exponent) from "
+              "2^53 on, where a double rounds it; got " +
+                  raw.dump());
       return std::nullopt;
     }
     bool inside = false;

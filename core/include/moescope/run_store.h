@@ -60,6 +60,19 @@ class RunStore {
   // folders behind. Throws StoreError naming the path when there is no file there (and for an
   // empty path), and as open() does.
   static RunStore open_existing(const std::filesystem::path& path);
+  // Opens a store that exists for reading, so that a store on a read-only filesystem, or in a
+  // folder the user may not write, can be read: for the commands that only read (runs, export,
+  // report, the fits, train plan --gaps, runs delete --dry-run). Where the store and its folder can
+  // be written, this is open_existing(). Elsewhere the file is opened read-only, creating and
+  // changing nothing (writing through it fails): a WAL store needs its shared-memory index
+  // (PATH-shm) beside it, which SQLite creates on first use; where the folder refuses that and no
+  // write-ahead log (PATH-wal) is pending, the file is read as immutable: a snapshot read without
+  // locks, since without the index no lock can be shared (so a writer that the folder's owner runs
+  // at that very moment is not seen, and could tear the read). A store with a pending log that
+  // cannot be indexed there is refused, saying so, as is one whose schema is older than this
+  // build's (migrating it needs write access). Throws StoreError naming the path, as
+  // open_existing() does.
+  static RunStore open_read_only(const std::filesystem::path& path);
 
   RunStore(RunStore&&) noexcept;
   RunStore& operator=(RunStore&&) noexcept;
@@ -103,6 +116,9 @@ class RunStore {
 
  private:
   RunStore(std::filesystem::path path, sqlite3* db);
+  // A connection to `target` (the path, or a file: URI of it) opened with these SQLite flags; the
+  // store owns the handle also when opening failed. Throws StoreError.
+  static RunStore connect(const std::filesystem::path& path, const std::string& target, int flags);
   std::filesystem::path path_;
   sqlite3* db_ = nullptr;
 };

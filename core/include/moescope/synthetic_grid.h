@@ -16,6 +16,15 @@ namespace moescope {
 // the law's optimum for that cell, trains each "for" D = C / (6 N_a) tokens, and records
 //   loss = law(N, D, S) * exp(noise_sigma * z),   z ~ Normal(0, 1),
 // i.e. log-normal noise with a relative standard deviation of about noise_sigma.
+// The options' bounds (validate() refuses anything outside them): budgets of at least 1e15 FLOPs
+// (the smallest models of the grid need that much), at most 1000 models per curve (the grid has
+// 255 widths, so more only repeat them), a span up to 1e6 either side of the optimum and noise
+// below 0.5.
+inline constexpr double kMinSyntheticBudget = 1e15;
+inline constexpr int kMaxSyntheticSizesPerCurve = 1000;
+inline constexpr double kMaxSyntheticSizeSpan = 1e6;
+inline constexpr double kMaxSyntheticNoise = 0.5;
+
 struct SyntheticGridOptions {
   // Default: the paper's budgets (Appendix D) and sparsities (Table 1).
   std::vector<double> budgets = {3e19, 6e19, 1e20, 3e20, 1e21};

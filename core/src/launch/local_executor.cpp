@@ -1,6 +1,7 @@
 #include "moescope/launch/local_executor.h"
 
 #include <fcntl.h>
+#include <poll.h>
 #include <spawn.h>
 #include <sys/file.h>
 #include <sys/wait.h>
@@ -175,10 +176,8 @@ class SpawnSetup {
 // The job's lock, taken before the job starts so that it holds it from its first instant.
 class JobLock {
  public:
-  explicit JobLock(const fs::path& out_dir) {
-    const int fd = ::open(lock_file(out_dir).c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-    if (fd < 0)
-      throw ExecutorError(out_dir.string() + ": cannot create its lock file: " + errno_text());
+  // `fd`: the lock file, open (open_lock_file()).
+  JobLock(const fs::path& out_dir, int fd) {
     // Above the descriptors the job is given, so that dup2 onto kJobLockDescriptor always copies
     // (a dup2 onto itself would keep close-on-exec).
     fd_ = ::fcntl(fd, F_DUPFD_CLOEXEC, 10);
@@ -198,6 +197,91 @@ class JobLock {
  private:
   int fd_ = -1;
 };
+
+// The job's lock file, opened (created on first use); -1 with errno set when it cannot be.
+int open_lock_file(const fs::path& out_dir) {
+  return ::open(lock_file(out_dir).c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+}
+
+// The handle of a job that had finished before it was submitted, in a run directory where no lock
+// can be created (a read-only filesystem): nothing runs, and result.json is in place.
+constexpr const char* kFinishedHandle = "finished";
+
+// How long the trainer may take to confirm a finished run (it reads the spec and result.json).
+constexpr std::chrono::seconds kFinishedCheckLimit{60};
+// The most of its output kept for a message.
+constexpr std::size_t kMaxCheckOutput = 8192;
+
+// Runs the trainer on a run directory that cannot be written but holds result.json, and waits for
+// it: moescope-train returns at once there, creating nothing, when the run it finished is this
+// spec's, and refuses another spec, naming the keys that differ. Returns the trainer's exit status
+// and output (its end); throws ExecutorError when it cannot be run or outlives the limit.
+std::pair<int, std::string> confirm_finished(const JobRequest& request) {
+  int pipe_fds[2];
+  if (::pipe2(pipe_fds, O_CLOEXEC) != 0)
+    throw ExecutorError(request.out_dir.string() + ": cannot make a pipe: " + errno_text());
+  SpawnSetup setup;
+  ::posix_spawn_file_actions_addopen(&setup.actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
+  ::posix_spawn_file_actions_adddup2(&setup.actions, pipe_fds[1], STDOUT_FILENO);
+  ::posix_spawn_file_actions_adddup2(&setup.actions, pipe_fds[1], STDERR_FILENO);
+  ::posix_spawnattr_setflags(&setup.attributes, POSIX_SPAWN_SETPGROUP);
+  ::posix_spawnattr_setpgroup(&setup.attributes, 0);
+  std::vector<std::string> words = request.trainer;
+  words.insert(words.end(),
+               {"--spec", request.spec_file.string(), "--out", request.out_dir.string()});
+  std::vector<char*> arguments;
+  for (std::string& word : words)
+    arguments.push_back(word.data());
+  arguments.push_back(nullptr);
+  pid_t trainer = 0;
+  const int spawned = ::posix_spawnp(&trainer, arguments.front(), &setup.actions, &setup.attributes,
+                                     arguments.data(), environ);
+  ::close(pipe_fds[1]);
+  if (spawned != 0) {
+    ::close(pipe_fds[0]);
+    throw ExecutorError(request.out_dir.string() + ": cannot start " + words.front() + ": " +
+                        std::strerror(spawned));
+  }
+  std::string output;
+  const auto deadline = std::chrono::steady_clock::now() + kFinishedCheckLimit;
+  bool timed_out = false;
+  while (true) {
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - std::chrono::steady_clock::now());
+    if (left.count() <= 0) {
+      timed_out = true;
+      break;
+    }
+    pollfd ready{pipe_fds[0], POLLIN, 0};
+    if (::poll(&ready, 1, static_cast<int>(left.count())) < 0 && errno != EINTR)
+      break;
+    char buffer[4096];
+    const ssize_t got = ::read(pipe_fds[0], buffer, sizeof buffer);
+    if (got == 0)
+      break;  // the trainer (and whatever it started) closed its output
+    if (got < 0) {
+      if (errno == EINTR || errno == EAGAIN)
+        continue;
+      break;
+    }
+    output.append(buffer, static_cast<std::size_t>(got));
+    if (output.size() > kMaxCheckOutput)
+      output.erase(0, output.size() - kMaxCheckOutput);
+  }
+  ::close(pipe_fds[0]);
+  if (timed_out)
+    ::kill(-trainer, SIGKILL);
+  int status = 0;
+  while (::waitpid(trainer, &status, 0) < 0 && errno == EINTR) {
+  }
+  if (timed_out) {
+    throw ExecutorError(request.out_dir.string() + ": " + words.front() +
+                        " did not confirm the finished run there within " +
+                        std::to_string(kFinishedCheckLimit.count()) + " s");
+  }
+  const int code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  return {code, output};
+}
 
 }  // namespace
 
@@ -236,7 +320,24 @@ std::string LocalExecutor::submit(const JobRequest& request) {
   fs::create_directories(out, error);
   if (error)
     throw ExecutorError(out.string() + ": cannot create the run directory: " + error.message());
-  const JobLock lock(out);
+  const int lock_fd = open_lock_file(out);
+  if (lock_fd < 0) {
+    const std::string why = errno_text();
+    // A finished run in a folder that cannot be written (a read-only filesystem, or one with
+    // nowhere to create the lock): the trainer would only confirm it, so that is all it is asked.
+    std::error_code ignored;
+    if (fs::exists(result_file(out), ignored)) {
+      const auto [code, output] = confirm_finished(request);
+      if (code == 0 && fs::exists(result_file(out), ignored))
+        return kFinishedHandle;
+      throw ExecutorError(out.string() + ": cannot create its lock file (" + why + "), and " +
+                          trainer_name(request) + " exited with status " + std::to_string(code) +
+                          " on the finished run there" +
+                          (output.empty() ? std::string() : ":\n" + output));
+    }
+    throw ExecutorError(out.string() + ": cannot create its lock file: " + why);
+  }
+  const JobLock lock(out, lock_fd);
   // A previous attempt's, removed before this one can start: a job holding the lock has written
   // its own record.
   fs::remove(exit_status_file(out), error);
@@ -300,6 +401,16 @@ std::string LocalExecutor::submit(const JobRequest& request) {
 }
 
 JobStatus LocalExecutor::poll(const JobRequest& request, const std::string& handle) {
+  if (handle == kFinishedHandle) {
+    JobStatus status;
+    status.exit_code = 0;
+    status.state = JobState::kDone;
+    if (!fs::exists(result_file(request.out_dir))) {
+      status.state = JobState::kFailed;
+      status.message = result_file(request.out_dir).string() + " has gone";
+    }
+    return status;
+  }
   parse_handle(handle, request);  // refuses another executor's handle
   if (const std::optional<int> code = read_exit_status(request.out_dir))
     return exited(*code, request);
@@ -337,6 +448,8 @@ std::optional<std::string> LocalExecutor::running_job(const JobRequest& request)
 }
 
 void LocalExecutor::cancel(const JobRequest& request, const std::string& handle) {
+  if (handle == kFinishedHandle)
+    return;  // nothing runs
   const pid_t group = parse_handle(handle, request);
   if (!job_alive(request.out_dir))
     return;

@@ -45,7 +45,11 @@ class LocalExecutor : public Executor {
   Provenance provenance() const override { return Provenance::kTrainedLocally; }
 
   // Throws ExecutorError when OUT cannot be created, another job holds its lock, or the shell
-  // cannot be started.
+  // cannot be started. Where no lock can be created in OUT (a read-only filesystem) but OUT holds
+  // a finished run (result.json), nothing is started in the background: the trainer is run there
+  // and waited for, as it returns at once for a finished run of the same spec, creating nothing;
+  // when it confirms the run (exit status 0), the handle is "finished", which poll() reports done.
+  // Otherwise the error says why, with the end of the trainer's output.
   std::string submit(const JobRequest& request) override;
   JobStatus poll(const JobRequest& request, const std::string& handle) override;
   void cancel(const JobRequest& request, const std::string& handle) override;
