@@ -13,9 +13,7 @@
 
 #include "moescope/accounting.h"
 #include "moescope/launch/local_executor.h"
-#include "moescope/launch/metrics_log.h"
 #include "moescope/launch/run_queue.h"
-#include "moescope/launch/spec_summary.h"
 #include "moescope/run_store.h"
 #include "support/temporary_folder.h"
 
@@ -511,22 +509,6 @@ not json
   EXPECT_EQ(progress.validation_loss, 3.6);
   EXPECT_EQ(progress.fraction, 0.25);
   EXPECT_FALSE(job_progress(log, 0).fraction);
-}
-
-TEST(SpecSummaryTest, ComputeBecomesTokensByEq9) {
-  testing_support::TemporaryFolder folder("moescope-spec");
-  const fs::path file = folder.path() / "run.json";
-  std::ofstream(file) << R"({"d_model": 64, "layers": 2, "heads": 1, "experts": 4, "active": 1,
-    "granularity": 1, "context": 32, "batch_size": 8, "compute": 1e12, "lr": 0.003,
-    "warmup_fraction": 0.1, "seed": 0})";
-  const SpecSummary summary = read_spec_summary(file);
-  ASSERT_TRUE(summary.architecture);
-  EXPECT_EQ(*summary.architecture, tiny_moe());
-  ASSERT_TRUE(summary.tokens);
-  EXPECT_DOUBLE_EQ(*summary.tokens, 1e12 / flops_per_token_eq9(tiny_moe()));
-  EXPECT_EQ(summary.steps, static_cast<std::int64_t>(*summary.tokens / (8 * 32)));
-  EXPECT_EQ(summary.hyper.warmup_fraction, 0.1);
-  EXPECT_FALSE(summary.hyper.load_balance);
 }
 
 }  // namespace

@@ -1,15 +1,16 @@
-// The planner: cells (C, N, S) to architectures, budgets to tokens and steps, the gaps of a grid.
+// The planner: cells (C, N, S) to architectures, budgets to tokens and steps, the gaps of a grid,
+// and the planning service's spec files.
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <filesystem>
 #include <nlohmann/json.hpp>
 #include <stdexcept>
 
 #include "moescope/accounting.h"
-#include "moescope/plan/gap_finder.h"
-#include "moescope/plan/planner.h"
-#include "moescope/plan/train_spec_file.h"
+#include "moescope/plan/planning.h"
 #include "moescope/synthetic_grid.h"
+#include "support/temporary_folder.h"
 
 namespace moescope {
 namespace {
@@ -100,7 +101,7 @@ TEST(PlannerTest, GranularityMakesSmallerExpertsOfTheSameCount) {
 
 std::string refusal_of(const std::vector<Cell>& cells, const PlannerOptions& options = {}) {
   try {
-    plan_runs(cells, options);
+    plan_cells(cells, options);
   } catch (const PlanRefused& refused) {
     return refused.what();
   }
@@ -141,7 +142,7 @@ TEST(PlannerTest, ABudgetBeyondTheTrainersTokenLimitIsRefusedNotOverflowed) {
 
 TEST(PlannerTest, PlanningSeveralCellsListsEveryRefusal) {
   try {
-    plan_runs({{1e15, 1.7e6, 0.75}, {1e15, 1e6, 0.33}, {1e15, 1e3, 0.0}});
+    plan_cells({{1e15, 1.7e6, 0.75}, {1e15, 1e6, 0.33}, {1e15, 1e3, 0.0}});
     FAIL() << "not refused";
   } catch (const PlanRefused& refused) {
     ASSERT_EQ(refused.messages().size(), 2u);
@@ -178,7 +179,7 @@ TEST(PlannerTest, SpecHasTheTrainersKeysAndThePlannedNumbers) {
   const PlannedRun run = plan_run({1e15, 1.7e6, 0.75});
   TrainingSettings settings;
   settings.seed = 7;
-  const auto spec = nlohmann::json::parse(train_spec_json(run, settings));
+  const auto spec = nlohmann::json::parse(to_spec_file(planned_spec(run, settings)));
   EXPECT_EQ(spec.size(), 14u);
   EXPECT_EQ(spec["d_model"], run.architecture.d_model);
   EXPECT_EQ(spec["layers"], run.architecture.n_layers);
@@ -197,13 +198,31 @@ TEST(PlannerTest, SpecHasTheTrainersKeysAndThePlannedNumbers) {
   EXPECT_EQ(spec["eval_tokens"], 262144);
   const PlannedRun small = plan_run({1e13, 1.7e6, 0.75});
   const auto eval_tokens =
-      nlohmann::json::parse(train_spec_json(small))["eval_tokens"].get<std::int64_t>();
+      nlohmann::json::parse(to_spec_file(planned_spec(small)))["eval_tokens"].get<std::int64_t>();
   EXPECT_EQ(eval_tokens % 512, 0);
   EXPECT_LE(static_cast<double>(eval_tokens), small.tokens / 20);
   EXPECT_GT(static_cast<double>(eval_tokens + 512), small.tokens / 20);
   EXPECT_EQ(run_label(run), "C1e15_N1.7e6_S0.75");
   settings.warmup_fraction = 1;
-  EXPECT_THROW(train_spec_json(run, settings), std::invalid_argument);
+  EXPECT_THROW(planned_spec(run, settings), std::invalid_argument);
+}
+
+// What the planner writes, the trainer reads as planned; a plan written again replaces its files,
+// and specs for a queue never take a name in use.
+TEST(PlanningTest, SpecFilesAreReadByTheTrainerAsPlanned) {
+  const testing_support::TemporaryFolder folder("plan-specs");
+  const PlannedRun run = plan_run({1e15, 1.7e6, 0.75});
+  const std::vector<std::filesystem::path> files = write_specs({run, run}, {}, folder.path());
+  ASSERT_EQ(files.size(), 2u);
+  EXPECT_EQ(files[0].filename(), "C1e15_N1.7e6_S0.75.json");
+  EXPECT_EQ(files[1].filename(), "C1e15_N1.7e6_S0.75_2.json");
+  const TrainSpec spec = read_train_spec(files[0]);
+  EXPECT_EQ(spec.architecture, run.architecture);
+  EXPECT_EQ(spec.steps, run.steps);
+  EXPECT_EQ(write_specs({run}, {}, folder.path()), std::vector{files[0]});
+  std::filesystem::create_directory(folder.path() / "C1e15_N1.7e6_S0.75_3");  // a job's folder
+  EXPECT_EQ(write_specs({run}, {}, folder.path(), SpecNames::kFresh).at(0).filename(),
+            "C1e15_N1.7e6_S0.75_4.json");
 }
 
 // A grid whose curves hold exactly the gap finder's targets: five sizes over a span of 4 around
@@ -259,6 +278,17 @@ TEST_F(GapFinderTest, ANewBudgetLacksEveryTargetAndFailedRunsFillNothing) {
   std::vector<moescope::Run> runs = runs_;
   runs[3].status = RunStatus::kFailed;
   EXPECT_EQ(gaps(runs, grid_options_.budgets).gaps.size(), 1u);
+}
+
+TEST_F(GapFinderTest, EveryGapIsPlannedOrRefused) {
+  PlannerOptions planner;
+  planner.relative_tolerance = gap_filling_tolerance(GapOptions{});
+  EXPECT_NEAR(planner.relative_tolerance, 0.22, 0.005);
+  const Plan plan = plan_gaps(runs_, {1e20}, SparsityLaw::table3(), planner);
+  const GapReport report =
+      find_gaps(runs_, {1e20}, SparsityLaw::table3(), ActiveParameterModel(planner.model_family()));
+  EXPECT_EQ(plan.runs.size() + plan.refused.size(), report.gaps.size());
+  EXPECT_FALSE(plan.runs.empty());
 }
 
 TEST_F(GapFinderTest, BadBudgetsAndOptionsAreNamed) {

@@ -9,10 +9,10 @@
 #include <sstream>
 
 #include "moescope/accounting.h"
+#include "moescope/trainer/train_records.h"
+#include "moescope/trainer/train_spec.h"
 #include "moescope/training/moe_feed_forward.h"
 #include "moescope/training/router.h"
-#include "moescope/training/train_records.h"
-#include "moescope/training/train_spec.h"
 #include "moescope/training/trainer.h"
 #include "moescope/training/transformer.h"
 #include "support/temporary_folder.h"
@@ -21,6 +21,11 @@ namespace {
 
 using namespace moescope::training;
 using moescope::Architecture;
+using moescope::kByteVocabulary;
+using moescope::parse_train_spec;
+using moescope::read_metrics_log;
+using moescope::TrainSpec;
+using moescope::ValidationPoint;
 using moescope::testing_support::TemporaryFolder;
 
 Architecture architecture(int d_model, int layers, int heads, int experts, int active,
@@ -143,7 +148,8 @@ TEST(TinyMoeTest, ValidationLossFallsClearly) {
   options.log = &log;
   train(spec, options);
 
-  const std::vector<ValidationPoint> curve = read_validation_curve(options.out / "metrics.jsonl");
+  const std::vector<ValidationPoint> curve =
+      read_metrics_log(options.out / "metrics.jsonl").validation;
   ASSERT_EQ(curve.size(), 3u) << log.str();  // steps 0, 60 and 120
   // Untrained, the model is near uniform over 256 bytes: ln 256 = 5.55 nats.
   EXPECT_NEAR(curve.front().loss, std::log(256.0), 0.3);

@@ -1,139 +1,32 @@
-// The trainer's parts without LibTorch: the spec and its refusals, the memory check, the schedule,
-// the batch sampler, the held-out split and the run directory.
+// The trainer's parts without LibTorch: the memory check, the schedule, the batch sampler, the
+// held-out split and the run directory. (The spec itself is core's: train_spec_test.cpp.)
 #include <gtest/gtest.h>
 
-#include <cmath>
 #include <fstream>
 #include <map>
 #include <set>
-#include <sstream>
 #include <string>
 
 #include "moescope/accounting.h"
+#include "moescope/trainer/train_records.h"
+#include "moescope/trainer/train_spec.h"
 #include "moescope/training/batch_sampler.h"
 #include "moescope/training/corpus.h"
 #include "moescope/training/lr_schedule.h"
 #include "moescope/training/memory_estimate.h"
 #include "moescope/training/run_directory.h"
-#include "moescope/training/train_records.h"
-#include "moescope/training/train_spec.h"
 #include "support/temporary_folder.h"
+#include "support/valid_spec.h"
 
+namespace moescope::training {
 namespace {
 
-using namespace moescope::training;
-using moescope::testing_support::TemporaryFolder;
+using testing_support::TemporaryFolder;
 
 constexpr double kGiB = 1024.0 * 1024.0 * 1024.0;
 
-// A valid spec, as text, with `changes` (JSON members, "" to delete) applied over its keys.
-std::string spec_text(const std::map<std::string, std::string>& changes = {}) {
-  std::map<std::string, std::string> keys = {{"d_model", "64"},
-                                             {"layers", "2"},
-                                             {"heads", "2"},
-                                             {"experts", "8"},
-                                             {"active", "2"},
-                                             {"granularity", "1"},
-                                             {"context", "64"},
-                                             {"batch_size", "16"},
-                                             {"tokens", "1e6"},
-                                             {"lr", "0.003"},
-                                             {"warmup_fraction", "0.05"},
-                                             {"seed", "7"}};
-  for (const auto& [key, value] : changes) {
-    if (value.empty())
-      keys.erase(key);
-    else
-      keys[key] = value;
-  }
-  std::string text = "{";
-  for (const auto& [key, value] : keys)
-    text += (text.size() > 1 ? ", \"" : "\"") + key + "\": " + value;
-  return text + "}";
-}
-
 TrainSpec parse(const std::map<std::string, std::string>& changes = {}) {
-  return parse_train_spec(spec_text(changes), "/specs");
-}
-
-// The keys a refused spec names, or a failure when it is accepted.
-std::set<std::string> refused_keys(const std::map<std::string, std::string>& changes) {
-  try {
-    parse(changes);
-  } catch (const SpecError& error) {
-    std::set<std::string> keys;
-    for (const moescope::FieldProblem& problem : error.problems())
-      keys.insert(problem.field);
-    return keys;
-  }
-  ADD_FAILURE() << "accepted: " << spec_text(changes);
-  return {};
-}
-
-TEST(TrainSpecTest, ReadsTheKeysAndFillsTheDefaults) {
-  const TrainSpec spec = parse();
-  EXPECT_EQ(spec.architecture.d_model, 64);
-  EXPECT_EQ(spec.architecture.n_layers, 2);
-  EXPECT_EQ(spec.architecture.experts, 8);
-  EXPECT_EQ(spec.architecture.active, 2);
-  EXPECT_EQ(spec.architecture.vocab, 256);
-  EXPECT_TRUE(spec.architecture.tied_embeddings);
-  EXPECT_EQ(spec.steps, 976);  // floor(1e6 / (16 * 64))
-  EXPECT_EQ(spec.trained_tokens(), 976.0 * 16 * 64);
-  EXPECT_EQ(spec.micro_batch_size, 16);
-  EXPECT_EQ(spec.load_balance, 0.01);
-  EXPECT_EQ(spec.z_loss, 0.001);
-  EXPECT_EQ(spec.weight_decay, 1e-5);
-  EXPECT_EQ(spec.corpus, "debian");
-  EXPECT_EQ(spec.eval_interval, 98);
-  EXPECT_EQ(spec.checkpoint_interval, 49);
-  EXPECT_EQ(spec.log_interval, 5);
-  EXPECT_EQ(spec.threads, 1);
-}
-
-TEST(TrainSpecTest, ComputeBecomesTokensThroughEquationNine) {
-  const TrainSpec spec = parse({{"tokens", ""}, {"compute", "1e13"}});
-  const double tokens = 1e13 / moescope::flops_per_token_eq9(spec.architecture);
-  EXPECT_EQ(spec.steps, static_cast<std::int64_t>(std::floor(tokens / (16 * 64))));
-  EXPECT_FALSE(spec.tokens.has_value());
-}
-
-// (With a corpus file: training_input_test.cpp, since the file must exist.)
-TEST(TrainSpecTest, CanonicalJsonParsesBackToTheSameSpec) {
-  const TrainSpec spec = parse({{"device", "\"cpu\""}, {"threads", "2"}});
-  const std::string canonical = to_json(spec);
-  EXPECT_EQ(to_json(parse_train_spec(canonical, "/elsewhere")), canonical);
-  EXPECT_TRUE(spec_differences(canonical, canonical).empty());
-}
-
-TEST(TrainSpecTest, RefusesEachKindOfBadSpecNamingTheKey) {
-  using Keys = std::set<std::string>;
-  EXPECT_EQ(refused_keys({{"experts_count", "8"}}), Keys{"experts_count"});  // unknown key
-  EXPECT_EQ(refused_keys({{"lr", ""}}), Keys{"lr"});                         // missing
-  EXPECT_EQ(refused_keys({{"d_model", "\"64\""}}), Keys{"d_model"});         // wrong type
-  EXPECT_EQ(refused_keys({{"layers", "2.5"}}), Keys{"layers"});              // not whole
-  EXPECT_EQ(refused_keys({{"active", "9"}}), Keys{"active"});                // K > E
-  EXPECT_EQ(refused_keys({{"heads", "3"}}), Keys{"heads"});                  // 3 does not divide 64
-  EXPECT_EQ(refused_keys({{"heads", "64"}}), Keys{"heads"});                 // odd head size
-  EXPECT_EQ(refused_keys({{"granularity", "3"}}), Keys{"granularity"});  // 3 does not divide 256
-  EXPECT_EQ(refused_keys({{"compute", "1e13"}}), Keys{"compute"});       // both budgets
-  EXPECT_EQ(refused_keys({{"tokens", ""}}), Keys{"tokens"});             // no budget
-  EXPECT_EQ(refused_keys({{"tokens", "1000"}}), Keys{"tokens"});         // under one step
-  EXPECT_EQ(refused_keys({{"vocab", "50432"}}), Keys{"vocab"});          // not the tokenizer's
-  EXPECT_EQ(refused_keys({{"micro_batch_size", "5"}}), Keys{"micro_batch_size"});
-  EXPECT_EQ(refused_keys({{"warmup_fraction", "1"}}), Keys{"warmup_fraction"});
-  EXPECT_EQ(refused_keys({{"lr", "-0.1"}}), Keys{"lr"});
-  EXPECT_EQ(refused_keys({{"device", "\"tpu\""}}), Keys{"device"});
-  EXPECT_EQ(refused_keys({{"precision", "\"fp8\""}}), Keys{"precision"});
-  EXPECT_EQ(refused_keys({{"eval_tokens", "10"}}), Keys{"eval_tokens"});
-  // Every problem at once, not only the first.
-  EXPECT_EQ(refused_keys({{"active", "9"}, {"seed", "-1"}, {"typo", "1"}}),
-            (Keys{"active", "seed", "typo"}));
-}
-
-TEST(TrainSpecTest, RefusesTextThatIsNotAJsonObject) {
-  EXPECT_THROW(parse_train_spec("{\"d_model\": 64,", "/"), SpecError);
-  EXPECT_THROW(parse_train_spec("[1, 2]", "/"), SpecError);
+  return parse_train_spec(testing_support::valid_spec_text(changes), "/specs");
 }
 
 TEST(MemoryEstimateTest, RefusesARunThatDoesNotFitNamingTheKeyToChange) {
@@ -160,7 +53,7 @@ TEST(MemoryEstimateTest, RefusesARunThatDoesNotFitNamingTheKeyToChange) {
 TEST(MemoryEstimateTest, CountsSixteenBytesPerParameterAndGrowsWithTheBatch) {
   const TrainSpec spec = parse();
   const MemoryEstimate estimate = estimate_training_memory(spec, false, false, false);
-  EXPECT_EQ(estimate.model, 16 * moescope::count_parameters(spec.architecture).total);
+  EXPECT_EQ(estimate.model, 16 * count_parameters(spec.architecture).total);
   const MemoryEstimate doubled =
       estimate_training_memory(parse({{"batch_size", "32"}}), false, false, false);
   EXPECT_DOUBLE_EQ(doubled.activations, 2 * estimate.activations);
@@ -249,27 +142,29 @@ TEST(RunDirectoryTest, RefusesAnotherSpecAndASecondProcess) {
   EXPECT_NO_THROW(RunDirectory(folder.path() / "run"));  // the lock went with its holder
 }
 
-TEST(TrainRecordsTest, KeepsMetricsThroughTheCheckpointStepAndDropsATornLine) {
+TEST(RunDirectoryTest, KeepsMetricsThroughTheCheckpointStepAndDropsATornLine) {
   const TemporaryFolder folder("training-metrics");
-  const auto metrics = folder.path() / "metrics.jsonl";
+  const RunDirectory directory(folder.path() / "run");
+  const auto metrics = directory.metrics_file();
   std::ofstream(metrics) << metrics_line(ValidationPoint{0, 0, 5.5}) << '\n'
                          << metrics_line(TrainingPoint{10, 640, 3.0, 0.01, 1e-3, 1000}) << '\n'
                          << metrics_line(ValidationPoint{10, 640, 3.1}) << '\n'
                          << metrics_line(TrainingPoint{20, 1280, 2.5, 0.01, 1e-3, 1000}) << '\n'
                          << "{\"step\": 30, \"tok";
-  keep_metrics_through(metrics, 10);
+  directory.keep_metrics_through(10);
   std::ifstream in(metrics);
   std::string line;
   int lines = 0;
   while (std::getline(in, line))
     ++lines;
   EXPECT_EQ(lines, 3);
-  const std::vector<ValidationPoint> curve = read_validation_curve(metrics);
+  const std::vector<ValidationPoint> curve = read_metrics_log(metrics).validation;
   ASSERT_EQ(curve.size(), 2u);
   EXPECT_EQ(curve[1].step, 10);
   EXPECT_EQ(curve[1].loss, 3.1);
-  keep_metrics_through(metrics, -1);
+  directory.keep_metrics_through(-1);
   EXPECT_EQ(std::filesystem::file_size(metrics), 0u);
 }
 
 }  // namespace
+}  // namespace moescope::training

@@ -1,11 +1,8 @@
 // moescope train plan: concrete architectures, tokens and steps for wanted cells (C, N, S) or for
 // the gaps of the store's IsoFLOP curves, and a moescope-train spec file for each.
-#include <cmath>
 #include <filesystem>
-#include <fstream>
 #include <iostream>
 #include <nlohmann/json.hpp>
-#include <set>
 
 #include "data_source.h"
 #include "fit_file.h"
@@ -14,9 +11,7 @@
 #include "moescope/diagnostic.h"
 #include "moescope/fit/law_fit_runs.h"
 #include "moescope/number_format.h"
-#include "moescope/plan/gap_finder.h"
-#include "moescope/plan/planner.h"
-#include "moescope/plan/train_spec_file.h"
+#include "moescope/plan/planning.h"
 #include "moescope/run_store.h"
 #include "number_options.h"
 #include "text_table.h"
@@ -83,20 +78,13 @@ SparsityLaw obtain_law(const PlanArguments& args, const std::vector<Run>& runs) 
   return fitted.summary.law.as_sparsity_law();
 }
 
-struct Plan {
-  std::vector<PlannedRun> runs;
-  std::vector<std::string> refused;  // gaps only: cells left out, one message each
-  std::vector<std::string> notes;    // gaps only: curves without targets
-};
-
 Plan make_plan(const PlanArguments& args, const PlannerOptions& planner) {
-  Plan plan;
   if (!args.gaps) {
     std::vector<Cell> cells;
     for (const std::string& text : args.cells)
       cells.push_back(*parse_cell(text));  // checked when parsed
     try {
-      plan.runs = plan_runs(cells, planner);  // all or nothing: these cells were asked for
+      return {plan_cells(cells, planner), {}, {}};
     } catch (const PlanRefused& refused) {
       const std::size_t count = refused.messages().size();
       std::string message =
@@ -105,48 +93,9 @@ Plan make_plan(const PlanArguments& args, const PlannerOptions& planner) {
         message += "\n  " + line;
       throw std::runtime_error(message);
     }
-    return plan;
   }
   const std::vector<Run> runs = RunStore::open_read_only(resolve_store_path(args.store)).runs();
-  const SparsityLaw law = obtain_law(args, runs);
-  const GapReport gaps =
-      find_gaps(runs, args.budgets, law, ActiveParameterModel(planner.model_family()), args.gap);
-  plan.notes = gaps.notes;
-  // The gaps are suggestions: plan those that can be planned, and say which cannot.
-  for (const Cell& cell : gaps.gaps) {
-    try {
-      plan.runs.push_back(plan_run(cell, planner));
-    } catch (const PlanRefused& refused) {
-      plan.refused.insert(plan.refused.end(), refused.messages().begin(), refused.messages().end());
-    }
-  }
-  return plan;
-}
-
-// One spec file per run, named by its label ("_2", "_3" where labels repeat); returns the paths.
-std::vector<std::filesystem::path> write_specs(const Plan& plan, const PlanArguments& args) {
-  std::vector<std::filesystem::path> files;
-  if (args.out_dir.empty())
-    return files;
-  const std::filesystem::path folder = args.out_dir;
-  std::error_code error;
-  std::filesystem::create_directories(folder, error);
-  if (error)
-    throw std::runtime_error(folder.string() + ": cannot create the folder: " + error.message());
-  std::set<std::string> used;
-  for (const PlannedRun& run : plan.runs) {
-    std::string name = run_label(run);
-    for (int copy = 2; used.contains(name); ++copy)
-      name = run_label(run) + "_" + std::to_string(copy);
-    used.insert(name);
-    const std::filesystem::path file = folder / (name + ".json");
-    std::ofstream out(file, std::ios::binary);
-    out << train_spec_json(run, args.training);
-    if (!out)
-      throw std::runtime_error(file.string() + ": cannot write the spec");
-    files.push_back(file);
-  }
-  return files;
+  return plan_gaps(runs, args.budgets, obtain_law(args, runs), planner, args.gap);
 }
 
 nlohmann::ordered_json run_json(const PlannedRun& run) {
@@ -229,12 +178,6 @@ void check_options(const PlanArguments& args) {
   throw std::invalid_argument(message);
 }
 
-// A planned run fills a gap when its N is within the gap finder's size tolerance of the target,
-// which at the small sizes a local trainer runs is often all that heads of 64 allow.
-double gap_filling_tolerance(const GapOptions& gap) {
-  return 1.0 - std::exp(-gap.size_tolerance);
-}
-
 void run_plan(PlanArguments args) {
   if (args.tolerance)
     args.planner.relative_tolerance = *args.tolerance;
@@ -244,7 +187,9 @@ void run_plan(PlanArguments args) {
   PlannerOptions planner = args.planner;
   planner.estimator = *parse_flop_estimator(args.estimator);  // checked when parsed
   const Plan plan = make_plan(args, planner);
-  const std::vector<std::filesystem::path> files = write_specs(plan, args);
+  const std::vector<std::filesystem::path> files =
+      args.out_dir.empty() ? std::vector<std::filesystem::path>{}
+                           : write_specs(plan.runs, args.training, args.out_dir);
   if (args.json)
     print_json(plan, files, planner);
   else

@@ -15,6 +15,7 @@
 
 namespace {
 
+using namespace moescope;
 using namespace moescope::training;
 
 constexpr const char* kUsage =

@@ -5,11 +5,12 @@
 #include <unistd.h>
 
 #include <fstream>
+#include <optional>
 #include <sstream>
 #include <stdexcept>
 
+#include "moescope/trainer/train_spec.h"
 #include "moescope/training/atomic_file.h"
-#include "moescope/training/train_spec.h"
 
 namespace moescope::training {
 
@@ -52,6 +53,22 @@ bool same_recorded_spec(const std::filesystem::path& spec_file, const std::strin
 void RunDirectory::claim(const std::string& canonical_spec) const {
   if (!same_recorded_spec(spec_file(), canonical_spec))
     write_file_atomically(spec_file(), canonical_spec);
+}
+
+void RunDirectory::keep_metrics_through(std::int64_t step) const {
+  std::ifstream in(metrics_file(), std::ios::binary);
+  if (!in)
+    return;
+  std::string kept;
+  std::string line;
+  // A line without its newline was being written when the process died.
+  while (std::getline(in, line) && !in.eof()) {
+    const std::optional<std::int64_t> line_step = metrics_line_step(line);
+    if (line_step && *line_step <= step)
+      kept += line + '\n';
+  }
+  in.close();
+  write_file_atomically(metrics_file(), kept);
 }
 
 bool RunDirectory::finished() const {

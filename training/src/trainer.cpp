@@ -12,6 +12,7 @@
 
 #include "moescope/accounting.h"
 #include "moescope/run_table.h"
+#include "moescope/trainer/train_records.h"
 #include "moescope/training/atomic_file.h"
 #include "moescope/training/attention.h"
 #include "moescope/training/available_memory.h"
@@ -22,7 +23,6 @@
 #include "moescope/training/peak_flops.h"
 #include "moescope/training/run_directory.h"
 #include "moescope/training/token_file.h"
-#include "moescope/training/train_records.h"
 #include "moescope/training/transformer.h"
 
 namespace moescope::training {
@@ -138,7 +138,7 @@ class TrainingSession {
     const std::optional<TrainingProgress> resumed =
         load_checkpoint(directory_.checkpoint_file(), *model_, optimizer_, device_);
     // Lines after the checkpoint's step will be written again; without a checkpoint, all will.
-    keep_metrics_through(directory_.metrics_file(), resumed ? resumed->step : -1);
+    directory_.keep_metrics_through(resumed ? resumed->step : -1);
     metrics_.open(directory_.metrics_file(), std::ios::app | std::ios::binary);
     if (resumed) {
       progress_ = *resumed;
@@ -286,7 +286,7 @@ class TrainingSession {
     outcome_.tokens_per_second = steady_seconds_ > 0
                                      ? steady_tokens_ / steady_seconds_
                                      : spec_.trained_tokens() / std::max(progress_.seconds, 1e-9);
-    outcome_.curve = read_validation_curve(directory_.metrics_file());
+    outcome_.curve = read_metrics_log(directory_.metrics_file()).validation;
     char host[256] = "localhost";
     ::gethostname(host, sizeof host - 1);
     const std::string name = std::filesystem::absolute(directory_.folder()).filename().string();

@@ -7,9 +7,9 @@
 
 #include "launch/crash_point.h"
 #include "launch/queue_file.h"
-#include "moescope/launch/spec_summary.h"
 #include "moescope/launch/trained_run.h"
 #include "moescope/run_store.h"
+#include "moescope/trainer/train_spec.h"
 
 namespace moescope {
 namespace {

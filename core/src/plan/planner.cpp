@@ -7,7 +7,6 @@
 #include "moescope/accounting.h"
 #include "moescope/number_format.h"
 #include "moescope/synthetic_grid.h"
-#include "moescope/trainer_limits.h"
 
 namespace moescope {
 namespace {
@@ -127,8 +126,7 @@ std::optional<PlannedRun> try_plan(const Cell& cell, const PlannerOptions& optio
     return std::nullopt;
   }
   run.batch_size = options.batch_size;
-  const double tokens_per_step = static_cast<double>(options.batch_size) * options.context;
-  run.steps = static_cast<std::int64_t>(std::floor(run.tokens / tokens_per_step));
+  run.steps = whole_steps(run.tokens, options.batch_size, options.context);
   if (run.steps < options.min_steps) {
     message =
         refusal(cell, "D=" + format_brief(run.tokens) + " tokens make " +
@@ -199,10 +197,6 @@ PlanRefused::PlanRefused(std::vector<std::string> messages)
       messages_(std::move(messages)) {}
 
 PlannedRun plan_run(const Cell& cell, const PlannerOptions& options) {
-  return plan_runs({cell}, options).front();
-}
-
-std::vector<PlannedRun> plan_runs(const std::vector<Cell>& cells, const PlannerOptions& options) {
   const std::vector<std::string> problems = options.validate();
   if (!problems.empty()) {
     std::string message = "invalid planner options:";
@@ -210,18 +204,11 @@ std::vector<PlannedRun> plan_runs(const std::vector<Cell>& cells, const PlannerO
       message += "\n  " + problem;
     throw std::invalid_argument(message);
   }
-  std::vector<PlannedRun> planned;
-  std::vector<std::string> refusals;
-  for (const Cell& cell : cells) {
-    std::string message;
-    if (std::optional<PlannedRun> run = try_plan(cell, options, message))
-      planned.push_back(*run);
-    else
-      refusals.push_back(message);
-  }
-  if (!refusals.empty())
-    throw PlanRefused(std::move(refusals));
-  return planned;
+  std::string message;
+  std::optional<PlannedRun> run = try_plan(cell, options, message);
+  if (!run)
+    throw PlanRefused({message});
+  return *run;
 }
 
 }  // namespace moescope

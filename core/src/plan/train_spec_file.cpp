@@ -2,17 +2,11 @@
 
 #include <algorithm>
 #include <cmath>
-#include <nlohmann/json.hpp>
 #include <stdexcept>
 
 #include "moescope/number_format.h"
 
 namespace moescope {
-
-namespace {
-// moescope-train's default eval_tokens (training/README.md).
-constexpr double kTrainerEvalTokens = 262144;
-}  // namespace
 
 std::vector<std::string> TrainingSettings::validate() const {
   std::vector<std::string> problems;
@@ -26,7 +20,7 @@ std::vector<std::string> TrainingSettings::validate() const {
   return problems;
 }
 
-std::string train_spec_json(const PlannedRun& run, const TrainingSettings& settings) {
+TrainSpec planned_spec(const PlannedRun& run, const TrainingSettings& settings) {
   const std::vector<std::string> problems = settings.validate();
   if (!problems.empty()) {
     std::string message = "invalid training settings:";
@@ -34,21 +28,26 @@ std::string train_spec_json(const PlannedRun& run, const TrainingSettings& setti
       message += "\n  " + problem;
     throw std::invalid_argument(message);
   }
-  const Architecture& arch = run.architecture;
-  // The trainer's default validation pass (262,144 tokens, about ten of them per run) would cost
-  // small runs more than their training: evaluate at most a twentieth of D per pass instead.
-  const double eval_tokens = std::clamp(std::floor(run.tokens / 20 / arch.context) * arch.context,
-                                        static_cast<double>(arch.context), kTrainerEvalTokens);
-  const nlohmann::ordered_json spec = {
-      {"d_model", arch.d_model},      {"layers", arch.n_layers},
-      {"heads", arch.n_heads},        {"experts", arch.experts},
-      {"active", arch.active},        {"granularity", arch.granularity},
-      {"context", arch.context},      {"vocab", arch.vocab},
-      {"batch_size", run.batch_size}, {"tokens", run.tokens},
-      {"lr", settings.learning_rate}, {"warmup_fraction", settings.warmup_fraction},
-      {"seed", settings.seed},        {"eval_tokens", static_cast<std::int64_t>(eval_tokens)},
-  };
-  return spec.dump(2) + "\n";
+  TrainSpec spec;
+  spec.architecture = run.architecture;
+  spec.batch_size = run.batch_size;
+  spec.micro_batch_size = run.batch_size;
+  spec.tokens = run.tokens;
+  spec.learning_rate = settings.learning_rate;
+  spec.warmup_fraction = settings.warmup_fraction;
+  spec.seed = settings.seed;
+  // The trainer's default validation pass (kDefaultEvalTokens, about ten of them per run) would
+  // cost small runs more than their training: evaluate at most a twentieth of D per pass instead.
+  const int context = run.architecture.context;
+  spec.eval_tokens = static_cast<std::int64_t>(
+      std::clamp(std::floor(run.tokens / 20 / context) * context, static_cast<double>(context),
+                 static_cast<double>(kDefaultEvalTokens)));
+  derive_schedule(spec);
+  return spec;
+}
+
+std::string train_spec_json(const PlannedRun& run, const TrainingSettings& settings) {
+  return to_spec_file(planned_spec(run, settings));
 }
 
 std::string run_label(const PlannedRun& run) {

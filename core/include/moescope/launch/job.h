@@ -7,6 +7,8 @@
 #include <string_view>
 #include <vector>
 
+#include "moescope/trainer/train_records.h"
+
 namespace moescope {
 
 // Where a training job stands. A job is finished once done, failed or cancelled.
@@ -25,12 +27,22 @@ struct JobRequest {
   bool operator==(const JobRequest&) const = default;
 };
 
-// The files of a run directory that MoEScope reads. The trainer writes metrics.jsonl (one JSON
-// object per line) as it goes and result.json when it has finished; the executor keeps
-// trainer.log, the trainer's standard output and error.
-std::filesystem::path metrics_file(const std::filesystem::path& out_dir);
-std::filesystem::path result_file(const std::filesystem::path& out_dir);
+// Beside the trainer's records (metrics_file, result_file of train_records.h), a run directory
+// holds trainer.log, the trainer's standard output and error, which the executor keeps.
 std::filesystem::path trainer_log_file(const std::filesystem::path& out_dir);
+
+// How far a job has got, for a progress bar.
+struct JobProgress {
+  std::int64_t step = 0;                  // the last step any line reports
+  double tokens = 0;                      // tokens trained by then
+  std::optional<double> loss;             // the last training loss
+  std::optional<double> validation_loss;  // the last validation loss
+  std::optional<double> tokens_per_second;
+  // step / planned_steps, at most 1; nullopt when the plan is unknown (planned_steps <= 0).
+  std::optional<double> fraction;
+};
+
+JobProgress job_progress(const MetricsLog& log, std::int64_t planned_steps);
 
 // A job of a RunQueue, as the queue's file records it.
 struct Job {

@@ -7,7 +7,6 @@
 
 #include "moescope/launch/executor.h"
 #include "moescope/launch/job.h"
-#include "moescope/launch/metrics_log.h"
 
 namespace moescope {
 

@@ -3,9 +3,9 @@
 #include <filesystem>
 #include <string>
 
-#include "moescope/launch/metrics_log.h"
-#include "moescope/launch/spec_summary.h"
 #include "moescope/run.h"
+#include "moescope/trainer/train_records.h"
+#include "moescope/trainer/train_spec.h"
 
 namespace moescope {
 
@@ -23,9 +23,7 @@ struct RunSource {
 //    filled in), else from the spec file;
 //  - the loss curve from metrics.jsonl: its validation passes, the same quantity as the loss,
 //    or, from a trainer that logs none, its training losses.
-// Throws std::runtime_error naming the file and the key when result.json is missing, is not JSON,
-// nests deeper than kMaxJsonDepth (json_limits.h), or lacks a key or gives it a value of the wrong
-// kind.
+// Throws std::runtime_error as read_train_result does.
 Run run_from_result(const std::filesystem::path& result_file, const SpecSummary& spec,
                     const MetricsLog& metrics, const RunSource& source);
 

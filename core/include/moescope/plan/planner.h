@@ -10,6 +10,7 @@
 #include "moescope/architecture.h"
 #include "moescope/fit/active_parameter_model.h"
 #include "moescope/plan/cell.h"
+#include "moescope/trainer/train_spec.h"
 
 namespace moescope {
 
@@ -19,7 +20,7 @@ namespace moescope {
 // experts with K <= 8. Size is matched by searching the shape family below over (d_model, layers)
 // for the total N (count_parameters) nearest the target in log N; a cell is refused when even the
 // nearest misses by more than the tolerance. The budget then fixes the tokens,
-// D = C / flops_per_token, and the steps the trainer will run, floor(D / (batch_size * context)).
+// D = C / flops_per_token, and the steps the trainer will run, whole_steps(D) (train_spec.h).
 //
 // The family: d_model a multiple of head_size (one head per head_size channels; 64 by default, as
 // `moescope flops` assumes), depth near the synthetic grid's aspect ratio: layers such that
@@ -41,8 +42,8 @@ std::string_view to_string(FlopEstimator estimator);  // "eq9", "6Na"
 std::optional<FlopEstimator> parse_flop_estimator(std::string_view text);
 
 struct PlannerOptions {
-  // The tokenizer's vocabulary; default 256, moescope-train's byte-level tokenizer.
-  int vocab = 256;
+  // The tokenizer's vocabulary; default moescope-train's byte-level one.
+  int vocab = kByteVocabulary;
   // Tokens per sequence; default 512.
   int context = 512;
   // Sequences per optimizer step; default 32.
@@ -89,7 +90,7 @@ struct PlannedRun {
   double flops_per_token = 0;  // by `estimator`
   double tokens = 0;           // D = cell.compute / flops_per_token
   int batch_size = 0;
-  std::int64_t steps = 0;  // floor(tokens / (batch_size * context)), what the trainer runs
+  std::int64_t steps = 0;  // whole_steps(tokens, batch_size, context), what the trainer runs
 };
 
 // Cells that cannot be planned, one message per cell, each naming the cell and why.
@@ -105,11 +106,8 @@ class PlanRefused : public std::runtime_error {
 // Throws std::invalid_argument with validate()'s messages for bad options, and PlanRefused when C
 // or N is not finite and > 0, S is not (E - K) / E for any E and K <= 8, no shape comes within the
 // tolerance (the message names the nearest), the budget gives fewer than min_steps steps, or more
-// tokens than the trainer takes (kMaxTrainingTokens, trainer_limits.h).
+// tokens than the trainer takes (kMaxTrainingTokens). Many cells at once: plan_cells of
+// planning.h.
 PlannedRun plan_run(const Cell& cell, const PlannerOptions& options = {});
-
-// All or nothing: PlanRefused lists every cell that cannot be planned.
-std::vector<PlannedRun> plan_runs(const std::vector<Cell>& cells,
-                                  const PlannerOptions& options = {});
 
 }  // namespace moescope

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "moescope/plan/planner.h"
+#include "moescope/trainer/train_spec.h"
 
 namespace moescope {
 
@@ -23,11 +24,15 @@ struct TrainingSettings {
   std::vector<std::string> validate() const;
 };
 
-// moescope-train's spec for a planned run, as JSON text: d_model, layers, heads, experts, active,
-// granularity, context, vocab, batch_size, tokens (the planned D, which the trainer rounds down to
-// whole steps), lr, warmup_fraction, seed, and eval_tokens: D / 20 in whole sequences, between one
-// sequence and the trainer's default of 262,144, so validation never dominates a small run. Throws
+// The trainer's spec of a planned run: its architecture, batch_size and tokens (the planned D,
+// which the trainer rounds down to whole steps), the settings' lr, warmup_fraction and seed, and
+// eval_tokens: D / 20 in whole sequences, between one sequence and kDefaultEvalTokens, so that
+// validation never dominates a small run; every other key at its default. Throws
 // std::invalid_argument with validate()'s messages.
+TrainSpec planned_spec(const PlannedRun& run, const TrainingSettings& settings = {});
+
+// Transitional, for app/explorer/training_panel.cpp until it writes specs with write_specs
+// (planning.h); delete with that change: to_spec_file(planned_spec(run, settings)).
 std::string train_spec_json(const PlannedRun& run, const TrainingSettings& settings = {});
 
 // A name for the run that is also a file name, from its cell: "C1e15_N2e6_S0.75".

@@ -2,7 +2,7 @@
 
 #include <cstdint>
 
-#include "moescope/training/train_spec.h"
+#include "moescope/trainer/train_spec.h"
 
 namespace moescope::training {
 

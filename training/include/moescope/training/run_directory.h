@@ -1,7 +1,10 @@
 #pragma once
 
+#include <cstdint>
 #include <filesystem>
 #include <string>
+
+#include "moescope/trainer/train_records.h"
 
 namespace moescope::training {
 
@@ -11,6 +14,8 @@ namespace moescope::training {
 //   metrics.jsonl  one JSON object per line: training progress and validation passes
 //   result.json    written once, when the run has finished
 //   run.json       the finished run in MoEScope's run format, for `moescope import`
+// metrics.jsonl and result.json are the records of moescope/trainer/train_records.h, which the
+// launch queue reads.
 // Only one process may work in a folder: it holds an exclusive lock on DIR/.lock, which the
 // kernel drops when the process ends in any way (SIGKILL included).
 class RunDirectory {
@@ -32,16 +37,20 @@ class RunDirectory {
   // read-only filesystem. Throws SpecError, as claim() does, when the recorded spec differs.
   static bool finished_run(const std::filesystem::path& folder, const std::string& canonical_spec);
 
+  // Rewrites metrics.jsonl (atomically) without the lines of steps after `step`, and without a
+  // last line torn by a kill: what a run resumed from the checkpoint of `step` will write again.
+  void keep_metrics_through(std::int64_t step) const;
+
   const std::filesystem::path& folder() const { return folder_; }
   std::filesystem::path spec_file() const { return spec_file_in(folder_); }
   std::filesystem::path checkpoint_file() const { return folder_ / "checkpoint.pt"; }
-  std::filesystem::path metrics_file() const { return folder_ / "metrics.jsonl"; }
+  std::filesystem::path metrics_file() const { return moescope::metrics_file(folder_); }
   std::filesystem::path result_file() const { return result_file_in(folder_); }
   static std::filesystem::path spec_file_in(const std::filesystem::path& folder) {
     return folder / "spec.json";
   }
   static std::filesystem::path result_file_in(const std::filesystem::path& folder) {
-    return folder / "result.json";
+    return moescope::result_file(folder);
   }
   std::filesystem::path run_file() const { return folder_ / "run.json"; }
 

@@ -5,8 +5,8 @@
 #include <optional>
 #include <string>
 
+#include "moescope/trainer/train_spec.h"
 #include "moescope/training/memory_estimate.h"
-#include "moescope/training/train_spec.h"
 
 namespace moescope::training {
 

@@ -1,5 +1,3 @@
-#include "moescope/launch/spec_summary.h"
-
 #include <cmath>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -8,6 +6,7 @@
 
 #include "moescope/accounting.h"
 #include "moescope/json_limits.h"
+#include "moescope/trainer/train_spec.h"
 
 namespace moescope {
 namespace {
@@ -30,7 +29,7 @@ std::optional<int> whole(const json& spec, const char* key) {
 
 std::optional<Architecture> architecture(const json& spec) {
   Architecture arch;
-  arch.vocab = kTrainerVocabulary;
+  arch.vocab = kByteVocabulary;
   arch.tied_embeddings = true;
   const std::pair<const char*, int*> fields[] = {
       {"d_model", &arch.d_model}, {"layers", &arch.n_layers}, {"heads", &arch.n_heads},
@@ -70,10 +69,8 @@ SpecSummary read_spec_summary(const std::filesystem::path& spec_file) {
   if (!summary.tokens && compute && summary.architecture)
     summary.tokens = *compute / flops_per_token_eq9(*summary.architecture);
   const std::optional<int> batch_size = whole(spec, "batch_size");
-  if (summary.tokens && *summary.tokens > 0 && batch_size && summary.architecture) {
-    const double per_step = static_cast<double>(*batch_size) * summary.architecture->context;
-    summary.steps = static_cast<std::int64_t>(std::floor(*summary.tokens / per_step));
-  }
+  if (summary.tokens && *summary.tokens > 0 && batch_size && summary.architecture)
+    summary.steps = whole_steps(*summary.tokens, *batch_size, summary.architecture->context);
   summary.hyper.learning_rate = number(spec, "lr");
   summary.hyper.warmup_fraction = number(spec, "warmup_fraction");
   summary.hyper.load_balance = number(spec, "load_balance");

@@ -1,4 +1,4 @@
-#include "moescope/training/train_spec.h"
+#include "moescope/trainer/train_spec.h"
 
 #include <algorithm>
 #include <cmath>
@@ -10,9 +10,8 @@
 
 #include "moescope/accounting.h"
 #include "moescope/json_limits.h"
-#include "moescope/trainer_limits.h"
 
-namespace moescope::training {
+namespace moescope {
 namespace {
 
 using nlohmann::json;
@@ -140,8 +139,15 @@ class SpecReader {
   std::vector<FieldProblem> problems_;
 };
 
-std::int64_t ceil_div(std::int64_t a, std::int64_t b) {
-  return (a + b - 1) / b;
+// The default of an interval: `per_run` of them over the run's steps, rounded up.
+std::int64_t default_interval(std::int64_t steps, std::int64_t per_run) {
+  const std::int64_t at_least_one = std::max<std::int64_t>(steps, 1);
+  return (at_least_one + per_run - 1) / per_run;
+}
+
+// The tokens a budget asks for: given, or the compute over Eq. 9 FLOPs per token.
+double budget_tokens(const TrainSpec& spec) {
+  return spec.tokens ? *spec.tokens : *spec.compute / flops_per_token_eq9(spec.architecture);
 }
 
 bool valid_device(const std::string& device) {
@@ -172,8 +178,8 @@ void read_architecture(SpecReader& reader, TrainSpec& spec) {
   if (reader.has("vocab")) {
     const auto vocab = reader.integer("vocab", false, 1);
     if (vocab && *vocab != kByteVocabulary) {
-      reader.problem("vocab", "the byte-level tokenizer has 256 tokens, got " +
-                                  std::to_string(*vocab) + " (leave vocab out)");
+      reader.problem("vocab", "the byte-level tokenizer has " + std::to_string(kByteVocabulary) +
+                                  " tokens, got " + std::to_string(*vocab) + " (leave vocab out)");
     }
   }
 }
@@ -224,33 +230,30 @@ void read_optimisation(SpecReader& reader, TrainSpec& spec) {
     spec.seed = static_cast<std::uint64_t>(*value);
 }
 
-// Turns the budget into whole steps (the interval defaults depend on them).
+// Turns the budget into whole steps and the intervals' defaults.
 void derive_steps(SpecReader& reader, TrainSpec& spec) {
   if (!reader.problems().empty())
     return;  // the architecture or batch is not usable, so neither is a step count
-  const double per_step = spec.tokens_per_step();
-  const double tokens =
-      spec.tokens ? *spec.tokens : *spec.compute / flops_per_token_eq9(spec.architecture);
-  spec.steps = static_cast<std::int64_t>(std::floor(tokens / per_step));
+  derive_schedule(spec);
   if (spec.steps < 1) {
     const char* key = spec.tokens ? "tokens" : "compute";
     std::ostringstream message;
-    message << "the budget gives " << tokens << " tokens, fewer than one step of batch_size * "
-            << "context = " << per_step << " tokens";
+    message << "the budget gives " << budget_tokens(spec)
+            << " tokens, fewer than one step of batch_size * context = " << spec.tokens_per_step()
+            << " tokens";
     reader.problem(key, message.str());
   }
 }
 
+// The intervals a file gives replace the derived defaults.
 void read_schedule_of_work(SpecReader& reader, TrainSpec& spec) {
-  const std::int64_t steps = std::max<std::int64_t>(spec.steps, 1);
   const std::int64_t no_limit = std::numeric_limits<std::int64_t>::max() / 2;
-  // About ten validation passes, two hundred progress lines and twenty checkpoints per run.
   spec.eval_interval =
-      reader.integer("eval_interval", false, 0, no_limit).value_or(ceil_div(steps, 10));
+      reader.integer("eval_interval", false, 0, no_limit).value_or(spec.eval_interval);
   spec.log_interval =
-      reader.integer("log_interval", false, 1, no_limit).value_or(ceil_div(steps, 200));
+      reader.integer("log_interval", false, 1, no_limit).value_or(spec.log_interval);
   spec.checkpoint_interval =
-      reader.integer("checkpoint_interval", false, 1, no_limit).value_or(ceil_div(steps, 20));
+      reader.integer("checkpoint_interval", false, 1, no_limit).value_or(spec.checkpoint_interval);
   if (const auto value = reader.integer("eval_tokens", false, 1, no_limit))
     spec.eval_tokens = *value;
   if (spec.architecture.context > 0 && spec.eval_tokens < spec.architecture.context) {
@@ -354,6 +357,11 @@ void check_architecture(SpecReader& reader, const TrainSpec& spec) {
 
 }  // namespace
 
+std::int64_t whole_steps(double tokens, int batch_size, int context) {
+  return static_cast<std::int64_t>(
+      std::floor(tokens / (static_cast<double>(batch_size) * context)));
+}
+
 SpecError::SpecError(std::vector<FieldProblem> problems)
     : std::runtime_error(
           problems.empty() ? "bad spec" : problems.front().field + ": " + problems.front().message),
@@ -365,6 +373,13 @@ double TrainSpec::tokens_per_step() const {
 
 double TrainSpec::trained_tokens() const {
   return static_cast<double>(steps) * tokens_per_step();
+}
+
+void derive_schedule(TrainSpec& spec) {
+  spec.steps = whole_steps(budget_tokens(spec), spec.batch_size, spec.architecture.context);
+  spec.eval_interval = default_interval(spec.steps, 10);
+  spec.log_interval = default_interval(spec.steps, 200);
+  spec.checkpoint_interval = default_interval(spec.steps, 20);
 }
 
 TrainSpec parse_train_spec(std::string_view json_text, const std::filesystem::path& spec_folder,
@@ -447,6 +462,44 @@ std::string to_json(const TrainSpec& spec) {
   return object.dump(2);
 }
 
+std::string to_spec_file(const TrainSpec& spec) {
+  const Architecture& arch = spec.architecture;
+  nlohmann::ordered_json object = {
+      {"d_model", arch.d_model}, {"layers", arch.n_layers}, {"heads", arch.n_heads},
+      {"experts", arch.experts}, {"active", arch.active},   {"granularity", arch.granularity},
+      {"context", arch.context}, {"vocab", arch.vocab},     {"batch_size", spec.batch_size},
+  };
+  if (spec.tokens)
+    object["tokens"] = *spec.tokens;
+  if (spec.compute)
+    object["compute"] = *spec.compute;
+  object["lr"] = spec.learning_rate;
+  object["warmup_fraction"] = spec.warmup_fraction;
+  object["seed"] = spec.seed;
+  object["eval_tokens"] = spec.eval_tokens;
+  // The rest only where the reader would fill in another value, so that the file parses back to
+  // this spec.
+  const TrainSpec defaults;
+  auto unless = [&object](const char* key, const auto& value, const auto& filled_in) {
+    if (value != filled_in)
+      object[key] = value;
+  };
+  unless("micro_batch_size", spec.micro_batch_size, spec.batch_size);
+  unless("final_lr_fraction", spec.final_lr_fraction, defaults.final_lr_fraction);
+  unless("weight_decay", spec.weight_decay, defaults.weight_decay);
+  unless("grad_clip", spec.grad_clip, defaults.grad_clip);
+  unless("load_balance", spec.load_balance, defaults.load_balance);
+  unless("z_loss", spec.z_loss, defaults.z_loss);
+  unless("corpus", spec.corpus, defaults.corpus);
+  unless("eval_interval", spec.eval_interval, default_interval(spec.steps, 10));
+  unless("log_interval", spec.log_interval, default_interval(spec.steps, 200));
+  unless("checkpoint_interval", spec.checkpoint_interval, default_interval(spec.steps, 20));
+  unless("device", spec.device, defaults.device);
+  unless("precision", spec.precision, defaults.precision);
+  unless("threads", spec.threads, defaults.threads);
+  return object.dump(2) + "\n";
+}
+
 std::vector<FieldProblem> spec_differences(std::string_view recorded, std::string_view requested) {
   if (const std::optional<std::string> problem = json_depth_problem(recorded))
     return {{"spec", "the recorded spec: " + *problem}};
@@ -475,4 +528,4 @@ std::string describe(const SpecError& error) {
   return text;
 }
 
-}  // namespace moescope::training
+}  // namespace moescope
