@@ -5,6 +5,8 @@
 #include <QStyleOptionSlider>
 #include <algorithm>
 
+namespace moescope::explorer {
+
 namespace {
 
 constexpr int kTickHeight = 5;
@@ -84,3 +86,5 @@ void BudgetSlider::paintEvent(QPaintEvent*) {
   option.subControls = QStyle::SC_SliderHandle;
   style()->drawComplexControl(QStyle::CC_Slider, &option, &painter, this);
 }
+
+}  // namespace moescope::explorer

@@ -4,6 +4,8 @@
 #include <optional>
 #include <vector>
 
+namespace moescope::explorer {
+
 // The compute-budget slider: a plain horizontal QSlider that also shows where the data is. A tick
 // under the groove marks each data budget, and the stretches of the range more than the
 // extrapolation factor beyond the data's budgets are hatched: a read-out there is extrapolated.
@@ -36,3 +38,5 @@ class BudgetSlider : public QSlider {
   std::vector<int> budgets_;
   std::optional<int> below_, above_;
 };
+
+}  // namespace moescope::explorer

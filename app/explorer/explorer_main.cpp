@@ -7,9 +7,13 @@
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <iostream>
+#include <optional>
+#include <string>
+#include <vector>
 
 #include "explorer_session.h"
 #include "figure_view.h"
@@ -18,10 +22,11 @@
 #include "moescope/explore/explorer_loader.h"
 #include "moescope/explore/explorer_model.h"
 #include "moescope/fit/fit_refused.h"
+#include "moescope/fit/vector_registers.h"
 #include "moescope/number_format.h"
 #include "run_source.h"
-#include "vector_registers.h"
 
+namespace moescope::explorer {
 namespace {
 
 RunSource source_of(const QCommandLineParser& args) {
@@ -32,9 +37,62 @@ RunSource source_of(const QCommandLineParser& args) {
   return RunSource::defaultData();
 }
 
-moescope::ExplorerLoadOptions load_options(const QCommandLineParser& args) {
-  return args.isSet("quick-fit") ? moescope::ExplorerLoadOptions::quick()
-                                 : moescope::ExplorerLoadOptions{};
+// How to fit: `base` (the defaults, or the last session's settings), the 512-start grid with
+// --quick-fit, and the budgets as --budget-bins or --budget-tolerance group them.
+moescope::ExplorerLoadOptions load_options(const QCommandLineParser& args,
+                                           moescope::ExplorerLoadOptions base = {}) {
+  moescope::ExplorerLoadOptions options =
+      args.isSet("quick-fit") ? moescope::ExplorerLoadOptions::quick() : std::move(base);
+  if (args.isSet("budget-bins"))
+    options.binning = moescope::BudgetBinning::per_decade(args.value("budget-bins").toInt());
+  else if (args.isSet("budget-tolerance"))
+    options.binning = moescope::BudgetBinning::within(args.value("budget-tolerance").toDouble());
+  return options;
+}
+
+// What is wrong with the command line, before anything is read or fitted (exit 2); empty when
+// nothing is. Numbers must be finite and in range: "nan" or "-1" would otherwise reach the fit.
+QString usage_problem(const QCommandLineParser& args) {
+  const auto number = [&](const char* option) {
+    bool ok = false;
+    const double value = args.value(option).toDouble(&ok);
+    return ok && std::isfinite(value) ? std::optional(value) : std::nullopt;
+  };
+  const auto whole = [&](const char* option, int least) {
+    bool ok = false;
+    const int value = args.value(option).toInt(&ok);
+    return ok && value >= least;
+  };
+  if (args.isSet("view") && !MainWindow::viewNames().contains(args.value("view"))) {
+    return QStringLiteral("no view '%1'; views: %2")
+        .arg(args.value("view"), MainWindow::viewNames().join(QStringLiteral(", ")));
+  }
+  if (args.isSet("validation") && args.value("validation") != "budgets" &&
+      args.value("validation") != "forward")
+    return QStringLiteral("--validation takes budgets or forward, not '%1'")
+        .arg(args.value("validation"));
+  for (const char* option : {"budget", "max-params"}) {
+    if (args.isSet(option) && !(number(option) > 0.0))
+      return QStringLiteral("--%1 takes a finite number > 0, not '%2'")
+          .arg(option, args.value(option));
+  }
+  if (args.isSet("budget-bins") && args.isSet("budget-tolerance"))
+    return QStringLiteral("--budget-bins and --budget-tolerance exclude each other");
+  if (args.isSet("budget-bins") && !whole("budget-bins", 1))
+    return QStringLiteral(
+               "--budget-bins takes a whole number >= 1 (bins per decade of C), not '%1'")
+        .arg(args.value("budget-bins"));
+  if (args.isSet("budget-tolerance") && !(number("budget-tolerance") >= 0.0))
+    return QStringLiteral(
+               "--budget-tolerance takes a finite number >= 0 (0.02: runs within 2% of "
+               "one C), not '%1'")
+        .arg(args.value("budget-tolerance"));
+  if (!whole("dpi", 1))
+    return QStringLiteral("--dpi takes a whole number >= 1, not '%1'").arg(args.value("dpi"));
+  if (args.isSet("bench-slider") && !whole("bench-slider", 1))
+    return QStringLiteral("--bench-slider takes a whole number >= 1, not '%1'")
+        .arg(args.value("bench-slider"));
+  return {};
 }
 
 double percentile(std::vector<double> values, double fraction) {
@@ -52,9 +110,14 @@ moescope::ExplorerLoad load(const QCommandLineParser& args) {
       std::fprintf(stderr, "\rfitting the law: %zu/%zu starts", done, total);
     };
   }
-  std::vector<moescope::Run> runs = load_runs(source_of(args)).runs;
+  LoadedRuns loaded_runs = load_runs(source_of(args));
+  for (const moescope::InvalidRun& invalid : loaded_runs.invalid) {
+    std::cerr << "note: left out, no longer satisfying the run model: " << invalid.describe()
+              << '\n';
+  }
+  std::vector<moescope::Run> runs = std::move(loaded_runs.runs);
   const moescope::ExplorerLoadOptions options = load_options(args);
-  clearUpperVectorRegisters();
+  moescope::clear_upper_vector_registers();
   moescope::ExplorerLoad loaded = moescope::load_explorer_data(std::move(runs), options, control);
   if (to_terminal)
     std::fputs("\r\033[K", stderr);
@@ -123,22 +186,36 @@ void print_optima(const moescope::ExplorerModel& model, moescope::ExplorerState 
     const std::vector<double> caps = moescope::read_out_caps(data);
     std::cout << "Compute-optimal sparsity S* by budget and cap on total parameters N, through "
                  "the fitted Eq. 6 law (the paper's Figure 4 reading; 95% intervals):\n";
-    std::printf("%-10s", "budget C");
+    // Cells first, then columns as wide as their widest cell: a cell with its interval and
+    // markers ("0.9363 [0.9276, 0.9437] c") is wider than a fixed column.
+    std::vector<std::vector<std::string>> rows{{"budget C"}};
     for (const double cap : caps)
-      std::printf(" %-24s", ("N <= " + moescope::format_brief(cap)).c_str());
-    std::printf(" %-24s\n", "no cap");
+      rows.front().push_back("N <= " + moescope::format_brief(cap));
+    rows.front().push_back("no cap");
     bool any_capped = false;
     for (const double budget : budgets) {
       state.budget = budget;
-      std::printf("%-10s", moescope::format_brief(budget).c_str());
-      for (const moescope::CappedReadOut& row : model.capped_read_outs(state)) {
-        if (row.read_out && row.read_out->point.params_at_cap && row.cap)
+      std::vector<std::string>& row = rows.emplace_back();
+      row.push_back(moescope::format_brief(budget));
+      for (const moescope::CappedReadOut& cell : model.capped_read_outs(state)) {
+        if (cell.read_out && cell.read_out->point.params_at_cap && cell.cap)
           any_capped = true;
-        if (row.read_out && extrapolated(*row.read_out))
+        if (cell.read_out && extrapolated(*cell.read_out))
           any_extrapolated = true;
-        std::printf(" %-24s", moescope::sparsity_cell(row).c_str());
+        row.push_back(moescope::sparsity_cell(cell));
       }
-      std::printf("\n");
+    }
+    std::vector<std::size_t> widths;
+    for (const auto& row : rows)
+      for (std::size_t column = 0; column < row.size(); ++column) {
+        widths.resize(std::max(widths.size(), row.size()));
+        widths[column] = std::max(widths[column], row[column].size());
+      }
+    for (const auto& row : rows) {
+      std::string line;
+      for (std::size_t column = 0; column < row.size(); ++column)
+        line += row[column] + std::string(widths[column] + 2 - row[column].size(), ' ');
+      std::cout << line.substr(0, line.find_last_not_of(' ') + 1) << '\n';
     }
     std::cout << "* at the sparsest model considered (S = "
               << moescope::format_brief(state.max_sparsity)
@@ -189,7 +266,7 @@ int write_report(const QCommandLineParser& args) {
                    : model.data_budgets().empty()
                        ? state.budget
                        : model.data_budgets().at(model.data_budgets().size() / 2);
-    clearUpperVectorRegisters();
+    moescope::clear_upper_vector_registers();
     std::cout << moescope::optimum_json(model.read_out(state)) << '\n';
     return 0;
   }
@@ -207,7 +284,7 @@ int write_report(const QCommandLineParser& args) {
     return 1;
   }
   for (const moescope::FigureId id : moescope::kAllFigures) {
-    clearUpperVectorRegisters();
+    moescope::clear_upper_vector_registers();
     const moescope::Figure figure = model.figure(id, state);
     FigureView view;
     view.setFigure(&figure);
@@ -222,8 +299,10 @@ int write_report(const QCommandLineParser& args) {
   }
   std::cout << "No display: wrote the figures at C=" << moescope::format_brief(state.budget)
             << " to " << directory.toStdString() << "/ (the 3-D view needs a display).\n\n";
-  clearUpperVectorRegisters();
+  moescope::clear_upper_vector_registers();
   print_optima(model, state, budgets);
+  if (loaded.data.binning.kind == moescope::BudgetBinning::Kind::kBinsPerDecade)
+    std::cout << "Budgets: " << loaded.data.binning.describe() << ".\n";
   if (thinned && !args.isSet("budget")) {
     std::cout << "(" << budgets.size() << " of the data's " << model.data_budgets().size()
               << " budgets: in each " << budgets.size()
@@ -239,8 +318,7 @@ int run_window(QApplication& app, const QCommandLineParser& args) {
                         args.isSet("bench-slider") || args.isSet("print-readout");
   const bool source_given = args.isSet("data") || args.isSet("store");
   const ExplorerSession session = headless ? ExplorerSession{} : ExplorerSession::load();
-  MainWindow window(args.isSet("quick-fit") ? moescope::ExplorerLoadOptions::quick()
-                                            : session.fit_options);
+  MainWindow window(load_options(args, session.fit_options));
   window.resize(1500, 950);
   if (source_given || headless) {
     window.openSource(source_of(args));
@@ -259,11 +337,8 @@ int run_window(QApplication& app, const QCommandLineParser& args) {
     window.setParameterCap(args.value("max-params").toDouble());
   if (args.isSet("budget"))
     window.setBudget(args.value("budget").toDouble());
-  if (args.isSet("view") && !window.showView(args.value("view"))) {
-    std::cerr << "moescope-explorer: no view '" << args.value("view").toStdString()
-              << "'; views: " << window.viewNames().join(", ").toStdString() << '\n';
-    return 2;
-  }
+  if (args.isSet("view"))
+    window.showView(args.value("view"));  // a name usage_problem() accepted
   window.show();
   if (!headless)
     return app.exec();
@@ -275,11 +350,6 @@ int run_window(QApplication& app, const QCommandLineParser& args) {
   QApplication::processEvents();
   if (args.isSet("validation")) {
     const QString scheme = args.value("validation");
-    if (scheme != "budgets" && scheme != "forward") {
-      std::cerr << "moescope-explorer: --validation takes budgets or forward, not "
-                << scheme.toStdString() << '\n';
-      return 2;
-    }
     if (!window.setValidationScheme(scheme == "forward"
                                         ? moescope::ValidationScheme::kForward
                                         : moescope::ValidationScheme::kLeaveOneBudgetOut)) {
@@ -328,8 +398,10 @@ int run_window(QApplication& app, const QCommandLineParser& args) {
 }
 
 }  // namespace
+}  // namespace moescope::explorer
 
 int main(int argc, char** argv) {
+  using namespace moescope::explorer;
   // Without a display (a terminal over SSH, CI) Qt would abort before --help could be read.
   const bool no_display = std::getenv("DISPLAY") == nullptr &&
                           std::getenv("WAYLAND_DISPLAY") == nullptr &&
@@ -356,11 +428,21 @@ int main(int argc, char** argv) {
       {"json", "Print machine-readable output (the default for --bench-slider)."},
       {"print-readout", "Print the read-out as moescope optimum --json does, and exit."},
       {"quick-fit", "Fit the law from 512 starts instead of Table 2's 437,400 (a first look)."},
+      {"budget-bins",
+       "Group C into K bins per decade centred on 10^(i/K), for data whose C varies "
+       "continuously.",
+       "K"},
+      {"budget-tolerance",
+       "Runs whose C lies within this fraction of one another are one budget (default 0.02).", "T"},
       {"validation",
        "Figure 6 shows the law validated across budgets: budgets (leave one out) or forward.",
        "SCHEME"},
   });
   args.process(app);
+  if (const QString problem = usage_problem(args); !problem.isEmpty()) {
+    std::cerr << "moescope-explorer: " << problem.toStdString() << '\n';
+    return 2;
+  }
   if (no_display && (args.isSet("screenshot") || args.isSet("bench-slider"))) {
     // The window's 3-D view renders through an X display; Qt's offscreen platform gives none.
     std::cerr << "moescope-explorer: --screenshot and --bench-slider need a display; run under a "

@@ -3,6 +3,8 @@
 #include <QSettings>
 #include <cmath>
 
+namespace moescope::explorer {
+
 namespace {
 
 std::optional<double> positive_number(const QSettings& settings, const QString& key) {
@@ -50,7 +52,14 @@ ExplorerSession ExplorerSession::load() {
   fit.law.bootstrap = settings.value("fit/law_bootstrap", fit.law.bootstrap).toInt();
   fit.surface.bootstrap_replicates =
       settings.value("fit/surface_bootstrap", fit.surface.bootstrap_replicates).toInt();
-  if (!fit.law.validate().empty() || !fit.surface.validate().empty())
+  // "fit/budget_bins": K bins per decade, absent for runs within "fit/budget_tolerance" of one C.
+  if (settings.contains("fit/budget_bins"))
+    fit.binning = moescope::BudgetBinning::per_decade(settings.value("fit/budget_bins").toInt());
+  else if (settings.contains("fit/budget_tolerance"))
+    fit.binning =
+        moescope::BudgetBinning::within(settings.value("fit/budget_tolerance").toDouble());
+  if (!fit.law.validate().empty() || !fit.surface.validate().empty() ||
+      !fit.binning.validate().empty())
     fit = {};
 
   session.budget = positive_number(settings, "view/budget");
@@ -94,6 +103,13 @@ void ExplorerSession::save() const {
   settings.setValue("fit/holdout", QString::fromStdString(fit_options.holdout_rule));
   settings.setValue("fit/law_bootstrap", fit_options.law.bootstrap);
   settings.setValue("fit/surface_bootstrap", fit_options.surface.bootstrap_replicates);
+  if (fit_options.binning.kind == moescope::BudgetBinning::Kind::kBinsPerDecade) {
+    settings.setValue("fit/budget_bins", fit_options.binning.bins_per_decade);
+    settings.remove("fit/budget_tolerance");
+  } else {
+    settings.setValue("fit/budget_tolerance", fit_options.binning.tolerance);
+    settings.remove("fit/budget_bins");
+  }
 
   settings.setValue("view/budget", budget ? QVariant(*budget) : QVariant());
   settings.setValue("view/max_params", max_total_params ? QVariant(*max_total_params) : QVariant());
@@ -103,3 +119,5 @@ void ExplorerSession::save() const {
   settings.setValue("window/geometry", window_geometry);
   settings.setValue("window/state", window_state);
 }
+
+}  // namespace moescope::explorer

@@ -7,6 +7,8 @@
 #include "moescope/explore/explorer_loader.h"
 #include "run_source.h"
 
+namespace moescope::explorer {
+
 // What the explorer remembers between sessions (QSettings): the data it showed, how it fitted
 // them, the sliders, the view and the window's layout. Only interactive sessions read and write
 // it; scripted runs (--screenshot, --export-all, ...) depend on their arguments alone.
@@ -26,3 +28,5 @@ struct ExplorerSession {
   static ExplorerSession load();
   void save() const;
 };
+
+}  // namespace moescope::explorer

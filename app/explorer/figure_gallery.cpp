@@ -24,6 +24,7 @@
 #include "moescope/explore/explorer_model.h"
 #include "moescope/synthetic_grid.h"
 
+namespace moescope::explorer {
 namespace {
 
 constexpr int kExportDpi = 150;
@@ -130,8 +131,10 @@ void timeBudgetDrag(const moescope::ExplorerModel& model, std::vector<moescope::
 }
 
 }  // namespace
+}  // namespace moescope::explorer
 
 int main(int argc, char** argv) {
+  using namespace moescope::explorer;
   QApplication application(argc, argv);
   if (argc != 2) {
     std::fprintf(stderr, "usage: figure_gallery OUT_DIR\n");

@@ -4,295 +4,33 @@
 #include <QCategoryAxis>
 #include <QChart>
 #include <QChartView>
-#include <QFile>
 #include <QFontMetricsF>
 #include <QGraphicsLayout>
 #include <QGraphicsPathItem>
 #include <QGraphicsRectItem>
 #include <QGraphicsTextItem>
-#include <QImage>
 #include <QLegend>
 #include <QLegendMarker>
 #include <QLineSeries>
-#include <QPageSize>
 #include <QPainter>
 #include <QPainterPath>
-#include <QPdfWriter>
 #include <QScatterSeries>
-#include <QSvgGenerator>
-#include <QTextDocument>
-#include <QTextStream>
 #include <QVBoxLayout>
 #include <algorithm>
-#include <array>
 #include <cmath>
-#include <limits>
 #include <optional>
 #include <string>
 
+#include "figure_axes.h"
+#include "figure_style.h"
+
+namespace moescope::explorer {
 namespace {
 
+using namespace figure_axes;
+using namespace figure_style;
 using moescope::Figure;
 using moescope::Series;
-
-// Qt lays text out in points at this many pixels per inch; exports scale the whole scene from it.
-constexpr double kLayoutDpi = 96.0;
-
-constexpr float kBandOpacity = 0.18F;
-constexpr double kRunMarkerSize = 7.5;
-constexpr double kMarkedValueSize = 12.0;
-constexpr int kTitlePointSize = 13;
-constexpr int kAxisTitlePointSize = 10;
-constexpr int kTickLabelPointSize = 9;
-constexpr int kLegendPointSize = 9;
-
-const QColor kAxisColour(0x33, 0x33, 0x33);
-const QColor kGridColour(0xe3, 0xe3, 0xe3);
-const QColor kTextColour(0x1a, 0x1a, 0x1a);
-
-using ColourRamp = std::array<QColor, 9>;
-
-// matplotlib's viridis and plasma at nine evenly spaced stops.
-const ColourRamp kViridis = {
-    QColor(0x44, 0x01, 0x54), QColor(0x47, 0x2d, 0x7b), QColor(0x3b, 0x52, 0x8b),
-    QColor(0x2c, 0x72, 0x8e), QColor(0x21, 0x91, 0x8c), QColor(0x28, 0xae, 0x80),
-    QColor(0x5e, 0xc9, 0x62), QColor(0xad, 0xdc, 0x30), QColor(0xfd, 0xe7, 0x25)};
-const ColourRamp kPlasma = {
-    QColor(0x0d, 0x08, 0x87), QColor(0x4c, 0x02, 0xa1), QColor(0x7e, 0x03, 0xa8),
-    QColor(0xa9, 0x23, 0x95), QColor(0xcc, 0x47, 0x78), QColor(0xe5, 0x6b, 0x5d),
-    QColor(0xf8, 0x95, 0x40), QColor(0xfd, 0xc5, 0x27), QColor(0xf0, 0xf9, 0x21)};
-// For series that carry neither a sparsity nor a budget (fit vs held-out points).
-const std::array<QColor, 4> kCategorical = {QColor(0x1f, 0x77, 0xb4), QColor(0xd6, 0x27, 0x28),
-                                            QColor(0x2c, 0xa0, 0x2c), QColor(0xff, 0x7f, 0x0e)};
-
-QColor rampColour(const ColourRamp& ramp, double position) {
-  // The ramps' last stops are pale yellow, unreadable as a thin line on white.
-  constexpr double kBrightestUsable = 0.88;
-  const double scaled =
-      std::clamp(position, 0.0, 1.0) * kBrightestUsable * static_cast<double>(ramp.size() - 1);
-  const auto below = static_cast<std::size_t>(std::floor(scaled));
-  const std::size_t above = std::min(below + 1, ramp.size() - 1);
-  const double fraction = scaled - static_cast<double>(below);
-  const QColor& from = ramp[below];
-  const QColor& to = ramp[above];
-  return QColor::fromRgbF(
-      static_cast<float>(from.redF() + fraction * (to.redF() - from.redF())),
-      static_cast<float>(from.greenF() + fraction * (to.greenF() - from.greenF())),
-      static_cast<float>(from.blueF() + fraction * (to.blueF() - from.blueF())));
-}
-
-// The paper's sparsities bunch up at 0.9 .. 0.98; half linear in S and half in -ln(1 - S) spreads
-// them over the ramp while keeping 0 and 0.25 apart.
-QColor sparsityColour(double sparsity) {
-  constexpr double kMostSparse = 0.98;
-  const double linear = sparsity / kMostSparse;
-  const double logarithmic =
-      std::log1p(-std::min(sparsity, kMostSparse)) / std::log1p(-kMostSparse);
-  return rampColour(kViridis, 0.5 * linear + 0.5 * logarithmic);
-}
-
-// The curve the budget slider moves is labelled so by the model; it is dashed to tell it from the
-// data budget it may lie on.
-bool isSliderCurve(const Series& series) {
-  return QString::fromStdString(series.label).endsWith(QStringLiteral("(slider)"));
-}
-
-// The data's own fits, independent of the law: a budget's IsoFLOP surface (Eq. 8) or Approach 2's
-// curves and power law.
-bool isDataFit(const Series& series) {
-  return series.kind == moescope::SeriesKind::kSurface ||
-         series.kind == moescope::SeriesKind::kIsoflopCurves;
-}
-
-// A figure that reads the IsoFLOP surfaces (Figures 2 and 4 at a fitted budget) or Approach 2's
-// curves (N* vs C) draws their curves solid, with their bands, and the law's dashed over them,
-// with a key saying which is which.
-bool comparesSurfacesWithTheLaw(const Figure& figure) {
-  const bool data_fit = std::any_of(figure.curves.begin(), figure.curves.end(), isDataFit);
-  const bool law = std::any_of(figure.curves.begin(), figure.curves.end(), [](const Series& one) {
-    return one.kind == moescope::SeriesKind::kLaw;
-  });
-  return data_fit && law;
-}
-
-constexpr double kLawLineWidth = 1.0;  // see lawPen
-constexpr double kLineWidth = 2.0;
-
-QPen lawPen(const QColor& colour) {
-  QPen pen(colour, kLawLineWidth);
-  pen.setCapStyle(Qt::FlatCap);
-  // One pixel wide on screen: Qt's raster engine draws such a dashed line directly, where a wider
-  // one becomes a path per dash, filled (Figure 4's dozen dashed curves cost 1.5 ms a frame so).
-  pen.setDashPattern({6.0, 3.5});
-  return pen;
-}
-
-// The ramp is spread evenly over the data's budgets, by rank: a data set's budgets bunch up in
-// log (3e19, 6e19 and 1e20 in the default data) and would take neighbouring, barely different
-// colours. A budget between two of them, the slider's, is placed between their colours, in log;
-// beyond them it takes the nearest end. The slider's curve does not count as data, so that a
-// budget keeps its colour as the slider moves.
-class BudgetScale {
- public:
-  static BudgetScale of(const Figure& figure) {
-    BudgetScale scale;
-    for (const std::vector<Series>* group : {&figure.curves, &figure.points}) {
-      for (const Series& series : *group) {
-        if (series.budget && !series.sparsity && !isSliderCurve(series) && *series.budget > 0)
-          scale.log_budgets_.push_back(std::log10(*series.budget));
-      }
-    }
-    std::sort(scale.log_budgets_.begin(), scale.log_budgets_.end());
-    scale.log_budgets_.erase(std::unique(scale.log_budgets_.begin(), scale.log_budgets_.end()),
-                             scale.log_budgets_.end());
-    return scale;
-  }
-
-  QColor colour(double budget) const { return rampColour(kPlasma, position(std::log10(budget))); }
-
- private:
-  double position(double log_budget) const {
-    const std::size_t count = log_budgets_.size();
-    if (count < 2)
-      return 0.5;
-    const auto above = std::upper_bound(log_budgets_.begin(), log_budgets_.end(), log_budget);
-    if (above == log_budgets_.begin())
-      return 0.0;
-    if (above == log_budgets_.end())
-      return 1.0;
-    const auto rank = static_cast<double>(above - log_budgets_.begin() - 1);
-    const double fraction = (log_budget - *(above - 1)) / (*above - *(above - 1));
-    return (rank + fraction) / static_cast<double>(count - 1);
-  }
-
-  std::vector<double> log_budgets_;  // increasing, distinct
-};
-
-std::optional<QColor> keyedColour(const Series& series, const BudgetScale& budgets) {
-  if (series.sparsity)
-    return sparsityColour(*series.sparsity);
-  if (series.budget)
-    return budgets.colour(*series.budget);
-  return std::nullopt;
-}
-
-double toAxis(double value, bool log) {
-  return log ? std::log10(value) : value;
-}
-
-bool drawable(double value, bool log) {
-  return std::isfinite(value) && (!log || value > 0);
-}
-
-QList<QPointF> axisPoints(const std::vector<double>& x, const std::vector<double>& y, bool log_x,
-                          bool log_y) {
-  QList<QPointF> points;
-  points.reserve(static_cast<qsizetype>(x.size()));
-  for (std::size_t i = 0; i < x.size() && i < y.size(); ++i) {
-    if (drawable(x[i], log_x) && drawable(y[i], log_y))
-      points.append(QPointF(toAxis(x[i], log_x), toAxis(y[i], log_y)));
-  }
-  return points;
-}
-
-struct Extent {
-  double lo = std::numeric_limits<double>::infinity();
-  double hi = -std::numeric_limits<double>::infinity();
-  void include(double value) {
-    lo = std::min(lo, value);
-    hi = std::max(hi, value);
-  }
-  bool empty() const { return !(lo <= hi); }
-};
-
-// 1, 2, 5 or 10 times a power of ten, whichever is closest to `rough` in ratio.
-double niceStep(double rough) {
-  const double power = std::pow(10.0, std::floor(std::log10(rough)));
-  double best = power;
-  for (const double multiple : {2.0, 5.0, 10.0}) {
-    if (std::fabs(std::log(multiple * power / rough)) < std::fabs(std::log(best / rough)))
-      best = multiple * power;
-  }
-  return best;
-}
-
-// "2e9", "1e20", "0.25", "3.1": scientific only where plain digits would be long.
-QString tickLabel(double value) {
-  if (value == 0)
-    return QStringLiteral("0");
-  const double magnitude = std::fabs(value);
-  if (magnitude >= 1e-3 && magnitude < 1e4)
-    return QString::number(value, 'g', 4);
-  const int exponent = static_cast<int>(std::floor(std::log10(magnitude) + 1e-9));
-  const double mantissa = value / std::pow(10.0, exponent);
-  return QString::number(mantissa, 'g', 3) + QStringLiteral("e") + QString::number(exponent);
-}
-
-struct Tick {
-  double axis_position;
-  QString label;
-};
-
-std::vector<Tick> linearTicks(double lo, double hi, bool log) {
-  constexpr int kTargetIntervals = 5;
-  std::vector<Tick> ticks;
-  const double step = niceStep((hi - lo) / kTargetIntervals);
-  for (double value = std::ceil(lo / step - 1e-9) * step; value <= hi + step * 1e-9;
-       value += step) {
-    // Snaps -1e-17 to 0 so the label reads 0.
-    const double rounded = std::fabs(value) < step * 1e-9 ? 0.0 : value;
-    ticks.push_back({toAxis(rounded, log), tickLabel(rounded)});
-  }
-  return ticks;
-}
-
-// Ticks between two axis positions (log10 units on a log axis). A log axis spanning decades ticks
-// at 1 (then 2 and 5) times powers of ten; one spanning less than a decade ticks at round values,
-// placed logarithmically.
-std::vector<Tick> axisTicks(double axis_lo, double axis_hi, bool log) {
-  if (!log)
-    return linearTicks(axis_lo, axis_hi, false);
-  if (axis_hi - axis_lo < 1.0)
-    return linearTicks(std::pow(10.0, axis_lo), std::pow(10.0, axis_hi), true);
-  // Three ticks can leave a third of a tall axis unlabelled.
-  constexpr std::size_t kFewestTicks = 4;
-  std::vector<Tick> ticks;
-  for (const std::vector<double>& multiples :
-       {std::vector<double>{1}, std::vector<double>{1, 2, 5}, std::vector<double>{1, 2, 3, 5}}) {
-    ticks.clear();
-    for (int decade = static_cast<int>(std::floor(axis_lo));
-         decade <= static_cast<int>(std::ceil(axis_hi)); ++decade) {
-      for (const double multiple : multiples) {
-        const double position = decade + std::log10(multiple);
-        if (position >= axis_lo - 1e-9 && position <= axis_hi + 1e-9)
-          ticks.push_back({position, tickLabel(multiple * std::pow(10.0, decade))});
-      }
-    }
-    if (ticks.size() >= kFewestTicks)
-      break;
-  }
-  return ticks;
-}
-
-void setTicks(QCategoryAxis* axis, double axis_lo, double axis_hi, bool log) {
-  const std::vector<Tick> ticks = axisTicks(axis_lo, axis_hi, log);
-  QStringList labels;
-  for (const Tick& tick : ticks)
-    labels.append(tick.label);
-  // Re-creating the categories costs more than the rest of an in-place update; most slider moves
-  // keep the ticks. Setting even the same range again repaints the axis and its grid.
-  const bool new_labels = labels != axis->categoriesLabels();
-  if (new_labels) {
-    for (const QString& label : axis->categoriesLabels())
-      axis->remove(label);
-    for (const Tick& tick : ticks)
-      axis->append(tick.label, tick.axis_position);
-  }
-  if (new_labels || axis->min() != axis_lo || axis->max() != axis_hi) {
-    axis->setStartValue(axis_lo);
-    axis->setRange(axis_lo, axis_hi);
-  }
-}
 
 // Replacing a series' points with equal ones would still recompute and repaint it.
 void replaceIfChanged(QXYSeries* series, const QList<QPointF>& points) {
@@ -306,56 +44,6 @@ bool setNameIfChanged(QAbstractSeries* series, const QString& name) {
     return false;
   series->setName(name);
   return true;
-}
-
-QCategoryAxis* makeAxis() {
-  auto* axis = new QCategoryAxis;
-  axis->setLabelsPosition(QCategoryAxis::AxisLabelsPositionOnValue);
-  axis->setLinePen(QPen(kAxisColour, 1.0));
-  axis->setGridLinePen(QPen(kGridColour, 0.8));
-  axis->setMinorGridLineVisible(false);
-  QFont label_font = axis->labelsFont();
-  label_font.setPointSize(kTickLabelPointSize);
-  axis->setLabelsFont(label_font);
-  axis->setLabelsColor(kTextColour);
-  QFont title_font = axis->titleFont();
-  title_font.setPointSize(kAxisTitlePointSize);
-  title_font.setBold(false);
-  axis->setTitleFont(title_font);
-  axis->setTitleBrush(kTextColour);
-  return axis;
-}
-
-void extendExtent(Extent& extent, const std::vector<double>& values, bool log) {
-  for (const double value : values) {
-    if (drawable(value, log))
-      extent.include(toAxis(value, log));
-  }
-}
-
-// The data's extent with a margin, so that markers at the edges are not cut in half; an empty or
-// flat extent gets a unit range around it.
-Extent paddedExtent(Extent extent) {
-  if (extent.empty())
-    return {0.0, 1.0};
-  if (extent.hi - extent.lo < 1e-12) {
-    const double half_width = std::max(0.5, std::fabs(extent.lo) * 0.05);
-    return {extent.lo - half_width, extent.hi + half_width};
-  }
-  const double margin = 0.04 * (extent.hi - extent.lo);
-  return {extent.lo - margin, extent.hi + margin};
-}
-
-QString csvField(const QString& text) {
-  if (!text.contains(QLatin1Char(',')) && !text.contains(QLatin1Char('"')))
-    return text;
-  QString quoted = text;
-  quoted.replace(QStringLiteral("\""), QStringLiteral("\"\""));
-  return QStringLiteral("\"") + quoted + QStringLiteral("\"");
-}
-
-QString csvNumber(double value) {
-  return QString::number(value, 'g', 17);
 }
 
 }  // namespace
@@ -647,15 +335,15 @@ void FigureView::applyStyles() {
 }
 
 void FigureView::updateAxes() {
-  Extent x_extent, curves_y_extent, points_y_extent;
+  plot_style::Range x_extent, curves_y_extent, points_y_extent;
   std::size_t point_count = 0;
   for (const std::vector<Series>* group : {&figure_->curves, &figure_->points}) {
-    Extent& y_extent = group == &figure_->curves ? curves_y_extent : points_y_extent;
+    plot_style::Range& y_extent = group == &figure_->curves ? curves_y_extent : points_y_extent;
     for (const Series& series : *group) {
-      extendExtent(x_extent, series.x, drawn_log_x_);
-      extendExtent(y_extent, series.y, drawn_log_y_);
-      extendExtent(y_extent, series.lo, drawn_log_y_);
-      extendExtent(y_extent, series.hi, drawn_log_y_);
+      extendRange(x_extent, series.x, drawn_log_x_);
+      extendRange(y_extent, series.y, drawn_log_y_);
+      extendRange(y_extent, series.lo, drawn_log_y_);
+      extendRange(y_extent, series.hi, drawn_log_y_);
     }
   }
   for (const Series& series : figure_->points)
@@ -665,7 +353,7 @@ void FigureView::updateAxes() {
   // enough runs to span a range, the runs set the loss axis, with room for the curves' minima,
   // and the curves leave through the top, as in the paper.
   constexpr std::size_t kPointsThatSetTheRange = 3;
-  Extent y_extent = curves_y_extent;
+  plot_style::Range y_extent = curves_y_extent;
   if (point_count >= kPointsThatSetTheRange && !points_y_extent.empty() &&
       points_y_extent.hi > points_y_extent.lo) {
     const double room = 0.25 * (points_y_extent.hi - points_y_extent.lo);
@@ -676,8 +364,8 @@ void FigureView::updateAxes() {
     y_extent.include(points_y_extent.lo);
     y_extent.include(points_y_extent.hi);
   }
-  const Extent x_range = paddedExtent(x_extent);
-  const Extent y_range = paddedExtent(y_extent);
+  const plot_style::Range x_range = paddedRange(x_extent);
+  const plot_style::Range y_range = paddedRange(y_extent);
   setTicks(x_axis_, x_range.lo, x_range.hi, drawn_log_x_);
   setTicks(y_axis_, y_range.lo, y_range.hi, drawn_log_y_);
 }
@@ -832,117 +520,4 @@ QString FigureView::shownMessage() const {
   return message_box_->isVisible() ? message_text_->toPlainText() : QString();
 }
 
-bool FigureView::fail(const QString& message) {
-  last_error_ = message;
-  return false;
-}
-
-bool FigureView::renderForExport(QPainter& painter, const QRectF& target) {
-  if (figure_ == nullptr)
-    return fail(QStringLiteral("no figure to export"));
-  painter.setRenderHint(QPainter::Antialiasing);
-  painter.setRenderHint(QPainter::TextAntialiasing);
-  // Laid out at the export's size in inches, so that an export looks the same whatever the size
-  // of the window it came from.
-  const QSizeF shown_size = chart_->size();
-  chart_->resize(QSizeF(kExportWidthInches * kLayoutDpi, kExportHeightInches * kLayoutDpi));
-  chart_->layout()->activate();
-  placeOverlays();
-  chart_->scene()->render(&painter, target, chart_->sceneBoundingRect());
-  chart_->resize(shown_size);
-  chart_->layout()->activate();
-  placeOverlays();
-  return true;
-}
-
-bool FigureView::exportPng(const QString& path, int dpi) {
-  if (dpi <= 0)
-    return fail(QStringLiteral("DPI must be positive, not %1").arg(dpi));
-  QImage image(static_cast<int>(std::lround(kExportWidthInches * dpi)),
-               static_cast<int>(std::lround(kExportHeightInches * dpi)), QImage::Format_RGB32);
-  image.fill(Qt::white);
-  constexpr double kInchesPerMetre = 39.3700787;
-  image.setDotsPerMeterX(static_cast<int>(std::lround(dpi * kInchesPerMetre)));
-  image.setDotsPerMeterY(static_cast<int>(std::lround(dpi * kInchesPerMetre)));
-  {
-    QPainter painter(&image);
-    if (!renderForExport(painter, QRectF(image.rect())))
-      return false;
-  }
-  if (!image.save(path, "PNG"))
-    return fail(QStringLiteral("cannot write %1").arg(path));
-  return true;
-}
-
-bool FigureView::exportSvg(const QString& path) {
-  QFile file(path);
-  if (!file.open(QIODevice::WriteOnly | QIODevice::Truncate))
-    return fail(QStringLiteral("cannot write %1: %2").arg(path, file.errorString()));
-  const QSize size(static_cast<int>(std::lround(kExportWidthInches * kLayoutDpi)),
-                   static_cast<int>(std::lround(kExportHeightInches * kLayoutDpi)));
-  QSvgGenerator generator;
-  generator.setOutputDevice(&file);
-  generator.setSize(size);
-  generator.setViewBox(QRect(QPoint(0, 0), size));
-  generator.setResolution(static_cast<int>(kLayoutDpi));
-  generator.setTitle(QString::fromStdString(figure_ ? figure_->title : std::string()));
-  {
-    QPainter painter(&generator);
-    if (!renderForExport(painter, QRectF(QPointF(0, 0), QSizeF(size))))
-      return false;
-  }
-  if (file.error() != QFileDevice::NoError)
-    return fail(QStringLiteral("cannot write %1: %2").arg(path, file.errorString()));
-  return true;
-}
-
-bool FigureView::exportPdf(const QString& path) {
-  QFile file(path);
-  if (!file.open(QIODevice::WriteOnly | QIODevice::Truncate))
-    return fail(QStringLiteral("cannot write %1: %2").arg(path, file.errorString()));
-  QPdfWriter writer(&file);
-  writer.setPageSize(QPageSize(QSizeF(kExportWidthInches, kExportHeightInches), QPageSize::Inch));
-  writer.setPageMargins(QMarginsF(0, 0, 0, 0));
-  writer.setResolution(300);
-  writer.setTitle(QString::fromStdString(figure_ ? figure_->title : std::string()));
-  {
-    QPainter painter(&writer);
-    if (!painter.isActive())
-      return fail(QStringLiteral("cannot start a PDF in %1").arg(path));
-    if (!renderForExport(painter, QRectF(0, 0, writer.width(), writer.height())))
-      return false;
-  }
-  if (file.error() != QFileDevice::NoError)
-    return fail(QStringLiteral("cannot write %1: %2").arg(path, file.errorString()));
-  return true;
-}
-
-bool FigureView::exportCsv(const QString& path) {
-  if (figure_ == nullptr)
-    return fail(QStringLiteral("no figure to export"));
-  QFile file(path);
-  if (!file.open(QIODevice::WriteOnly | QIODevice::Truncate | QIODevice::Text))
-    return fail(QStringLiteral("cannot write %1: %2").arg(path, file.errorString()));
-  QTextStream out(&file);
-  out << "series,label,x,y,lo,hi\n";
-  auto write = [&out](const Series& series, const char* kind) {
-    const QString label = csvField(QString::fromStdString(series.label));
-    for (std::size_t i = 0; i < series.x.size(); ++i) {
-      out << kind << ',' << label << ',' << csvNumber(series.x[i]) << ',' << csvNumber(series.y[i])
-          << ',';
-      if (i < series.lo.size() && i < series.hi.size())
-        out << csvNumber(series.lo[i]) << ',' << csvNumber(series.hi[i]);
-      else
-        out << ',';
-      out << '\n';
-    }
-  };
-  for (const Series& curve : figure_->curves)
-    write(curve, "curve");
-  for (const Series& points : figure_->points)
-    write(points, "points");
-  out.flush();
-  if (out.status() != QTextStream::Ok || file.error() != QFileDevice::NoError)
-    return fail(QStringLiteral("cannot write %1: %2").arg(path, file.errorString()));
-  return true;
-}
+}  // namespace moescope::explorer

@@ -19,6 +19,8 @@ class QPainter;
 class QRectF;
 class QXYSeries;
 
+namespace moescope::explorer {
+
 // One of the paper's 2-D figures drawn with Qt Charts: curves as lines, measured runs as markers,
 // bootstrap bands as translucent areas, coloured by sparsity (viridis) or else by budget (plasma)
 // so that a sparsity has the same colour in every figure. Where a figure has curves through the
@@ -28,9 +30,8 @@ class QXYSeries;
 // interval per point (Approach 2's optima) get error bars. A figure's message (why it is empty)
 // is drawn in a box over the plot, in exports too.
 //
-// Log axes are drawn as linear axes over log10 of the data with ticks placed by hand: Qt's
-// QLogValueAxis only ticks at powers of the base, which leaves a loss axis spanning 2.3 .. 3.0
-// without a single label.
+// Colours, pens and axes are figure_style's and figure_axes' (over plot_style, which the 3-D view
+// shares); the exports are in figure_view_export.cpp.
 class FigureView : public QWidget {
   Q_OBJECT
 
@@ -43,6 +44,9 @@ class FigureView : public QWidget {
   // size relative to the plot whatever the DPI.
   static constexpr double kExportWidthInches = 6.4;
   static constexpr double kExportHeightInches = 4.8;
+  // Qt lays text out in points at this many pixels per inch; exports scale the whole scene from
+  // it.
+  static constexpr double kLayoutDpi = 96.0;
 
   explicit FigureView(QWidget* parent = nullptr);
   ~FigureView() override;
@@ -127,3 +131,5 @@ class FigureView : public QWidget {
   bool last_update_in_place_ = false;
   QString last_error_;
 };
+
+}  // namespace moescope::explorer

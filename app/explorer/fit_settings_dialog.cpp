@@ -2,7 +2,9 @@
 
 #include <QComboBox>
 #include <QDialogButtonBox>
+#include <QDoubleSpinBox>
 #include <QFormLayout>
+#include <QHBoxLayout>
 #include <QLabel>
 #include <QLineEdit>
 #include <QPushButton>
@@ -12,12 +14,18 @@
 #include "moescope/diagnostic.h"
 #include "moescope/run_filter.h"
 
+namespace moescope::explorer {
+
 namespace {
 
 // What the grid combo box offers; which entries it lists depends on the form.
 enum class GridChoice { kPublished, kCoarse, kEpoch, kTable2Rows };
 
 constexpr int kMaxBootstrap = 1000;
+constexpr int kMaxBinsPerDecade = 100;
+// The budget box's entries, by BudgetBinning::Kind.
+constexpr int kWithinTolerance = static_cast<int>(moescope::BudgetBinning::Kind::kTolerance);
+constexpr int kBinsPerDecade = static_cast<int>(moescope::BudgetBinning::Kind::kBinsPerDecade);
 // The form box's entry for "follow the data" (ExplorerLoadOptions::form nullopt).
 constexpr int kAutomaticForm = -1;
 
@@ -76,6 +84,35 @@ FitSettingsDialog::FitSettingsDialog(const moescope::ExplorerLoadOptions& option
       tr("Refits of each budget's IsoFLOP surface on 80% subsamples (the paper's bands)."));
   form->addRow(tr("&Surface bootstrap refits"), surface_bootstrap_);
 
+  budget_grouping_ = new QComboBox;
+  budget_grouping_->setObjectName(QStringLiteral("budgetGrouping"));
+  budget_grouping_->addItem(tr("Runs within a tolerance of one C"), kWithinTolerance);
+  budget_grouping_->addItem(tr("Bins per decade of C"), kBinsPerDecade);
+  budget_grouping_->setToolTip(
+      tr("What one compute budget is, for the surfaces, the IsoFLOP curves and the budget list. "
+         "A sweep planned at nominal budgets scatters a few per cent around each: a tolerance "
+         "groups them (--budget-tolerance). Data whose C varies continuously, such as points read "
+         "off a published figure, needs bins: K per decade, centred on 10^(i/K) "
+         "(--budget-bins)."));
+  budget_tolerance_ = new QDoubleSpinBox;
+  budget_tolerance_->setObjectName(QStringLiteral("budgetTolerance"));
+  budget_tolerance_->setRange(0, 100);
+  budget_tolerance_->setDecimals(1);
+  budget_tolerance_->setSingleStep(0.5);
+  budget_tolerance_->setSuffix(tr(" %"));
+  budget_bins_ = new QSpinBox;
+  budget_bins_->setObjectName(QStringLiteral("budgetBins"));
+  budget_bins_->setRange(1, kMaxBinsPerDecade);
+  budget_bins_->setSuffix(tr(" per decade"));
+  auto* budget_row = new QHBoxLayout;
+  budget_row->addWidget(budget_grouping_, 1);
+  budget_row->addWidget(budget_tolerance_);
+  budget_row->addWidget(budget_bins_);
+  // A label of its own: a row whose field is a layout shows a mnemonic's '&' as it is.
+  auto* budget_label = new QLabel(tr("B&udgets"));
+  budget_label->setBuddy(budget_grouping_);
+  form->addRow(budget_label, budget_row);
+
   problems_label_ = new QLabel;
   problems_label_->setWordWrap(true);
   problems_label_->setTextInteractionFlags(Qt::TextSelectableByMouse);
@@ -101,6 +138,16 @@ FitSettingsDialog::FitSettingsDialog(const moescope::ExplorerLoadOptions& option
   });
   connect(grid_, &QComboBox::currentIndexChanged, this, &FitSettingsDialog::check);
   connect(holdout_, &QLineEdit::textChanged, this, &FitSettingsDialog::check);
+  connect(budget_grouping_, &QComboBox::currentIndexChanged, this, [this] {
+    showBudgetGrouping();
+    check();
+  });
+}
+
+void FitSettingsDialog::showBudgetGrouping() {
+  const bool bins = budget_grouping_->currentData().toInt() == kBinsPerDecade;
+  budget_tolerance_->setVisible(!bins);
+  budget_bins_->setVisible(bins);
 }
 
 void FitSettingsDialog::setOptions(const moescope::ExplorerLoadOptions& options) {
@@ -112,6 +159,18 @@ void FitSettingsDialog::setOptions(const moescope::ExplorerLoadOptions& options)
   holdout_->setText(QString::fromStdString(options.holdout_rule));
   law_bootstrap_->setValue(options.law.bootstrap);
   surface_bootstrap_->setValue(options.surface.bootstrap_replicates);
+  const QSignalBlocker quiet_budgets(budget_grouping_);
+  budget_grouping_->setCurrentIndex(
+      budget_grouping_->findData(static_cast<int>(options.binning.kind)));
+  // The other kind keeps a useful value in case the user switches to it.
+  budget_tolerance_->setValue(100 *
+                              (options.binning.kind == moescope::BudgetBinning::Kind::kTolerance
+                                   ? options.binning.tolerance
+                                   : moescope::BudgetBinning{}.tolerance));
+  budget_bins_->setValue(options.binning.kind == moescope::BudgetBinning::Kind::kBinsPerDecade
+                             ? options.binning.bins_per_decade
+                             : 4);
+  showBudgetGrouping();
   check();
 }
 
@@ -158,6 +217,9 @@ moescope::ExplorerLoadOptions FitSettingsDialog::options() const {
   options.holdout_rule = holdout_->text().trimmed().toStdString();
   options.law.bootstrap = law_bootstrap_->value();
   options.surface.bootstrap_replicates = surface_bootstrap_->value();
+  options.binning = budget_grouping_->currentData().toInt() == kBinsPerDecade
+                        ? moescope::BudgetBinning::per_decade(budget_bins_->value())
+                        : moescope::BudgetBinning::within(budget_tolerance_->value() / 100);
   return options;
 }
 
@@ -168,6 +230,8 @@ QStringList FitSettingsDialog::problems() const {
     problems << tr("Law: %1").arg(QString::fromStdString(problem));
   for (const std::string& problem : current.surface.validate())
     problems << tr("Surface: %1").arg(QString::fromStdString(problem));
+  for (const std::string& problem : current.binning.validate())
+    problems << tr("Budgets: %1").arg(QString::fromStdString(problem));
   if (!current.holdout_rule.empty()) {
     try {
       moescope::RunFilter::parse(current.holdout_rule);
@@ -188,3 +252,5 @@ void FitSettingsDialog::check() {
   problems_label_->setVisible(!found.isEmpty());
   buttons_->button(QDialogButtonBox::Ok)->setEnabled(found.isEmpty());
 }
+
+}  // namespace moescope::explorer

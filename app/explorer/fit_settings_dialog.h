@@ -6,12 +6,17 @@
 
 class QComboBox;
 class QDialogButtonBox;
+class QDoubleSpinBox;
 class QLabel;
 class QLineEdit;
 class QSpinBox;
 
-// Edits how the explorer fits its data: the law's form and starting grid, the hold-out rule, and
-// the bootstrap refits behind the intervals. Every field is checked as it is typed, with the
+namespace moescope::explorer {
+
+// Edits how the explorer fits its data: the law's form and starting grid, the hold-out rule, the
+// bootstrap refits behind the intervals, and what one compute budget is (runs within a tolerance
+// of one C, or bins per decade for data whose C varies continuously, as `--budget-tolerance` and
+// `--budget-bins` say on the command line). Every field is checked as it is typed, with the
 // core's own messages; OK is enabled only for options the core accepts.
 class FitSettingsDialog : public QDialog {
   Q_OBJECT
@@ -31,6 +36,7 @@ class FitSettingsDialog : public QDialog {
  private:
   void setOptions(const moescope::ExplorerLoadOptions& options);
   void fillGridChoices();
+  void showBudgetGrouping();
   void check();
 
   QComboBox* form_ = nullptr;
@@ -38,6 +44,11 @@ class FitSettingsDialog : public QDialog {
   QLineEdit* holdout_ = nullptr;
   QSpinBox* law_bootstrap_ = nullptr;
   QSpinBox* surface_bootstrap_ = nullptr;
+  QComboBox* budget_grouping_ = nullptr;
+  QDoubleSpinBox* budget_tolerance_ = nullptr;  // in per cent
+  QSpinBox* budget_bins_ = nullptr;
   QLabel* problems_label_ = nullptr;
   QDialogButtonBox* buttons_ = nullptr;
 };
+
+}  // namespace moescope::explorer

@@ -4,6 +4,8 @@
 
 #include "moescope/fit/fit_refused.h"
 
+namespace moescope::explorer {
+
 HeadlineJob::HeadlineJob(QObject* parent) : QObject(parent) {}
 
 HeadlineJob::~HeadlineJob() {
@@ -79,3 +81,5 @@ void HeadlineJob::run(Request request) {
         Qt::QueuedConnection);
   });
 }
+
+}  // namespace moescope::explorer

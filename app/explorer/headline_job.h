@@ -10,6 +10,8 @@
 #include "moescope/explore/explorer_data.h"
 #include "moescope/explore/read_out.h"
 
+namespace moescope::explorer {
+
 // The read-out's headline with its intervals (S* under a few caps, capped_read_outs with the
 // replicates) on a worker thread: twenty bootstrap optima per cap cost a second or two, too long
 // for the UI thread after every step of the budget slider. The window shows the point values at
@@ -48,3 +50,5 @@ class HeadlineJob : public QObject {
   std::uint64_t generation_ = 0;
   bool running_ = false;
 };
+
+}  // namespace moescope::explorer

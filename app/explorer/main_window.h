@@ -19,18 +19,22 @@
 #include "moescope/fit/law_validation.h"
 #include "moescope/run_store.h"
 #include "run_source.h"
+#include "slider_scale.h"
 #include "surface_scene.h"
+
+class QCheckBox;
+class QComboBox;
+class QProgressBar;
+class QPushButton;
+class QStackedWidget;
+
+namespace moescope::explorer {
 
 class BudgetSlider;
 class FigureView;
 class FitJob;
 class HeadlineJob;
 class ValidationJob;
-class QCheckBox;
-class QComboBox;
-class QProgressBar;
-class QPushButton;
-class QStackedWidget;
 class RunTableModel;
 class ReadOutPanel;
 class RunTableView;
@@ -39,12 +43,17 @@ class TrainingPanel;
 
 // The explorer's window: a compute-budget slider and a parameter-cap slider drive the read-out
 // panel, the 3-D IsoFLOP surface and the paper's figures; a run table docked below shows the runs
-// and edits their status when they come from a store; a training panel beside it plans runs for
-// the grid's gaps and trains them, and their results refit the views as they land.
+// and, when they come from a store, edits their status and deletes them (after a confirmation);
+// a training panel beside it plans runs for the grid's gaps and trains them, and their results
+// refit the views as they land.
 //
 // The window owns its runs and their fit. Fits run on a worker thread (FitJob) with progress and
 // Cancel in the status bar; while a refit runs, the views keep showing the last fit. Only the
 // visible view is redrawn when a slider moves.
+//
+// main_window.cpp builds the window; main_window_runs.cpp reads and writes its runs,
+// main_window_fit.cpp fits them (and validates and reads off the headline), main_window_views.cpp
+// follows the sliders in the views and exports them.
 class MainWindow : public QMainWindow {
   Q_OBJECT
 
@@ -56,8 +65,15 @@ class MainWindow : public QMainWindow {
   // Reads the runs and starts fitting them. Throws moescope::InputError or moescope::StoreError
   // naming what is wrong; the window then keeps what it showed.
   void openSource(const RunSource& source);
+  // File > New store: creates an empty store at `path` (and its folder) and opens it. Throws
+  // moescope::StoreError naming the path where a file is there already: a store is never
+  // replaced, and opening one never creates it.
+  void newStore(const QString& path);
   const RunSource& source() const { return source_; }
   const std::vector<moescope::Run>& runs() const { return runs_; }
+  // The store's rows that no longer satisfy the run model: left out of runs(), listed above the
+  // run table with their problems.
+  const std::vector<moescope::InvalidRun>& invalidRuns() const { return invalid_runs_; }
 
   // Refits the current runs with these options.
   void setFitOptions(const moescope::ExplorerLoadOptions& options);
@@ -113,8 +129,8 @@ class MainWindow : public QMainWindow {
   void setLawOverlayShown(bool shown);
   bool lawOverlayShown() const;
 
-  // "surface" or a figure's name (moescope::to_string(FigureId)).
-  QStringList viewNames() const;
+  // "surface" or a figure's name (moescope::to_string(FigureId)), in the order of the tabs.
+  static QStringList viewNames();
   QString currentViewName() const;
   bool showView(const QString& name);
 
@@ -146,8 +162,15 @@ class MainWindow : public QMainWindow {
   void onRunsLanded(const QString& store);
   void buildStatusBar();
   void buildMenus();
-  void setRuns(std::vector<moescope::Run> runs);
+  void setRuns(std::vector<moescope::Run> runs, std::vector<moescope::InvalidRun> invalid = {});
+  // Reads the open store again (after a write) and refits.
+  void rereadStore();
+  // Asks before deleting (the question names the count and the store), then deletes the runs in
+  // one transaction and refits; the status bar says how many went.
+  void deleteRuns(const std::vector<std::string>& ids);
+  void updateBudgetList();
   void startFit();
+  void onFitProgress(qint64 done, qint64 total);
   void onFitFinished(const std::shared_ptr<moescope::ExplorerLoad>& load);
   void buildValidationControls(QWidget* container, FigureView* view);
   void startValidation(moescope::ValidationScheme scheme);
@@ -165,15 +188,24 @@ class MainWindow : public QMainWindow {
   void exportCurrentView();
   void exportAllInteractively();
   void openStoreInteractively();
+  void newStoreInteractively();
   void openFileInteractively();
   void importInteractively();
   void editFitSettings();
   void updateActions();
-  int positionOf(double compute) const;
-  double capAt(int position) const;
+  // The budget slider over the data's budgets and a decade beyond (kBudgetMargin), and the cap
+  // slider's fixed range.
+  LogSliderScale budgetScale() const;
+  void fitBudgetSliderToRuns();
+  static constexpr int kSliderSteps = 1000;
+  // The budget slider reaches this far beyond the data's budgets, where only the law speaks: a
+  // decade, so that the stretch beyond the extrapolation factor (hatched) is there to be seen.
+  static constexpr double kBudgetMargin = 10.0;
+  static constexpr LogSliderScale kCapScale = {1e8, 1e12, kSliderSteps};
 
   RunSource source_;
   std::vector<moescope::Run> runs_;
+  std::vector<moescope::InvalidRun> invalid_runs_;
   std::optional<moescope::RunStore> store_;
   moescope::ExplorerLoadOptions fit_options_;
   // The fit on display. The model refers to the data, so it is declared after it and goes first.
@@ -197,6 +229,9 @@ class MainWindow : public QMainWindow {
   BudgetSlider* budget_slider_ = nullptr;
   QLabel* budget_label_ = nullptr;
   QLabel* budget_note_ = nullptr;
+  // The data's budgets, each with its runs (bins where C was binned): choosing one moves the
+  // slider there, and it shows the budget the slider is in.
+  QComboBox* budget_list_ = nullptr;
   QCheckBox* cap_enabled_ = nullptr;
   QSlider* cap_slider_ = nullptr;
   QLabel* cap_label_ = nullptr;
@@ -232,3 +267,5 @@ class MainWindow : public QMainWindow {
   QList<QAction*> fit_dependent_actions_;
   QAction* cancel_fit_action_ = nullptr;
 };
+
+}  // namespace moescope::explorer

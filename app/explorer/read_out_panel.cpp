@@ -5,13 +5,11 @@
 #include <QStringList>
 #include <optional>
 
-#include "moescope/number_format.h"
+#include "display_text.h"
+
+namespace moescope::explorer {
 
 namespace {
-
-QString number(double value) {
-  return QString::fromStdString(moescope::format_brief(value));
-}
 
 // As `moescope optimum` prints it: the value, then the interval when there is one.
 QString withInterval(double value, const std::optional<moescope::Interval>& interval) {
@@ -47,6 +45,10 @@ ReadOutPanel::ReadOutPanel(QWidget* parent)
   law_->setObjectName(QStringLiteral("readOutLaw"));
   law_->setStyleSheet(QStringLiteral("color: #444;"));
   layout->addWidget(law_, row++, 0, 1, 2);
+  // Not wrapped: it changes at every step of a slider drag (see below).
+  budget_ = plainLabel();
+  budget_->setObjectName(QStringLiteral("readOutBudget"));
+  layout->addWidget(budget_, row++, 0, 1, 2);
   static_assert(kNames.size() == kQuantities);
   for (std::size_t i = 0; i < kQuantities; ++i) {
     names_[i] = new QLabel(QString::fromLatin1(kNames[i].shown));
@@ -83,6 +85,7 @@ ReadOutPanel::ReadOutPanel(QWidget* parent)
   message_ = plainLabel(true);
   layout->addWidget(message_, row++, 0, 1, 2);
   law_->hide();
+  budget_->hide();
   showMessage(tr("No fit"));
 }
 
@@ -94,6 +97,16 @@ void ReadOutPanel::setLawDescription(const QString& description, const QString& 
 
 QString ReadOutPanel::lawDescription() const {
   return law_->text();
+}
+
+void ReadOutPanel::setBudgetText(const QString& text) {
+  if (budget_->text() != text)
+    budget_->setText(text);
+  budget_->setVisible(!text.isEmpty());
+}
+
+QString ReadOutPanel::budgetText() const {
+  return budget_->text();
 }
 
 void ReadOutPanel::showReadOut(const moescope::ReadOut& read_out,
@@ -200,3 +213,5 @@ QString ReadOutPanel::text() const {
   }
   return lines.join(QLatin1Char('\n'));
 }
+
+}  // namespace moescope::explorer

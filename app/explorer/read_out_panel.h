@@ -11,6 +11,8 @@
 class QGridLayout;
 class QLabel;
 
+namespace moescope::explorer {
+
 // The compute-optimal model at the sliders' budget: S*, N*, N_a*, D*, L*, each with its interval
 // once the slider settles, or a line saying why there is none. Above them, which law it is read
 // off (and why, where the data chose the form); below them, where the read-out leaves the data
@@ -30,6 +32,11 @@ class ReadOutPanel : public QGroupBox {
   // e.g. "Chinchilla-form law at S = 0: no sparsity recommendation (the data has one sparsity
   // level)". Set once per fit.
   void setLawDescription(const QString& description, const QString& note = {});
+  // Which budget the read-out is at, one line under the law's: the data budget with its runs
+  // ("C ≈ 1e20 (bin of 7 runs, 0.866–1.15e20)"), or that there are no runs at it; empty hides
+  // it. Shown with the values and with a message alike.
+  void setBudgetText(const QString& text);
+  QString budgetText() const;
   // The read-out, and the headline's rows (empty for a law of one sparsity level). Where the rows
   // are of another budget than the read-out (`caps_budget`: they follow the budget slider once
   // it is let go), they are greyed and their title names their budget. Without the read-out's
@@ -42,7 +49,7 @@ class ReadOutPanel : public QGroupBox {
 
   // What the panel shows, one quantity a line ("S*  0.98  [0.97, 0.98] (at the bound)"), then the
   // extrapolation lines ("Extrapolated: ...") and the headline's rows ("N <= 1e9  0.6 [0.5, 0.7]
-  // c"); or the message. The law line is not included.
+  // c"); or the message. The law and budget lines are not included.
   QString text() const;
   QString lawDescription() const;
 
@@ -50,6 +57,7 @@ class ReadOutPanel : public QGroupBox {
   static constexpr std::size_t kQuantities = 5;
   static constexpr std::size_t kMostCaps = 6;
   QLabel* law_ = nullptr;
+  QLabel* budget_ = nullptr;
   std::array<QLabel*, kQuantities> names_{};
   std::array<QLabel*, kQuantities> values_{};
   QLabel* extrapolation_ = nullptr;
@@ -59,3 +67,5 @@ class ReadOutPanel : public QGroupBox {
   QLabel* caps_key_ = nullptr;
   QLabel* message_ = nullptr;
 };
+
+}  // namespace moescope::explorer

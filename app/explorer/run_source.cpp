@@ -7,6 +7,8 @@
 #include "moescope/column_mapping.h"
 #include "moescope/run_table.h"
 
+namespace moescope::explorer {
+
 QString RunSource::description() const {
   switch (kind) {
     case Kind::kDefaultData:
@@ -35,10 +37,15 @@ LoadedRuns load_runs(const RunSource& source) {
       loaded.runs = moescope::read_runs(source.path.toStdString(), options).runs;
       break;
     }
-    case RunSource::Kind::kStore:
-      loaded.store = moescope::RunStore::open(source.path.toStdString());
-      loaded.runs = loaded.store->runs();
+    case RunSource::Kind::kStore: {
+      loaded.store = moescope::RunStore::open_existing(source.path.toStdString());
+      moescope::StoredRuns stored = loaded.store->read();
+      loaded.runs = std::move(stored.runs);
+      loaded.invalid = std::move(stored.invalid);
       break;
+    }
   }
   return loaded;
 }
+
+}  // namespace moescope::explorer

@@ -7,6 +7,8 @@
 
 #include "moescope/number_format.h"
 
+namespace moescope::explorer {
+
 namespace {
 
 using moescope::Quantity;
@@ -295,3 +297,5 @@ bool RunTableModel::setData(const QModelIndex& index, const QVariant& value, int
   emit runEdited(runs_[row]);
   return true;
 }
+
+}  // namespace moescope::explorer

@@ -7,6 +7,8 @@
 
 #include "moescope/run.h"
 
+namespace moescope::explorer {
+
 // Runs as a table: one row per run, one column per quantity a planner compares runs by.
 //
 // The model shows a copy of the runs it is given; where they live (a store, a file) is the
@@ -71,3 +73,5 @@ class RunTableModel : public QAbstractTableModel {
   std::vector<moescope::Run> runs_;
   StatusCommit commit_;
 };
+
+}  // namespace moescope::explorer

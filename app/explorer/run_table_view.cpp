@@ -1,18 +1,24 @@
 #include "run_table_view.h"
 
+#include <QAction>
 #include <QComboBox>
 #include <QHBoxLayout>
 #include <QHeaderView>
+#include <QKeySequence>
 #include <QLabel>
 #include <QLineEdit>
+#include <QPushButton>
 #include <QStyledItemDelegate>
 #include <QTableView>
+#include <QToolButton>
 #include <QVBoxLayout>
 #include <algorithm>
 #include <exception>
 #include <utility>
 
 #include "run_table_model.h"
+
+namespace moescope::explorer {
 
 namespace {
 
@@ -155,7 +161,8 @@ RunTableView::RunTableView(RunTableModel* model, QWidget* parent) : QWidget(pare
   table_->setModel(proxy_);
   setUpRunTable(table_);
   table_->setItemDelegateForColumn(RunTableModel::kStatusColumn, new StatusDelegate(table_));
-  table_->setSelectionMode(QAbstractItemView::SingleSelection);
+  // Several runs at once, for Delete.
+  table_->setSelectionMode(QAbstractItemView::ExtendedSelection);
   table_->setEditTriggers(QAbstractItemView::DoubleClicked | QAbstractItemView::SelectedClicked |
                           QAbstractItemView::EditKeyPressed);
   // Unsorted (file or store order) until a header is clicked.
@@ -166,17 +173,43 @@ RunTableView::RunTableView(RunTableModel* model, QWidget* parent) : QWidget(pare
   edit_error_label_ = new QLabel;
   styleAsError(edit_error_label_);
 
+  // Del acts where the table has the focus only: in the filter field it deletes text.
+  delete_action_ = new QAction(this);
+  delete_action_->setObjectName(QStringLiteral("deleteRuns"));
+  delete_action_->setShortcut(QKeySequence::Delete);
+  delete_action_->setShortcutContext(Qt::WidgetWithChildrenShortcut);
+  table_->addAction(delete_action_);
+  table_->setContextMenuPolicy(Qt::ActionsContextMenu);
+  auto* delete_button = new QToolButton;
+  delete_button->setDefaultAction(delete_action_);
+  connect(delete_action_, &QAction::triggered, this,
+          [this] { emit deleteRequested(selectedRunIndices()); });
+
+  invalid_label_ = new QLabel;
+  invalid_label_->setObjectName(QStringLiteral("invalidRuns"));
+  styleAsError(invalid_label_);
+  delete_invalid_button_ = new QPushButton(tr("Delete the invalid runs..."));
+  delete_invalid_button_->setObjectName(QStringLiteral("deleteInvalidRuns"));
+  connect(delete_invalid_button_, &QPushButton::clicked, this,
+          &RunTableView::deleteInvalidRequested);
+  auto* invalid_row = new QHBoxLayout;
+  invalid_row->addWidget(invalid_label_, 1);
+  invalid_row->addWidget(delete_invalid_button_, 0, Qt::AlignTop);
+
   auto* filter_row = new QHBoxLayout;
   filter_row->addWidget(filter_label);
   filter_row->addWidget(filter_field_, 1);
   auto* bottom_row = new QHBoxLayout;
   bottom_row->addWidget(count_label_);
   bottom_row->addWidget(edit_error_label_, 1);
+  bottom_row->addWidget(delete_button);
   auto* layout = new QVBoxLayout(this);
+  layout->addLayout(invalid_row);
   layout->addLayout(filter_row);
   layout->addWidget(filter_error_label_);
   layout->addWidget(table_, 1);
   layout->addLayout(bottom_row);
+  setInvalidRuns({});
 
   connect(filter_field_, &QLineEdit::textChanged, this, &RunTableView::applyFilter);
   connect(table_->selectionModel(), &QItemSelectionModel::currentRowChanged, this,
@@ -194,9 +227,57 @@ RunTableView::RunTableView(RunTableModel* model, QWidget* parent) : QWidget(pare
   connect(proxy_, &QAbstractItemModel::layoutChanged, this, &RunTableView::updateCount);
   connect(model_, &RunTableModel::editFailed, edit_error_label_, &QLabel::setText);
   connect(model_, &RunTableModel::runEdited, edit_error_label_, &QLabel::clear);
+  connect(table_->selectionModel(), &QItemSelectionModel::selectionChanged, this,
+          &RunTableView::updateDeleteAction);
+  connect(proxy_, &QAbstractItemModel::modelReset, this, &RunTableView::updateDeleteAction);
 
   updateCount();
+  updateDeleteAction();
   fitRunTableColumns(table_);
+}
+
+std::vector<std::size_t> RunTableView::selectedRunIndices() const {
+  std::vector<std::size_t> indices;
+  for (const QModelIndex& row : table_->selectionModel()->selectedRows())
+    indices.push_back(static_cast<std::size_t>(proxy_->mapToSource(row).row()));
+  std::sort(indices.begin(), indices.end());
+  return indices;
+}
+
+void RunTableView::setDeletable(bool deletable) {
+  deletable_ = deletable;
+  updateDeleteAction();
+}
+
+void RunTableView::updateDeleteAction() {
+  const std::size_t selected = selectedRunIndices().size();
+  delete_action_->setText(selected == 1   ? tr("&Delete 1 run...")
+                          : selected == 0 ? tr("&Delete runs...")
+                                          : tr("&Delete %1 runs...").arg(selected));
+  delete_action_->setEnabled(deletable_ && selected > 0);
+  delete_action_->setToolTip(
+      deletable_ ? tr("Delete the selected runs from the store, after a confirmation (Del)")
+                 : tr("Runs from a file or the built-in data cannot be deleted; open a store "
+                      "(Ctrl+O)"));
+}
+
+void RunTableView::setInvalidRuns(const QStringList& problems) {
+  invalid_label_->setText(
+      problems.isEmpty()
+          ? QString()
+          : (problems.size() == 1
+                 ? tr("1 stored run no longer satisfies the run model (edited by another tool?) "
+                      "and is left out:")
+                 : tr("%1 stored runs no longer satisfy the run model (edited by another tool?) "
+                      "and are left out:")
+                       .arg(problems.size())) +
+                QStringLiteral("\n  ") + problems.join(QStringLiteral("\n  ")));
+  invalid_label_->setVisible(!problems.isEmpty());
+  delete_invalid_button_->setVisible(!problems.isEmpty());
+}
+
+QString RunTableView::invalidRunsText() const {
+  return invalid_label_->text();
 }
 
 void RunTableView::setFilterText(const QString& rule) {
@@ -232,3 +313,5 @@ void RunTableView::updateCount() {
   count_label_->setText(total == 1 ? tr("%1 of 1 run").arg(visibleRunCount())
                                    : tr("%1 of %2 runs").arg(visibleRunCount()).arg(total));
 }
+
+}  // namespace moescope::explorer

@@ -5,12 +5,18 @@
 #include <QWidget>
 #include <cstddef>
 #include <optional>
+#include <vector>
 
 #include "moescope/run_filter.h"
 
+class QAction;
 class QLabel;
 class QLineEdit;
+class QPushButton;
 class QTableView;
+
+namespace moescope::explorer {
+
 class RunTableModel;
 
 // Sets up a table of runs for reading many at once: compact rows selected whole, no row numbers
@@ -41,8 +47,10 @@ class RunFilterProxyModel : public QSortFilterProxyModel {
 };
 
 // The run table: a filter field taking the core's rule syntax ("S>=0.9 && C<1e21"), a sortable
-// table of the runs it matches with a status editor, and a "K of M runs" count. The model is the
-// caller's and must outlive the view.
+// table of the runs it matches with a status editor, a "K of M runs" count, and Delete (the Del
+// key, the context menu and a button) for the selected runs, which the caller carries out. Above
+// the table, a notice lists the stored runs that no longer satisfy the run model. The model is
+// the caller's and must outlive the view.
 class RunTableView : public QWidget {
   Q_OBJECT
 
@@ -60,13 +68,30 @@ class RunTableView : public QWidget {
   QString filterError() const { return filter_error_; }
   int visibleRunCount() const;
 
+  // The selected runs, as indices into model()->runs(), increasing.
+  std::vector<std::size_t> selectedRunIndices() const;
+  // Whether Delete is offered: for runs from a store, not from a file or the built-in data.
+  void setDeletable(bool deletable);
+  // Delete on the selected runs ("Delete 3 runs..."); enabled where deletable and runs are
+  // selected. Triggering it emits deleteRequested.
+  QAction* deleteAction() const { return delete_action_; }
+  // The store's runs left out for no longer satisfying the run model, one line each
+  // (InvalidRun::describe()), shown above the table with a button that emits
+  // deleteInvalidRequested; none hides the notice.
+  void setInvalidRuns(const QStringList& problems);
+  QString invalidRunsText() const;
+
  signals:
   // The current row changed to the run at `index` in model()->runs().
   void runSelected(std::size_t index);
+  // Delete was asked for these runs (indices into model()->runs()); nothing is deleted yet.
+  void deleteRequested(const std::vector<std::size_t>& indices);
+  void deleteInvalidRequested();
 
  private:
   void applyFilter(const QString& rule);
   void updateCount();
+  void updateDeleteAction();
 
   RunTableModel* model_;
   RunFilterProxyModel* proxy_ = nullptr;
@@ -75,5 +100,11 @@ class RunTableView : public QWidget {
   QTableView* table_ = nullptr;
   QLabel* count_label_ = nullptr;
   QLabel* edit_error_label_ = nullptr;
+  QLabel* invalid_label_ = nullptr;
+  QPushButton* delete_invalid_button_ = nullptr;
+  QAction* delete_action_ = nullptr;
+  bool deletable_ = false;
   QString filter_error_;
 };
+
+}  // namespace moescope::explorer

@@ -5,6 +5,8 @@
 #include <string>
 #include <vector>
 
+namespace moescope::explorer {
+
 // What the 3-D IsoFLOP view draws, in plain C++ so that the explorer's model can fill it without
 // knowing about Qt or VTK.
 struct SurfaceScene {
@@ -36,3 +38,5 @@ struct SurfaceScene {
 
   bool operator==(const SurfaceScene&) const = default;
 };
+
+}  // namespace moescope::explorer

@@ -16,6 +16,10 @@
 
 #include "surface_scene.h"
 
+namespace moescope::explorer {
+
+class SurfaceVtkScene;
+
 // The 3-D IsoFLOP surface: loss over (log10 size, sparsity) with the measured runs and the
 // compute-optimal ridge, what it is said over it (the scene's title) with a key, and optionally a
 // second surface over the same nodes as a wireframe (the law's, to compare with a fitted Eq. 8
@@ -27,7 +31,9 @@
 // good: on a software renderer every repaint of any widget, a chart tab included, then costs a
 // full-window texture upload and draw, about as much as the chart itself. Reading back one image
 // per rendered frame is cheaper, and frames are rendered only when the scene, the camera or the
-// size changes. VTK's window needs an X display (Xvfb will do).
+// size changes. VTK's window needs an X display (Xvfb will do). What is drawn, and the text over
+// it, is SurfaceVtkScene's; the widget hosts it, renders frames and turns mouse events into camera
+// moves and picks.
 class SurfaceView : public QWidget {
   Q_OBJECT
 
@@ -75,8 +81,6 @@ class SurfaceView : public QWidget {
   void keyPressEvent(QKeyEvent* event) override;
 
  private:
-  class Props;
-
   void renderFrame();
   void requestFrame();
   bool drawsDrafts() const { return dragging_ || camera_dragged_; }
@@ -94,7 +98,7 @@ class SurfaceView : public QWidget {
   vtkNew<vtkGenericRenderWindowInteractor> interactor_;
   vtkNew<vtkRenderer> renderer_;
   vtkNew<vtkCallbackCommand> repaint_command_;
-  std::unique_ptr<Props> props_;
+  std::unique_ptr<SurfaceVtkScene> vtk_scene_;
   // The last rendered frame, as read back, and the image painted from it.
   vtkNew<vtkUnsignedCharArray> pixels_;
   QImage frame_;
@@ -104,3 +108,5 @@ class SurfaceView : public QWidget {
   bool overlay_shown_ = true;
   QPoint press_position_;
 };
+
+}  // namespace moescope::explorer

@@ -16,6 +16,7 @@
 #include "surface_scene.h"
 #include "surface_view.h"
 
+namespace moescope::explorer {
 namespace {
 
 // A loss that falls with sparsity and whose best size shifts down as sparsity grows.
@@ -92,8 +93,10 @@ bool clickPicksRun(SurfaceView& view, std::size_t run_index) {
 }
 
 }  // namespace
+}  // namespace moescope::explorer
 
 int main(int argc, char** argv) {
+  using namespace moescope::explorer;
   if (argc != 2 && argc != 4) {
     std::fprintf(stderr, "usage: %s OUT.png [WIDTH HEIGHT]\n", argv[0]);
     return 2;

@@ -23,22 +23,17 @@
 #include <QVBoxLayout>
 #include <QValueAxis>
 #include <algorithm>
-#include <fstream>
 #include <limits>
 #include <set>
 
-#include "moescope/fit/active_parameter_model.h"
-#include "moescope/number_format.h"
-#include "moescope/plan/gap_finder.h"
-#include "moescope/plan/train_spec_file.h"
+#include "display_text.h"
+#include "moescope/plan/planning.h"
+
+namespace moescope::explorer {
 
 namespace {
 
 constexpr int kPollMilliseconds = 1000;
-
-QString brief(double value) {
-  return QString::fromStdString(moescope::format_brief(value));
-}
 
 // A number typed into a field, or a message naming the field.
 std::optional<double> positive_number(const QLineEdit* field, const QString& name,
@@ -56,18 +51,6 @@ QTableWidgetItem* cell_item(const QString& text) {
   auto* item = new QTableWidgetItem(text);
   item->setFlags(Qt::ItemIsSelectable | Qt::ItemIsEnabled);
   return item;
-}
-
-// A spec file name not yet used in `directory`: LABEL.json, LABEL-2.json, ...
-std::filesystem::path unused_spec_path(const std::filesystem::path& directory,
-                                       const std::string& label) {
-  std::filesystem::path path = directory / (label + ".json");
-  for (int copy = 2;
-       std::filesystem::exists(path) || std::filesystem::exists(path.parent_path() / path.stem());
-       ++copy) {
-    path = directory / (label + "-" + std::to_string(copy) + ".json");
-  }
-  return path;
 }
 
 }  // namespace
@@ -278,7 +261,7 @@ void TrainingPanel::setLaw(std::optional<moescope::SparsityLaw> law) {
 
 void TrainingPanel::setBudget(double compute) {
   budget_ = compute;
-  compute_field_->setPlaceholderText(tr("%1 (the slider's)").arg(brief(compute)));
+  compute_field_->setPlaceholderText(tr("%1 (the slider's)").arg(number(compute)));
 }
 
 void TrainingPanel::setStoreChooser(std::function<std::optional<std::filesystem::path>()> chooser) {
@@ -318,36 +301,30 @@ bool TrainingPanel::planGaps(double compute) {
         true);
     return false;
   }
-  const moescope::PlannerOptions options = plannerOptions();
-  moescope::GapReport gaps;
+  moescope::PlannerOptions options = plannerOptions();
+  // As `moescope train plan --gaps`: a run within the gap finder's size tolerance fills its gap.
+  options.relative_tolerance = moescope::gap_filling_tolerance(moescope::GapOptions{});
+  moescope::Plan plan;
   try {
-    gaps = moescope::find_gaps(runs_, {compute}, *law_,
-                               moescope::ActiveParameterModel(options.model_family()));
+    plan = moescope::plan_gaps(runs_, {compute}, *law_, options);
   } catch (const std::exception& error) {
     say(QString::fromUtf8(error.what()), true);
     return false;
   }
+  planned_.insert(planned_.end(), plan.runs.begin(), plan.runs.end());
   QStringList problems;
-  int planned = 0;
-  for (const moescope::Cell& cell : gaps.gaps) {
-    try {
-      planned_.push_back(moescope::plan_run(cell, options));
-      ++planned;
-    } catch (const moescope::PlanRefused& refused) {
-      for (const std::string& message : refused.messages())
-        problems << QString::fromStdString(message);
-    }
-  }
-  for (const std::string& note : gaps.notes)
+  for (const std::string& message : plan.refused)
+    problems << QString::fromStdString(message);
+  for (const std::string& note : plan.notes)
     problems << QString::fromStdString(note);
   showPlanned();
   say(tr("%1 gaps at C = %2; %3 planned.%4")
-          .arg(gaps.gaps.size())
-          .arg(brief(compute))
-          .arg(planned)
+          .arg(plan.runs.size() + plan.refused.size())
+          .arg(number(compute))
+          .arg(plan.runs.size())
           .arg(problems.isEmpty() ? QString() : "\n" + problems.join('\n')),
-      planned == 0);
-  return planned > 0;
+      plan.runs.empty());
+  return !plan.runs.empty();
 }
 
 bool TrainingPanel::launchPlanned() {
@@ -365,14 +342,13 @@ bool TrainingPanel::launchPlanned() {
     return false;
   }
   try {
-    const std::filesystem::path specs = queue_->directory() / "runs";
-    std::filesystem::create_directories(specs);
+    // Each spec trains in the folder of its name beside it: names in use are passed over.
+    const std::vector<std::filesystem::path> specs =
+        moescope::write_specs(planned_, moescope::TrainingSettings{}, queue_->directory() / "runs",
+                              moescope::SpecNames::kFresh);
     std::vector<moescope::JobRequest> requests;
-    for (const moescope::PlannedRun& run : planned_) {
-      const std::filesystem::path spec = unused_spec_path(specs, moescope::run_label(run));
-      std::ofstream(spec) << moescope::train_spec_json(run);
+    for (const std::filesystem::path& spec : specs)
       requests.push_back({spec, spec.parent_path() / spec.stem(), trainer_});
-    }
     queue_->set_concurrency_limit(concurrency_->value());
     queue_->add(requests, *store);
   } catch (const std::exception& error) {
@@ -439,9 +415,9 @@ void TrainingPanel::showPlanned() {
                                 QString::number(shape.n_layers),
                                 QString::number(shape.experts),
                                 QString::number(shape.active),
-                                brief(run.total_params),
-                                brief(run.active_params),
-                                brief(run.tokens),
+                                number(run.total_params),
+                                number(run.active_params),
+                                number(run.tokens),
                                 QString::number(run.steps)};
     for (int column = 0; column < values.size(); ++column)
       planned_table_->setItem(row, column, cell_item(values[column]));
@@ -458,7 +434,7 @@ void TrainingPanel::showJobs(const std::vector<moescope::Job>& all) {
     const moescope::Job& job = all[static_cast<std::size_t>(row)];
     const moescope::JobProgress progress = queue_->progress(job);
     auto optional = [](const std::optional<double>& value) {
-      return value ? brief(*value) : QStringLiteral("—");
+      return value ? number(*value) : QStringLiteral("—");
     };
     jobs_table_->setItem(row, 0, cell_item(QString::number(job.id)));
     jobs_table_->setItem(row, 1, cell_item(QString::fromStdString(job.name)));
@@ -556,3 +532,5 @@ bool TrainingPanel::handOverQueue() {
   return QProcess::startDetached(moescope, {"train", "drive", "--queue",
                                             QString::fromStdString(queue_->directory().string())});
 }
+
+}  // namespace moescope::explorer

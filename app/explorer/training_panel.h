@@ -25,6 +25,8 @@ class QSpinBox;
 class QTableWidget;
 class QTimer;
 
+namespace moescope::explorer {
+
 // Plans runs that fill the grid and trains them: cells typed in or the gaps of the current runs
 // at a budget become architectures (the core's planner), are launched through the run queue
 // (local child processes of moescope-train, a concurrency limit, shared with `moescope train`),
@@ -107,3 +109,5 @@ class TrainingPanel : public QWidget {
   QScatterSeries* validation_loss_ = nullptr;
   QTimer* poll_timer_ = nullptr;
 };
+
+}  // namespace moescope::explorer

@@ -1,13 +1,19 @@
-// The explorer's run table, its filter and status editing, and the import dialog, driven against
-// real files and a real temporary run store.
+// The explorer's run table, its filter, status editing and Delete, and the import dialog with
+// the command line's curation (--where, --best-of, --ignore-unknown), driven against real files
+// and a real temporary run store.
 #include <sqlite3.h>
 
+#include <QAction>
+#include <QCheckBox>
 #include <QDialogButtonBox>
+#include <QDir>
 #include <QFile>
 #include <QFileInfo>
+#include <QImage>
 #include <QLabel>
 #include <QLineEdit>
 #include <QPushButton>
+#include <QSet>
 #include <QSignalSpy>
 #include <QTableView>
 #include <QTemporaryDir>
@@ -24,6 +30,8 @@
 #include "moescope/run_table.h"
 #include "run_table_model.h"
 #include "run_table_view.h"
+
+using namespace moescope::explorer;
 
 namespace {
 
@@ -96,6 +104,23 @@ bool makeStoreRefuseInserts(const QString& store_path) {
   return refused;
 }
 
+// Pictures the Qt tests take for docs/images, kept in the build tree.
+QString screenshotPath(const QString& name) {
+  const QString directory = QStringLiteral(MOESCOPE_BINARY_DIR "/tests/explorer/screenshots");
+  QDir().mkpath(directory);
+  return QDir(directory).filePath(name);
+}
+
+// More than a background: enough distinct colours.
+bool looksDrawn(const QImage& image) {
+  QSet<QRgb> colours;
+  for (int y = 0; y < image.height(); y += 3) {
+    for (int x = 0; x < image.width(); x += 3)
+      colours.insert(image.pixel(x, y));
+  }
+  return colours.size() > 20;
+}
+
 QPushButton* importButtonOf(const ImportDialog& dialog) {
   const auto* buttons = dialog.findChild<QDialogButtonBox*>();
   for (QAbstractButton* button : buttons->buttons()) {
@@ -104,6 +129,16 @@ QPushButton* importButtonOf(const ImportDialog& dialog) {
   }
   return nullptr;
 }
+
+// Two experiments (dataset), a learning-rate sweep and a seed column: what --where, --best-of and
+// --ignore-unknown are for.
+const QByteArray kSweepCsv =
+    "name,N,D,loss,lr,dataset,seed\n"
+    "a,1e8,2e9,3.0,1e-3,rw,1\n"
+    "a,1e8,2e9,2.9,3e-3,rw,1\n"
+    "b,2e8,2e9,2.8,1e-3,rw,1\n"
+    "b,2e8,2e9,2.7,3e-3,rw,1\n"
+    "c,4e8,2e9,2.6,1e-3,c4,1\n";
 
 const QByteArray kGoodCsv =
     "name,N,N_active,D,loss\n"
@@ -303,7 +338,171 @@ class DataViewsTest : public QObject {
     QVERIFY(dialog.importNow());
     QCOMPARE(store.size(), std::size_t{4});
     QCOMPARE(dialog.lastSummary(),
-             QStringLiteral("Imported 0 runs from good.csv (skipped: 3 already in the store)"));
+             QStringLiteral("Imported 0 runs from good.csv (3 already in the store)"));
+  }
+
+  void importDialogCuratesAsTheCommandLineDoes() {
+    const QString csv = writeFile(tempPath(QStringLiteral("sweep.csv")), kSweepCsv);
+    const QString store_path = tempPath(QStringLiteral("runs.sqlite"));
+    moescope::RunStore store = moescope::RunStore::open(store_path.toStdString());
+    const qint64 bytes_before = storeBytes(store_path);
+    ImportDialog dialog(store);
+
+    // Unknown columns stop the import, each named, and nothing is written.
+    dialog.setFilePath(csv);
+    QVERIFY2(dialog.errorText().contains(
+                 csv + QStringLiteral(":1: columns that map to no field: 'dataset', 'seed'")),
+             qPrintable(dialog.errorText()));
+    QVERIFY(!dialog.canImport());
+    QVERIFY(!dialog.importNow());
+    QCOMPARE(store.size(), std::size_t{0});
+    QCOMPARE(storeBytes(store_path), bytes_before);
+
+    // A rule that reads a column accounts for it; the other is still named.
+    dialog.setWhere(QStringLiteral("dataset == \"rw\""));
+    QVERIFY(dialog.whereError().isEmpty());
+    QVERIFY2(dialog.errorText().contains(QStringLiteral("column that maps to no field: 'seed'")),
+             qPrintable(dialog.errorText()));
+    QVERIFY(!dialog.errorText().contains(QStringLiteral("'dataset'")));
+    QVERIFY(!dialog.canImport());
+
+    dialog.setIgnoreUnknown(true);
+    QVERIFY2(dialog.errorText().isEmpty(), qPrintable(dialog.errorText()));
+    QCOMPARE(dialog.previewRunCount(), 4);
+    QCOMPARE(dialog.previewSummary(),
+             QStringLiteral("4 runs to import (1 of 5 rows left out by --where):"));
+
+    dialog.setBestOf(QStringLiteral("lr"));
+    QCOMPARE(dialog.previewRunCount(), 2);
+    QCOMPARE(dialog.previewSummary(),
+             QStringLiteral("2 runs to import (1 of 5 rows left out by --where; 4 rows as the "
+                            "best 2 runs by --best-of):"));
+
+    // The dialog with its new controls, for docs/images/explorer-import.png.
+    dialog.resize(1100, 520);
+    dialog.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&dialog));
+    const QImage picture = dialog.grab().toImage();
+    QVERIFY(looksDrawn(picture));
+    QVERIFY(picture.save(screenshotPath(QStringLiteral("explorer-import.png"))));
+
+    QVERIFY(dialog.importNow());
+    QCOMPARE(dialog.lastSummary(),
+             QStringLiteral("Imported 2 runs from sweep.csv (1 of 5 rows left out by --where; 4 "
+                            "rows as the best 2 runs by --best-of)"));
+    const std::vector<Run> stored = store.runs();
+    QCOMPARE(stored.size(), std::size_t{2});
+    QCOMPARE(*stored[0].loss, 2.9);  // the better learning rate of each size
+    QCOMPARE(*stored[1].loss, 2.7);
+    QCOMPARE(stored[0].best_of, 2);
+  }
+
+  void importDialogShowsABadRuleInlineAndReadsNothing() {
+    const QString csv = writeFile(tempPath(QStringLiteral("sweep.csv")), kSweepCsv);
+    moescope::RunStore store =
+        moescope::RunStore::open(tempPath(QStringLiteral("runs.sqlite")).toStdString());
+    ImportDialog dialog(store);
+    dialog.setIgnoreUnknown(true);
+    dialog.setFilePath(csv);
+    QCOMPARE(dialog.previewRunCount(), 5);
+
+    dialog.setWhere(QStringLiteral("loss < lots"));
+    QVERIFY2(dialog.whereError().contains(QStringLiteral("--where")) &&
+                 dialog.whereError().contains(QStringLiteral("'lots' is not a number")),
+             qPrintable(dialog.whereError()));
+    auto* shown = dialog.findChild<QLabel*>(QStringLiteral("whereError"));
+    QVERIFY(shown && !shown->isHidden() && shown->text() == dialog.whereError());
+    QCOMPARE(dialog.previewRunCount(), 0);
+    QVERIFY(!dialog.canImport());
+    QVERIFY(!importButtonOf(dialog)->isEnabled());
+    QVERIFY(dialog.previewSummary().contains(QStringLiteral("until the rule (--where) is fixed")));
+
+    // Typed, the rule is checked as the user pauses.
+    auto* where_field = dialog.findChild<QLineEdit*>(QStringLiteral("where"));
+    where_field->clear();
+    QTest::keyClicks(where_field, QStringLiteral("loss < 2.75"));
+    QTRY_COMPARE(dialog.previewRunCount(), 2);
+    QVERIFY(dialog.whereError().isEmpty());
+    QVERIFY(shown->isHidden());
+    QVERIFY(dialog.canImport());
+  }
+
+  void importDialogSaysRepeatedRowsAreRunsOfTheirOwn() {
+    const QString csv = writeFile(tempPath(QStringLiteral("twice.csv")),
+                                  "name,N,D,loss\nsame,1e8,2e9,3.0\nsame,1e8,2e9,3.0\n"
+                                  "other,2e8,2e9,2.9\n");
+    moescope::RunStore store =
+        moescope::RunStore::open(tempPath(QStringLiteral("runs.sqlite")).toStdString());
+    ImportDialog dialog(store);
+    dialog.setFilePath(csv);
+    QCOMPARE(dialog.previewRunCount(), 3);
+    QCOMPARE(dialog.previewSummary(),
+             QStringLiteral("3 runs to import (1 row repeats an earlier row, a run of its own):"));
+    QVERIFY(dialog.importNow());
+    QCOMPARE(store.size(), std::size_t{3});
+    QCOMPARE(dialog.lastSummary(), QStringLiteral("Imported 3 runs from twice.csv"));
+  }
+
+  void deleteIsOfferedForTheSelectedRunsOfAStore() {
+    RunTableModel model;
+    model.setRuns({makeRun("30B", 3e10), makeRun("200M", 2e8), makeRun("1B", 1e9)});
+    RunTableView view(&model);
+    QAction* remove = view.deleteAction();
+    QCOMPARE(remove->shortcut(), QKeySequence(QKeySequence::Delete));
+    QVERIFY(view.table()->actions().contains(remove));  // the context menu
+    QCOMPARE(view.table()->contextMenuPolicy(), Qt::ActionsContextMenu);
+    std::vector<std::vector<std::size_t>> requested;
+    connect(&view, &RunTableView::deleteRequested, this,
+            [&](const std::vector<std::size_t>& indices) { requested.push_back(indices); });
+
+    // Sorted by N: 200M, 1B, 30B. The first and last rows are runs 1 and 0.
+    view.table()->sortByColumn(RunTableModel::kTotalParamsColumn, Qt::AscendingOrder);
+    QVERIFY(!remove->isEnabled());
+    view.table()->selectRow(0);
+    QVERIFY(!remove->isEnabled());  // runs from a file cannot be deleted
+    QVERIFY(remove->toolTip().contains(QStringLiteral("cannot be deleted")));
+    view.setDeletable(true);
+    QVERIFY(remove->isEnabled());
+    QCOMPARE(remove->text(), QStringLiteral("&Delete 1 run..."));
+    view.table()->selectionModel()->select(view.table()->model()->index(2, 0),
+                                           QItemSelectionModel::Select | QItemSelectionModel::Rows);
+    QCOMPARE(view.selectedRunIndices(), (std::vector<std::size_t>{0, 1}));
+    QCOMPARE(remove->text(), QStringLiteral("&Delete 2 runs..."));
+    remove->trigger();
+    QCOMPARE(requested.size(), std::size_t{1});
+    QCOMPARE(requested[0], (std::vector<std::size_t>{0, 1}));
+    // Nothing is deleted by the view itself: that is the caller's, after asking.
+    QCOMPARE(model.rowCount(), 3);
+
+    view.setDeletable(false);
+    QVERIFY(!remove->isEnabled());
+  }
+
+  void invalidRunsAreListedWithAWayToDeleteThem() {
+    RunTableModel model;
+    model.setRuns({makeRun("a", 1e9)});
+    RunTableView view(&model);
+    view.show();
+    auto* notice = view.findChild<QLabel*>(QStringLiteral("invalidRuns"));
+    auto* button = view.findChild<QPushButton*>(QStringLiteral("deleteInvalidRuns"));
+    QVERIFY(notice && button);
+    QVERIFY(notice->isHidden() && button->isHidden());
+
+    const QString problem = QStringLiteral(
+        "run r3f0c4b9a1d2e8f70 (edited): field loss: a loss in nats/token lies in "
+        "(0, 20], got -5");
+    view.setInvalidRuns({problem});
+    QVERIFY(!notice->isHidden() && !button->isHidden());
+    QVERIFY2(view.invalidRunsText().startsWith(
+                 QStringLiteral("1 stored run no longer satisfies the run model")),
+             qPrintable(view.invalidRunsText()));
+    QVERIFY(view.invalidRunsText().contains(problem));
+    QSignalSpy asked(&view, &RunTableView::deleteInvalidRequested);
+    QTest::mouseClick(button, Qt::LeftButton);
+    QCOMPARE(asked.count(), 1);
+
+    view.setInvalidRuns({});
+    QVERIFY(notice->isHidden() && button->isHidden());
   }
 
   void importDialogReadsJsonAndNamesAnUnknownFileType() {

@@ -12,6 +12,8 @@
 #include <QLegendMarker>
 #include <QTest>
 
+using namespace moescope::explorer;
+
 namespace {
 
 moescope::Series curve(const std::string& label, double budget, bool band) {

@@ -27,6 +27,8 @@
 #include "read_out_panel.h"
 #include "support/routed_lm_law.h"
 
+using namespace moescope::explorer;
+
 namespace {
 
 QString brief(double value) {

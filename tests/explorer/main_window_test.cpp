@@ -33,6 +33,8 @@
 #include "run_table_model.h"
 #include "surface_view.h"
 
+using namespace moescope::explorer;
+
 namespace {
 
 // True when an image has more than a background: enough distinct colours and no colour covering

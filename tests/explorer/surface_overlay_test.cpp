@@ -24,9 +24,11 @@
 #include "main_window.h"
 #include "surface_view.h"
 
+using namespace moescope::explorer;
+
 namespace {
 
-// The overlay's wireframe colour (surface_view.cpp's kOverlay), drawn unlit.
+// The overlay's wireframe colour (surface_style.h's kOverlay), drawn unlit.
 const QColor kOverlayColour = QColor::fromRgbF(0.85F, 0.1F, 0.65F);
 
 // Pixels of the overlay's colour below the key in the top fifth of the image, where its sample

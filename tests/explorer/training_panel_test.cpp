@@ -14,6 +14,8 @@
 #include "moescope/run_table.h"
 #include "moescope/sparsity_law.h"
 
+using namespace moescope::explorer;
+
 namespace {
 
 std::vector<std::string> trainer() {

@@ -80,7 +80,10 @@ OptimalSparsityCurve optimal_sparsity_curve(const SparsityLaw& law, double budge
 // What ExplorerModel keeps between calls: facts about the runs, and the curves and figures that no
 // budget move changes.
 struct ExplorerCache {
-  std::vector<double> data_budgets;     // increasing
+  // The data's budgets as ExplorerData::binning groups them (members: indices into
+  // ExplorerData::runs), and their budgets alone; increasing.
+  std::vector<BudgetBin> data_budget_bins;
+  std::vector<double> data_budgets;
   std::vector<double> data_sparsities;  // increasing, distinct
   SizeRange total_range, active_range;  // of the finished runs
   // The budgets drawn one curve each (shown_budgets(data_budgets)).
@@ -124,15 +127,18 @@ struct ExplorerCache {
 
 ExplorerCache make_cache(const ExplorerData& data);
 
-// The data budget within 2 % of `budget`, if any (the nearest one).
-std::optional<double> nearest_data_budget(const ExplorerCache& cache, double budget);
-// Whether `value` is within 2 % of `reference`, group_by_budget's tolerance.
-bool within_budget_tolerance(double value, double reference);
-// Whether a finished run with a loss was trained at `data_budget` (within 2 %).
-bool run_at_budget(const Run& run, double data_budget);
+// The data budget `budget` falls in (binning.same_budget: within its tolerance, or in its bin),
+// if any; the nearest where several do.
+std::optional<std::size_t> data_budget_index(const ExplorerCache& cache,
+                                             const BudgetBinning& binning, double budget);
+std::optional<double> nearest_data_budget(const ExplorerCache& cache, const BudgetBinning& binning,
+                                          double budget);
+// Whether a finished run with a loss was trained at `data_budget` (in the same budget, as
+// data.binning says).
+bool run_at_budget(const ExplorerData& data, const Run& run, double data_budget);
 // Whether a finished run with a loss is one of `fit`'s: at its budget, or without C where the
 // surface has no budget (data at one token count, such as routed-LM results).
-bool run_of_surface(const Run& run, const SurfaceFit& fit);
+bool run_of_surface(const ExplorerData& data, const Run& run, const SurfaceFit& fit);
 
 // ---- Shared by the figures and the 3-D view ----
 const ActiveParameterModel& family();

@@ -1,6 +1,7 @@
 #include "moescope/explore/explorer_loader.h"
 
 #include "moescope/fit/fit_refused.h"
+#include "moescope/fit/usable_runs.h"
 #include "moescope/number_format.h"
 
 namespace moescope {
@@ -45,8 +46,15 @@ void describe_refused_law(const std::vector<Run>& runs, const ExplorerLoadOption
 
 ExplorerLoad load_explorer_data(std::vector<Run> runs, const ExplorerLoadOptions& options,
                                 const FitControl& control) {
+  if (const std::vector<std::string> problems = options.binning.validate(); !problems.empty())
+    throw FitRefused(RefusalReason::kInvalidOptions, problems.front());
   ExplorerLoad load;
+  load.data.binning = options.binning;
+  load.data.no_usable_runs = no_usable_runs_message(runs, FitInput::kSurfaceOnN);
   try {
+    // "too few points: got 0" would not say that every run lacks D, say.
+    if (const std::string why = no_usable_runs_message(runs, FitInput::kLaw); !why.empty())
+      throw FitRefused(RefusalReason::kTooFewPoints, why);
     RunLawFit fitted = fit_law_to_runs(runs, RunFilter::parse(options.holdout_rule), options.form,
                                        options.law, control);
     load.notes = fitted.data.left_out;
@@ -68,23 +76,36 @@ ExplorerLoad load_explorer_data(std::vector<Run> runs, const ExplorerLoadOptions
     load.notes.push_back("no law: " + load.data.law_refused);
   }
   // On the fit's own axis: on N, runs that give N and S but no N_a (routed-LM results) count.
-  for (const BudgetGroup& group :
-       group_by_budget(surface_points(runs, options.surface.axis).points)) {
+  const SurfaceData surface_data = surface_points(runs, options.surface.axis);
+  if (surface_data.points.empty()) {
+    load.notes.push_back("no surface: " +
+                         no_usable_runs_message(runs, options.surface.axis == SizeAxis::kTotal
+                                                          ? FitInput::kSurfaceOnN
+                                                          : FitInput::kSurfaceOnNa));
+  }
+  for (const BudgetGroup& group : group_by_budget(surface_data.points, options.binning)) {
     if (control.cancelled())
       throw FitRefused(RefusalReason::kCancelled, "cancelled");
     try {
-      load.data.surfaces.push_back(fit_isoflop_surface(group.points, options.surface));
+      SurfaceFit fit = fit_isoflop_surface(group.points, options.surface);
+      // The fit records its runs' median C; the budget list and the slider name the group's
+      // budget, which is the bin's centre where C was binned.
+      fit.budget = group.budget;
+      load.data.surfaces.push_back(std::move(fit));
     } catch (const FitRefused& refused) {
       load.notes.push_back(
-          "no surface at C=" + (group.budget ? format_number(*group.budget) : std::string("none")) +
+          "no surface at C=" + (group.budget ? format_brief(*group.budget) : std::string("none")) +
           ": " + refused.what());
     }
   }
   // Approach 2 on the N axis: runs need N, S, a loss and C (D where they give it).
   try {
+    if (!load.data.no_usable_runs.empty())
+      throw FitRefused(RefusalReason::kTooFewPoints, load.data.no_usable_runs);
     const SurfaceData points = surface_points(runs, SizeAxis::kTotal);
     CurveFitOptions curves = options.curves;
     curves.axis = SizeAxis::kTotal;
+    curves.binning = options.binning;
     load.data.isoflop_curves = fit_isoflop_curves(curve_points(points, runs), curves);
   } catch (const std::exception& refused) {
     load.data.isoflop_refused = refused.what();

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 
 #include "explorer_cache.h"
 #include "moescope/fit/isoflop_surface.h"
@@ -10,20 +11,43 @@
 namespace moescope {
 namespace {
 
-constexpr double kBudgetTolerance = 0.02;  // group_by_budget's default
 constexpr double kSparsityTolerance = 1e-6;
+
+// "0.866–1.15e20": both ends over the power of ten of the upper one, to three significant digits.
+std::string span_text(double lo, double hi) {
+  const int exponent = static_cast<int>(std::floor(std::log10(hi)));
+  const double scale = std::pow(10.0, exponent);
+  char text[64];
+  if (exponent == 0)
+    std::snprintf(text, sizeof text, "%.3g\u2013%.3g", lo, hi);
+  else
+    std::snprintf(text, sizeof text, "%.3g\u2013%.3ge%d", lo / scale, hi / scale, exponent);
+  return text;
+}
+
+std::string runs_text(std::size_t runs) {
+  return std::to_string(runs) + (runs == 1 ? " run" : " runs");
+}
 
 }  // namespace
 
-bool within_budget_tolerance(double value, double reference) {
-  return std::abs(value / reference - 1.0) <= kBudgetTolerance;
+std::string describe_data_budget(const BudgetBin& bin, const BudgetBinning& binning) {
+  if (binning.kind == BudgetBinning::Kind::kBinsPerDecade) {
+    return "C \u2248 " + format_brief(bin.budget) + " (bin of " + runs_text(bin.members.size()) +
+           ", " + span_text(bin.lo, bin.hi) + ")";
+  }
+  const std::string span = span_text(bin.lo, bin.hi);
+  // One C, or a spread that three digits do not show: the span says nothing.
+  const bool spread = span_text(bin.lo, bin.lo) != span;
+  return "C = " + format_brief(bin.budget) + " (" + runs_text(bin.members.size()) +
+         (spread ? ", " + span : std::string()) + ")";
 }
 
 std::optional<std::size_t> surface_at_budget(const ExplorerData& data, double budget) {
   std::optional<std::size_t> nearest;
   for (std::size_t i = 0; i < data.surfaces.size(); ++i) {
     const std::optional<double>& candidate = data.surfaces[i].budget;
-    if (!candidate || !within_budget_tolerance(budget, *candidate))
+    if (!candidate || !data.binning.same_budget(*candidate, budget))
       continue;
     if (!nearest || std::abs(std::log(*candidate / budget)) <
                         std::abs(std::log(*data.surfaces[*nearest].budget / budget)))
@@ -80,11 +104,24 @@ ExplorerCache make_cache(const ExplorerData& data) {
   ExplorerCache cache;
   // On the N axis: runs that give N but not N_a still have a budget, a sparsity and a size.
   const SurfaceData points = surface_points(data.runs, SizeAxis::kTotal);
+  std::vector<double> compute;
+  std::vector<std::size_t> run_of;
+  for (const SurfacePoint& point : points.points) {
+    if (point.compute) {
+      compute.push_back(*point.compute);
+      run_of.push_back(point.run_index);
+    }
+  }
   std::vector<std::size_t> runs_per_budget;
-  for (const BudgetGroup& group : group_by_budget(points.points)) {
-    if (group.budget) {
-      cache.data_budgets.push_back(*group.budget);
-      runs_per_budget.push_back(group.points.size());
+  // Finite and positive C only: a run with another is refused by the fits, which say why.
+  if (std::all_of(compute.begin(), compute.end(),
+                  [](double c) { return std::isfinite(c) && c > 0; })) {
+    cache.data_budget_bins = bin_budgets(compute, data.binning);
+    for (BudgetBin& bin : cache.data_budget_bins) {
+      for (std::size_t& member : bin.members)
+        member = run_of[member];
+      cache.data_budgets.push_back(bin.budget);
+      runs_per_budget.push_back(bin.members.size());
     }
   }
   cache.shown_budgets = shown_budgets(cache.data_budgets, runs_per_budget);
@@ -117,25 +154,33 @@ ExplorerCache make_cache(const ExplorerData& data) {
   return cache;
 }
 
-std::optional<double> nearest_data_budget(const ExplorerCache& cache, double budget) {
-  std::optional<double> nearest;
-  for (const double candidate : cache.data_budgets) {
-    if (within_budget_tolerance(budget, candidate) &&
-        (!nearest ||
-         std::abs(std::log(candidate / budget)) < std::abs(std::log(*nearest / budget))))
-      nearest = candidate;
+std::optional<std::size_t> data_budget_index(const ExplorerCache& cache,
+                                             const BudgetBinning& binning, double budget) {
+  std::optional<std::size_t> nearest;
+  for (std::size_t i = 0; i < cache.data_budgets.size(); ++i) {
+    const double candidate = cache.data_budgets[i];
+    if (binning.same_budget(candidate, budget) &&
+        (!nearest || std::abs(std::log(candidate / budget)) <
+                         std::abs(std::log(cache.data_budgets[*nearest] / budget))))
+      nearest = i;
   }
   return nearest;
 }
 
-bool run_at_budget(const Run& run, double data_budget) {
-  return run.status == RunStatus::kDone && run.compute && run.loss &&
-         within_budget_tolerance(*run.compute, data_budget);
+std::optional<double> nearest_data_budget(const ExplorerCache& cache, const BudgetBinning& binning,
+                                          double budget) {
+  const std::optional<std::size_t> index = data_budget_index(cache, binning, budget);
+  return index ? std::optional(cache.data_budgets[*index]) : std::nullopt;
 }
 
-bool run_of_surface(const Run& run, const SurfaceFit& fit) {
+bool run_at_budget(const ExplorerData& data, const Run& run, double data_budget) {
+  return run.status == RunStatus::kDone && run.compute && run.loss &&
+         data.binning.same_budget(data_budget, *run.compute);
+}
+
+bool run_of_surface(const ExplorerData& data, const Run& run, const SurfaceFit& fit) {
   if (fit.budget)
-    return run_at_budget(run, *fit.budget);
+    return run_at_budget(data, run, *fit.budget);
   return run.status == RunStatus::kDone && !run.compute && run.loss;
 }
 
@@ -194,8 +239,17 @@ ExplorerModel::~ExplorerModel() = default;
 ExplorerModel::ExplorerModel(ExplorerModel&&) noexcept = default;
 ExplorerModel& ExplorerModel::operator=(ExplorerModel&&) noexcept = default;
 
+const std::vector<BudgetBin>& ExplorerModel::data_budget_bins() const {
+  return cache_->data_budget_bins;
+}
+
 const std::vector<double>& ExplorerModel::data_budgets() const {
   return cache_->data_budgets;
+}
+
+const BudgetBin* ExplorerModel::data_budget_at(double budget) const {
+  const std::optional<std::size_t> index = data_budget_index(*cache_, data_->binning, budget);
+  return index ? &cache_->data_budget_bins[*index] : nullptr;
 }
 
 const std::vector<double>& ExplorerModel::shown_budgets() const {

@@ -85,7 +85,7 @@ std::vector<std::pair<double, double>> slice_sizes(const ExplorerData& data, con
   for (const Run& run : data.runs) {
     const std::optional<double>& size = total_axis ? run.total_params : run.active_params;
     const std::optional<double>& other = total_axis ? run.active_params : run.total_params;
-    if (!run_of_surface(run, fit) || !run.sparsity || !size || (other_axis && !other) ||
+    if (!run_of_surface(data, run, fit) || !run.sparsity || !size || (other_axis && !other) ||
         std::abs(*run.sparsity - sparsity) > 1e-6)
       continue;
     sizes.emplace_back(std::log(*size), other_axis ? std::log(*other) : std::nan(""));
@@ -327,7 +327,7 @@ Figure loss_vs_sparsity(const ExplorerData& data, const ExplorerCache& cache,
   return figure;
 }
 
-// The runs of one budget (within 2 %) at one sparsity, on the figure's size axis; where
+// The runs of one data budget at one sparsity, on the figure's size axis; where
 // `data_budget` is empty, the runs without C (data at one token count).
 Series runs_at(const ExplorerData& data, std::optional<double> data_budget, double sparsity,
                bool total_axis) {
@@ -340,7 +340,7 @@ Series runs_at(const ExplorerData& data, std::optional<double> data_budget, doub
   measured.budget = data_budget;
   for (const Run& run : data.runs) {
     const bool of_budget =
-        data_budget ? run_at_budget(run, *data_budget)
+        data_budget ? run_at_budget(data, run, *data_budget)
                     : run.status == RunStatus::kDone && !run.compute && run.loss.has_value();
     const std::optional<double>& size = total_axis ? run.total_params : run.active_params;
     if (!of_budget || !run.sparsity || !size || std::abs(*run.sparsity - sparsity) > 1e-6)
@@ -384,7 +384,8 @@ Figure loss_vs_size_per_budget(const ExplorerData& data, ExplorerCache& cache,
     figure.message = "No law (" + data.law_refused + "): the runs alone.";
   const std::vector<double> totals = log_axis(cache.total_range.lo / kSizeMargin,
                                               cache.total_range.hi * kSizeMargin, kCurvePoints);
-  const std::optional<double> slider_budget = nearest_data_budget(cache, state.budget);
+  const std::optional<double> slider_budget =
+      nearest_data_budget(cache, data.binning, state.budget);
   for (const double budget : cache.shown_budgets) {
     if (with_law) {
       Series curve = law_size_curve(*cache.law, budget, level, totals, total_axis);
@@ -462,9 +463,9 @@ Figure loss_vs_size(const ExplorerData& data, ExplorerCache& cache, const Explor
     figure.title += ": Eq. 8 surface only (" + no_sparsity_law(data) + ")";
   else if (any_law)
     figure.title += ": " + law_name(data) + " only";
-  // The runs of the budget on display: a data budget within 2 %, or those without C where the
+  // The runs of the budget on display: the data budget it falls in, or those without C where the
   // surface on display has no budget.
-  std::optional<double> data_budget = nearest_data_budget(cache, state.budget);
+  std::optional<double> data_budget = nearest_data_budget(cache, data.binning, state.budget);
   const bool budgetless = !data_budget && surface && !data.surfaces[*surface].budget;
   if (data_budget || budgetless) {
     for (const double sparsity : cache.data_sparsities) {

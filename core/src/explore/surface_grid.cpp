@@ -34,10 +34,10 @@ SizeRange budget_range(const ExplorerData& data, const ExplorerCache& cache,
   } catch (const FitRefused&) {
     return range;  // no optimum at this budget: show what the data spans
   }
-  if (const std::optional<double> budget = nearest_data_budget(cache, state.budget)) {
+  if (const std::optional<double> budget = nearest_data_budget(cache, data.binning, state.budget)) {
     for (const Run& run : data.runs) {
       const std::optional<double>& size = total_axis ? run.total_params : run.active_params;
-      if (!run_at_budget(run, *budget) || !size)
+      if (!run_at_budget(data, run, *budget) || !size)
         continue;
       range.lo = std::min(range.lo, *size);
       range.hi = std::max(range.hi, *size);
@@ -108,7 +108,7 @@ void set_range(const std::vector<double>& z, double& z_min, double& z_max) {
   z_max = *highest;
 }
 
-// The runs of `data_budget` (within 2 %) on `axis`, for picking; without a budget, the runs
+// The runs of `data_budget` on `axis`, for picking; without a budget, the runs
 // without C.
 std::vector<SurfaceGrid::RunPoint> runs_at(const ExplorerData& data,
                                            std::optional<double> data_budget, bool total_axis) {
@@ -116,7 +116,7 @@ std::vector<SurfaceGrid::RunPoint> runs_at(const ExplorerData& data,
   for (std::size_t i = 0; i < data.runs.size(); ++i) {
     const Run& run = data.runs[i];
     const std::optional<double>& size = total_axis ? run.total_params : run.active_params;
-    const bool of_budget = data_budget ? run_at_budget(run, *data_budget)
+    const bool of_budget = data_budget ? run_at_budget(data, run, *data_budget)
                                        : run.status == RunStatus::kDone && !run.compute && run.loss;
     if (!of_budget || !size || !run.sparsity)
       continue;
@@ -219,7 +219,7 @@ SurfaceGrid law_grid(const ExplorerData& data, const ExplorerCache& cache,
                   : "No law (" + data.law_refused + ")") +
         ", and no Eq. 8 surface was fitted at " + budget_label(state.budget) +
         ". The surfaces are drawn at the data's budgets.";
-    if (const std::optional<double> budget = nearest_data_budget(cache, state.budget))
+    if (const std::optional<double> budget = nearest_data_budget(cache, data.binning, state.budget))
       grid.runs = runs_at(data, *budget, total_axis);
     return grid;
   }
@@ -235,7 +235,7 @@ SurfaceGrid law_grid(const ExplorerData& data, const ExplorerCache& cache,
       law_ridge(law, state.budget, total_axis, sizes, grid.y, grid.z, state.max_sparsity, model);
 
   grid.label = "Eq. 6 law at C = " + format_brief(state.budget);
-  if (const std::optional<double> budget = nearest_data_budget(cache, state.budget)) {
+  if (const std::optional<double> budget = nearest_data_budget(cache, data.binning, state.budget)) {
     grid.runs = runs_at(data, *budget, total_axis);
     grid.label += ", no Eq. 8 surface fitted at this budget";
   } else {
@@ -267,7 +267,7 @@ SurfaceGrid build_surface_grid(const ExplorerData& data, ExplorerCache& cache,
   const std::optional<std::size_t> surface = surface_at_budget(data, state.budget);
   if (!surface)
     return law_grid(data, cache, state, axis, size_steps, sparsity_steps);
-  // Within 2 % of a fitted budget the surface is the same at every step of the slider.
+  // Within a fitted budget the surface is the same at every step of the slider.
   const ExplorerCache::SurfaceGridKey key{*surface, axis, size_steps, sparsity_steps,
                                           state.max_sparsity};
   auto found = cache.surface_grids.find(key);

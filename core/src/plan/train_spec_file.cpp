@@ -46,10 +46,6 @@ TrainSpec planned_spec(const PlannedRun& run, const TrainingSettings& settings) 
   return spec;
 }
 
-std::string train_spec_json(const PlannedRun& run, const TrainingSettings& settings) {
-  return to_spec_file(planned_spec(run, settings));
-}
-
 std::string run_label(const PlannedRun& run) {
   // Appended piece by piece: GCC 12 warns falsely (-Wrestrict) on "C" + std::string.
   std::string label = "C";

@@ -4,6 +4,7 @@
 #include <string>
 #include <vector>
 
+#include "moescope/fit/budget_binning.h"
 #include "moescope/fit/isoflop_curves.h"
 #include "moescope/fit/isoflop_surface.h"
 #include "moescope/fit/law_fit.h"
@@ -51,6 +52,13 @@ struct ExplorerData {
   // why).
   std::optional<IsoFlopCurves> isoflop_curves;
   std::string isoflop_refused;
+  // What one budget is (ExplorerLoadOptions::binning): the surfaces, the curves, the budget list
+  // and "the runs at this budget" all follow it. A surface's budget is its group's, the bin's
+  // centre where C was binned.
+  BudgetBinning binning;
+  // Why no fit could use any run, which field is missing on how many runs ("none of the 5 runs
+  // can be fitted: 5 have no N"); empty where some fit could.
+  std::string no_usable_runs;
 };
 
 // How the law is named in labels: "Eq. 6 law", "Chinchilla-form law (S = 0)", "Chinchilla-form

@@ -29,7 +29,12 @@ struct ExplorerLoadOptions {
   }();
   SurfaceFitOptions surface;
   // Approach 2's curves (the N*-vs-C figure): the paper's parabola, 100 resamples by default.
+  // Their budgets are `binning`'s: curves.binning is set from it.
   CurveFitOptions curves;
+  // What one budget is, for the surfaces, Approach 2's curves and the budget list
+  // (budget_binning.h): runs within 2 % of one C by default; bins per decade for data whose C
+  // varies continuously (`--budget-bins K`).
+  BudgetBinning binning;
 
   // A first look in under a second: two values per coordinate of the law's grid (512 starts
   // instead of Table 2's 437,400) and 20 bootstrap refits. Not the paper's fit: its read-outs
@@ -44,11 +49,13 @@ struct ExplorerLoad {
 };
 
 // Fits the law (reporting progress through `control`, which can cancel it), a surface per budget
-// and Approach 2's curves. A law the data cannot determine is left out (ExplorerData::law
-// nullopt) with the refusal's message in law_refused and in the notes, and the rest is fitted
-// all the same: the runs and their surfaces are worth showing. Throws FitRefused(kCancelled)
-// when cancelled and InputError for a bad hold-out rule; a budget whose surface is refused is
-// left out with a note.
+// and Approach 2's curves, grouping the runs into budgets as options.binning says. A law the
+// data cannot determine is left out (ExplorerData::law nullopt) with the refusal's message in
+// law_refused and in the notes, and the rest is fitted all the same: the runs and their surfaces
+// are worth showing. Where no run can feed a fit, its refusal says which field is missing on how
+// many runs (no_usable_runs_message), not "too few points". Throws FitRefused(kCancelled) when
+// cancelled, (kInvalidOptions) for a binning BudgetBinning::validate() refuses, and InputError
+// for a bad hold-out rule; a budget whose surface is refused is left out with a note.
 ExplorerLoad load_explorer_data(std::vector<Run> runs, const ExplorerLoadOptions& options = {},
                                 const FitControl& control = {});
 

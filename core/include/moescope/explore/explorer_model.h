@@ -2,6 +2,8 @@
 
 #include <memory>
 #include <optional>
+#include <string>
+#include <vector>
 
 #include "moescope/explore/explorer_data.h"
 #include "moescope/explore/figure.h"
@@ -11,6 +13,11 @@
 namespace moescope {
 
 struct ExplorerCache;
+
+// A data budget for people to read, as the budget list and the read-out show it: "C ≈ 1e20 (bin
+// of 7 runs, 0.866–1.15e20)" for a bin per decade; "C = 1e20 (49 runs)", or with the span of
+// their C where it shows in three digits, for runs within a tolerance.
+std::string describe_data_budget(const BudgetBin& bin, const BudgetBinning& binning);
 
 // The explorer's model for one ExplorerData: the same read-outs, figures and surfaces as the free
 // functions, fast enough for a redraw per slider move. A budget move changes only the current
@@ -27,8 +34,15 @@ class ExplorerModel {
   ExplorerModel& operator=(ExplorerModel&&) noexcept;
 
   const ExplorerData& data() const { return *data_; }
-  // The budgets of the runs (median C of each group within 2 %), increasing.
+  // The data's budgets as ExplorerData::binning groups them, increasing: each one's budget (the
+  // median C of runs within the tolerance, or the bin's centre), its span (their smallest and
+  // largest C, or the bin's edges) and its runs (members: indices into data().runs).
+  const std::vector<BudgetBin>& data_budget_bins() const;
+  // Their budgets alone.
   const std::vector<double>& data_budgets() const;
+  // The data budget `budget` falls in (within its tolerance, or in its bin; the nearest where
+  // several do), or null between the data's budgets.
+  const BudgetBin* data_budget_at(double budget) const;
   // The budgets drawn one curve each: shown_budgets() of the data's (at most kMostShownBudgets).
   const std::vector<double>& shown_budgets() const;
   // The sparsity levels of the runs, increasing and distinct (one for dense data).

@@ -85,8 +85,9 @@ struct Figure {
 inline constexpr int kCurvePoints = 48;
 
 // Figures 2 and 4 read the IsoFLOP surfaces (Eq. 8), as the paper's do, with the law's curves
-// (Eq. 6) beside them; a surface is "at" the state's budget when its budget is within 2 % of it
-// (surface_at_budget), and its curves (kind kSurface) come after the law's (kLaw), drawn over them:
+// (Eq. 6) beside them; a surface is "at" the state's budget when that falls in its budget
+// (surface_at_budget: within the tolerance, or in the bin), and its curves (kind kSurface) come
+// after the law's (kLaw), drawn over them:
 //  - 2b, 2c: at a fitted budget, one curve per data sparsity through the surface, over the sizes
 //    that sparsity's runs span at that budget (on the other axis than the fit's, placed at the
 //    runs' other size, interpolated in log between them), with SurfaceFit::band as its band;

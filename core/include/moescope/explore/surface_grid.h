@@ -20,14 +20,16 @@ enum class SurfaceSource {
 };
 
 // The 3-D IsoFLOP view: a loss surface over (log10 size, S), with its optimum ridge and the runs
-// of its budget. At a fitted budget (the state's budget within 2 % of a SurfaceFit's, the rule of
-// group_by_budget) it is that budget's Eq. 8 surface, and the law at the same nodes comes with it
-// as a second layer, for comparison; elsewhere it is the law at the state's budget.
+// of its budget. At a fitted budget (the state's budget in a SurfaceFit's, as ExplorerData::binning
+// groups budgets: within 2 % by default, or in its bin) it is that budget's Eq. 8 surface, and the
+// law at the same nodes comes with it as a second layer, for comparison; elsewhere it is the law at
+// the state's budget.
 struct SurfaceGrid {
   SurfaceSource source = SurfaceSource::kLaw;
   // Into ExplorerData::surfaces, for kIsoflopSurface.
   std::optional<std::size_t> surface_index;
-  // The budget the surface is drawn at: the SurfaceFit's (its runs' median C) or the state's.
+  // The budget the surface is drawn at: the SurfaceFit's (its runs' median C, or its bin's
+  // centre) or the state's.
   double budget = 0;
   // What it is, for the reader: "Eq. 8 IsoFLOP surface at C = 1e20 (49 runs)", "Eq. 6 law at
   // C = 1.5e20, no runs at this budget"; ", extrapolated (...)" where the law is drawn more than
@@ -67,7 +69,7 @@ struct SurfaceGrid {
   // family, as for the law's own grid). Empty when the grid is the law.
   std::optional<Layer> law_overlay;
 
-  // The measured runs of the data budget nearest the state's (within 2 %), for picking.
+  // The measured runs of the data budget the state's falls in, for picking.
   struct RunPoint {
     double x = 0, y = 0, z = 0;
     std::size_t run_index = 0;  // into ExplorerData::runs
@@ -77,8 +79,8 @@ struct SurfaceGrid {
   double loss_at(std::size_t i, std::size_t j) const { return z[j * x.size() + i]; }
 };
 
-// The surface fit at `budget`: the one whose budget is within 2 % of it (the nearest such), if
-// any.
+// The surface fit at `budget`: the one whose budget `budget` falls in (ExplorerData::binning's
+// same_budget; the nearest such), if any.
 std::optional<std::size_t> surface_at_budget(const ExplorerData& data, double budget);
 
 // At a fitted budget, that budget's Eq. 8 surface over its data's range (axis then is the fit's);

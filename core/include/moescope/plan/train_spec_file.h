@@ -31,10 +31,6 @@ struct TrainingSettings {
 // std::invalid_argument with validate()'s messages.
 TrainSpec planned_spec(const PlannedRun& run, const TrainingSettings& settings = {});
 
-// Transitional, for app/explorer/training_panel.cpp until it writes specs with write_specs
-// (planning.h); delete with that change: to_spec_file(planned_spec(run, settings)).
-std::string train_spec_json(const PlannedRun& run, const TrainingSettings& settings = {});
-
 // A name for the run that is also a file name, from its cell: "C1e15_N2e6_S0.75".
 std::string run_label(const PlannedRun& run);
 

@@ -1,0 +1,71 @@
+#pragma once
+
+#include <QColor>
+#include <QPen>
+#include <array>
+#include <optional>
+#include <vector>
+
+#include "moescope/explore/figure.h"
+
+// How the 2-D figures draw their series: which colour a series takes (by sparsity from
+// plot_style's viridis, by budget from its plasma), which pen a line takes, and the figures' ink.
+namespace moescope::explorer::figure_style {
+
+const QColor kAxisColour(0x33, 0x33, 0x33);
+const QColor kGridColour(0xe3, 0xe3, 0xe3);
+const QColor kTextColour(0x1a, 0x1a, 0x1a);
+// For series that carry neither a sparsity nor a budget (fit vs held-out points).
+const std::array<QColor, 4> kCategorical = {QColor(0x1f, 0x77, 0xb4), QColor(0xd6, 0x27, 0x28),
+                                            QColor(0x2c, 0xa0, 0x2c), QColor(0xff, 0x7f, 0x0e)};
+
+inline constexpr float kBandOpacity = 0.18F;
+inline constexpr double kRunMarkerSize = 7.5;
+inline constexpr double kMarkedValueSize = 12.0;
+inline constexpr double kLineWidth = 2.0;
+inline constexpr int kTitlePointSize = 13;
+inline constexpr int kAxisTitlePointSize = 10;
+inline constexpr int kTickLabelPointSize = 9;
+inline constexpr int kLegendPointSize = 9;
+
+// A sparsity's colour, the same in every figure. The paper's sparsities bunch up at 0.9 .. 0.98;
+// half linear in S and half in -ln(1 - S) spreads them over the ramp while keeping 0 and 0.25
+// apart.
+QColor sparsityColour(double sparsity);
+
+// The curve the budget slider moves is labelled so by the model; it is dashed to tell it from the
+// data budget it may lie on.
+bool isSliderCurve(const Series& series);
+
+// The data's own fits, independent of the law: a budget's IsoFLOP surface (Eq. 8) or Approach 2's
+// curves and power law.
+bool isDataFit(const Series& series);
+
+// A figure that reads the IsoFLOP surfaces (Figures 2 and 4 at a fitted budget) or Approach 2's
+// curves (N* vs C) draws their curves solid, with their bands, and the law's dashed over them,
+// with a key saying which is which.
+bool comparesSurfacesWithTheLaw(const Figure& figure);
+
+// The law's dashed line where it is drawn over the data's fits.
+QPen lawPen(const QColor& colour);
+
+// The ramp is spread evenly over the data's budgets, by rank: a data set's budgets bunch up in
+// log (3e19, 6e19 and 1e20 in the default data) and would take neighbouring, barely different
+// colours. A budget between two of them, the slider's, is placed between their colours, in log;
+// beyond them it takes the nearest end. The slider's curve does not count as data, so that a
+// budget keeps its colour as the slider moves.
+class BudgetScale {
+ public:
+  static BudgetScale of(const Figure& figure);
+  QColor colour(double budget) const;
+
+ private:
+  double position(double log_budget) const;
+
+  std::vector<double> log_budgets_;  // increasing, distinct
+};
+
+// A series' colour by its sparsity, else by its budget; none for a series with neither.
+std::optional<QColor> keyedColour(const Series& series, const BudgetScale& budgets);
+
+}  // namespace moescope::explorer::figure_style

@@ -1,0 +1,152 @@
+// FigureView's exports: the chart laid out at the export's size and rendered to PNG, SVG or PDF,
+// and the numbers behind it as CSV.
+#include <QChart>
+#include <QFile>
+#include <QGraphicsLayout>
+#include <QGraphicsScene>
+#include <QImage>
+#include <QPageSize>
+#include <QPainter>
+#include <QPdfWriter>
+#include <QSvgGenerator>
+#include <QTextStream>
+#include <cmath>
+#include <string>
+
+#include "figure_view.h"
+
+namespace moescope::explorer {
+namespace {
+
+using moescope::Series;
+
+QString csvField(const QString& text) {
+  if (!text.contains(QLatin1Char(',')) && !text.contains(QLatin1Char('"')))
+    return text;
+  QString quoted = text;
+  quoted.replace(QStringLiteral("\""), QStringLiteral("\"\""));
+  return QStringLiteral("\"") + quoted + QStringLiteral("\"");
+}
+
+QString csvNumber(double value) {
+  return QString::number(value, 'g', 17);
+}
+
+}  // namespace
+
+bool FigureView::fail(const QString& message) {
+  last_error_ = message;
+  return false;
+}
+
+bool FigureView::renderForExport(QPainter& painter, const QRectF& target) {
+  if (figure_ == nullptr)
+    return fail(QStringLiteral("no figure to export"));
+  painter.setRenderHint(QPainter::Antialiasing);
+  painter.setRenderHint(QPainter::TextAntialiasing);
+  // Laid out at the export's size in inches, so that an export looks the same whatever the size
+  // of the window it came from.
+  const QSizeF shown_size = chart_->size();
+  chart_->resize(QSizeF(kExportWidthInches * kLayoutDpi, kExportHeightInches * kLayoutDpi));
+  chart_->layout()->activate();
+  placeOverlays();
+  chart_->scene()->render(&painter, target, chart_->sceneBoundingRect());
+  chart_->resize(shown_size);
+  chart_->layout()->activate();
+  placeOverlays();
+  return true;
+}
+
+bool FigureView::exportPng(const QString& path, int dpi) {
+  if (dpi <= 0)
+    return fail(QStringLiteral("DPI must be positive, not %1").arg(dpi));
+  QImage image(static_cast<int>(std::lround(kExportWidthInches * dpi)),
+               static_cast<int>(std::lround(kExportHeightInches * dpi)), QImage::Format_RGB32);
+  image.fill(Qt::white);
+  constexpr double kInchesPerMetre = 39.3700787;
+  image.setDotsPerMeterX(static_cast<int>(std::lround(dpi * kInchesPerMetre)));
+  image.setDotsPerMeterY(static_cast<int>(std::lround(dpi * kInchesPerMetre)));
+  {
+    QPainter painter(&image);
+    if (!renderForExport(painter, QRectF(image.rect())))
+      return false;
+  }
+  if (!image.save(path, "PNG"))
+    return fail(QStringLiteral("cannot write %1").arg(path));
+  return true;
+}
+
+bool FigureView::exportSvg(const QString& path) {
+  QFile file(path);
+  if (!file.open(QIODevice::WriteOnly | QIODevice::Truncate))
+    return fail(QStringLiteral("cannot write %1: %2").arg(path, file.errorString()));
+  const QSize size(static_cast<int>(std::lround(kExportWidthInches * kLayoutDpi)),
+                   static_cast<int>(std::lround(kExportHeightInches * kLayoutDpi)));
+  QSvgGenerator generator;
+  generator.setOutputDevice(&file);
+  generator.setSize(size);
+  generator.setViewBox(QRect(QPoint(0, 0), size));
+  generator.setResolution(static_cast<int>(kLayoutDpi));
+  generator.setTitle(QString::fromStdString(figure_ ? figure_->title : std::string()));
+  {
+    QPainter painter(&generator);
+    if (!renderForExport(painter, QRectF(QPointF(0, 0), QSizeF(size))))
+      return false;
+  }
+  if (file.error() != QFileDevice::NoError)
+    return fail(QStringLiteral("cannot write %1: %2").arg(path, file.errorString()));
+  return true;
+}
+
+bool FigureView::exportPdf(const QString& path) {
+  QFile file(path);
+  if (!file.open(QIODevice::WriteOnly | QIODevice::Truncate))
+    return fail(QStringLiteral("cannot write %1: %2").arg(path, file.errorString()));
+  QPdfWriter writer(&file);
+  writer.setPageSize(QPageSize(QSizeF(kExportWidthInches, kExportHeightInches), QPageSize::Inch));
+  writer.setPageMargins(QMarginsF(0, 0, 0, 0));
+  writer.setResolution(300);
+  writer.setTitle(QString::fromStdString(figure_ ? figure_->title : std::string()));
+  {
+    QPainter painter(&writer);
+    if (!painter.isActive())
+      return fail(QStringLiteral("cannot start a PDF in %1").arg(path));
+    if (!renderForExport(painter, QRectF(0, 0, writer.width(), writer.height())))
+      return false;
+  }
+  if (file.error() != QFileDevice::NoError)
+    return fail(QStringLiteral("cannot write %1: %2").arg(path, file.errorString()));
+  return true;
+}
+
+bool FigureView::exportCsv(const QString& path) {
+  if (figure_ == nullptr)
+    return fail(QStringLiteral("no figure to export"));
+  QFile file(path);
+  if (!file.open(QIODevice::WriteOnly | QIODevice::Truncate | QIODevice::Text))
+    return fail(QStringLiteral("cannot write %1: %2").arg(path, file.errorString()));
+  QTextStream out(&file);
+  out << "series,label,x,y,lo,hi\n";
+  auto write = [&out](const Series& series, const char* kind) {
+    const QString label = csvField(QString::fromStdString(series.label));
+    for (std::size_t i = 0; i < series.x.size(); ++i) {
+      out << kind << ',' << label << ',' << csvNumber(series.x[i]) << ',' << csvNumber(series.y[i])
+          << ',';
+      if (i < series.lo.size() && i < series.hi.size())
+        out << csvNumber(series.lo[i]) << ',' << csvNumber(series.hi[i]);
+      else
+        out << ',';
+      out << '\n';
+    }
+  };
+  for (const Series& curve : figure_->curves)
+    write(curve, "curve");
+  for (const Series& points : figure_->points)
+    write(points, "points");
+  out.flush();
+  if (out.status() != QTextStream::Ok || file.error() != QFileDevice::NoError)
+    return fail(QStringLiteral("cannot write %1: %2").arg(path, file.errorString()));
+  return true;
+}
+
+}  // namespace moescope::explorer
