@@ -661,6 +661,8 @@ nlohmann::json read_json_file(const std::filesystem::path& path) {
     diagnostic.message = json_depth_message(*nesting);
     throw InputError(std::move(diagnostic));
   }
+  if (const std::optional<std::string> problem = json_nul_problem(text.str()))
+    throw file_error(path.string(), *problem);
   try {
     return nlohmann::json::parse(text.str());
   } catch (const nlohmann::json::exception& error) {  // a syntax error, or a number like 1e999

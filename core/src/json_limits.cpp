@@ -1,5 +1,7 @@
 #include "moescope/json_limits.h"
 
+#include <algorithm>
+
 namespace moescope {
 namespace {
 
@@ -162,6 +164,15 @@ std::optional<std::string> json_depth_problem(std::string_view text, std::size_t
   if (!nesting)
     return std::nullopt;
   return json_depth_message(*nesting, limit);
+}
+
+std::optional<std::string> json_nul_problem(std::string_view text) {
+  const std::size_t nul = text.find('\0');
+  if (nul == std::string_view::npos)
+    return std::nullopt;
+  const auto line =
+      1 + std::count(text.begin(), text.begin() + static_cast<std::ptrdiff_t>(nul), '\n');
+  return "a NUL byte at line " + std::to_string(line) + ": JSON text holds none";
 }
 
 }  // namespace moescope

@@ -125,8 +125,10 @@ std::vector<RepeatedKey> repeated_keys(std::string_view text) {
     switch (text[i]) {
       case '"': {
         std::size_t end = i + 1;
-        while (text[end] != '"')
+        while (end < text.size() && text[end] != '"')
           end += text[end] == '\\' ? 2 : 1;
+        if (end >= text.size())
+          return repeated;  // cannot happen in text the parser took whole; never read past it
         if (!open.empty() && open.back().is_object && open.back().expect_key) {
           // Decoded, so that a key and its escaped spelling are one key.
           const std::string key = json::parse(text.substr(i, end - i + 1)).get<std::string>();
@@ -146,7 +148,8 @@ std::vector<RepeatedKey> repeated_keys(std::string_view text) {
         break;
       case '}':
       case ']':
-        open.pop_back();
+        if (!open.empty())
+          open.pop_back();
         break;
       case ',':
         if (!open.empty() && open.back().is_object)
@@ -351,6 +354,8 @@ SourceTable read_json_records(std::string_view text, const std::string& display_
   // nested brackets overflowed the stack when a value was quoted (json_limits.h).
   if (const std::optional<JsonNesting> nesting = json_nesting_past(text))
     throw nesting_error(*nesting, display_name, mapping);
+  if (const std::optional<std::string> problem = json_nul_problem(text))
+    throw file_error(display_name, *problem);
   json document;
   try {
     document = json::parse(text.begin(), text.end());

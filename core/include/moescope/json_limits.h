@@ -57,4 +57,9 @@ std::string json_depth_message(const JsonNesting& nesting, std::size_t limit = k
 std::optional<std::string> json_depth_problem(std::string_view text,
                                               std::size_t limit = kMaxJsonDepth);
 
+// A NUL byte in JSON text, for a refusal: "a NUL byte at line 3: JSON text holds none"; nullopt
+// when there is none. The JSON library's lexer takes a NUL for the end of the input, so whatever
+// follows one would be ignored unread; every reader that checks the depth checks this too.
+std::optional<std::string> json_nul_problem(std::string_view text);
+
 }  // namespace moescope

@@ -7,8 +7,10 @@
 #include <cerrno>
 #include <cstring>
 #include <fstream>
+#include <limits>
 #include <nlohmann/json.hpp>
 #include <sstream>
+#include <stdexcept>
 
 #include "moescope/json_limits.h"
 #include "moescope/launch/run_queue.h"
@@ -54,6 +56,34 @@ json job_json(const Job& job) {
   return object;
 }
 
+// A whole number of the queue's file within T's range. nlohmann's get<int>() converts a float
+// such as 1e10 by a cast whose result is undefined out of range, so the type and range are checked
+// first; the caller's catch names the file and job (std::invalid_argument, caught there).
+template <typename T>
+T whole_number(const json& object, const char* key) {
+  const json& value = object.at(key);
+  if (!value.is_number_integer())
+    throw std::invalid_argument(std::string(key) + ": not a whole number: " + value.dump());
+  const bool in_range =
+      value.is_number_unsigned()
+          ? value.get<std::uint64_t>() <= static_cast<std::uint64_t>(std::numeric_limits<T>::max())
+          : value.get<std::int64_t>() >= std::numeric_limits<T>::min() &&
+                value.get<std::int64_t>() <= std::numeric_limits<T>::max();
+  if (!in_range)
+    throw std::invalid_argument(std::string(key) + ": out of range: " + value.dump());
+  return static_cast<T>(value.get<std::int64_t>());
+}
+
+// A text of the queue's file, or `fallback` where the key is absent; another type is refused.
+std::string text_or(const json& object, const char* key, const std::string& fallback) {
+  const auto found = object.find(key);
+  if (found == object.end())
+    return fallback;
+  if (!found->is_string())
+    throw std::invalid_argument(std::string(key) + ": not a text: " + found->dump());
+  return found->get<std::string>();
+}
+
 // Reads one job, naming the file and the job's position in every complaint.
 Job parse_job(const json& object, const std::string& where) {
   auto fail = [&](const std::string& why) -> QueueError { return QueueError(where + ": " + why); };
@@ -61,7 +91,7 @@ Job parse_job(const json& object, const std::string& where) {
     throw fail("not a JSON object");
   try {
     Job job;
-    job.id = object.at("id").get<int>();
+    job.id = whole_number<int>(object, "id");
     job.name = object.at("name").get<std::string>();
     const std::optional<JobState> state = parse_job_state(object.at("state").get<std::string>());
     if (!state)
@@ -72,19 +102,21 @@ Job parse_job(const json& object, const std::string& where) {
     job.request.trainer = object.at("trainer").get<std::vector<std::string>>();
     job.store = object.at("store").get<std::string>();
     job.executor = object.at("executor").get<std::string>();
-    job.planned_steps = object.at("planned_steps").get<std::int64_t>();
+    job.planned_steps = whole_number<std::int64_t>(object, "planned_steps");
     job.queued_at = object.at("queued_at").get<double>();
-    job.handle = object.value("handle", "");
+    job.handle = text_or(object, "handle", "");
     if (object.contains("started_at"))
       job.started_at = object.at("started_at").get<double>();
     if (object.contains("finished_at"))
       job.finished_at = object.at("finished_at").get<double>();
     if (object.contains("exit_code"))
-      job.exit_code = object.at("exit_code").get<int>();
-    job.message = object.value("message", "");
-    job.run_id = object.value("run_id", "");
+      job.exit_code = whole_number<int>(object, "exit_code");
+    job.message = text_or(object, "message", "");
+    job.run_id = text_or(object, "run_id", "");
     return job;
   } catch (const json::exception& error) {
+    throw fail(error.what());
+  } catch (const std::invalid_argument& error) {
     throw fail(error.what());
   }
 }
@@ -130,21 +162,28 @@ QueueState read_queue_state(const fs::path& directory) {
   text << in.rdbuf();
   if (const std::optional<std::string> problem = json_depth_problem(text.str()))
     throw QueueError(file.string() + ": " + *problem);
+  if (const std::optional<std::string> problem = json_nul_problem(text.str()))
+    throw QueueError(file.string() + ": " + *problem);
   const json root = json::parse(text.str(), nullptr, false);
-  if (!root.is_object() || root.value("format", "") != kFormat)
+  const auto format = root.is_object() ? root.find("format") : root.end();
+  if (!root.is_object() || format == root.end() || *format != kFormat)
     throw QueueError(file.string() + ": not a MoEScope queue (format \"" + kFormat + "\")");
-  if (root.value("version", 0) != kVersion) {
-    throw QueueError(file.string() + ": queue version " + root.value("version", json()).dump() +
+  const auto version = root.find("version");
+  if (version == root.end() || !version->is_number_integer() || *version != kVersion) {
+    throw QueueError(file.string() + ": queue version " +
+                     (version == root.end() ? std::string("none") : version->dump()) +
                      ", this MoEScope reads version " + std::to_string(kVersion));
   }
   QueueState state;
   try {
-    state.concurrency_limit = root.at("concurrency_limit").get<int>();
-    state.next_id = root.at("next_id").get<int>();
+    state.concurrency_limit = whole_number<int>(root, "concurrency_limit");
+    state.next_id = whole_number<int>(root, "next_id");
     const json& jobs = root.at("jobs");
     for (std::size_t i = 0; i < jobs.size(); ++i)
       state.jobs.push_back(parse_job(jobs[i], file.string() + ": job " + std::to_string(i + 1)));
   } catch (const json::exception& error) {
+    throw QueueError(file.string() + ": " + error.what());
+  } catch (const std::invalid_argument& error) {
     throw QueueError(file.string() + ": " + error.what());
   }
   return state;

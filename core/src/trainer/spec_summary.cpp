@@ -58,6 +58,8 @@ SpecSummary read_spec_summary(const std::filesystem::path& spec_file) {
   text << in.rdbuf();
   if (const std::optional<std::string> problem = json_depth_problem(text.str()))
     throw std::runtime_error(spec_file.string() + ": " + *problem);
+  if (const std::optional<std::string> problem = json_nul_problem(text.str()))
+    throw std::runtime_error(spec_file.string() + ": " + *problem);
   const json spec = json::parse(text.str(), nullptr, false);
   if (!spec.is_object())
     throw std::runtime_error(spec_file.string() + ": not a JSON object of spec keys");

@@ -41,6 +41,8 @@ class ResultReader {
     text << in.rdbuf();
     if (const std::optional<std::string> problem = json_depth_problem(text.str()))
       throw std::runtime_error(file.string() + ": " + *problem);
+    if (const std::optional<std::string> problem = json_nul_problem(text.str()))
+      throw std::runtime_error(file.string() + ": " + *problem);
     result_ = json::parse(text.str(), nullptr, false);
     if (!result_.is_object())
       throw std::runtime_error(file.string() + ": not a JSON object");

@@ -358,8 +358,13 @@ void check_architecture(SpecReader& reader, const TrainSpec& spec) {
 }  // namespace
 
 std::int64_t whole_steps(double tokens, int batch_size, int context) {
-  return static_cast<std::int64_t>(
-      std::floor(tokens / (static_cast<double>(batch_size) * context)));
+  const double steps = std::floor(tokens / (static_cast<double>(batch_size) * context));
+  // Saturated, not cast out of range (undefined): a lenient reader may meet any token count; the
+  // strict reader refuses tokens above kMaxTrainingTokens before it gets here.
+  constexpr double kMaxSteps = 9.2e18;  // below 2^63, exactly representable as a double
+  if (!(steps > 0))                     // NaN included
+    return 0;
+  return static_cast<std::int64_t>(std::min(steps, kMaxSteps));
 }
 
 SpecError::SpecError(std::vector<FieldProblem> problems)
@@ -387,10 +392,12 @@ TrainSpec parse_train_spec(std::string_view json_text, const std::filesystem::pa
   // Before the parser builds a value that a refusal's dump() would walk recursively.
   if (const std::optional<std::string> problem = json_depth_problem(json_text))
     throw SpecError({{"spec", *problem}});
+  if (const std::optional<std::string> problem = json_nul_problem(json_text))
+    throw SpecError({{"spec", *problem}});
   json object;
   try {
     object = json::parse(json_text);
-  } catch (const json::parse_error& error) {
+  } catch (const json::exception& error) {  // a syntax error, or a number like 1e999
     throw SpecError({{"spec", std::string("not valid JSON: ") + error.what()}});
   }
   if (!object.is_object())
