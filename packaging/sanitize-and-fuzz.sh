@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The reliability half of the test command (README, "The whole test suite"; docs/reliability.md):
+# The reliability build, run by hand until it joins CI (docs/reliability.md):
 # builds the core, the run store, the fitters, the `moescope` command line and their tests with
 # Clang under AddressSanitizer + UndefinedBehaviorSanitizer into build-sanitize/, together with the
 # libFuzzer targets of tests/fuzz, then runs that test suite under the sanitizers and each fuzzer
