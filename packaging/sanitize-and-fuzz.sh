@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
-# The reliability build, run by hand until it joins CI (docs/reliability.md):
+# The reliability build, the second half of the README's test command (docs/reliability.md):
 # builds the core, the run store, the fitters, the `moescope` command line and their tests with
 # Clang under AddressSanitizer + UndefinedBehaviorSanitizer into build-sanitize/, together with the
-# libFuzzer targets of tests/fuzz, then runs that test suite under the sanitizers and each fuzzer
-# for a bounded time (MOESCOPE_FUZZ_SECONDS, default 30) from its seeds, and once on every input
-# it ever failed on (tests/fuzz/*/crashes-found). The explorer and the trainer (Qt, VTK, LibTorch:
+# libFuzzer targets of tests/fuzz, then runs that test suite under the sanitizers, each fuzzer for
+# MOESCOPE_FUZZ_RUNS executions (default 50,000) from its seeds with a fixed random seed (the
+# same inputs on every machine; at most MOESCOPE_FUZZ_SECONDS, default 90), and each once on
+# every input it ever failed on (tests/fuzz/*/crashes-found). The explorer and the trainer (Qt, VTK, LibTorch:
 # uninstrumented libraries, and most of the build's time) are left out here; their own tests run
 # in build/. Needs clang and libclang-rt-14-dev (packaging/debian-packages.txt, which setup.sh
 # installs).
@@ -12,7 +13,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 build=${MOESCOPE_SANITIZE_BUILD:-build-sanitize}
-seconds=${MOESCOPE_FUZZ_SECONDS:-30}
+runs=${MOESCOPE_FUZZ_RUNS:-50000}
+seconds=${MOESCOPE_FUZZ_SECONDS:-90}
 jobs=$(nproc 2>/dev/null || echo 2)
 # Clang 14 where it is installed under its own name (its runtimes are libclang-rt-14-dev's), else
 # the default clang. Optimised (-O1) but with assertions (no NDEBUG): a checking build. The one test
@@ -31,7 +33,8 @@ command -v "$cxx" >/dev/null ||
 start=$SECONDS
 CC=$cc CXX=$cxx cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release \
   -DCMAKE_C_FLAGS_RELEASE=-O1 -DCMAKE_CXX_FLAGS_RELEASE=-O1 \
-  -DMOESCOPE_SANITIZE=address,undefined -DMOESCOPE_FUZZ=ON -DMOESCOPE_FUZZ_SECONDS="$seconds" \
+  -DMOESCOPE_SANITIZE=address,undefined -DMOESCOPE_FUZZ=ON \
+  -DMOESCOPE_FUZZ_RUNS="$runs" -DMOESCOPE_FUZZ_SECONDS="$seconds" \
   -DMOESCOPE_BUILD_APP=OFF -DMOESCOPE_BUILD_TRAINING=OFF -DMOESCOPE_WITH_CUDA=OFF
 # The tests and the fuzzers with what they run, not the benchmarks.
 cmake --build "$build" --parallel "$jobs" --target moescope_tests

@@ -1,11 +1,16 @@
 #!/usr/bin/env bash
 # Runs MoEScope's libFuzzer targets (tests/fuzz), built with MOESCOPE_FUZZ=ON.
 #
-#   tests/fuzz/run-fuzzers.sh [--build DIR] [--seconds N] [--parallel P] [--keep-going]
-#                             [--regressions] [TARGET...] [-- LIBFUZZER-ARGS]
+#   tests/fuzz/run-fuzzers.sh [--build DIR] [--seconds N] [--runs R [--seed S]] [--parallel P]
+#                             [--keep-going] [--regressions] [TARGET...] [-- LIBFUZZER-ARGS]
 #
 # --build DIR     the build folder (default build-fuzz); the fuzzers are DIR/fuzz/<target>_fuzzer
 # --seconds N     fuzz each target for N seconds (default 30)
+# --runs R        a reproducible run, as CTest's fuzz_<target> does: R executions from the seeds
+#                 alone with libFuzzer's random seed S (default 1), into a corpus folder emptied
+#                 first (DIR/fuzz/corpus-reproducible/<target>), so that the same code gives the
+#                 same inputs on every machine: a failure there is a finding of the change under
+#                 test, not of the machine's speed. --seconds stays a cap.
 # --parallel P    P targets at a time (default 1)
 # --keep-going    a campaign: go on past failures (libFuzzer -fork=1 -ignore_crashes=1 ...),
 #                 keeping every failing input, reports unsymbolised (rerun an input for its
@@ -25,6 +30,8 @@ here=$(cd "$(dirname "$0")" && pwd)
 source_dir=$(cd "$here/../.." && pwd)
 build="$source_dir/build-fuzz"
 seconds=30
+runs=
+seed=1
 parallel=1
 keep_going=0
 mode=fuzz
@@ -34,11 +41,13 @@ while [ $# -gt 0 ]; do
   case "$1" in
     --build) build=$(cd "$2" && pwd); shift 2 ;;
     --seconds) seconds=$2; shift 2 ;;
+    --runs) runs=$2; shift 2 ;;
+    --seed) seed=$2; shift 2 ;;
     --parallel) parallel=$2; shift 2 ;;
     --keep-going) keep_going=1; shift ;;
     --regressions) mode=regressions; shift ;;
     --) shift; extra=("$@"); break ;;
-    -h|--help) sed -n '2,23p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,28p' "$0"; exit 0 ;;
     -*) echo "run-fuzzers: unknown option $1" >&2; exit 2 ;;
     *) targets+=("$1"); shift ;;
   esac
@@ -101,12 +110,21 @@ run_target() {
   fi
   local corpus="$build/fuzz/corpus/$target"
   local artifacts="$build/fuzz/artifacts/$target"
-  mkdir -p "$corpus" "$artifacts"
   local options=(-max_total_time="$seconds" -timeout=$timeout -rss_limit_mb=2048 -max_len=8192
                  -print_final_stats=1 -artifact_prefix="$artifacts/")
+  if [ -n "$runs" ]; then
+    corpus="$build/fuzz/corpus-reproducible/$target"
+    rm -rf "$corpus"
+    options+=(-runs="$runs" -seed="$seed")
+  fi
+  mkdir -p "$corpus" "$artifacts"
   [ -f "$here/$target/$target.dict" ] && options+=(-dict="$here/$target/$target.dict")
   [ $keep_going = 1 ] && options+=(-fork=1 -ignore_crashes=1 -ignore_timeouts=1 -ignore_ooms=1)
-  echo "run-fuzzers: $target for ${seconds} s"
+  if [ -n "$runs" ]; then
+    echo "run-fuzzers: $target for $runs executions (seed $seed, at most ${seconds} s)"
+  else
+    echo "run-fuzzers: $target for ${seconds} s"
+  fi
   local status=0 times
   times=$( { TIMEFORMAT="%U %S"
              time "$binary" "${options[@]}" "${extra[@]}" "$corpus" "$seeds" >"$log" 2>&1
@@ -115,7 +133,7 @@ run_target() {
   # The last statistics line: "#N DONE cov: C ft: F corp: ..." or, forked, "#N: cov: C ft: F ...
   # oom/timeout/crash: O/T/X ...".
   local last executions cov ft failures crashes timeouts ooms cpu
-  last=$(grep -E '^#[0-9]+:?[[:space:]]' "$log" | grep -E 'cov: ' | tail -n 1 || true)
+  last=$(grep -aE '^#[0-9]+:?[[:space:]]' "$log" | grep -aE 'cov: ' | tail -n 1 || true)
   executions=$(sed -E 's/^#([0-9]+).*/\1/' <<<"$last")
   cov=$(sed -nE 's/.* cov: ([0-9]+).*/\1/p' <<<"$last")
   ft=$(sed -nE 's/.* ft: ([0-9]+).*/\1/p' <<<"$last")
@@ -127,6 +145,7 @@ run_target() {
   fi
   cpu=$(awk '{printf "%.0f", $1 + $2}' <<<"$times")
   local kind=bounded
+  [ -n "$runs" ] && kind=reproducible
   [ $keep_going = 1 ] && kind=campaign
   printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$(date -u +%FT%TZ)" \
     "$target" "$seconds" "$kind" "$executions" "$cov" "$ft" "$(find "$corpus" -type f | wc -l)" \

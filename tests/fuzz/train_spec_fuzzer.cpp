@@ -1,6 +1,5 @@
-// Fuzz target of the trainer's spec readers (core/include/moescope/trainer/train_spec.h; before
-// that, training/include/moescope/training/train_spec.h): the strict parse_train_spec() of
-// `moescope-train --spec`/`--check`, and, where it exists, the launch queue's lenient
+// Fuzz target of the trainer's spec readers (core/include/moescope/trainer/train_spec.h): the
+// strict parse_train_spec() of `moescope-train --spec`/`--check`, and the launch queue's lenient
 // read_spec_summary() of `moescope train launch`/`status`. LibTorch-free.
 //
 // The input is the spec's JSON text; the spec's folder is a scratch folder holding a small corpus
@@ -18,15 +17,7 @@
 
 #include "fuzz_support.h"
 
-#if __has_include("moescope/trainer/train_spec.h")
 #include "moescope/trainer/train_spec.h"
-#define MOESCOPE_FUZZ_SPEC_SUMMARY 1
-namespace spec_api = moescope;
-#else
-#include "moescope/training/train_spec.h"
-#define MOESCOPE_FUZZ_SPEC_SUMMARY 0
-namespace spec_api = moescope::training;
-#endif
 
 namespace {
 
@@ -43,53 +34,49 @@ const std::filesystem::path& spec_folder() {
 // The canonical text of a spec read back from `text`, which must parse.
 std::string reparsed(const std::string& text, std::string_view what) {
   try {
-    return spec_api::to_json(spec_api::parse_train_spec(text, spec_folder()));
-  } catch (const spec_api::SpecError& error) {
+    return moescope::to_json(moescope::parse_train_spec(text, spec_folder()));
+  } catch (const moescope::SpecError& error) {
     moescope::fuzz::finding("a spec that parsed is refused in its " + std::string(what) + ": " +
-                            spec_api::describe(error) + "\n" + text);
+                            moescope::describe(error) + "\n" + text);
   }
   return {};
 }
 
-void round_trip(const spec_api::TrainSpec& spec) {
-  const std::string canonical = spec_api::to_json(spec);
+void round_trip(const moescope::TrainSpec& spec) {
+  const std::string canonical = moescope::to_json(spec);
   const std::string again = reparsed(canonical, "canonical form");
   if (again != canonical) {
     moescope::fuzz::finding("a spec's canonical form changes when parsed again:\n" + canonical +
                             "\nbecame\n" + again);
   }
-  if (!spec_api::spec_differences(canonical, again).empty())
+  if (!moescope::spec_differences(canonical, again).empty())
     moescope::fuzz::finding("spec_differences finds differences between equal specs");
-#if MOESCOPE_FUZZ_SPEC_SUMMARY
-  const std::string file = spec_api::to_spec_file(spec);
+  const std::string file = moescope::to_spec_file(spec);
   if (reparsed(file, "spec-file form (to_spec_file)") != canonical) {
     moescope::fuzz::finding("the spec file to_spec_file writes parses to another spec:\n" + file +
                             "\ncanonical form:\n" + canonical);
   }
-#endif
 }
 
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   const std::string_view text(reinterpret_cast<const char*>(data), size);
-#if MOESCOPE_FUZZ_SPEC_SUMMARY
   // The queue's reader, on the same bytes as a file.
   static const std::filesystem::path file = spec_folder() / "run.json";
   moescope::fuzz::write_file(file, text);
   try {
-    (void)spec_api::read_spec_summary(file);
+    (void)moescope::read_spec_summary(file);
   } catch (const std::runtime_error&) {
   } catch (const std::exception& error) {
     moescope::fuzz::undocumented(error, "read_spec_summary");
   }
-#endif
 
-  spec_api::TrainSpec spec;
+  moescope::TrainSpec spec;
   try {
-    spec = spec_api::parse_train_spec(text, spec_folder());
-  } catch (const spec_api::SpecError& error) {
-    (void)spec_api::describe(error);
+    spec = moescope::parse_train_spec(text, spec_folder());
+  } catch (const moescope::SpecError& error) {
+    (void)moescope::describe(error);
     return 0;
   } catch (const std::exception& error) {
     moescope::fuzz::undocumented(error, "parse_train_spec");
