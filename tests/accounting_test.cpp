@@ -1,5 +1,5 @@
 // Parameter and FLOP accounting against values worked out by hand from the paper's Appendix C.
-#include "moescope/accounting.h"
+#include "moescope/model/accounting.h"
 
 #include <gtest/gtest.h>
 

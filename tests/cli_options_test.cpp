@@ -131,9 +131,10 @@ TEST_F(CliOptionsTest, TrainCommandsRefuseBadNumbers) {
 TEST_F(CliOptionsTest, AnUnknownSubcommandIsNamedWithTheRealOnes) {
   Outcome outcome = moescope({"bogus"});
   EXPECT_EQ(outcome.exit_code, 2);
-  EXPECT_EQ(outcome.err,
-            "moescope: unknown subcommand 'bogus'; the subcommands are import, runs, export, "
-            "flops, report, synth, fit, optimum, predict, explore, train (moescope --help)\n");
+  EXPECT_EQ(
+      outcome.err,
+      "moescope: unknown subcommand 'bogus'; the subcommands are import, runs, export, "
+      "flops, report, synth, fit, optimum, predict, explore, train, hosts (moescope --help)\n");
   outcome = moescope({"train", "bogus", "--json"});
   EXPECT_EQ(outcome.exit_code, 2);
   EXPECT_EQ(outcome.err,

@@ -11,7 +11,7 @@
 #include <string>
 #include <vector>
 
-#include "moescope/run_store.h"
+#include "moescope/store/run_store.h"
 #include "support/temporary_folder.h"
 
 extern char** environ;

@@ -1,12 +1,12 @@
 // Derivation of missing scaling quantities and the plausibility checks on a run.
-#include "moescope/derive.h"
+#include "moescope/run/derive.h"
 
 #include <gtest/gtest.h>
 
 #include <cmath>
 #include <limits>
 
-#include "moescope/accounting.h"
+#include "moescope/model/accounting.h"
 
 namespace moescope {
 namespace {

@@ -21,8 +21,8 @@
 #include "moescope/fit/law_optimum.h"
 #include "moescope/fit/law_validation.h"
 #include "moescope/fit/optimum_report.h"
-#include "moescope/number_format.h"
-#include "moescope/synthetic_grid.h"
+#include "moescope/io/number_format.h"
+#include "moescope/synthetic/synthetic_grid.h"
 #include "support/explorer_test_data.h"
 #include "support/routed_lm_law.h"
 

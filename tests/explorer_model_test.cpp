@@ -12,8 +12,8 @@
 #include "moescope/fit/isoflop_surface.h"
 #include "moescope/fit/law_optimum.h"
 #include "moescope/fit/scaling_points.h"
-#include "moescope/number_format.h"
-#include "moescope/synthetic_grid.h"
+#include "moescope/io/number_format.h"
+#include "moescope/synthetic/synthetic_grid.h"
 #include "support/explorer_test_data.h"
 
 namespace moescope {

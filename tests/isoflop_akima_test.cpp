@@ -6,10 +6,11 @@
 #include <cmath>
 #include <limits>
 
-#include "moescope/fit/akima_interpolation.h"
 #include "moescope/fit/isoflop_curves.h"
-#include "moescope/fit/numpy_legacy_normal.h"
+#include "moescope/numerics/akima_interpolation.h"
+#include "moescope/numerics/numpy_legacy_normal.h"
 #include "support/expect_refusal.h"
+#include "support/isoflop_points.h"
 #include "support/porian_points.h"
 
 namespace moescope {
@@ -19,17 +20,7 @@ using testing_support::expect_refusal;
 using testing_support::kPorianAbsent;
 using testing_support::porian_points;
 
-// Dense points at `budget` with L = curvature (ln N - vertex)^2 + floor.
-std::vector<SurfacePoint> parabola_points(const std::vector<double>& log_sizes, double curvature,
-                                          double vertex, double floor, double budget = 1e20) {
-  std::vector<SurfacePoint> points;
-  for (const double x : log_sizes) {
-    const double size = std::exp(x);
-    points.push_back(
-        {size, size, 0.0, curvature * (x - vertex) * (x - vertex) + floor, budget, points.size()});
-  }
-  return points;
-}
+using testing_support::parabola_points;
 
 // ---- Akima's interpolant and NumPy's generator ----------------------------------------------
 
@@ -37,7 +28,7 @@ std::vector<SurfacePoint> parabola_points(const std::vector<double>& log_sizes, 
 //   from scipy.interpolate import Akima1DInterpolator as A
 //   f = A(x, y); print(list(f(at))); print(list(f.derivative()(x)))
 TEST(AkimaInterpolation, MatchesSciPy) {
-  const AkimaInterpolant f({0, 1, 2.5, 3, 4.5, 6, 7}, {1, 0.2, 0.5, 0.45, 2, 1.9, 3});
+  const numerics::AkimaInterpolant f({0, 1, 2.5, 3, 4.5, 6, 7}, {1, 0.2, 0.5, 0.45, 2, 1.9, 3});
   const std::vector<double> at = {0, 0.3, 1, 1.7, 2.5, 2.9, 3.6, 4.5, 5.2, 6.5, 7};
   const std::vector<double> scipy = {1.0,
                                      0.6380384615384616,
@@ -68,7 +59,7 @@ TEST(AkimaInterpolation, MatchesSciPy) {
 
   // Equal secants on both sides of x = 2 (1, 1 | 0, 0): Akima's weights both vanish and the
   // slope is the mean of the two secants beside the point, 0.5.
-  const AkimaInterpolant flat({0, 1, 2, 3, 4, 5}, {0, 1, 2, 2, 2, 3});
+  const numerics::AkimaInterpolant flat({0, 1, 2, 3, 4, 5}, {0, 1, 2, 2, 2, 3});
   const std::vector<double> flat_slopes = {1.0, 1.0, 0.5, 0.0, 0.0, 1.5};
   for (std::size_t i = 0; i < flat_slopes.size(); ++i)
     EXPECT_NEAR(flat.slopes()[i], flat_slopes[i], 1e-15) << i;
@@ -78,7 +69,7 @@ TEST(AkimaInterpolation, MatchesSciPy) {
     EXPECT_NEAR(flat(flat_at[i]), flat_values[i], 1e-15) << flat_at[i];
 
   // Three points, the fewest: the extrapolated secants decide every slope.
-  const AkimaInterpolant three({1, 2, 4}, {3, 1, 2});
+  const numerics::AkimaInterpolant three({1, 2, 4}, {3, 1, 2});
   const std::vector<double> three_values = {3.0, 1.6875, 1.0, 0.875, 2.0};
   const std::vector<double> three_at = {1, 1.5, 2, 3, 4};
   for (std::size_t i = 0; i < three_at.size(); ++i)
@@ -86,11 +77,11 @@ TEST(AkimaInterpolation, MatchesSciPy) {
 }
 
 TEST(AkimaInterpolation, RefusesWhatItCannotInterpolate) {
-  EXPECT_THROW(AkimaInterpolant({1, 2}, {1, 2}), std::invalid_argument);
-  EXPECT_THROW(AkimaInterpolant({1, 2, 2}, {1, 2, 3}), std::invalid_argument);
-  EXPECT_THROW(AkimaInterpolant({1, 3, 2}, {1, 2, 3}), std::invalid_argument);
-  EXPECT_THROW(AkimaInterpolant({1, 2, 3}, {1, NAN, 3}), std::invalid_argument);
-  const AkimaInterpolant f({1, 2, 3}, {1, 0, 1});
+  EXPECT_THROW(numerics::AkimaInterpolant({1, 2}, {1, 2}), std::invalid_argument);
+  EXPECT_THROW(numerics::AkimaInterpolant({1, 2, 2}, {1, 2, 3}), std::invalid_argument);
+  EXPECT_THROW(numerics::AkimaInterpolant({1, 3, 2}, {1, 2, 3}), std::invalid_argument);
+  EXPECT_THROW(numerics::AkimaInterpolant({1, 2, 3}, {1, NAN, 3}), std::invalid_argument);
+  const numerics::AkimaInterpolant f({1, 2, 3}, {1, 0, 1});
   EXPECT_THROW(f(0.999), std::out_of_range);
   EXPECT_THROW(f(3.001), std::out_of_range);
   EXPECT_THROW(f.at_sorted({1.5, 1.2}), std::invalid_argument);
@@ -99,13 +90,13 @@ TEST(AkimaInterpolation, RefusesWhatItCannotInterpolate) {
 // np.random.seed(42); np.random.normal(0, 1, 7) and np.random.seed(4294967295);
 // np.random.normal(0, 1, 3) with NumPy 1.24.2.
 TEST(NumpyLegacyNormal, DrawsWhatNumpyDraws) {
-  NumpyLegacyNormal draw(42);
+  numerics::NumpyLegacyNormal draw(42);
   for (const double expected :
        {0.4967141530112327, -0.13826430117118466, 0.6476885381006925, 1.5230298564080254,
         -0.23415337472333597, -0.23413695694918055, 1.5792128155073915}) {
     EXPECT_DOUBLE_EQ(draw(), expected);
   }
-  NumpyLegacyNormal largest_seed(4294967295u);
+  numerics::NumpyLegacyNormal largest_seed(4294967295u);
   for (const double expected : {0.6484086742306527, 0.6693235306338161, -1.0805437227474493})
     EXPECT_DOUBLE_EQ(largest_seed(), expected);
 }

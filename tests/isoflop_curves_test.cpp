@@ -6,8 +6,9 @@
 #include <cmath>
 #include <limits>
 
-#include "moescope/synthetic_grid.h"
+#include "moescope/synthetic/synthetic_grid.h"
 #include "support/expect_refusal.h"
+#include "support/isoflop_points.h"
 #include "support/porian_points.h"
 
 namespace moescope {
@@ -17,17 +18,7 @@ using testing_support::expect_refusal;
 using testing_support::kPorianAbsent;
 using testing_support::porian_points;
 
-// Dense points at `budget` with L = curvature (ln N - vertex)^2 + floor.
-std::vector<SurfacePoint> parabola_points(const std::vector<double>& log_sizes, double curvature,
-                                          double vertex, double floor, double budget = 1e20) {
-  std::vector<SurfacePoint> points;
-  for (const double x : log_sizes) {
-    const double size = std::exp(x);
-    points.push_back(
-        {size, size, 0.0, curvature * (x - vertex) * (x - vertex) + floor, budget, points.size()});
-  }
-  return points;
-}
+using testing_support::parabola_points;
 
 std::vector<SurfacePoint> synthetic_points(double noise_sigma) {
   SyntheticGridOptions options;

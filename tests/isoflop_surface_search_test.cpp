@@ -8,8 +8,9 @@
 #include <stdexcept>
 
 #include "moescope/fit/isoflop_surface.h"
-#include "moescope/synthetic_grid.h"
+#include "moescope/synthetic/synthetic_grid.h"
 #include "support/expect_refusal.h"
+#include "support/isoflop_points.h"
 #include "support/routed_lm_law.h"
 
 namespace moescope {
@@ -17,19 +18,9 @@ namespace {
 
 using testing_support::expect_refusal;
 
-// The sparsity levels of the default synthetic grid.
-const std::vector<double> kGridSparsities = {0.0, 0.25, 0.5, 0.75, 0.9, 0.95, 0.98};
-
-std::vector<BudgetGroup> synthetic_budgets(double noise_sigma) {
-  SyntheticGridOptions options;
-  options.noise_sigma = noise_sigma;
-  const SurfaceData data = surface_points(generate_synthetic_grid(options));
-  return group_by_budget(data.points);
-}
-
-std::vector<SurfacePoint> synthetic_budget_points(double noise_sigma, std::size_t budget_index) {
-  return synthetic_budgets(noise_sigma)[budget_index].points;
-}
+using testing_support::kGridSparsities;
+using testing_support::synthetic_budget_points;
+using testing_support::synthetic_budgets;
 
 SurfacePoint point(double size, double sparsity, double loss) {
   return {size, size * (1 - sparsity), sparsity, loss, 1e20, 0};

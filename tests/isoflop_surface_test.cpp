@@ -6,28 +6,19 @@
 #include <limits>
 #include <stdexcept>
 
-#include "moescope/number_format.h"
-#include "moescope/synthetic_grid.h"
+#include "moescope/io/number_format.h"
+#include "moescope/synthetic/synthetic_grid.h"
 #include "support/expect_refusal.h"
+#include "support/isoflop_points.h"
 
 namespace moescope {
 namespace {
 
 using testing_support::expect_refusal;
 
-// The sparsity levels of the default synthetic grid.
-const std::vector<double> kGridSparsities = {0.0, 0.25, 0.5, 0.75, 0.9, 0.95, 0.98};
-
-std::vector<BudgetGroup> synthetic_budgets(double noise_sigma) {
-  SyntheticGridOptions options;
-  options.noise_sigma = noise_sigma;
-  const SurfaceData data = surface_points(generate_synthetic_grid(options));
-  return group_by_budget(data.points);
-}
-
-std::vector<SurfacePoint> synthetic_budget_points(double noise_sigma, std::size_t budget_index) {
-  return synthetic_budgets(noise_sigma)[budget_index].points;
-}
+using testing_support::kGridSparsities;
+using testing_support::synthetic_budget_points;
+using testing_support::synthetic_budgets;
 
 std::string budget_label(const BudgetGroup& group) {
   return "budget " + format_number(group.budget.value_or(0));

@@ -1,5 +1,5 @@
 // The nesting bound every JSON reader checks before parsing (json_limits.h).
-#include "moescope/json_limits.h"
+#include "moescope/io/json_limits.h"
 
 #include <gtest/gtest.h>
 

@@ -23,7 +23,7 @@
 
 #include "moescope/launch/local_executor.h"
 #include "moescope/launch/run_queue.h"
-#include "moescope/run_store.h"
+#include "moescope/store/run_store.h"
 #include "support/run_program.h"
 #include "support/temporary_folder.h"
 

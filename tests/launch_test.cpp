@@ -11,10 +11,10 @@
 #include <sstream>
 #include <thread>
 
-#include "moescope/accounting.h"
 #include "moescope/launch/local_executor.h"
 #include "moescope/launch/run_queue.h"
-#include "moescope/run_store.h"
+#include "moescope/model/accounting.h"
+#include "moescope/store/run_store.h"
 #include "support/temporary_folder.h"
 
 namespace moescope {

@@ -18,11 +18,11 @@
 #include <utility>
 #include <vector>
 
-#include "moescope/column_mapping.h"
 #include "moescope/fit/fit_refused.h"
 #include "moescope/fit/scaling_points.h"
-#include "moescope/run_table.h"
-#include "moescope/synthetic_grid.h"
+#include "moescope/io/column_mapping.h"
+#include "moescope/io/run_table.h"
+#include "moescope/synthetic/synthetic_grid.h"
 
 namespace moescope {
 namespace {

@@ -9,7 +9,7 @@
 
 #include "moescope/fit/active_parameter_model.h"
 #include "moescope/fit/fit_refused.h"
-#include "moescope/synthetic_grid.h"
+#include "moescope/synthetic/synthetic_grid.h"
 #include "support/expect_refusal.h"
 
 namespace moescope {

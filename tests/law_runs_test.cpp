@@ -13,7 +13,7 @@
 #include "moescope/fit/law_fit_runs.h"
 #include "moescope/fit/law_validation.h"
 #include "moescope/fit/optimum_report.h"
-#include "moescope/synthetic_grid.h"
+#include "moescope/synthetic/synthetic_grid.h"
 
 namespace moescope {
 namespace {

@@ -7,9 +7,9 @@
 #include <nlohmann/json.hpp>
 #include <stdexcept>
 
-#include "moescope/accounting.h"
+#include "moescope/model/accounting.h"
 #include "moescope/plan/planning.h"
-#include "moescope/synthetic_grid.h"
+#include "moescope/synthetic/synthetic_grid.h"
 #include "support/temporary_folder.h"
 
 namespace moescope {

@@ -1,5 +1,5 @@
 // Hold-out rules such as the paper's "S == 0.98".
-#include "moescope/run_filter.h"
+#include "moescope/run/run_filter.h"
 
 #include <gtest/gtest.h>
 
@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "moescope/diagnostic.h"
+#include "moescope/io/diagnostic.h"
 
 namespace moescope {
 namespace {

@@ -7,11 +7,11 @@
 #include <string>
 #include <vector>
 
-#include "moescope/accounting.h"
-#include "moescope/best_of.h"
-#include "moescope/column_mapping.h"
-#include "moescope/run_identity.h"
-#include "moescope/run_table.h"
+#include "moescope/io/column_mapping.h"
+#include "moescope/io/run_table.h"
+#include "moescope/model/accounting.h"
+#include "moescope/run/best_of.h"
+#include "moescope/run/run_identity.h"
 
 namespace moescope {
 namespace {

@@ -1,4 +1,4 @@
-#include "moescope/run_store.h"
+#include "moescope/store/run_store.h"
 
 #include <gtest/gtest.h>
 #include <sqlite3.h>
@@ -16,8 +16,8 @@
 #include <thread>
 #include <vector>
 
-#include "moescope/accounting.h"
-#include "moescope/run_filter.h"
+#include "moescope/model/accounting.h"
+#include "moescope/run/run_filter.h"
 #include "support/temporary_folder.h"
 
 namespace moescope {

@@ -1,4 +1,4 @@
-#include "moescope/run_table.h"
+#include "moescope/io/run_table.h"
 
 #include <gtest/gtest.h>
 
@@ -8,10 +8,10 @@
 #include <string>
 #include <vector>
 
-#include "moescope/accounting.h"
-#include "moescope/column_mapping.h"
-#include "moescope/derive.h"
-#include "moescope/run_identity.h"
+#include "moescope/io/column_mapping.h"
+#include "moescope/model/accounting.h"
+#include "moescope/run/derive.h"
+#include "moescope/run/run_identity.h"
 
 namespace moescope {
 namespace {

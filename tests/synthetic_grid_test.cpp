@@ -1,5 +1,5 @@
 // The synthetic IsoFLOP grid: a known law, sampled where its optima lie, reproducibly.
-#include "moescope/synthetic_grid.h"
+#include "moescope/synthetic/synthetic_grid.h"
 
 #include <gtest/gtest.h>
 
@@ -9,7 +9,7 @@
 #include <stdexcept>
 #include <utility>
 
-#include "moescope/derive.h"
+#include "moescope/run/derive.h"
 
 namespace moescope {
 namespace {

@@ -11,8 +11,8 @@
 #include <string>
 #include <vector>
 
-#include "moescope/accounting.h"
-#include "moescope/run_store.h"
+#include "moescope/model/accounting.h"
+#include "moescope/store/run_store.h"
 #include "support/run_program.h"
 #include "support/temporary_folder.h"
 

@@ -8,7 +8,7 @@
 #include <stdexcept>
 #include <string>
 
-#include "moescope/accounting.h"
+#include "moescope/model/accounting.h"
 #include "support/temporary_folder.h"
 #include "support/valid_spec.h"
 

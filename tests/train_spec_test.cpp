@@ -13,7 +13,7 @@
 #include <set>
 #include <string>
 
-#include "moescope/accounting.h"
+#include "moescope/model/accounting.h"
 #include "support/temporary_folder.h"
 #include "support/valid_spec.h"
 

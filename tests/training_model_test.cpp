@@ -8,7 +8,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
-#include "moescope/accounting.h"
+#include "moescope/model/accounting.h"
 #include "moescope/trainer/train_records.h"
 #include "moescope/trainer/train_spec.h"
 #include "moescope/training/moe_feed_forward.h"

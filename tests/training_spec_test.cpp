@@ -7,7 +7,7 @@
 #include <set>
 #include <string>
 
-#include "moescope/accounting.h"
+#include "moescope/model/accounting.h"
 #include "moescope/trainer/train_records.h"
 #include "moescope/trainer/train_spec.h"
 #include "moescope/training/batch_sampler.h"

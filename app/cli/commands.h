@@ -18,5 +18,6 @@ void add_predict_command(CLI::App& app);
 // argv0 locates the explorer binary beside this one.
 void add_explore_command(CLI::App& app, const char* argv0);
 void add_train_command(CLI::App& app);
+void add_hosts_command(CLI::App& app);
 
 }  // namespace moescope::cli

@@ -4,10 +4,10 @@
 #include <sstream>
 
 #include "default_data.h"
-#include "moescope/best_of.h"
 #include "moescope/fit/fit_refused.h"
-#include "moescope/run_filter.h"
-#include "moescope/run_store.h"
+#include "moescope/run/best_of.h"
+#include "moescope/run/run_filter.h"
+#include "moescope/store/run_store.h"
 
 namespace moescope::cli {
 namespace {

@@ -5,8 +5,8 @@
 #include <vector>
 
 #include "moescope/fit/usable_runs.h"
-#include "moescope/run.h"
-#include "moescope/run_table.h"
+#include "moescope/io/run_table.h"
+#include "moescope/run/run.h"
 
 namespace moescope::cli {
 

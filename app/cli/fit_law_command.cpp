@@ -3,12 +3,12 @@
 
 #include "data_source.h"
 #include "fit_commands.h"
-#include "fit_file.h"
 #include "fit_progress.h"
 #include "moescope/fit/fit_refused.h"
 #include "moescope/fit/law_fit_runs.h"
 #include "moescope/fit/law_validation.h"
-#include "moescope/run_filter.h"
+#include "moescope/io/saved_fit.h"
+#include "moescope/run/run_filter.h"
 #include "number_options.h"
 #include "text_table.h"
 
@@ -49,7 +49,7 @@ LawFitOptions law_options(const FitLawArguments& args) {
   return options;
 }
 
-void print_text(const RunLawFit& fitted, const DataSummary& data) {
+void print_text(const RunLawFit& fitted, const FitDataSummary& data) {
   const LawFitSummary& summary = fitted.summary;
   const auto intervals = summary.parameter_intervals();
   TextTable table({"parameter", "value", "95% interval"});
@@ -133,8 +133,8 @@ void run_fit_law(const FitLawArguments& args) {
                                                          : ValidationScheme::kLeaveOneBudgetOut,
                               progress.control());
   }
-  const DataSummary described{args.source.describe(), fitted.data.points.size(),
-                              fitted.data.left_out.size(), rule.text()};
+  const FitDataSummary described{args.source.describe(), fitted.data.points.size(),
+                                 fitted.data.left_out.size(), rule.text()};
   nlohmann::ordered_json json = law_json(fitted, described);
   if (validation)
     json["validation"] = validation_json(*validation);

@@ -8,8 +8,8 @@
 #include "budget_options.h"
 #include "data_source.h"
 #include "fit_commands.h"
-#include "fit_file.h"
-#include "moescope/diagnostic.h"
+#include "moescope/io/diagnostic.h"
+#include "moescope/io/saved_fit.h"
 #include "number_options.h"
 #include "text_table.h"
 

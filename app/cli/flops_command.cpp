@@ -4,8 +4,8 @@
 #include <optional>
 
 #include "commands.h"
-#include "moescope/accounting.h"
-#include "moescope/diagnostic.h"
+#include "moescope/io/diagnostic.h"
+#include "moescope/model/accounting.h"
 #include "number_options.h"
 #include "text_table.h"
 

@@ -3,8 +3,8 @@
 
 #include "commands.h"
 #include "data_source.h"
-#include "moescope/run_store.h"
-#include "moescope/run_table.h"
+#include "moescope/io/run_table.h"
+#include "moescope/store/run_store.h"
 
 namespace moescope::cli {
 namespace {

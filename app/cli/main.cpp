@@ -7,9 +7,10 @@
 #include <string>
 
 #include "commands.h"
-#include "moescope/diagnostic.h"
 #include "moescope/fit/fit_refused.h"
-#include "moescope/run_store.h"
+#include "moescope/io/diagnostic.h"
+#include "moescope/store/run_store.h"
+#include "moescope/version.h"
 
 namespace {
 
@@ -54,7 +55,7 @@ bool refused_unknown_subcommand(const CLI::App& app, int argc, char** argv) {
 int main(int argc, char** argv) {
   CLI::App app{"MoEScope: plan sparse Mixture-of-Experts pretraining from scaling laws",
                "moescope"};
-  app.set_version_flag("--version", "moescope 0.1.0");
+  app.set_version_flag("--version", std::string("moescope ") + moescope::kVersion);
   app.require_subcommand(1);
   moescope::cli::add_import_command(app);
   moescope::cli::add_runs_command(app);
@@ -67,6 +68,7 @@ int main(int argc, char** argv) {
   moescope::cli::add_predict_command(app);
   moescope::cli::add_explore_command(app, argv[0]);
   moescope::cli::add_train_command(app);
+  moescope::cli::add_hosts_command(app);
   if (refused_unknown_subcommand(app, argc, argv))
     return 2;
   try {

@@ -5,28 +5,14 @@
 #include <limits>
 #include <string>
 
+#include "moescope/io/number_range.h"
+
 namespace moescope::cli {
 
 // Checks for numeric options, one set for every command, so that each refuses NaN, infinities and
 // values outside its range as bad usage (exit 2), before any work, with one short message:
 // "--tokens: must be a finite number > 0, got 'nan'". CLI11's own ranges let NaN through (every
 // comparison with NaN is false) and print their bounds in full (309 digits for a double's maximum).
-
-// Finite numbers between two bounds; an infinite bound is no bound.
-struct NumberRange {
-  double low = -std::numeric_limits<double>::infinity();
-  double high = std::numeric_limits<double>::infinity();
-  bool open_low = false;  // low itself is outside
-  bool open_high = false;
-
-  bool contains(double value) const;  // false for NaN and infinities
-  // "a finite number > 0", "a finite number in [0, 1)".
-  std::string description() const;
-};
-
-inline constexpr NumberRange kPositive{0, std::numeric_limits<double>::infinity(), true, false};
-inline constexpr NumberRange kNonNegative{0, std::numeric_limits<double>::infinity()};
-inline constexpr NumberRange kFraction{0, 1, false, true};  // [0, 1): sparsities, warm-up
 
 // The option's value is a number in `range`.
 CLI::Validator finite_number(const NumberRange& range);

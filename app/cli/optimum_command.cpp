@@ -3,12 +3,12 @@
 
 #include "commands.h"
 #include "data_source.h"
-#include "fit_file.h"
 #include "fit_progress.h"
-#include "moescope/diagnostic.h"
 #include "moescope/fit/law_fit_runs.h"
 #include "moescope/fit/law_optimum.h"
 #include "moescope/fit/optimum_report.h"
+#include "moescope/io/diagnostic.h"
+#include "moescope/io/saved_fit.h"
 #include "number_options.h"
 #include "text_table.h"
 

@@ -3,9 +3,9 @@
 #include <iostream>
 
 #include "commands.h"
-#include "fit_file.h"
-#include "moescope/diagnostic.h"
-#include "moescope/run_table.h"
+#include "moescope/io/diagnostic.h"
+#include "moescope/io/run_table.h"
+#include "moescope/io/saved_fit.h"
 #include "text_table.h"
 
 namespace moescope::cli {

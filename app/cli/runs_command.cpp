@@ -4,9 +4,9 @@
 
 #include "commands.h"
 #include "data_source.h"
-#include "moescope/run_filter.h"
-#include "moescope/run_store.h"
-#include "moescope/run_table.h"
+#include "moescope/io/run_table.h"
+#include "moescope/run/run_filter.h"
+#include "moescope/store/run_store.h"
 #include "text_table.h"
 
 namespace moescope::cli {

@@ -3,8 +3,8 @@
 #include <limits>
 
 #include "commands.h"
-#include "moescope/run_table.h"
-#include "moescope/synthetic_grid.h"
+#include "moescope/io/run_table.h"
+#include "moescope/synthetic/synthetic_grid.h"
 #include "number_options.h"
 
 namespace moescope::cli {

@@ -4,7 +4,7 @@
 #include <cmath>
 #include <cstdio>
 
-#include "moescope/number_format.h"
+#include "moescope/io/number_format.h"
 
 namespace moescope::cli {
 

@@ -1,8 +1,8 @@
 // moescope train cancel: stops queued or running jobs of the launch queue.
 #include <iostream>
 
-#include "moescope/launch/local_executor.h"
 #include "number_options.h"
+#include "queue_executors.h"
 #include "train_commands.h"
 
 namespace moescope::cli {
@@ -15,17 +15,21 @@ struct CancelArguments {
 };
 
 void run_cancel(const CancelArguments& args) {
-  LocalExecutor executor;
-  RunQueue queue(resolve_queue_directory(args.queue), executor);
+  QueueExecutors executors(resolve_queue_directory(args.queue), false);
+  RunQueue& any = executors.queues().front();
   std::vector<int> ids = args.ids;
   if (args.all) {
-    for (const Job& job : queue.jobs()) {
+    for (const Job& job : any.jobs()) {
       if (!is_finished(job.state))
         ids.push_back(job.id);
     }
   }
   for (const int id : ids) {
-    const bool cancelled = queue.cancel(id);
+    // Through the executor that runs it; a queued job of a host no longer registered is only
+    // marked cancelled, and a running one is refused (RunQueue::cancel names its executor).
+    const std::optional<Job> job = any.job(id);
+    RunQueue* queue = job ? executors.queue_of(job->executor) : nullptr;
+    const bool cancelled = (queue ? *queue : any).cancel(id);
     std::cout << "job " << id << (cancelled ? " cancelled" : " had already finished") << '\n';
   }
 }

@@ -4,13 +4,12 @@
 #include <spawn.h>
 #include <unistd.h>
 
-#include <algorithm>
 #include <cstring>
 #include <stdexcept>
 
 #include "commands.h"
+#include "moescope/io/number_format.h"
 #include "moescope/launch/run_queue.h"
-#include "moescope/number_format.h"
 #include "text_table.h"
 #include "train_commands.h"
 
@@ -91,13 +90,6 @@ void print_queue_events(const RunQueue& queue, const QueueUpdate& update, std::o
       out << "  " << job->message << '\n';
   }
   out.flush();
-}
-
-bool queue_idle(const RunQueue& queue) {
-  const std::vector<Job> jobs = queue.jobs();
-  return std::all_of(jobs.begin(), jobs.end(), [](const Job& job) {
-    return job.state != JobState::kQueued && job.state != JobState::kRunning;
-  });
 }
 
 void add_train_command(CLI::App& app) {

@@ -32,7 +32,4 @@ void start_background_driver(const std::filesystem::path& queue_directory);
 // 3.21 (run r0123456789abcdef)"; a failure's message follows, indented.
 void print_queue_events(const RunQueue& queue, const QueueUpdate& update, std::ostream& out);
 
-// True when no job of the queue is queued or running.
-bool queue_idle(const RunQueue& queue);
-
 }  // namespace moescope::cli

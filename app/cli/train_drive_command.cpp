@@ -10,8 +10,8 @@
 #include <iostream>
 #include <thread>
 
-#include "moescope/launch/local_executor.h"
 #include "number_options.h"
+#include "queue_executors.h"
 #include "train_commands.h"
 
 namespace moescope::cli {
@@ -46,13 +46,21 @@ class DriverLock {
 };
 
 void run_drive(const DriveArguments& args) {
-  LocalExecutor executor;
-  RunQueue queue(resolve_queue_directory(args.queue), executor);
-  const DriverLock lock(queue.directory());
+  const std::filesystem::path directory = resolve_queue_directory(args.queue);
+  QueueExecutors(directory, false);  // creates the folder, for the lock
+  const DriverLock lock(directory);
   const auto interval = std::chrono::duration<double>(args.interval);
-  for (;;) {
-    print_queue_events(queue, queue.update(), std::cout);
-    if (queue_idle(queue))
+  for (bool first = true;; first = false) {
+    // Made again at each look: a launch may have added jobs for another host meanwhile.
+    QueueExecutors executors(directory, false);
+    for (RunQueue& queue : executors.queues())
+      print_queue_events(queue, queue.update(), std::cout);
+    const bool idle = executors.idle();
+    if (first || idle) {
+      for (const std::string& line : executors.unhandled())
+        std::cerr << "moescope train drive: " << line << '\n';
+    }
+    if (idle)
       return;
     std::this_thread::sleep_for(interval);
   }

@@ -11,8 +11,9 @@
 #include <thread>
 
 #include "data_source.h"
+#include "moescope/io/number_format.h"
+#include "moescope/launch/hosts.h"
 #include "moescope/launch/local_executor.h"
-#include "moescope/number_format.h"
 #include "number_options.h"
 #include "train_commands.h"
 
@@ -28,6 +29,7 @@ struct LaunchArguments {
   std::string store;
   std::string trainer;
   std::string queue;
+  std::string host;  // empty: this machine
   bool wait = false;
 };
 
@@ -71,13 +73,14 @@ std::vector<fs::path> spec_files(const LaunchArguments& args) {
 
 // Each run trains in a folder named after its spec, beside it: plan/C1e15_N2e6_S0.75.json trains
 // in plan/C1e15_N2e6_S0.75/.
-std::vector<JobRequest> job_requests(const std::vector<fs::path>& specs, const fs::path& trainer) {
+std::vector<JobRequest> job_requests(const std::vector<fs::path>& specs,
+                                     const std::string& trainer) {
   std::vector<JobRequest> requests;
   for (const fs::path& spec : specs) {
     JobRequest request;
     request.spec_file = spec;
     request.out_dir = fs::path(spec).replace_extension();
-    request.trainer = {trainer.string()};
+    request.trainer = {trainer};
     requests.push_back(request);
   }
   return requests;
@@ -156,16 +159,39 @@ void follow(RunQueue& queue, const std::vector<Job>& added) {
   }
 }
 
+// The registered host named by --host; a name not in the registry is bad usage.
+Host registered_host(const std::string& name) {
+  const fs::path file = default_hosts_file();
+  const std::optional<Host> host = find_host(read_hosts(file), name);
+  if (!host) {
+    throw CLI::ValidationError("--host", "no host '" + name + "' in " + file.string() +
+                                             " (moescope hosts list; moescope hosts add " + name +
+                                             " ...)");
+  }
+  return *host;
+}
+
 void run_launch(const LaunchArguments& args) {
-  const fs::path trainer = find_trainer(args.trainer);
+  std::optional<Host> host;
+  std::unique_ptr<Executor> executor;
+  std::string trainer;
+  if (args.host.empty()) {
+    trainer = find_trainer(args.trainer).string();
+    executor = std::make_unique<LocalExecutor>();
+  } else {
+    host = registered_host(args.host);
+    trainer = host->trainer;  // recorded with the job; the executor runs the host's
+    executor = make_executor(*host, default_control_dir());
+  }
   const std::vector<JobRequest> requests = job_requests(spec_files(args), trainer);
-  LocalExecutor executor;
-  RunQueue queue(resolve_queue_directory(args.queue), executor);
-  if (args.jobs > 0)
-    queue.set_concurrency_limit(args.jobs);
+  RunQueue queue(resolve_queue_directory(args.queue), *executor);
+  // The queue has one limit for all its jobs: a host's own is the default of its launches.
+  if (args.jobs > 0 || host)
+    queue.set_concurrency_limit(args.jobs > 0 ? args.jobs : host->jobs);
   const fs::path store = resolve_store_path(args.store);
   const std::vector<Job> added = queue.add(requests, store);
-  std::cout << "queued " << job_range(added) << " in " << queue.directory().string() << " (at most "
+  std::cout << "queued " << job_range(added) << " in " << queue.directory().string()
+            << (host ? " for host " + host->name : std::string()) << " (at most "
             << queue.concurrency_limit() << " at once; finished runs go to " << store.string()
             << ")\n";
   if (args.wait) {
@@ -193,8 +219,13 @@ void add_train_launch_command(CLI::App& train) {
   command->add_option("--jobs", args->jobs, "Runs at once (the queue keeps it; 1 for a new queue)")
       ->check(job_count());
   add_store_option(*command, args->store);
-  command->add_option("--trainer", args->trainer,
-                      "The trainer; default moescope-train beside this moescope");
+  auto* trainer = command->add_option("--trainer", args->trainer,
+                                      "The trainer; default moescope-train beside this moescope");
+  command
+      ->add_option("--host", args->host,
+                   "Train on a registered host (moescope hosts add), with its trainer; --jobs "
+                   "defaults to the host's")
+      ->excludes(trainer);
   add_queue_option(*command, args->queue);
   command->add_flag("--wait", args->wait,
                     "Follow the runs until they finish (Ctrl-C leaves them to the background)");

@@ -4,8 +4,8 @@
 #include <iostream>
 #include <nlohmann/json.hpp>
 
-#include "moescope/launch/local_executor.h"
-#include "moescope/number_format.h"
+#include "moescope/io/number_format.h"
+#include "queue_executors.h"
 #include "text_table.h"
 #include "train_commands.h"
 
@@ -25,6 +25,7 @@ nlohmann::ordered_json job_json(const Job& job, const JobProgress& progress) {
   return {{"id", job.id},
           {"name", job.name},
           {"state", to_string(job.state)},
+          {"executor", job.executor},
           {"spec", job.request.spec_file.string()},
           {"out_dir", job.request.out_dir.string()},
           {"store", job.store.string()},
@@ -78,9 +79,13 @@ std::string optional_cell(const std::optional<double>& value) {
 }
 
 void run_status(const StatusArguments& args) {
-  LocalExecutor executor;
-  RunQueue queue = RunQueue::open_existing(resolve_queue_directory(args.queue), executor);
-  queue.refresh();  // record what ended since the driver last looked
+  QueueExecutors executors(resolve_queue_directory(args.queue), true);
+  // Record what ended since the driver last looked, on every host.
+  for (RunQueue& each : executors.queues())
+    each.refresh();
+  for (const std::string& line : executors.unhandled())
+    std::cerr << "moescope train status: " << line << '\n';
+  const RunQueue& queue = executors.queues().front();
   const std::vector<Job> jobs = queue.jobs();
   if (args.json) {
     nlohmann::ordered_json list = nlohmann::ordered_json::array();
@@ -97,13 +102,13 @@ void run_status(const StatusArguments& args) {
             << " at once\n";
   if (jobs.empty())
     return;
-  TextTable table({"id", "name", "state", "progress", "loss", "val loss", "time", "run"});
+  TextTable table({"id", "name", "host", "state", "progress", "loss", "val loss", "time", "run"});
   for (const Job& job : jobs) {
     const JobProgress progress = queue.progress(job);
-    table.add_row({std::to_string(job.id), job.name, std::string(to_string(job.state)),
-                   progress_cell(job, progress), optional_cell(progress.loss),
-                   optional_cell(progress.validation_loss), duration(job),
-                   job.run_id.empty() ? "-" : job.run_id});
+    table.add_row({std::to_string(job.id), job.name, job.executor,
+                   std::string(to_string(job.state)), progress_cell(job, progress),
+                   optional_cell(progress.loss), optional_cell(progress.validation_loss),
+                   duration(job), job.run_id.empty() ? "-" : job.run_id});
   }
   table.print(std::cout);
   for (const Job& job : jobs) {

@@ -3,7 +3,7 @@
 #include <QString>
 #include <string>
 
-#include "moescope/number_format.h"
+#include "moescope/io/number_format.h"
 
 namespace moescope::explorer {
 

@@ -18,12 +18,12 @@
 #include "explorer_session.h"
 #include "figure_view.h"
 #include "main_window.h"
-#include "moescope/diagnostic.h"
 #include "moescope/explore/explorer_loader.h"
 #include "moescope/explore/explorer_model.h"
 #include "moescope/fit/fit_refused.h"
-#include "moescope/fit/vector_registers.h"
-#include "moescope/number_format.h"
+#include "moescope/io/diagnostic.h"
+#include "moescope/io/number_format.h"
+#include "moescope/numerics/vector_registers.h"
 #include "run_source.h"
 
 namespace moescope::explorer {
@@ -38,11 +38,17 @@ RunSource source_of(const QCommandLineParser& args) {
 }
 
 // How to fit: `base` (the defaults, or the last session's settings), the 512-start grid with
-// --quick-fit, and the budgets as --budget-bins or --budget-tolerance group them.
+// --quick-fit, a saved fit shown instead of fitting with --fit, and the budgets as --budget-bins
+// or --budget-tolerance group them.
 moescope::ExplorerLoadOptions load_options(const QCommandLineParser& args,
                                            moescope::ExplorerLoadOptions base = {}) {
   moescope::ExplorerLoadOptions options =
       args.isSet("quick-fit") ? moescope::ExplorerLoadOptions::quick() : std::move(base);
+  if (args.isSet("fit")) {
+    // Throws InputError naming the file and field, as `moescope optimum --law` does.
+    options.saved_fit = moescope::read_saved_fit(args.value("fit").toStdString());
+    options.saved_fit_file = args.value("fit").toStdString();
+  }
   if (args.isSet("budget-bins"))
     options.binning = moescope::BudgetBinning::per_decade(args.value("budget-bins").toInt());
   else if (args.isSet("budget-tolerance"))
@@ -117,7 +123,7 @@ moescope::ExplorerLoad load(const QCommandLineParser& args) {
   }
   std::vector<moescope::Run> runs = std::move(loaded_runs.runs);
   const moescope::ExplorerLoadOptions options = load_options(args);
-  moescope::clear_upper_vector_registers();
+  numerics::clear_upper_vector_registers();
   moescope::ExplorerLoad loaded = moescope::load_explorer_data(std::move(runs), options, control);
   if (to_terminal)
     std::fputs("\r\033[K", stderr);
@@ -266,7 +272,7 @@ int write_report(const QCommandLineParser& args) {
                    : model.data_budgets().empty()
                        ? state.budget
                        : model.data_budgets().at(model.data_budgets().size() / 2);
-    moescope::clear_upper_vector_registers();
+    numerics::clear_upper_vector_registers();
     std::cout << moescope::optimum_json(model.read_out(state)) << '\n';
     return 0;
   }
@@ -284,7 +290,7 @@ int write_report(const QCommandLineParser& args) {
     return 1;
   }
   for (const moescope::FigureId id : moescope::kAllFigures) {
-    moescope::clear_upper_vector_registers();
+    numerics::clear_upper_vector_registers();
     const moescope::Figure figure = model.figure(id, state);
     FigureView view;
     view.setFigure(&figure);
@@ -299,7 +305,7 @@ int write_report(const QCommandLineParser& args) {
   }
   std::cout << "No display: wrote the figures at C=" << moescope::format_brief(state.budget)
             << " to " << directory.toStdString() << "/ (the 3-D view needs a display).\n\n";
-  moescope::clear_upper_vector_registers();
+  numerics::clear_upper_vector_registers();
   print_optima(model, state, budgets);
   if (loaded.data.binning.kind == moescope::BudgetBinning::Kind::kBinsPerDecade)
     std::cout << "Budgets: " << loaded.data.binning.describe() << ".\n";
@@ -418,6 +424,9 @@ int main(int argc, char** argv) {
       {"data", "Runs from a CSV or JSON file.", "FILE"},
       {"map", "Column mapping for --data, as for moescope import.", "SPEC"},
       {"store", "Runs from a store.", "PATH"},
+      {"fit",
+       "A saved fit (FIT.json of moescope fit law|surface --save) to show instead of fitting.",
+       "FILE"},
       {"budget", "Compute budget C to open at.", "C"},
       {"max-params", "Cap on total parameters N.", "N"},
       {"view", "View to show: surface or a figure name.", "NAME"},

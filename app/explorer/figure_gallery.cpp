@@ -22,7 +22,7 @@
 #include "figure_view.h"
 #include "moescope/explore/explorer_loader.h"
 #include "moescope/explore/explorer_model.h"
-#include "moescope/synthetic_grid.h"
+#include "moescope/synthetic/synthetic_grid.h"
 
 namespace moescope::explorer {
 namespace {

@@ -4,7 +4,7 @@
 #include <vector>
 
 #include "moescope/explore/explorer_loader.h"
-#include "moescope/run.h"
+#include "moescope/run/run.h"
 #include "worker_job.h"
 
 namespace moescope::explorer {

@@ -11,8 +11,8 @@
 #include <QSpinBox>
 #include <QVBoxLayout>
 
-#include "moescope/diagnostic.h"
-#include "moescope/run_filter.h"
+#include "moescope/io/diagnostic.h"
+#include "moescope/run/run_filter.h"
 
 namespace moescope::explorer {
 

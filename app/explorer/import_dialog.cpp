@@ -19,10 +19,10 @@
 #include <filesystem>
 #include <string>
 
-#include "moescope/column_mapping.h"
-#include "moescope/diagnostic.h"
-#include "moescope/run_filter.h"
-#include "moescope/run_store.h"
+#include "moescope/io/column_mapping.h"
+#include "moescope/io/diagnostic.h"
+#include "moescope/run/run_filter.h"
+#include "moescope/store/run_store.h"
 #include "run_table_model.h"
 #include "run_table_view.h"
 

@@ -4,7 +4,7 @@
 #include <QString>
 #include <optional>
 
-#include "moescope/run_table.h"
+#include "moescope/io/run_table.h"
 
 class QCheckBox;
 class QLabel;

@@ -389,6 +389,8 @@ void MainWindow::buildMenus() {
   file->addAction(tr("&New store..."), QKeySequence::New, this, &MainWindow::newStoreInteractively);
   file->addAction(tr("Open runs &file..."), QKeySequence(tr("Ctrl+Shift+O")), this,
                   &MainWindow::openFileInteractively);
+  file->addAction(tr("Open saved &fit..."), QKeySequence(tr("Ctrl+Shift+F")), this,
+                  &MainWindow::openSavedFitInteractively);
   file->addAction(tr("Use the &built-in data"), this, [this] {
     try {
       openSource(RunSource::defaultData());
@@ -413,6 +415,8 @@ void MainWindow::buildMenus() {
   fit->addAction(tr("&Refit"), QKeySequence(Qt::Key_F5), this, &MainWindow::startFit);
   cancel_fit_action_ =
       fit->addAction(tr("&Cancel fit"), QKeySequence(Qt::Key_Escape), this, &MainWindow::cancelFit);
+  forget_saved_fit_action_ =
+      fit->addAction(tr("Fit to the runs, not the saved fit"), this, &MainWindow::forgetSavedFit);
 
   QMenu* view = menuBar()->addMenu(tr("&View"));
   view->addAction(tr("&Reset 3-D camera"), QKeySequence(tr("Ctrl+R")), surface_view_,
@@ -439,6 +443,7 @@ void MainWindow::updateActions() {
   for (QAction* action : fit_dependent_actions_)
     action->setEnabled(model_ != nullptr);
   cancel_fit_action_->setEnabled(isFitting());
+  forget_saved_fit_action_->setEnabled(fit_options_.saved_fit.has_value());
 }
 
 void MainWindow::showRunDetails(const moescope::Run& run) {

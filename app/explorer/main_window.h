@@ -17,7 +17,7 @@
 #include "moescope/explore/explorer_model.h"
 #include "moescope/explore/read_out.h"
 #include "moescope/fit/law_validation.h"
-#include "moescope/run_store.h"
+#include "moescope/store/run_store.h"
 #include "run_source.h"
 #include "slider_scale.h"
 #include "surface_scene.h"
@@ -77,6 +77,13 @@ class MainWindow : public QMainWindow {
 
   // Refits the current runs with these options.
   void setFitOptions(const moescope::ExplorerLoadOptions& options);
+  // File > Open saved fit: shows the law (or the surfaces) of a FIT.json beside the runs instead
+  // of fitting it, so the read-out is `moescope optimum --law FILE`'s. Returns false with the
+  // reason (the file and field, as the command line names them) in `error`, keeping what was
+  // shown. Kept through refits until forgetSavedFit().
+  bool openSavedFit(const QString& path, QString* error);
+  // Fit > Fit to the runs: drops the saved fit and fits the runs again.
+  void forgetSavedFit();
   const moescope::ExplorerLoadOptions& fitOptions() const { return fit_options_; }
   bool isFitting() const;
   // Whether there is a fit on display (runs and surfaces; its law may have been refused).
@@ -190,6 +197,7 @@ class MainWindow : public QMainWindow {
   void openStoreInteractively();
   void newStoreInteractively();
   void openFileInteractively();
+  void openSavedFitInteractively();
   void importInteractively();
   void editFitSettings();
   void updateActions();
@@ -266,6 +274,7 @@ class MainWindow : public QMainWindow {
   QPushButton* cancel_fit_button_ = nullptr;
   QList<QAction*> fit_dependent_actions_;
   QAction* cancel_fit_action_ = nullptr;
+  QAction* forget_saved_fit_action_ = nullptr;
 };
 
 }  // namespace moescope::explorer

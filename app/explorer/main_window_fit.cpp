@@ -4,8 +4,11 @@
 #include <QCheckBox>
 #include <QComboBox>
 #include <QEventLoop>
+#include <QFileDialog>
+#include <QFileInfo>
 #include <QHBoxLayout>
 #include <QLabel>
+#include <QMessageBox>
 #include <QProgressBar>
 #include <QPushButton>
 #include <QStackedWidget>
@@ -21,6 +24,7 @@
 #include "headline_job.h"
 #include "main_window.h"
 #include "moescope/fit/scaling_points.h"
+#include "moescope/io/saved_fit.h"
 #include "read_out_panel.h"
 #include "training_panel.h"
 #include "validation_job.h"
@@ -75,6 +79,39 @@ void waitUntilEnded(Job* job) {
 void MainWindow::setFitOptions(const moescope::ExplorerLoadOptions& options) {
   fit_options_ = options;
   startFit();
+}
+
+bool MainWindow::openSavedFit(const QString& path, QString* error) {
+  try {
+    fit_options_.saved_fit = moescope::read_saved_fit(path.toStdString());
+  } catch (const std::exception& refused) {
+    *error = QString::fromUtf8(refused.what());
+    return false;
+  }
+  fit_options_.saved_fit_file = path.toStdString();
+  startFit();
+  return true;
+}
+
+void MainWindow::forgetSavedFit() {
+  fit_options_.saved_fit.reset();
+  fit_options_.saved_fit_file.clear();
+  startFit();
+}
+
+void MainWindow::openSavedFitInteractively() {
+  const QString path = QFileDialog::getOpenFileName(this, tr("Open a saved fit"),
+                                                    QFileInfo(source_.path).absolutePath(),
+                                                    tr("Saved fits (*.json);;All files (*)"));
+  if (path.isEmpty())
+    return;
+  QString error;
+  if (!openSavedFit(path, &error)) {
+    QMessageBox::warning(this, tr("Cannot open the saved fit"),
+                         tr("%1\n\nWrite one with moescope fit law --save FILE or moescope fit "
+                            "surface --save FILE.")
+                             .arg(error));
+  }
 }
 
 bool MainWindow::isFitting() const {
@@ -155,7 +192,16 @@ void MainWindow::onFitFinished(const std::shared_ptr<moescope::ExplorerLoad>& lo
       load->notes.empty() ? QString() : tr("; %1 notes").arg(load->notes.size());
   const QString seconds =
       QString::number(static_cast<double>(fit_clock_.elapsed()) / 1000.0, 'f', 1);
-  if (!data_->no_usable_runs.empty()) {
+  if (!data_->law_file.empty() || !data_->surfaces_file.empty()) {
+    const bool law = !data_->law_file.empty();
+    fit_label_->setText(
+        tr("%1 read from %2, beside %3 runs and %4 IsoFLOP surfaces%5")
+            .arg(law ? qs(moescope::law_name(*data_)) : tr("Surfaces"))
+            .arg(QFileInfo(qs(law ? data_->law_file : data_->surfaces_file)).fileName())
+            .arg(data_->runs.size())
+            .arg(data_->surfaces.size())
+            .arg(notes_count));
+  } else if (!data_->no_usable_runs.empty()) {
     fit_label_->setText(tr("No fit: %1").arg(qs(data_->no_usable_runs)));
   } else if (data_->law) {
     fit_label_->setText(tr("%1 fitted to %2 runs (%3 held out), %4 IsoFLOP surfaces, in %5 s%6")

@@ -21,7 +21,7 @@
 #include "moescope/explore/validation.h"
 #include "moescope/fit/fit_refused.h"
 #include "moescope/fit/isoflop_surface.h"
-#include "moescope/fit/vector_registers.h"
+#include "moescope/numerics/vector_registers.h"
 #include "read_out_panel.h"
 #include "surface_view.h"
 #include "training_panel.h"
@@ -258,7 +258,7 @@ void MainWindow::refresh() {
             .arg(data_->surfaces.size()));
   } else {
     try {
-      moescope::clear_upper_vector_registers();
+      numerics::clear_upper_vector_registers();
       read_out_ = model_->read_out(state_);
       updateHeadline();
       read_out_panel_->showReadOut(
@@ -276,7 +276,7 @@ void MainWindow::redrawCurrentView() {
   if (!model_)
     return;
   const int index = tabs_->currentIndex();
-  moescope::clear_upper_vector_registers();
+  numerics::clear_upper_vector_registers();
   try {
     if (index == 0) {
       const auto axis = surface_axis_->currentIndex() == 0 ? moescope::SizeAxis::kTotal
@@ -342,7 +342,7 @@ bool MainWindow::exportAll(const QString& directory, int dpi, QString* error) {
     return false;
   }
   for (std::size_t i = 0; i < figure_ids_.size(); ++i) {
-    moescope::clear_upper_vector_registers();
+    numerics::clear_upper_vector_registers();
     // Figure 6 as it is shown: the fit, or the validation on display.
     const moescope::LawValidation* shown =
         figure_ids_[i] == moescope::FigureId::kLawFitVsHeldOut ? validation() : nullptr;
@@ -354,7 +354,7 @@ bool MainWindow::exportAll(const QString& directory, int dpi, QString* error) {
     if (!exportFigureFiles(*figure_views_[i], base, dpi, error))
       return false;
   }
-  moescope::clear_upper_vector_registers();
+  numerics::clear_upper_vector_registers();
   surface_scene_ = scene_from(
       model_->surface_grid(state_, moescope::SizeAxis::kTotal, kSurfaceSteps, kSurfaceSteps));
   surface_view_->setScene(&surface_scene_);

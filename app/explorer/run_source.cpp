@@ -4,8 +4,8 @@
 #include <QObject>
 
 #include "default_data.h"
-#include "moescope/column_mapping.h"
-#include "moescope/run_table.h"
+#include "moescope/io/column_mapping.h"
+#include "moescope/io/run_table.h"
 
 namespace moescope::explorer {
 

@@ -4,8 +4,8 @@
 #include <optional>
 #include <vector>
 
-#include "moescope/run.h"
-#include "moescope/run_store.h"
+#include "moescope/run/run.h"
+#include "moescope/store/run_store.h"
 
 namespace moescope::explorer {
 

@@ -5,7 +5,7 @@
 #include <optional>
 #include <utility>
 
-#include "moescope/number_format.h"
+#include "moescope/io/number_format.h"
 
 namespace moescope::explorer {
 

@@ -5,7 +5,7 @@
 #include <functional>
 #include <vector>
 
-#include "moescope/run.h"
+#include "moescope/run/run.h"
 
 namespace moescope::explorer {
 

@@ -7,7 +7,7 @@
 #include <optional>
 #include <vector>
 
-#include "moescope/run_filter.h"
+#include "moescope/run/run_filter.h"
 
 class QAction;
 class QLabel;

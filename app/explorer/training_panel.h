@@ -10,9 +10,9 @@
 
 #include "moescope/launch/local_executor.h"
 #include "moescope/launch/run_queue.h"
+#include "moescope/model/sparsity_law.h"
 #include "moescope/plan/planner.h"
-#include "moescope/run.h"
-#include "moescope/sparsity_law.h"
+#include "moescope/run/run.h"
 
 class QChart;
 class QChartView;

@@ -14,7 +14,7 @@
 #include "moescope/explore/explorer_model.h"
 #include "moescope/fit/law_fit.h"
 #include "moescope/fit/scaling_points.h"
-#include "moescope/synthetic_grid.h"
+#include "moescope/synthetic/synthetic_grid.h"
 
 namespace {
 

@@ -19,11 +19,11 @@
 #include <thread>
 #include <vector>
 
-#include "moescope/column_mapping.h"
 #include "moescope/fit/law_fit.h"
 #include "moescope/fit/scaling_points.h"
-#include "moescope/run_table.h"
-#include "moescope/synthetic_grid.h"
+#include "moescope/io/column_mapping.h"
+#include "moescope/io/run_table.h"
+#include "moescope/synthetic/synthetic_grid.h"
 
 namespace {
 

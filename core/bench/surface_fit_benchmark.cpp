@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "moescope/fit/isoflop_surface.h"
-#include "moescope/synthetic_grid.h"
+#include "moescope/synthetic/synthetic_grid.h"
 
 namespace {
 

@@ -25,9 +25,9 @@
 #include <vector>
 
 #include "import_dialog.h"
-#include "moescope/run_filter.h"
-#include "moescope/run_store.h"
-#include "moescope/run_table.h"
+#include "moescope/io/run_table.h"
+#include "moescope/run/run_filter.h"
+#include "moescope/store/run_store.h"
 #include "run_table_model.h"
 #include "run_table_view.h"
 

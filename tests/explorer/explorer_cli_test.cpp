@@ -1,6 +1,8 @@
 // moescope-explorer's command line (what `moescope explore` runs): bad usage exits 2 naming the
 // option and what it takes, before any data is read or fitted, with a display or without; a store
-// that does not exist is refused and not created; --budget-bins groups the budgets of the report.
+// that does not exist is refused and not created; --budget-bins groups the budgets of the report;
+// a saved fit (--fit, File > Open saved fit) is shown as `moescope optimum --law` reads it, and a
+// corrupt one is refused naming the file and field.
 #include <QProcess>
 #include <QProcessEnvironment>
 #include <QTemporaryDir>
@@ -8,9 +10,13 @@
 #include <cmath>
 
 #include "main_window.h"
-#include "moescope/run_store.h"
-#include "moescope/run_table.h"
-#include "moescope/synthetic_grid.h"
+#include "moescope/explore/explorer_loader.h"
+#include "moescope/fit/law_fit_runs.h"
+#include "moescope/io/json_file.h"
+#include "moescope/io/run_table.h"
+#include "moescope/io/saved_fit.h"
+#include "moescope/store/run_store.h"
+#include "moescope/synthetic/synthetic_grid.h"
 
 using namespace moescope::explorer;
 
@@ -24,7 +30,7 @@ struct Outcome {
 
 // Runs the explorer; `display` false runs it as on a machine without one (it then writes the
 // figures and a text report instead of opening the window).
-Outcome explorer(const QStringList& arguments, bool display) {
+Outcome run_program(const QString& program, const QStringList& arguments, bool display) {
   QProcess process;
   QProcessEnvironment environment = QProcessEnvironment::systemEnvironment();
   if (!display) {
@@ -32,11 +38,34 @@ Outcome explorer(const QStringList& arguments, bool display) {
       environment.remove(name);
   }
   process.setProcessEnvironment(environment);
-  process.start(QStringLiteral(MOESCOPE_EXPLORER), arguments);
+  process.start(program, arguments);
   if (!process.waitForFinished(120000))
     return {};
   return {process.exitCode(), QString::fromUtf8(process.readAllStandardOutput()),
           QString::fromUtf8(process.readAllStandardError())};
+}
+
+Outcome explorer(const QStringList& arguments, bool display) {
+  return run_program(QStringLiteral(MOESCOPE_EXPLORER), arguments, display);
+}
+
+// A store of the synthetic grid and a FIT.json of the law fitted to it (a coarse grid of starts:
+// the file, not the fit, is under test), written as `moescope fit law --save` writes it.
+struct SavedFitFiles {
+  QString store;
+  QString fit;
+};
+SavedFitFiles write_store_and_saved_law(const QTemporaryDir& directory) {
+  const std::vector<moescope::Run> runs = moescope::generate_synthetic_grid({});
+  SavedFitFiles files{directory.filePath("runs.sqlite"), directory.filePath("FIT.json")};
+  moescope::RunStore::open(files.store.toStdString()).insert(runs);
+  const moescope::ExplorerLoadOptions quick = moescope::ExplorerLoadOptions::quick();
+  const moescope::RunLawFit fitted = moescope::fit_law_to_runs(
+      runs, moescope::RunFilter::parse(quick.holdout_rule), std::nullopt, quick.law);
+  moescope::write_json_file(
+      files.fit.toStdString(),
+      moescope::law_json(fitted, {"synthetic grid", fitted.data.points.size(), 0, ""}));
+  return files;
 }
 
 }  // namespace
@@ -117,6 +146,65 @@ class ExplorerCliTest : public QObject {
     QVERIFY2(outcome.out.contains("Budgets: 4 bins per decade of C (centres 10^(i/4)).\n"),
              qPrintable(outcome.out));
     QVERIFY2(!outcome.out.contains("of the data's"), qPrintable(outcome.out));  // all 2 shown
+  }
+
+  void aSavedLawIsReadOutAsTheCommandLineReadsIt() {
+    QTemporaryDir directory;
+    const SavedFitFiles files = write_store_and_saved_law(directory);
+    const Outcome window = explorer(
+        {"--store", files.store, "--fit", files.fit, "--budget", "1e20", "--print-readout"}, false);
+    QCOMPARE(window.exit_code, 0);
+    const Outcome command =
+        run_program(QStringLiteral(MOESCOPE_CLI),
+                    {"optimum", "--law", files.fit, "--budget", "1e20", "--json"}, false);
+    QCOMPARE(command.exit_code, 0);
+    QVERIFY2(window.out.contains("\"N\""), qPrintable(window.out));
+    QCOMPARE(window.out, command.out);
+  }
+
+  void aCorruptSavedFitIsRefusedNamingTheFileAndField() {
+    QTemporaryDir directory;
+    const QString corrupt = directory.filePath("corrupt.json");
+    QFile file(corrupt);
+    QVERIFY(file.open(QIODevice::WriteOnly));
+    file.write(R"({"format": "moescope-fit", "version": 1, "kind": "surfaces", "surfaces": [
+                 {"axis": "N", "degrees": [2, 1.5, 2], "coefficients": {}}]})");
+    file.close();
+    const Outcome outcome = explorer({"--fit", corrupt, "--print-readout"}, false);
+    QCOMPARE(outcome.exit_code, 1);
+    QVERIFY2(outcome.err.contains(corrupt) && outcome.err.contains("surfaces[0].degrees[1]"),
+             qPrintable(outcome.err));
+
+    // The window, from File > Open saved fit: refused with the same words, nothing replaced.
+    MainWindow window(moescope::ExplorerLoadOptions::quick());
+    window.openSource(RunSource::store(write_store_and_saved_law(directory).store));
+    QVERIFY(window.waitForFit());
+    QString error;
+    QVERIFY(!window.openSavedFit(corrupt, &error));
+    QVERIFY2(error.contains("surfaces[0].degrees[1]"), qPrintable(error));
+    QVERIFY(!window.fitOptions().saved_fit);
+  }
+
+  void theWindowShowsASavedLawUntilToldToFitTheRuns() {
+    QTemporaryDir directory;
+    const SavedFitFiles files = write_store_and_saved_law(directory);
+    moescope::ExplorerLoadOptions quick = moescope::ExplorerLoadOptions::quick();
+    MainWindow window(quick);
+    window.openSource(RunSource::store(files.store));
+    QVERIFY(window.waitForFit());
+    QString error;
+    QVERIFY2(window.openSavedFit(files.fit, &error), qPrintable(error));
+    QVERIFY(window.waitForFit());
+    QCOMPARE(QString::fromStdString(window.data()->law_file), files.fit);
+    QVERIFY2(window.fitStatus().contains("read from FIT.json"), qPrintable(window.fitStatus()));
+    const moescope::SavedFit saved = moescope::read_saved_fit(files.fit.toStdString());
+    QCOMPARE(window.data()->law->abnar.alpha, saved.law->law.abnar.alpha);
+    QCOMPARE(window.data()->replicates.size(), saved.law->replicates.size());
+
+    window.forgetSavedFit();
+    QVERIFY(window.waitForFit());
+    QVERIFY(window.data()->law_file.empty());
+    QVERIFY2(!window.fitStatus().contains("read from"), qPrintable(window.fitStatus()));
   }
 };
 

@@ -21,9 +21,9 @@
 #include "main_window.h"
 #include "moescope/explore/read_out.h"
 #include "moescope/explore/validation.h"
-#include "moescope/number_format.h"
-#include "moescope/run_table.h"
-#include "moescope/synthetic_grid.h"
+#include "moescope/io/number_format.h"
+#include "moescope/io/run_table.h"
+#include "moescope/synthetic/synthetic_grid.h"
 #include "read_out_panel.h"
 #include "support/routed_lm_law.h"
 

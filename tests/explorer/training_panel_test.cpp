@@ -10,9 +10,9 @@
 #include <algorithm>
 
 #include "default_data.h"
-#include "moescope/run_store.h"
-#include "moescope/run_table.h"
-#include "moescope/sparsity_law.h"
+#include "moescope/io/run_table.h"
+#include "moescope/model/sparsity_law.h"
+#include "moescope/store/run_store.h"
 
 using namespace moescope::explorer;
 

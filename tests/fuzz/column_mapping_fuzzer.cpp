@@ -10,9 +10,9 @@
 #include <string_view>
 
 #include "fuzz_support.h"
-#include "moescope/column_mapping.h"
-#include "moescope/diagnostic.h"
-#include "moescope/run_table.h"
+#include "moescope/io/column_mapping.h"
+#include "moescope/io/diagnostic.h"
+#include "moescope/io/run_table.h"
 
 namespace {
 

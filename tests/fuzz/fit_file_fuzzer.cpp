@@ -1,7 +1,6 @@
-// Fuzz target of the FIT.json reader of the command line (app/cli/fit_file.h): read_json_file(),
+// Fuzz target of the FIT.json reader (core/include/moescope/io/saved_fit.h): read_json_file(),
 // saved_fit_kind(), read_saved_law() and read_saved_surfaces(), as `moescope predict --fit`,
-// `optimum --law` and `train plan --law` call them. fit_file.cpp is compiled into the target, as
-// the moescope executable compiles it (there is no library of the command line to link).
+// `optimum --law`, `train plan --law` and the explorer call them.
 //
 // The input is the file's bytes, written to a scratch file and read through its path. Refusal is
 // InputError; a file holding a NUL byte must be refused. A fit that is read is then used as
@@ -13,20 +12,18 @@
 #include <string>
 #include <string_view>
 
-#include "fit_file.h"
 #include "fuzz_support.h"
-#include "moescope/diagnostic.h"
 #include "moescope/fit/fit_refused.h"
 #include "moescope/fit/optimum_report.h"
+#include "moescope/io/diagnostic.h"
+#include "moescope/io/saved_fit.h"
 
 namespace {
-
-namespace cli = moescope::cli;
 
 // Bounds the optimiser's work per input: a replicate is one more optimum.
 constexpr std::size_t kMaxReplicatesForOptimum = 16;
 
-void use_law(const cli::SavedLaw& saved) {
+void use_law(const moescope::SavedLaw& saved) {
   for (const double size : {1e8, 1e9, 1e11}) {
     for (const double sparsity : {0.0, 0.5, 0.9}) {
       moescope::ScalingPoint point;
@@ -35,7 +32,7 @@ void use_law(const cli::SavedLaw& saved) {
       point.tokens = 2e10;
       point.sparsity = sparsity;
       (void)saved.law.loss(point);
-      (void)cli::replicate_interval(saved.replicates, point);
+      (void)moescope::replicate_interval(saved.replicates, point);
     }
   }
   if (saved.replicates.size() > kMaxReplicatesForOptimum)
@@ -68,14 +65,14 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   moescope::fuzz::write_file(file, bytes);
   const std::string path = file.string();
   try {
-    const nlohmann::json json = cli::read_json_file(file);
-    const std::string kind = cli::saved_fit_kind(json, path);
+    const nlohmann::json json = moescope::read_json_file(file);
+    const std::string kind = moescope::saved_fit_kind(json, path);
     if (kind == "surfaces") {
-      const std::vector<moescope::SurfaceFit> fits = cli::read_saved_surfaces(json, path);
+      const std::vector<moescope::SurfaceFit> fits = moescope::read_saved_surfaces(json, path);
       moescope::fuzz::accepted_nul(bytes, "the FIT.json reader");
       use_surfaces(fits);
     } else {
-      const cli::SavedLaw law = cli::read_saved_law(json, path);
+      const moescope::SavedLaw law = moescope::read_saved_law(json, path);
       moescope::fuzz::accepted_nul(bytes, "the FIT.json reader");
       use_law(law);
     }

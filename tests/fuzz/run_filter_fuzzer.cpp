@@ -13,10 +13,10 @@
 #include <vector>
 
 #include "fuzz_support.h"
-#include "moescope/diagnostic.h"
-#include "moescope/run.h"
-#include "moescope/run_filter.h"
-#include "moescope/run_table.h"
+#include "moescope/io/diagnostic.h"
+#include "moescope/io/run_table.h"
+#include "moescope/run/run.h"
+#include "moescope/run/run_filter.h"
 
 namespace {
 

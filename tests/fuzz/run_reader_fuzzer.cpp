@@ -16,10 +16,10 @@
 #include <string_view>
 
 #include "fuzz_support.h"
-#include "moescope/column_mapping.h"
-#include "moescope/diagnostic.h"
-#include "moescope/run_filter.h"
-#include "moescope/run_table.h"
+#include "moescope/io/column_mapping.h"
+#include "moescope/io/diagnostic.h"
+#include "moescope/io/run_table.h"
+#include "moescope/run/run_filter.h"
 
 #ifndef MOESCOPE_FUZZ_FORMAT_JSON
 #error "define MOESCOPE_FUZZ_FORMAT_JSON to 0 (CSV) or 1 (JSON)"

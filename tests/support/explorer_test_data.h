@@ -17,7 +17,7 @@
 #include "moescope/fit/interval.h"
 #include "moescope/fit/isoflop_surface.h"
 #include "moescope/fit/scaling_points.h"
-#include "moescope/synthetic_grid.h"
+#include "moescope/synthetic/synthetic_grid.h"
 
 namespace moescope::explorer_test {
 

@@ -11,8 +11,8 @@
 #include <string>
 #include <vector>
 
-#include "moescope/csv_reader.h"
 #include "moescope/fit/isoflop_curves.h"
+#include "moescope/io/csv_reader.h"
 
 namespace moescope::testing_support {
 

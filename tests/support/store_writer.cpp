@@ -10,7 +10,7 @@
 #include <string>
 #include <string_view>
 
-#include "moescope/run_store.h"
+#include "moescope/store/run_store.h"
 
 namespace {
 

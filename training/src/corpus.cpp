@@ -13,8 +13,8 @@
 #include <cstring>
 #include <stdexcept>
 
+#include "moescope/io/utf8.h"
 #include "moescope/training/atomic_file.h"
-#include "moescope/utf8.h"
 
 namespace moescope::training {
 namespace {

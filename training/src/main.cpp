@@ -9,9 +9,10 @@
 #include <string>
 #include <string_view>
 
-#include "moescope/accounting.h"
+#include "moescope/model/accounting.h"
 #include "moescope/training/corpus.h"
 #include "moescope/training/trainer.h"
+#include "moescope/version.h"
 
 namespace {
 
@@ -22,6 +23,7 @@ constexpr const char* kUsage =
     "usage: moescope-train --spec RUN.json --out DIR [--data DIR] [--corpus-root DIR]\n"
     "                      [--peak-flops X]\n"
     "       moescope-train --spec RUN.json --check [--corpus-root DIR]\n"
+    "       moescope-train --version\n"
     "\n"
     "  --spec FILE       the run's spec (keys: training/README.md)\n"
     "  --out DIR         the run directory: metrics.jsonl, checkpoint.pt, result.json, run.json;\n"
@@ -99,6 +101,11 @@ void print_plan(const TrainSpec& spec, const Placement& placement) {
 int main(int argc, char** argv) {
   if (argc == 2 && (std::string_view(argv[1]) == "--help" || std::string_view(argv[1]) == "-h")) {
     std::cout << kUsage;
+    return 0;
+  }
+  if (argc == 2 && std::string_view(argv[1]) == "--version") {
+    // Two lines: the version (what `moescope hosts check` compares), then the build.
+    std::cout << "moescope-train " << kVersion << '\n' << build_description() << '\n';
     return 0;
   }
   const std::optional<Arguments> arguments = parse_arguments(argc, argv);

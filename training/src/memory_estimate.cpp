@@ -2,7 +2,7 @@
 
 #include <cstdio>
 
-#include "moescope/accounting.h"
+#include "moescope/model/accounting.h"
 
 namespace moescope::training {
 namespace {

@@ -2,7 +2,7 @@
 
 #include <cmath>
 
-#include "moescope/accounting.h"
+#include "moescope/model/accounting.h"
 #include "moescope/training/router.h"
 
 #ifdef MOESCOPE_WITH_CUDA_KERNELS

@@ -2,6 +2,7 @@
 
 #include <ATen/Parallel.h>
 #include <torch/cuda.h>
+#include <torch/version.h>
 #include <torch/optim/adamw.h>
 #include <unistd.h>
 
@@ -10,8 +11,8 @@
 #include <fstream>
 #include <memory>
 
-#include "moescope/accounting.h"
-#include "moescope/run_table.h"
+#include "moescope/io/run_table.h"
+#include "moescope/model/accounting.h"
 #include "moescope/trainer/train_records.h"
 #include "moescope/training/atomic_file.h"
 #include "moescope/training/attention.h"
@@ -390,6 +391,17 @@ void train(const TrainSpec& spec, const TrainOptions& options) {
         << " epochs, where more data stops helping); use a larger corpus or fewer tokens\n";
   }
   session.run();
+}
+
+std::string build_description() {
+  std::string text = std::string("LibTorch ") + TORCH_VERSION + ", CUDA: ";
+  const std::size_t devices = torch::cuda::device_count();
+  text += devices == 0 ? std::string("none")
+                       : std::to_string(devices) + (devices == 1 ? " device" : " devices");
+#ifdef MOESCOPE_WITH_CUDA_KERNELS
+  text += ", MoEScope kernels";
+#endif
+  return text;
 }
 
 }  // namespace moescope::training

@@ -9,7 +9,7 @@
 #include "moescope/fit/data_range.h"
 #include "moescope/fit/fit_refused.h"
 #include "moescope/fit/isoflop_curves.h"
-#include "moescope/number_format.h"
+#include "moescope/io/number_format.h"
 
 namespace moescope {
 namespace {

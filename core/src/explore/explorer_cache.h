@@ -12,7 +12,7 @@
 #include "moescope/explore/surface_grid.h"
 #include "moescope/fit/active_parameter_model.h"
 #include "moescope/fit/law_optimum.h"
-#include "moescope/sparsity_law.h"
+#include "moescope/model/sparsity_law.h"
 
 namespace moescope {
 
@@ -163,6 +163,27 @@ Figure make_figure(FigureId id, std::string title, std::string x_label, std::str
                    bool log_x, bool log_y);
 // Adds a curve, without its band while a slider is held (!state.replicate_intervals).
 void add_curve(Figure& figure, const Series& curve, const ExplorerState& state);
+// What a curve label ends with: read off an IsoFLOP surface (Eq. 8) or off the law (Eq. 6).
+inline constexpr const char* kSurfaceTag = ", Eq. 8";
+inline constexpr const char* kLawTag = ", Eq. 6";
+// Curves of Figures 2b, 2c and 4 reach half a decade beyond the runs' sizes, so the law's shape
+// around the data shows, not only between its ends.
+inline constexpr double kSizeMargin = 3.16;
+// What a figure that reads the law across sparsity says where the law cannot: refused, or of
+// Chinchilla's form (one sparsity level).
+std::string no_sparsity_law(const ExplorerData& data);
+// Figure 4 through a surface over N: S*(N) over its data's sizes, with the replicates' interval
+// of S* as its band (figures.cpp).
+Series surface_sparsity_curve(const SurfaceFit& fit, double max_sparsity);
+// Figures 3a-c and 4 (optima_figures.cpp).
+Figure optimal_vs_sparsity(FigureId id, const ExplorerData& data, ExplorerCache& cache,
+                           const ExplorerState& state);
+Figure optimal_sparsity_vs_size(const ExplorerData& data, ExplorerCache& cache,
+                                const ExplorerState& state);
+// Figures 5, 6 and 7, which no slider moves (data_figures.cpp).
+Figure downstream_vs_upstream(const ExplorerData& data);
+Figure law_fit_vs_held_out(const ExplorerData& data);
+Figure flop_ratio();
 // The N*-vs-C and D*-vs-C figures (budget_figures.cpp).
 Figure optimal_vs_budget(FigureId id, const ExplorerData& data, ExplorerCache& cache,
                          const ExplorerState& state);

@@ -2,7 +2,7 @@
 
 #include "moescope/fit/fit_refused.h"
 #include "moescope/fit/usable_runs.h"
-#include "moescope/number_format.h"
+#include "moescope/io/number_format.h"
 
 namespace moescope {
 
@@ -20,8 +20,8 @@ namespace {
 
 // What fit_law_to_runs would have recorded beside a law it refused: the points, which of them
 // are held out, the form the data supports and the data's range.
-void describe_refused_law(const std::vector<Run>& runs, const ExplorerLoadOptions& options,
-                          ExplorerData& data, std::vector<std::string>& notes) {
+void describe_law_data(const std::vector<Run>& runs, const ExplorerLoadOptions& options,
+                       ExplorerData& data, std::vector<std::string>& notes) {
   const RunFilter holdout = RunFilter::parse(options.holdout_rule);
   ScalingData points = scaling_points(runs);
   notes.insert(notes.end(), points.left_out.begin(), points.left_out.end());
@@ -51,28 +51,37 @@ ExplorerLoad load_explorer_data(std::vector<Run> runs, const ExplorerLoadOptions
   ExplorerLoad load;
   load.data.binning = options.binning;
   load.data.no_usable_runs = no_usable_runs_message(runs, FitInput::kSurfaceOnN);
+  const bool law_saved = options.saved_fit && options.saved_fit->law;
+  const bool surfaces_saved =
+      options.saved_fit && options.saved_fit->kind == SavedFit::Kind::kSurfaces;
   try {
-    // "too few points: got 0" would not say that every run lacks D, say.
-    if (const std::string why = no_usable_runs_message(runs, FitInput::kLaw); !why.empty())
-      throw FitRefused(RefusalReason::kTooFewPoints, why);
-    RunLawFit fitted = fit_law_to_runs(runs, RunFilter::parse(options.holdout_rule), options.form,
-                                       options.law, control);
-    load.notes = fitted.data.left_out;
-    if (!fitted.form_note.empty())
-      load.notes.push_back(fitted.form_note);
-    load.data.law = fitted.summary.law;
-    load.data.replicates = std::move(fitted.summary.replicates);
-    load.data.law_minima = std::move(fitted.summary.minima);
-    load.data.law_scope = fitted.scope;
-    load.data.law_note = fitted.form_note;
-    load.data.holdout = std::move(fitted.holdout);
-    load.data.law_points = std::move(fitted.data.points);
-    load.data.law_options = fitted.options;
+    if (law_saved) {
+      // Shown as saved: the runs' points and hold-outs describe the data beside it.
+      describe_law_data(runs, options, load.data, load.notes);
+      load.notes.push_back("law read from " + options.saved_fit_file);
+    } else {
+      // "too few points: got 0" would not say that every run lacks D, say.
+      if (const std::string why = no_usable_runs_message(runs, FitInput::kLaw); !why.empty())
+        throw FitRefused(RefusalReason::kTooFewPoints, why);
+      RunLawFit fitted = fit_law_to_runs(runs, RunFilter::parse(options.holdout_rule), options.form,
+                                         options.law, control);
+      load.notes = fitted.data.left_out;
+      if (!fitted.form_note.empty())
+        load.notes.push_back(fitted.form_note);
+      load.data.law = fitted.summary.law;
+      load.data.replicates = std::move(fitted.summary.replicates);
+      load.data.law_minima = std::move(fitted.summary.minima);
+      load.data.law_scope = fitted.scope;
+      load.data.law_note = fitted.form_note;
+      load.data.holdout = std::move(fitted.holdout);
+      load.data.law_points = std::move(fitted.data.points);
+      load.data.law_options = fitted.options;
+    }
   } catch (const FitRefused& refused) {
     if (refused.reason() == RefusalReason::kCancelled)
       throw;
     load.data.law_refused = refused.what();
-    describe_refused_law(runs, options, load.data, load.notes);
+    describe_law_data(runs, options, load.data, load.notes);
     load.notes.push_back("no law: " + load.data.law_refused);
   }
   // On the fit's own axis: on N, runs that give N and S but no N_a (routed-LM results) count.
@@ -83,7 +92,9 @@ ExplorerLoad load_explorer_data(std::vector<Run> runs, const ExplorerLoadOptions
                                                           ? FitInput::kSurfaceOnN
                                                           : FitInput::kSurfaceOnNa));
   }
-  for (const BudgetGroup& group : group_by_budget(surface_data.points, options.binning)) {
+  for (const BudgetGroup& group : surfaces_saved
+                                      ? std::vector<BudgetGroup>{}
+                                      : group_by_budget(surface_data.points, options.binning)) {
     if (control.cancelled())
       throw FitRefused(RefusalReason::kCancelled, "cancelled");
     try {
@@ -112,7 +123,30 @@ ExplorerLoad load_explorer_data(std::vector<Run> runs, const ExplorerLoadOptions
     load.notes.push_back(std::string("no IsoFLOP curves (Approach 2): ") + refused.what());
   }
   load.data.runs = std::move(runs);
+  if (options.saved_fit)
+    apply_saved_fit(load.data, *options.saved_fit, options.saved_fit_file);
   return load;
+}
+
+void apply_saved_fit(ExplorerData& data, const SavedFit& saved, const std::string& file) {
+  if (saved.kind == SavedFit::Kind::kSurfaces) {
+    data.surfaces = saved.surfaces;
+    data.surfaces_file = file;
+    return;
+  }
+  if (!saved.law)
+    return;
+  data.law = saved.law->law;
+  data.replicates = saved.law->replicates;
+  // The file's scope, range included, so that the read-out is the one `moescope optimum --law`
+  // gives for the same file.
+  data.law_scope = saved.law->scope;
+  data.law_note.clear();
+  data.law_refused.clear();
+  data.law_points.clear();
+  data.law_minima.clear();
+  data.law_options = {};
+  data.law_file = file;
 }
 
 }  // namespace moescope

@@ -6,7 +6,7 @@
 
 #include "explorer_cache.h"
 #include "moescope/fit/isoflop_surface.h"
-#include "moescope/number_format.h"
+#include "moescope/io/number_format.h"
 
 namespace moescope {
 namespace {

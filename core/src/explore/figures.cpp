@@ -7,7 +7,6 @@
 #include <utility>
 
 #include "explorer_cache.h"
-#include "moescope/accounting.h"
 #include "moescope/explore/explorer_model.h"
 #include "moescope/fit/active_parameter_model.h"
 #include "moescope/fit/downstream_fit.h"
@@ -16,20 +15,12 @@
 #include "moescope/fit/isoflop_surface.h"
 #include "moescope/fit/law_optimum.h"
 #include "moescope/fit/scaling_points.h"
-#include "moescope/number_format.h"
-#include "moescope/synthetic_grid.h"
+#include "moescope/io/number_format.h"
+#include "moescope/model/accounting.h"
+#include "moescope/synthetic/synthetic_grid.h"
 
 namespace moescope {
 namespace {
-
-// Curves of Figures 2b, 2c and 4 reach half a decade beyond the runs' sizes, so the law's shape
-// around the data shows, not only between its ends.
-constexpr double kSizeMargin = 3.16;
-// Figure 7's sparsities: the paper's levels from dense to the sparsest it trained.
-constexpr double kFlopRatioSparsities[] = {0.0, 0.5, 0.75, 0.9, 0.95, 0.98};
-// synthetic_grid.cpp's family of shapes: widths 128 .. 16 384 in head-sized steps, 96 wide per
-// layer.
-constexpr int kMinWidth = 128, kMaxWidth = 16384, kHeadDim = 64, kWidthPerLayer = 96;
 
 double law_loss(const SparsityLaw& law, double budget, double total, double sparsity) {
   return law.loss(total, budget / (6.0 * family().active(total, sparsity)), sparsity);
@@ -55,8 +46,6 @@ namespace {
 // As in the paper, Figures 2 and 4 read the IsoFLOP surfaces (Eq. 8), each over its own data's
 // range; the law's curves (Eq. 6) come with them for comparison.
 
-constexpr const char* kSurfaceTag = ", Eq. 8";
-constexpr const char* kLawTag = ", Eq. 6";
 
 // A copy of `fit` searched over sparsities up to `max_sparsity` at most; without its replicates
 // (and so without intervals) unless `with_replicates`.
@@ -174,8 +163,6 @@ void add_curve(Figure& figure, const Series& curve, const ExplorerState& state) 
   }
 }
 
-namespace {
-
 // Figure 4 through a surface over N: S*(N) over its data's sizes, as optimal_sparsity reads it,
 // with the replicates' interval of S* as its band. Where S* climbs fast, sizes are added between
 // the evenly spaced ones, as for the law's curves.
@@ -232,6 +219,8 @@ std::string no_sparsity_law(const ExplorerData& data) {
     return "no law (" + data.law_refused + ")";
   return "the law is " + law_name(data) + ", which says nothing of other sparsities";
 }
+
+namespace {
 
 Figure loss_vs_sparsity(const ExplorerData& data, const ExplorerCache& cache,
                         const ExplorerState& state) {
@@ -478,279 +467,6 @@ Figure loss_vs_size(const ExplorerData& data, ExplorerCache& cache, const Explor
     figure.message =
         "No curve at this budget: " + no_sparsity_law(data) +
         (data.law ? "" : ", and no Eq. 8 surface fitted at " + budget_label(state.budget)) + ".";
-  }
-  return figure;
-}
-
-// ---- Figures 3 and 4 -----------------------------------------------------------------------
-
-const std::vector<OptimalSizeCurve>& data_size_curves(ExplorerCache& cache, double max_sparsity) {
-  auto found = cache.data_size_curves.find(max_sparsity);
-  if (found == cache.data_size_curves.end()) {
-    std::vector<OptimalSizeCurve> curves;
-    for (const double budget : cache.shown_budgets)
-      curves.push_back(optimal_size_curve(*cache.law, cache.replicates, budget, max_sparsity));
-    found = cache.data_size_curves.emplace(max_sparsity, std::move(curves)).first;
-  }
-  return found->second;
-}
-
-const OptimalSizeCurve& current_size_curve(ExplorerCache& cache, const ExplorerState& state) {
-  const ExplorerCache::SizeCurveKey key{state.budget, state.max_sparsity,
-                                        state.replicate_intervals};
-  if (cache.current_size_key != key) {
-    cache.current_size_curve = optimal_size_curve(
-        *cache.law, state.replicate_intervals ? cache.replicates : std::vector<SparsityLaw>{},
-        state.budget, state.max_sparsity);
-    cache.current_size_key = key;
-  }
-  return cache.current_size_curve;
-}
-
-// The slider's curve: dashed, and named as extrapolated where it is.
-std::string slider_label(const ExplorerData& data, double budget, const char* tag = "") {
-  return budget_label(budget) + tag +
-         (budget_extrapolation_note(data, budget).empty() ? "" : " extrapolated") + " (slider)";
-}
-
-Figure optimal_vs_sparsity(FigureId id, const ExplorerData& data, ExplorerCache& cache,
-                           const ExplorerState& state) {
-  using Values = std::vector<double> OptimalSizeCurve::*;
-  struct Choice {
-    const char* title;
-    const char* y_label;
-    bool log_y;
-    Values y, lo, hi;
-  };
-  const Choice choice =
-      id == FigureId::kOptimalParamsVsSparsity ? Choice{"Optimal total parameters vs sparsity",
-                                                        "Optimal total parameters N*",
-                                                        true,
-                                                        &OptimalSizeCurve::total,
-                                                        &OptimalSizeCurve::total_lo,
-                                                        &OptimalSizeCurve::total_hi}
-      : id == FigureId::kOptimalActiveVsSparsity
-          ? Choice{"Optimal active parameters vs sparsity",
-                   "Optimal active parameters N_a*",
-                   true,
-                   &OptimalSizeCurve::active,
-                   &OptimalSizeCurve::active_lo,
-                   &OptimalSizeCurve::active_hi}
-          : Choice{
-                "Optimal loss vs sparsity", "Optimal loss L*",          false,
-                &OptimalSizeCurve::loss,    &OptimalSizeCurve::loss_lo, &OptimalSizeCurve::loss_hi};
-  Figure figure = make_figure(id, choice.title, "Sparsity S", choice.y_label, false, choice.log_y);
-  if (one_sparsity_level(cache)) {
-    figure.message = one_level_message(
-        cache,
-        "the compute-optimal model against sparsity needs runs at several sparsities, so this "
-        "view is empty. The compute-optimal size against the budget at that level is in "
-        "'N* vs C' and 'D* vs C'.");
-    return figure;
-  }
-  if (!law_over_sparsity(data)) {
-    figure.message = "Nothing to draw: these curves are read off the law across sparsity, and " +
-                     no_sparsity_law(data) + ".";
-    return figure;
-  }
-  figure.title += ", Eq. 6 law";
-  auto add = [&](const OptimalSizeCurve& curve, std::string label) {
-    Series series;
-    series.label = std::move(label);
-    series.kind = SeriesKind::kLaw;
-    series.budget = curve.budget;
-    series.x = curve.sparsity;
-    series.y = curve.*choice.y;
-    // The data budgets' bands are at hand, but bands are intervals: like the read-out's, they
-    // are shown once the slider settles, not while it moves.
-    if (state.replicate_intervals) {
-      series.lo = curve.*choice.lo;
-      series.hi = curve.*choice.hi;
-    }
-    figure.curves.push_back(std::move(series));
-  };
-  for (const OptimalSizeCurve& curve : data_size_curves(cache, state.max_sparsity))
-    add(curve, budget_label(curve.budget));
-  add(current_size_curve(cache, state), slider_label(data, state.budget));
-  return figure;
-}
-
-Figure optimal_sparsity_vs_size(const ExplorerData& data, ExplorerCache& cache,
-                                const ExplorerState& state) {
-  Figure figure =
-      make_figure(FigureId::kOptimalSparsityVsParams, "Optimal sparsity vs total parameters",
-                  "Total parameters N", "Optimal sparsity S*", true, false);
-  if (one_sparsity_level(cache)) {
-    figure.message = one_level_message(
-        cache,
-        "the optimal sparsity needs runs at several sparsities, so this view is empty and no "
-        "sparsity is recommended.");
-    return figure;
-  }
-  const std::vector<double> totals = log_axis(cache.total_range.lo / kSizeMargin,
-                                              cache.total_range.hi * kSizeMargin, kCurvePoints);
-  auto add = [&](const OptimalSparsityCurve& curve, std::string label) {
-    Series series;
-    series.label = std::move(label);
-    series.kind = SeriesKind::kLaw;
-    series.budget = curve.budget;
-    series.x = curve.total;
-    series.y = curve.sparsity;
-    figure.curves.push_back(std::move(series));
-  };
-  const bool with_law = law_over_sparsity(data);
-  if (with_law) {
-    auto found = cache.data_sparsity_curves.find(state.max_sparsity);
-    if (found == cache.data_sparsity_curves.end()) {
-      std::vector<OptimalSparsityCurve> curves;
-      for (const double budget : cache.shown_budgets)
-        curves.push_back(optimal_sparsity_curve(*cache.law, budget, totals, state.max_sparsity));
-      found = cache.data_sparsity_curves.emplace(state.max_sparsity, std::move(curves)).first;
-    }
-    for (const OptimalSparsityCurve& curve : found->second)
-      add(curve, budget_label(curve.budget) + kLawTag);
-    add(optimal_sparsity_curve(*cache.law, state.budget, totals, state.max_sparsity),
-        slider_label(data, state.budget, kLawTag));
-  }
-
-  // The surfaces' S*(N), drawn over the law's. A surface fitted over N_a says S*(N_a), which is
-  // not this figure's.
-  auto surfaces = cache.surface_sparsity_curves.find(state.max_sparsity);
-  if (surfaces == cache.surface_sparsity_curves.end()) {
-    std::vector<Series> curves;
-    for (const SurfaceFit& fit : data.surfaces) {
-      if (fit.axis == SizeAxis::kTotal && !fit.single_sparsity_level())
-        curves.push_back(surface_sparsity_curve(fit, state.max_sparsity));
-    }
-    surfaces = cache.surface_sparsity_curves.emplace(state.max_sparsity, std::move(curves)).first;
-  }
-  for (const Series& curve : surfaces->second)
-    add_curve(figure, curve, state);
-  const bool over_active =
-      std::any_of(data.surfaces.begin(), data.surfaces.end(),
-                  [](const SurfaceFit& fit) { return fit.axis == SizeAxis::kActive; });
-  if (!surfaces->second.empty()) {
-    figure.title += with_law ? ": Eq. 8 surfaces and Eq. 6 law"
-                             : ": Eq. 8 surfaces only (" + no_sparsity_law(data) + ")";
-  } else if (with_law) {
-    figure.title += over_active ? ": Eq. 6 law only (surfaces over N_a)" : ": Eq. 6 law only";
-  } else {
-    figure.message = "Nothing to draw: " + no_sparsity_law(data) +
-                     (over_active ? ", and the surfaces are over N_a" : ", and no Eq. 8 surface") +
-                     ".";
-  }
-  return figure;
-}
-
-// ---- Figures 5, 6, 7: no slider moves them --------------------------------------------------
-
-Figure downstream_vs_upstream(const ExplorerData& data) {
-  std::set<std::string> tasks;
-  for (const Run& run : data.runs) {
-    for (const TaskMetric& metric : run.downstream) {
-      if (metric.kind == MetricKind::kAccuracy || metric.kind == MetricKind::kError)
-        tasks.insert(metric.task);
-    }
-  }
-  if (tasks.empty()) {
-    return make_figure(FigureId::kDownstreamVsUpstream, "No downstream metrics in the data",
-                       "Upstream loss L", "Downstream error", false, false);
-  }
-  Figure figure = make_figure(FigureId::kDownstreamVsUpstream, "Downstream error vs upstream loss",
-                              "Upstream loss L", "Downstream error", false, false);
-  for (const std::string& task : tasks) {
-    const std::vector<DownstreamPoint> points = downstream_points(data.runs, task);
-    if (points.empty())
-      continue;
-    std::map<double, Series> by_sparsity;
-    for (const DownstreamPoint& point : points) {
-      Series& series = by_sparsity[point.sparsity];
-      series.label = task + ", " + sparsity_label(point.sparsity);
-      series.kind = SeriesKind::kRuns;
-      series.sparsity = point.sparsity;
-      series.x.push_back(point.loss);
-      series.y.push_back(point.error);
-    }
-    for (auto& [sparsity, series] : by_sparsity)
-      figure.points.push_back(std::move(series));
-    try {
-      const DownstreamFit fit = fit_downstream(points);
-      const auto [lowest, highest] = std::minmax_element(
-          points.begin(), points.end(),
-          [](const DownstreamPoint& x, const DownstreamPoint& y) { return x.loss < y.loss; });
-      Series curve;
-      curve.label = task + " (fit)";
-      for (int i = 0; i < kCurvePoints; ++i) {
-        const double loss = lowest->loss + (highest->loss - lowest->loss) * i / (kCurvePoints - 1);
-        curve.x.push_back(loss);
-        curve.y.push_back(fit.curve.error(loss));
-      }
-      figure.curves.push_back(std::move(curve));
-    } catch (const FitRefused&) {
-      // Too few or degenerate points for a curve: the markers alone still show the relation.
-    }
-  }
-  return figure;
-}
-
-Figure law_fit_vs_held_out(const ExplorerData& data) {
-  Figure figure =
-      make_figure(FigureId::kLawFitVsHeldOut, law_name(data) + " fit: predicted vs observed loss",
-                  "Observed loss L", "Predicted loss L\u0302", false, false);
-  if (!data.law) {
-    figure.title = "Law fit: predicted vs observed loss";
-    figure.message = "No law: " + data.law_refused + ".";
-    return figure;
-  }
-  const std::vector<ScalingPoint> points = scaling_points(data.runs).points;
-  if (!data.holdout.empty() && data.holdout.size() != points.size()) {
-    throw std::invalid_argument("the hold-out mask has " + std::to_string(data.holdout.size()) +
-                                " entries for " + std::to_string(points.size()) +
-                                " scaling points");
-  }
-  Series fitted, held_out;
-  fitted.label = "fit";
-  held_out.label = "held out";
-  fitted.kind = held_out.kind = SeriesKind::kRuns;
-  double lowest = INFINITY, highest = -INFINITY;
-  for (std::size_t i = 0; i < points.size(); ++i) {
-    Series& series = !data.holdout.empty() && data.holdout[i] ? held_out : fitted;
-    const double predicted = data.law->loss(points[i]);
-    series.x.push_back(points[i].loss);
-    series.y.push_back(predicted);
-    lowest = std::min({lowest, points[i].loss, predicted});
-    highest = std::max({highest, points[i].loss, predicted});
-  }
-  if (!points.empty()) {
-    Series diagonal;
-    diagonal.label = "y = x";
-    diagonal.x = diagonal.y = {lowest, highest};
-    figure.curves.push_back(std::move(diagonal));
-  }
-  figure.points.push_back(std::move(fitted));
-  figure.points.push_back(std::move(held_out));
-  return figure;
-}
-
-Figure flop_ratio() {
-  Figure figure = make_figure(FigureId::kFlopRatio, "FLOPs per token: Eq. 9 over 6 N_a",
-                              "Total parameters N", "Eq. 9 / 6 N_a", true, false);
-  for (const double sparsity : kFlopRatioSparsities) {
-    const ExpertChoice experts = experts_for_sparsity(sparsity);
-    Series curve;
-    curve.label = sparsity_label(sparsity);
-    curve.sparsity = sparsity;
-    for (int width = kMinWidth; width <= kMaxWidth; width += kHeadDim) {
-      Architecture arch;
-      arch.d_model = width;
-      arch.n_layers = std::max(2, static_cast<int>(std::lround(double(width) / kWidthPerLayer)));
-      arch.n_heads = width / kHeadDim;
-      arch.experts = experts.experts;
-      arch.active = experts.active;
-      curve.x.push_back(count_parameters(arch).total);
-      curve.y.push_back(eq9_to_6na_ratio(arch));
-    }
-    figure.curves.push_back(std::move(curve));
   }
   return figure;
 }

@@ -5,9 +5,9 @@
 #include <stdexcept>
 
 #include "explorer_cache.h"
-#include "fit/brent_minimum.h"
 #include "moescope/fit/interval.h"
 #include "moescope/fit/law_optimum.h"
+#include "numerics/brent_minimum.h"
 
 namespace moescope {
 namespace {
@@ -35,7 +35,7 @@ GridMinimum refine_lowest(const Function& f, const std::vector<double>& coordina
   const double lo = coordinates[lowest == 0 ? 0 : lowest - 1];
   const double hi = coordinates[std::min(lowest + 1, last)];
   GridMinimum minimum;
-  minimum.x = brent_minimum(f, lo, hi, kCoordinateTolerance);
+  minimum.x = numerics::brent_minimum(f, lo, hi, kCoordinateTolerance);
   if (lowest == 0 || lowest == last) {
     const bool end_is_lower = f(minimum.x) >= values[lowest];
     minimum.at_lower = lowest == 0 && end_is_lower;

@@ -4,7 +4,7 @@
 #include <stdexcept>
 
 #include "moescope/fit/fit_refused.h"
-#include "moescope/number_format.h"
+#include "moescope/io/number_format.h"
 
 namespace moescope {
 

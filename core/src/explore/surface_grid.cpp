@@ -10,7 +10,7 @@
 #include "moescope/fit/fit_refused.h"
 #include "moescope/fit/isoflop_surface.h"
 #include "moescope/fit/law_optimum.h"
-#include "moescope/number_format.h"
+#include "moescope/io/number_format.h"
 
 namespace moescope {
 namespace {

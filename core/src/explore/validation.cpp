@@ -7,7 +7,7 @@
 #include "explorer_cache.h"
 #include "moescope/fit/fit_refused.h"
 #include "moescope/fit/law_validation.h"
-#include "moescope/number_format.h"
+#include "moescope/io/number_format.h"
 
 namespace moescope {
 

@@ -10,9 +10,9 @@
 
 #include "fit/bootstrap_interval.h"
 #include "fit/isoflop_curve_methods.h"
-#include "fit/median.h"
-#include "moescope/fit/akima_interpolation.h"
-#include "moescope/number_format.h"
+#include "moescope/io/number_format.h"
+#include "moescope/numerics/akima_interpolation.h"
+#include "numerics/median.h"
 
 namespace moescope {
 namespace {
@@ -57,7 +57,7 @@ struct GridMinimum {
 std::optional<GridMinimum> grid_minimum(const std::vector<double>& log_values,
                                         const std::vector<double>& log_losses,
                                         const std::vector<double>& log_grid) {
-  const AkimaInterpolant interpolant(log_values, log_losses);
+  const numerics::AkimaInterpolant interpolant(log_values, log_losses);
   const std::vector<double> on_grid = interpolant.at_sorted(log_grid);
   std::size_t best = 0;
   for (std::size_t k = 1; k < on_grid.size(); ++k) {
@@ -89,7 +89,7 @@ std::size_t distinct_values(const std::vector<double>& values) {
 }
 
 AxisMinimum akima_minimum(const std::vector<double>& values, const std::vector<double>& losses,
-                          const CurveFitOptions& options, NumpyLegacyNormal& noise,
+                          const CurveFitOptions& options, numerics::NumpyLegacyNormal& noise,
                           const std::string& variable) {
   std::vector<double> sorted_values, sorted_losses;
   distinct_by_value(values, losses, sorted_values, sorted_losses);
@@ -169,8 +169,8 @@ AxisMinimum akima_minimum(const std::vector<double>& values, const std::vector<d
   std::vector<double> kept_values(kept_logs.size());
   std::transform(kept_logs.begin(), kept_logs.end(), kept_values.begin(),
                  [](double x) { return std::exp(x); });
-  minimum.optimum = median(kept_values);
-  minimum.loss = median(kept_losses);
+  minimum.optimum = numerics::median(kept_values);
+  minimum.loss = numerics::median(kept_losses);
   const double floor = options.min_sd_factor * options.grid_points_per_interval * step;
   minimum.log_sd = std::max(population_sd(kept_logs), floor) * static_cast<double>(replicates) /
                    static_cast<double>(kept_logs.size());

@@ -5,8 +5,8 @@
 #include <map>
 #include <stdexcept>
 
-#include "fit/median.h"
-#include "moescope/number_format.h"
+#include "moescope/io/number_format.h"
+#include "numerics/median.h"
 
 namespace moescope {
 
@@ -105,7 +105,7 @@ std::vector<BudgetBin> bin_budgets(const std::vector<double>& compute,
     std::vector<double> budgets;
     for (const std::size_t i : bin.members)
       budgets.push_back(compute[i]);
-    bin.budget = median(std::move(budgets));
+    bin.budget = numerics::median(std::move(budgets));
   }
   return bins;
 }

@@ -8,9 +8,9 @@
 #include <limits>
 #include <numeric>
 
-#include "fit/seeded_sampling.h"
 #include "moescope/fit/fit_refused.h"
-#include "moescope/number_format.h"
+#include "moescope/io/number_format.h"
+#include "numerics/seeded_sampling.h"
 
 namespace moescope {
 namespace {
@@ -206,7 +206,7 @@ SparsityShiftTest shift_test(const std::vector<double>& residuals,
   // Rounding can make a relabelling that only swaps points within levels differ from the
   // observed statistic in its last bits; it still reaches it.
   const double reached = test.statistic * (1.0 - 1e-12);
-  SeededSampler sampler(options.seed);
+  numerics::SeededSampler sampler(options.seed);
   int reaching = 0;
   for (int p = 0; p < options.permutations; ++p) {
     if (between_level_mean_square(residuals, sampler.permutation(residuals.size()), level_sizes,

@@ -11,7 +11,7 @@
 
 #include "moescope/fit/interval.h"
 #include "moescope/fit/isoflop_curves.h"
-#include "moescope/fit/numpy_legacy_normal.h"
+#include "moescope/numerics/numpy_legacy_normal.h"
 
 namespace moescope {
 
@@ -52,7 +52,7 @@ std::size_t distinct_values(const std::vector<double>& values);
 // sees the stream Porian et al.'s next budget saw. Throws FitRefused (kSingularDesign,
 // kNoInteriorMinimum) naming `variable`.
 AxisMinimum akima_minimum(const std::vector<double>& values, const std::vector<double>& losses,
-                          const CurveFitOptions& options, NumpyLegacyNormal& noise,
+                          const CurveFitOptions& options, numerics::NumpyLegacyNormal& noise,
                           const std::string& variable);
 
 }  // namespace moescope

@@ -10,8 +10,8 @@
 #include <stdexcept>
 
 #include "fit/isoflop_curve_methods.h"
-#include "fit/median.h"
-#include "moescope/number_format.h"
+#include "moescope/io/number_format.h"
+#include "numerics/median.h"
 
 namespace moescope {
 namespace {
@@ -64,7 +64,7 @@ void refuse_bad_options(const CurveFitOptions& options) {
 // `noise` is the Akima method's stream (unused by the parabola's, which seeds its own sampler
 // with `seed`).
 IsoFlopCurve fit_curve(const std::vector<CurvePoint>& points, const CurveFitOptions& options,
-                       std::uint64_t seed, NumpyLegacyNormal& noise) {
+                       std::uint64_t seed, numerics::NumpyLegacyNormal& noise) {
   check_points(points, options.axis);
   if (points.size() < static_cast<std::size_t>(options.min_points)) {
     throw FitRefused(RefusalReason::kTooFewPoints,
@@ -233,7 +233,7 @@ IsoFlopCurve fit_isoflop_curve(const std::vector<CurvePoint>& points,
     if (std::abs(point.point.sparsity - points.front().point.sparsity) > kSparsityTolerance)
       throw std::invalid_argument("fit_isoflop_curve: the points have several sparsity levels");
   }
-  NumpyLegacyNormal noise(akima_seed(options, 0));
+  numerics::NumpyLegacyNormal noise(akima_seed(options, 0));
   IsoFlopCurve curve = fit_curve(points, options, options.seed, noise);
   std::vector<double> budgets;
   for (const CurvePoint& point : points) {
@@ -241,7 +241,7 @@ IsoFlopCurve fit_isoflop_curve(const std::vector<CurvePoint>& points,
       budgets.push_back(*point.point.compute);
   }
   if (!budgets.empty())
-    curve.budget = median(std::move(budgets));
+    curve.budget = numerics::median(std::move(budgets));
   return curve;
 }
 
@@ -266,7 +266,7 @@ IsoFlopCurves fit_isoflop_curves(const std::vector<CurvePoint>& points,
   // increasing C, so that a dense data set sees exactly Porian et al.'s stream and a level's
   // draws do not depend on the other levels.
   const std::vector<double> levels = sparsity_levels(points);
-  std::vector<NumpyLegacyNormal> streams;
+  std::vector<numerics::NumpyLegacyNormal> streams;
   for (std::size_t level = 0; level < levels.size(); ++level)
     streams.emplace_back(akima_seed(options, level));
   // The parabola's resamples: one stream per curve, so one curve's resamples do not depend on

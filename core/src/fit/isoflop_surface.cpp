@@ -5,11 +5,11 @@
 #include <cmath>
 #include <stdexcept>
 
-#include "fit/least_squares.h"
-#include "fit/median.h"
-#include "fit/seeded_sampling.h"
 #include "fit/sparsity_variable.h"
-#include "moescope/number_format.h"
+#include "moescope/io/number_format.h"
+#include "numerics/least_squares.h"
+#include "numerics/median.h"
+#include "numerics/seeded_sampling.h"
 
 namespace moescope {
 namespace {
@@ -139,7 +139,7 @@ SubsetFit fit_rows(const Sample& sample, const std::vector<Eigen::Index>& column
   if (rows.size() < columns.size())
     return {std::nullopt, RefusalReason::kTooFewPoints};
   std::optional<Eigen::VectorXd> solution =
-      solve_least_squares(sample.basis(rows, columns), sample.loss(rows));
+      numerics::solve_least_squares(sample.basis(rows, columns), sample.loss(rows));
   if (!solution)
     return {std::nullopt, RefusalReason::kSingularDesign};
   return {std::move(solution), RefusalReason::kTooFewPoints};
@@ -151,7 +151,7 @@ struct Folds {
 };
 
 // Position i of a random permutation goes to fold i mod k, so fold sizes differ by at most one.
-Folds make_folds(std::size_t count, int fold_count, SeededSampler& sampler) {
+Folds make_folds(std::size_t count, int fold_count, numerics::SeededSampler& sampler) {
   const auto k = static_cast<std::size_t>(fold_count);
   const std::vector<std::size_t> order = sampler.permutation(count);
   Folds folds;
@@ -332,7 +332,7 @@ double pearson_correlation(const Eigen::VectorXd& x, const Eigen::VectorXd& y) {
 }
 
 void add_heldout_check(const Sample& sample, const std::vector<Eigen::Index>& columns,
-                       double fraction, SeededSampler& sampler, SurfaceFit& fit) {
+                       double fraction, numerics::SeededSampler& sampler, SurfaceFit& fit) {
   const std::size_t count = static_cast<std::size_t>(sample.loss.size());
   const auto heldout_count = static_cast<std::size_t>(std::lround(fraction * double(count)));
   // Pearson r of fewer than three pairs says nothing.
@@ -361,7 +361,7 @@ double standard_deviation(const Eigen::VectorXd& values) {
 // intervals of zero width would claim a certainty that no data give.
 void add_bootstrap(const Sample& sample, const std::vector<Eigen::Index>& columns,
                    const Eigen::VectorXd& coefficients, const SurfaceFitOptions& options,
-                   SeededSampler& sampler, SurfaceFit& fit) {
+                   numerics::SeededSampler& sampler, SurfaceFit& fit) {
   if (options.bootstrap_replicates == 0)
     return;
   const double loss_spread = standard_deviation(sample.loss);
@@ -496,7 +496,7 @@ SurfaceFit fit_isoflop_surface(const std::vector<SurfacePoint>& points,
   const bool single_level = sparsity_max - sparsity_min <= kSameValue;
   // One generator, drawn in a fixed order (folds, held-out set, subsamples): changing the
   // bootstrap count leaves the folds and the held-out set as they were.
-  SeededSampler sampler(options.seed);
+  numerics::SeededSampler sampler(options.seed);
   const Folds folds = make_folds(points.size(), options.folds, sampler);
   DegreeChoice choice = options.degrees ? fixed_degrees(sample, options, folds, single_level)
                                         : search_degrees(sample, options, folds, single_level);
@@ -519,7 +519,7 @@ SurfaceFit fit_isoflop_surface(const std::vector<SurfacePoint>& points,
       budgets.push_back(*point.compute);
   }
   if (!budgets.empty())
-    fit.budget = median(std::move(budgets));
+    fit.budget = numerics::median(std::move(budgets));
   fit.log_size_min = sample.log_size.minCoeff();
   fit.log_size_max = sample.log_size.maxCoeff();
   fit.sparsity_min = sparsity_min;

@@ -11,11 +11,11 @@
 #include "fit/law_identifiability.h"
 #include "fit/law_objective.h"
 #include "fit/law_refit.h"
-#include "fit/lbfgs.h"
-#include "fit/parallel_for.h"
 #include "fit/start_grid.h"
 #include "moescope/fit/fit_refused.h"
-#include "moescope/number_format.h"
+#include "moescope/io/number_format.h"
+#include "numerics/lbfgs.h"
+#include "numerics/parallel_for.h"
 
 namespace moescope {
 namespace {
@@ -24,9 +24,9 @@ using law_fit_detail::coordinate_count;
 using law_fit_detail::coordinate_names;
 using law_fit_detail::kMaxCoordinates;
 using law_fit_detail::LawObjective;
-using law_fit_detail::LbfgsOptions;
-using law_fit_detail::LbfgsResult;
-using law_fit_detail::LbfgsTermination;
+using numerics::LbfgsOptions;
+using numerics::LbfgsResult;
+using numerics::LbfgsTermination;
 
 using law_fit_detail::Coordinates;
 using law_fit_detail::minimize;
@@ -88,7 +88,7 @@ struct StartOutcome {
   double objective = std::numeric_limits<double>::infinity();
   std::size_t start = std::numeric_limits<std::size_t>::max();
   Coordinates coordinates{};
-  LbfgsResult result;
+  numerics::LbfgsResult result;
 
   // Lower objective wins; equal objectives go to the lower start index, so that the result does
   // not depend on which worker ran which start.
@@ -158,8 +158,9 @@ std::string termination_counts(const TerminationCounts& counts) {
   std::vector<std::string> parts;
   for (std::size_t kind = 0; kind < counts.size(); ++kind) {
     if (counts[kind] > 0) {
-      parts.push_back(std::to_string(counts[kind]) + " " +
-                      std::string(law_fit_detail::describe(static_cast<LbfgsTermination>(kind))));
+      parts.push_back(
+          std::to_string(counts[kind]) + " " +
+          std::string(numerics::describe(static_cast<numerics::LbfgsTermination>(kind))));
     }
   }
   return join(parts, ", ");
@@ -169,8 +170,8 @@ std::string termination_counts(const TerminationCounts& counts) {
 struct FitRun {
   const LawObjective& objective;
   const law_fit_detail::StartGrid& grid;
-  LbfgsOptions lbfgs;  // the grid's rules
-  LbfgsOptions refit;  // the polish's and the bootstrap's
+  numerics::LbfgsOptions lbfgs;  // the grid's rules
+  numerics::LbfgsOptions refit;  // the polish's and the bootstrap's
   int threads;
   const FitControl& control;
   std::size_t progress_total;  // grid starts + bootstrap replicates
@@ -188,9 +189,9 @@ GridOutcome run_grid(const FitRun& run, std::size_t minima_kept) {
   std::vector<WorkerTally> tallies(static_cast<std::size_t>(run.threads));
   for (WorkerTally& tally : tallies)
     tally.minima = DistinctMinima(minima_kept);
-  law_fit_detail::parallel_for(
-      run.grid.size(), run.threads, run.control, {0, run.progress_total},
-      [&](int worker, std::size_t start, const std::atomic<bool>& stop) {
+  const bool finished = numerics::parallel_for(
+      run.grid.size(), run.threads, {run.control.progress, run.control.cancel},
+      {0, run.progress_total}, [&](int worker, std::size_t start, const std::atomic<bool>& stop) {
         WorkerTally& tally = tallies[static_cast<std::size_t>(worker)];
         StartOutcome outcome;
         outcome.start = start;
@@ -203,6 +204,8 @@ GridOutcome run_grid(const FitRun& run, std::size_t minima_kept) {
         ++tally.converged;
         tally.minima.offer(outcome, coordinates);
       });
+  if (!finished)
+    throw FitRefused(RefusalReason::kCancelled, "the fit was cancelled");
   GridOutcome merged;
   DistinctMinima minima(minima_kept);
   for (const WorkerTally& tally : tallies) {
@@ -245,14 +248,17 @@ std::vector<std::optional<Coordinates>> run_bootstrap(const FitRun& run,
   starts.grid_starts = static_cast<std::size_t>(options.bootstrap_grid_starts);
   // Each worker reweighs its own copy of the objective for the replicate it runs.
   std::vector<LawObjective> worker_objectives(static_cast<std::size_t>(run.threads), run.objective);
-  law_fit_detail::parallel_for(
-      replicates, run.threads, run.control, {run.grid.size(), run.progress_total},
+  const bool finished = numerics::parallel_for(
+      replicates, run.threads, {run.control.progress, run.control.cancel},
+      {run.grid.size(), run.progress_total},
       [&](int worker, std::size_t replicate, const std::atomic<bool>& stop) {
         LawObjective& reweighted = worker_objectives[static_cast<std::size_t>(worker)];
         std::uint64_t state = law_fit_detail::refit_stream(options.seed, replicate);
         reweighted.set_weights(law_fit_detail::bootstrap_weights(reweighted.points(), state));
         fitted[replicate] = law_fit_detail::refit(reweighted, starts, run.refit, state, stop);
       });
+  if (!finished)
+    throw FitRefused(RefusalReason::kCancelled, "the fit was cancelled");
   return fitted;
 }
 
@@ -502,7 +508,7 @@ LawFitSummary fit_law(const std::vector<ScalingPoint>& points, const std::vector
   summary.objective = best.objective;
   summary.starts = grid.size();
   summary.converged = outcome.converged;
-  summary.termination = law_fit_detail::describe(best.result.termination);
+  summary.termination = numerics::describe(best.result.termination);
   summary.iterations = best.result.iterations;
   for (const StartOutcome& minimum : outcome.minima)
     summary.minima.push_back(

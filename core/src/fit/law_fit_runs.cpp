@@ -2,7 +2,7 @@
 
 #include <cmath>
 
-#include "moescope/number_format.h"
+#include "moescope/io/number_format.h"
 
 namespace moescope {
 namespace {

@@ -8,7 +8,7 @@
 
 #include "fit/law_objective.h"
 #include "moescope/fit/fit_refused.h"
-#include "moescope/number_format.h"
+#include "moescope/io/number_format.h"
 
 namespace moescope::law_fit_detail {
 namespace {

@@ -4,7 +4,7 @@
 #include <limits>
 #include <stdexcept>
 
-#include "fit/vector_math.h"
+#include "numerics/vector_math.h"
 
 // GCC reports the vector ABI note at the end of the file, so it is silenced for the whole file;
 // see vector_math.h for why it does not apply.
@@ -12,6 +12,8 @@
 
 namespace moescope::law_fit_detail {
 namespace {
+
+namespace simd = numerics::simd;
 
 enum ChinchillaCoordinate { kLogA, kLogB, kLogE, kChinchillaAlpha, kChinchillaBeta };
 enum AbnarCoordinate { kLoga, kLogb, kLogc, kLogd, kLoge, kAlpha, kBeta, kGamma, kLambda, kDelta };

@@ -23,14 +23,16 @@ std::vector<double> bootstrap_weights(std::size_t points, std::uint64_t& state) 
   return weights;
 }
 
-LbfgsResult minimize(const LawObjective& objective, double* coordinates,
-                     const LbfgsOptions& options, const std::atomic<bool>& stop) {
-  return objective.coordinates() == 5 ? minimize_lbfgs<5>(objective, coordinates, options, stop)
-                                      : minimize_lbfgs<10>(objective, coordinates, options, stop);
+numerics::LbfgsResult minimize(const LawObjective& objective, double* coordinates,
+                               const numerics::LbfgsOptions& options,
+                               const std::atomic<bool>& stop) {
+  return objective.coordinates() == 5
+             ? numerics::minimize_lbfgs<5>(objective, coordinates, options, stop)
+             : numerics::minimize_lbfgs<10>(objective, coordinates, options, stop);
 }
 
 std::optional<Coordinates> refit(const LawObjective& objective, const RefitStarts& starts,
-                                 const LbfgsOptions& options, std::uint64_t& state,
+                                 const numerics::LbfgsOptions& options, std::uint64_t& state,
                                  const std::atomic<bool>& stop) {
   std::vector<Coordinates> from = starts.minima;
   for (std::size_t k = 0; k < starts.grid_starts && starts.grid != nullptr; ++k) {
@@ -41,7 +43,7 @@ std::optional<Coordinates> refit(const LawObjective& objective, const RefitStart
   std::optional<Coordinates> best;
   double best_objective = std::numeric_limits<double>::infinity();
   for (Coordinates& coordinates : from) {
-    const LbfgsResult result = minimize(objective, coordinates.data(), options, stop);
+    const numerics::LbfgsResult result = minimize(objective, coordinates.data(), options, stop);
     if (result.converged() && std::isfinite(result.objective) &&
         result.objective < best_objective) {
       best_objective = result.objective;

@@ -7,8 +7,8 @@
 #include <vector>
 
 #include "fit/law_objective.h"
-#include "fit/lbfgs.h"
 #include "fit/start_grid.h"
+#include "numerics/lbfgs.h"
 
 namespace moescope::law_fit_detail {
 
@@ -38,11 +38,12 @@ struct RefitStarts {
 
 // The best converged minimum of `objective` over the starts; nullopt where none converged.
 std::optional<Coordinates> refit(const LawObjective& objective, const RefitStarts& starts,
-                                 const LbfgsOptions& options, std::uint64_t& state,
+                                 const numerics::LbfgsOptions& options, std::uint64_t& state,
                                  const std::atomic<bool>& stop);
 
 // L-BFGS of the objective's dimension from `coordinates`, which it overwrites.
-LbfgsResult minimize(const LawObjective& objective, double* coordinates,
-                     const LbfgsOptions& options, const std::atomic<bool>& stop);
+numerics::LbfgsResult minimize(const LawObjective& objective, double* coordinates,
+                               const numerics::LbfgsOptions& options,
+                               const std::atomic<bool>& stop);
 
 }  // namespace moescope::law_fit_detail

@@ -7,10 +7,10 @@
 
 #include "fit/law_identifiability.h"
 #include "fit/law_refit.h"
-#include "fit/parallel_for.h"
 #include "moescope/fit/fit_refused.h"
 #include "moescope/fit/isoflop_surface.h"
-#include "moescope/number_format.h"
+#include "moescope/io/number_format.h"
+#include "numerics/parallel_for.h"
 
 namespace moescope {
 namespace {
@@ -90,9 +90,8 @@ LawValidation validate_law(const std::vector<ScalingPoint>& points,
   }
   starts.grid = &grid;
   starts.grid_starts = static_cast<std::size_t>(options.bootstrap_grid_starts);
-  const law_fit_detail::LbfgsOptions refit_rules{options.max_iterations,
-                                                 options.refit_function_tolerance,
-                                                 options.refit_gradient_tolerance, 0.0};
+  const numerics::LbfgsOptions refit_rules{options.max_iterations, options.refit_function_tolerance,
+                                           options.refit_gradient_tolerance, 0.0};
 
   struct Outcome {
     std::optional<BudgetValidation> scored;
@@ -102,8 +101,8 @@ LawValidation validate_law(const std::vector<ScalingPoint>& points,
   const int threads = options.threads > 0
                           ? options.threads
                           : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-  law_fit_detail::parallel_for(
-      folds.size(), threads, control, {0, folds.size()},
+  const bool finished = numerics::parallel_for(
+      folds.size(), threads, {control.progress, control.cancel}, {0, folds.size()},
       [&](int, std::size_t fold, const std::atomic<bool>& stop) {
         const auto& [budget, members] = budgets[folds[fold]];
         std::vector<double> weights(fit_points.size(), 1.0);
@@ -147,6 +146,8 @@ LawValidation validate_law(const std::vector<ScalingPoint>& points,
         scored.best_run_index = best->run_index;
         outcomes[fold].scored = std::move(scored);
       });
+  if (!finished)
+    throw FitRefused(RefusalReason::kCancelled, "the fit was cancelled");
 
   LawValidation validation;
   validation.scheme = scheme;

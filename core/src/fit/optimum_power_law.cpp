@@ -9,9 +9,9 @@
 #include <limits>
 
 #include "fit/bootstrap_interval.h"
-#include "fit/least_squares.h"
 #include "moescope/fit/isoflop_curves.h"
-#include "moescope/number_format.h"
+#include "moescope/io/number_format.h"
+#include "numerics/least_squares.h"
 
 namespace moescope {
 namespace {
@@ -64,8 +64,8 @@ double kth_kept(const std::vector<std::optional<double>>& replicates, std::size_
 std::optional<Eigen::VectorXd> weighted_line(const Eigen::MatrixXd& design,
                                              const Eigen::VectorXd& log_optima,
                                              const Eigen::VectorXd& root_weights) {
-  return solve_least_squares(root_weights.asDiagonal() * design,
-                             root_weights.asDiagonal() * log_optima);
+  return numerics::solve_least_squares(root_weights.asDiagonal() * design,
+                                       root_weights.asDiagonal() * log_optima);
 }
 
 PowerLawFit fit_power_law(const IsoFlopCurves& curves, double sparsity, Optimum which) {

@@ -4,18 +4,15 @@
 #include <nlohmann/json.hpp>
 
 #include "moescope/fit/fit_refused.h"
+#include "moescope/io/json_file.h"
 
 namespace moescope {
 namespace {
 
 using Json = nlohmann::ordered_json;
 
-Json number_or_null(double value) {
-  return std::isfinite(value) ? Json(value) : Json(nullptr);
-}
-
 Json interval_json(const Interval& interval) {
-  return Json::array({number_or_null(interval.lo), number_or_null(interval.hi)});
+  return number_pair(interval.lo, interval.hi);
 }
 
 Json excursion_json(const std::optional<Excursion>& excursion) {

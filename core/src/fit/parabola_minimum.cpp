@@ -7,9 +7,9 @@
 
 #include "fit/bootstrap_interval.h"
 #include "fit/isoflop_curve_methods.h"
-#include "fit/least_squares.h"
-#include "fit/seeded_sampling.h"
-#include "moescope/number_format.h"
+#include "moescope/io/number_format.h"
+#include "numerics/least_squares.h"
+#include "numerics/seeded_sampling.h"
 
 namespace moescope {
 namespace {
@@ -38,7 +38,7 @@ std::optional<Parabola> fit_parabola(const Eigen::VectorXd& x, const Eigen::Vect
   design.col(0) = (x.array() - parabola.centre).square().matrix();
   design.col(1) = x.array() - parabola.centre;
   design.col(2).setOnes();
-  const std::optional<Eigen::VectorXd> solution = solve_least_squares(design, loss);
+  const std::optional<Eigen::VectorXd> solution = numerics::solve_least_squares(design, loss);
   if (!solution)
     return std::nullopt;
   parabola.curvature = (*solution)(0);
@@ -118,7 +118,7 @@ ParabolaMinima parabola_minima(const std::vector<double>& first_values,
     minima.second = central_minimum(*second_x, loss, second_name);
   }
 
-  SeededSampler sampler(seed);
+  numerics::SeededSampler sampler(seed);
   std::vector<double> sizes, size_losses, seconds;
   for (int replicate = 0; replicate < replicates; ++replicate) {
     const std::vector<std::size_t> drawn = sampler.with_replacement(first_values.size());

@@ -2,7 +2,7 @@
 
 #include <string>
 
-#include "moescope/run.h"
+#include "moescope/run/run.h"
 
 namespace moescope {
 

@@ -5,7 +5,7 @@
 
 #include "fit/run_requirements.h"
 #include "moescope/fit/isoflop_surface.h"
-#include "moescope/number_format.h"
+#include "moescope/io/number_format.h"
 
 namespace moescope {
 

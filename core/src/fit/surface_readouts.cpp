@@ -5,10 +5,10 @@
 #include <stdexcept>
 
 #include "fit/bootstrap_interval.h"
-#include "fit/interval_minimum.h"
 #include "fit/sparsity_variable.h"
 #include "moescope/fit/isoflop_surface.h"
-#include "moescope/number_format.h"
+#include "moescope/io/number_format.h"
+#include "numerics/interval_minimum.h"
 
 namespace moescope {
 namespace {
@@ -16,16 +16,16 @@ namespace {
 constexpr int kThresholdGridIntervals = 128;
 constexpr int kThresholdBisections = 40;
 
-IntervalMinimum size_minimum(const SurfaceFit& fit, const SurfacePolynomial& polynomial,
-                             double log_sparsity_value) {
-  return minimise_on_interval(
+numerics::IntervalMinimum size_minimum(const SurfaceFit& fit, const SurfacePolynomial& polynomial,
+                                       double log_sparsity_value) {
+  return numerics::minimise_on_interval(
       [&](double log_size) { return polynomial.evaluate(log_size, log_sparsity_value); },
       fit.log_size_min, fit.log_size_max);
 }
 
-IntervalMinimum sparsity_minimum(const SurfaceFit& fit, const SurfacePolynomial& polynomial,
-                                 double log_size) {
-  return minimise_on_interval(
+numerics::IntervalMinimum sparsity_minimum(const SurfaceFit& fit,
+                                           const SurfacePolynomial& polynomial, double log_size) {
+  return numerics::minimise_on_interval(
       [&](double log_sparsity_value) { return polynomial.evaluate(log_size, log_sparsity_value); },
       0.0, log_sparsity(fit.sparsity_max));
 }
@@ -81,7 +81,7 @@ SizeOptimum optimal_size(const SurfaceFit& fit, double sparsity) {
                          ") does not change with size at S = " + format_number(sparsity) +
                          ": it has no optimal size");
   }
-  const IntervalMinimum minimum = size_minimum(fit, fit.polynomial, s);
+  const numerics::IntervalMinimum minimum = size_minimum(fit, fit.polynomial, s);
   if (minimum.at_lower_end || minimum.at_upper_end) {
     throw FitRefused(RefusalReason::kNoInteriorMinimum,
                      "at S = " + format_number(sparsity) + " the loss still falls at the " +
@@ -95,7 +95,7 @@ SizeOptimum optimal_size(const SurfaceFit& fit, double sparsity) {
   optimum.loss = minimum.value;
   std::vector<double> sizes, losses;
   for (const SurfacePolynomial& replicate : fit.replicates) {
-    const IntervalMinimum replicate_minimum = size_minimum(fit, replicate, s);
+    const numerics::IntervalMinimum replicate_minimum = size_minimum(fit, replicate, s);
     if (replicate_minimum.at_lower_end || replicate_minimum.at_upper_end) {
       ++optimum.replicates_at_edge;
       continue;
@@ -115,14 +115,14 @@ SparsityOptimum optimal_sparsity(const SurfaceFit& fit, double size) {
   require_sparsity_axis(fit);
   require_sparsity_terms(fit);
   const double log_size = std::log(size);
-  const IntervalMinimum minimum = sparsity_minimum(fit, fit.polynomial, log_size);
+  const numerics::IntervalMinimum minimum = sparsity_minimum(fit, fit.polynomial, log_size);
   SparsityOptimum optimum;
   optimum.sparsity = sparsity_from_log(minimum.x);
   optimum.loss = minimum.value;
   optimum.at_upper_edge = minimum.at_upper_end;
   std::vector<double> sparsities, losses;
   for (const SurfacePolynomial& replicate : fit.replicates) {
-    const IntervalMinimum replicate_minimum = sparsity_minimum(fit, replicate, log_size);
+    const numerics::IntervalMinimum replicate_minimum = sparsity_minimum(fit, replicate, log_size);
     sparsities.push_back(sparsity_from_log(replicate_minimum.x));
     losses.push_back(replicate_minimum.value);
   }

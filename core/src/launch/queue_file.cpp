@@ -12,7 +12,7 @@
 #include <sstream>
 #include <stdexcept>
 
-#include "moescope/json_limits.h"
+#include "moescope/io/json_limits.h"
 #include "moescope/launch/run_queue.h"
 
 namespace moescope {

@@ -8,7 +8,7 @@
 #include "launch/crash_point.h"
 #include "launch/queue_file.h"
 #include "moescope/launch/trained_run.h"
-#include "moescope/run_store.h"
+#include "moescope/store/run_store.h"
 #include "moescope/trainer/train_spec.h"
 
 namespace moescope {
@@ -263,11 +263,12 @@ void RunQueue::record_end(Job& job, const JobStatus& status) {
   job.exit_code = status.exit_code;
   if (status.state == JobState::kCancelled) {
     job.state = JobState::kCancelled;
+    job.message = status.message;  // who stopped it, where the executor can tell
     return;
   }
   const SpecSummary spec = summary_or_empty(job.request.spec_file);
   const MetricsLog metrics = read_metrics_log(metrics_file(job.request.out_dir));
-  const RunSource source{job.name, executor_->host(), executor_->provenance()};
+  const RunSource source{job.name, executor_->origin(job.handle), executor_->provenance()};
   if (status.state == JobState::kDone) {
     try {
       const Run run = run_from_result(result_file(job.request.out_dir), spec, metrics, source);

@@ -1,7 +1,7 @@
 #include "moescope/launch/trained_run.h"
 
-#include "moescope/accounting.h"
-#include "moescope/run_identity.h"
+#include "moescope/model/accounting.h"
+#include "moescope/run/run_identity.h"
 
 namespace moescope {
 namespace {

@@ -1,6 +1,6 @@
 #include "moescope/plan/cell.h"
 
-#include "moescope/number_format.h"
+#include "moescope/io/number_format.h"
 
 namespace moescope {
 

@@ -6,7 +6,7 @@
 
 #include "moescope/fit/fit_refused.h"
 #include "moescope/fit/law_optimum.h"
-#include "moescope/number_format.h"
+#include "moescope/io/number_format.h"
 
 namespace moescope {
 namespace {

@@ -4,9 +4,9 @@
 #include <cmath>
 #include <limits>
 
-#include "moescope/accounting.h"
-#include "moescope/number_format.h"
-#include "moescope/synthetic_grid.h"
+#include "moescope/io/number_format.h"
+#include "moescope/model/accounting.h"
+#include "moescope/synthetic/synthetic_grid.h"
 
 namespace moescope {
 namespace {

@@ -4,8 +4,8 @@
 #include <sstream>
 #include <stdexcept>
 
-#include "moescope/accounting.h"
-#include "moescope/json_limits.h"
+#include "moescope/io/json_limits.h"
+#include "moescope/model/accounting.h"
 #include "moescope/trainer/train_spec.h"
 
 namespace moescope {

@@ -5,8 +5,8 @@
 #include <sstream>
 #include <stdexcept>
 
-#include "moescope/accounting.h"
-#include "moescope/json_limits.h"
+#include "moescope/io/json_limits.h"
+#include "moescope/model/accounting.h"
 
 namespace moescope {
 namespace {

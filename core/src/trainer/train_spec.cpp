@@ -8,8 +8,8 @@
 #include <set>
 #include <sstream>
 
-#include "moescope/accounting.h"
-#include "moescope/json_limits.h"
+#include "moescope/io/json_limits.h"
+#include "moescope/model/accounting.h"
 
 namespace moescope {
 namespace {

@@ -10,7 +10,7 @@
 #include "moescope/fit/law_fit.h"
 #include "moescope/fit/law_scope.h"
 #include "moescope/fit/scaling_points.h"
-#include "moescope/run.h"
+#include "moescope/run/run.h"
 
 namespace moescope {
 
@@ -35,6 +35,10 @@ struct ExplorerData {
   std::string law_note;
   // Why there is no law, where `law` is nullopt: the refusal's message (FitRefused::what()).
   std::string law_refused;
+  // The FIT.json the law, or the surfaces, were read from (apply_saved_fit); empty when fitted
+  // to the runs.
+  std::string law_file;
+  std::string surfaces_file;
   // One entry per point of scaling_points(runs), true = held out of the law's fit (Figure 6);
   // empty when nothing was held out.
   std::vector<bool> holdout;

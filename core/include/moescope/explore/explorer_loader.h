@@ -8,6 +8,7 @@
 #include "moescope/fit/isoflop_curves.h"
 #include "moescope/fit/isoflop_surface.h"
 #include "moescope/fit/law_fit_runs.h"
+#include "moescope/io/saved_fit.h"
 
 namespace moescope {
 
@@ -35,6 +36,11 @@ struct ExplorerLoadOptions {
   // (budget_binning.h): runs within 2 % of one C by default; bins per decade for data whose C
   // varies continuously (`--budget-bins K`).
   BudgetBinning binning;
+  // A saved fit (FIT.json, read_saved_fit) shown instead of fitting: a saved law replaces the
+  // law's fit, which is not run (the read-out is then exactly `moescope optimum --law FILE`'s), and
+  // saved surfaces replace the surface fits. None by default.
+  std::optional<SavedFit> saved_fit;
+  std::string saved_fit_file;  // where it was read from, named in labels and notes
 
   // A first look in under a second: two values per coordinate of the law's grid (512 starts
   // instead of Table 2's 437,400) and 20 bootstrap refits. Not the paper's fit: its read-outs
@@ -56,7 +62,14 @@ struct ExplorerLoad {
 // many runs (no_usable_runs_message), not "too few points". Throws FitRefused(kCancelled) when
 // cancelled, (kInvalidOptions) for a binning BudgetBinning::validate() refuses, and InputError
 // for a bad hold-out rule; a budget whose surface is refused is left out with a note.
+// With options.saved_fit, what it holds is used instead (apply_saved_fit).
 ExplorerLoad load_explorer_data(std::vector<Run> runs, const ExplorerLoadOptions& options = {},
                                 const FitControl& control = {});
+
+// Puts a saved fit in place of the fitted one: a law with its replicates and scope (the law's
+// points, options and minima are cleared: Figure 6's validation refits the law it was fitted
+// with, which a file does not carry), or the surfaces. `file` is recorded in law_file or
+// surfaces_file.
+void apply_saved_fit(ExplorerData& data, const SavedFit& saved, const std::string& file);
 
 }  // namespace moescope

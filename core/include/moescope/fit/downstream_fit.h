@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "moescope/run.h"
+#include "moescope/run/run.h"
 
 namespace moescope {
 

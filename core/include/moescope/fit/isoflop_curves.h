@@ -9,7 +9,7 @@
 #include "moescope/fit/fit_refused.h"
 #include "moescope/fit/interval.h"
 #include "moescope/fit/isoflop_surface.h"
-#include "moescope/run.h"
+#include "moescope/run/run.h"
 
 namespace moescope {
 

@@ -10,7 +10,7 @@
 #include "moescope/fit/budget_binning.h"
 #include "moescope/fit/fit_refused.h"
 #include "moescope/fit/interval.h"
-#include "moescope/run.h"
+#include "moescope/run/run.h"
 
 namespace moescope {
 

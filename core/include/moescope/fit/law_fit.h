@@ -12,7 +12,7 @@
 #include "moescope/fit/fit_control.h"
 #include "moescope/fit/interval.h"
 #include "moescope/fit/scaling_points.h"
-#include "moescope/sparsity_law.h"
+#include "moescope/model/sparsity_law.h"
 
 namespace moescope {
 

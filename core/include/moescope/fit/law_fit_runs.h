@@ -6,8 +6,8 @@
 
 #include "moescope/fit/law_fit.h"
 #include "moescope/fit/law_scope.h"
-#include "moescope/run.h"
-#include "moescope/run_filter.h"
+#include "moescope/run/run.h"
+#include "moescope/run/run_filter.h"
 
 namespace moescope {
 

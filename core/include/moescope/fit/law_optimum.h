@@ -7,7 +7,7 @@
 
 #include "moescope/fit/active_parameter_model.h"
 #include "moescope/fit/interval.h"
-#include "moescope/sparsity_law.h"
+#include "moescope/model/sparsity_law.h"
 
 namespace moescope {
 

@@ -4,7 +4,7 @@
 #include <string>
 #include <vector>
 
-#include "moescope/run.h"
+#include "moescope/run/run.h"
 
 namespace moescope {
 

@@ -5,7 +5,7 @@
 #include <string>
 
 #include "moescope/launch/job.h"
-#include "moescope/run.h"
+#include "moescope/run/run.h"
 
 namespace moescope {
 
@@ -21,7 +21,9 @@ struct JobStatus {
   // kCancelled (stopped by someone else than this process's cancel()).
   JobState state = JobState::kRunning;
   std::optional<int> exit_code;  // the trainer's, once it has exited
-  std::string message;           // for kFailed: what went wrong, with the end of the trainer's log
+  // For kFailed: what went wrong, with the end of the trainer's log; for kCancelled, who stopped
+  // it, where the executor can tell.
+  std::string message;
 };
 
 // Runs trainer jobs somewhere: child processes on this machine (LocalExecutor) now, remote hosts
@@ -50,8 +52,12 @@ class Executor {
   // A name for this kind of executor, e.g. "local"; the queue records it with each job and polls a
   // job only through an executor of the same kind.
   virtual std::string kind() const = 0;
-  // Where its jobs train: a finished run's origin in the store.
+  // Where its jobs train.
   virtual std::string host() const = 0;
+  // A finished run's origin in the store: where the job with this handle trained, as precisely as
+  // the executor knows it (a Slurm executor adds the job id). The handle is empty for a job that
+  // could not be started.
+  virtual std::string origin(const std::string& /*handle*/) const { return host(); }
   // A finished run's provenance in the store: kTrainedLocally or kRemote.
   virtual Provenance provenance() const = 0;
 

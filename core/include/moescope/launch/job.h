@@ -58,8 +58,10 @@ struct Job {
   std::optional<double> started_at;  // when submitted to the executor
   std::optional<double> finished_at;
   std::optional<int> exit_code;
-  std::string message;  // why it failed: the exit status and the end of trainer.log
-  std::string run_id;   // the run it added to the store (failed runs are stored too)
+  // Why it failed (the exit status and the end of trainer.log), or who cancelled it, where the
+  // executor can tell.
+  std::string message;
+  std::string run_id;  // the run it added to the store (failed runs are stored too)
   bool operator==(const Job&) const = default;
 };
 

@@ -3,7 +3,7 @@
 #include <filesystem>
 #include <string>
 
-#include "moescope/run.h"
+#include "moescope/run/run.h"
 #include "moescope/trainer/train_records.h"
 #include "moescope/trainer/train_spec.h"
 

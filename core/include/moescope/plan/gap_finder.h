@@ -4,9 +4,9 @@
 #include <vector>
 
 #include "moescope/fit/active_parameter_model.h"
+#include "moescope/model/sparsity_law.h"
 #include "moescope/plan/cell.h"
-#include "moescope/run.h"
-#include "moescope/sparsity_law.h"
+#include "moescope/run/run.h"
 
 namespace moescope {
 

@@ -7,8 +7,8 @@
 #include <string_view>
 #include <vector>
 
-#include "moescope/architecture.h"
 #include "moescope/fit/active_parameter_model.h"
+#include "moescope/model/architecture.h"
 #include "moescope/plan/cell.h"
 #include "moescope/trainer/train_spec.h"
 
@@ -16,11 +16,11 @@ namespace moescope {
 
 // Turns wanted cells (C, N, S) into concrete architectures that a trainer can run.
 //
-// Sparsity is realised exactly: E and K are experts_for_sparsity(S) (synthetic_grid.h), the fewest
-// experts with K <= 8. Size is matched by searching the shape family below over (d_model, layers)
-// for the total N (count_parameters) nearest the target in log N; a cell is refused when even the
-// nearest misses by more than the tolerance. The budget then fixes the tokens,
-// D = C / flops_per_token, and the steps the trainer will run, whole_steps(D) (train_spec.h).
+// Sparsity is realised exactly: E and K are experts_for_sparsity(S) (model/architecture.h), the
+// fewest experts with K <= 8. Size is matched by searching the shape family below over (d_model,
+// layers) for the total N (count_parameters) nearest the target in log N; a cell is refused when
+// even the nearest misses by more than the tolerance. The budget then fixes the tokens, D = C /
+// flops_per_token, and the steps the trainer will run, whole_steps(D) (train_spec.h).
 //
 // The family: d_model a multiple of head_size (one head per head_size channels; 64 by default, as
 // `moescope flops` assumes), depth near the synthetic grid's aspect ratio: layers such that

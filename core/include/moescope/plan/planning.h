@@ -7,11 +7,11 @@
 #include <string>
 #include <vector>
 
+#include "moescope/model/sparsity_law.h"
 #include "moescope/plan/gap_finder.h"
 #include "moescope/plan/planner.h"
 #include "moescope/plan/train_spec_file.h"
-#include "moescope/run.h"
-#include "moescope/sparsity_law.h"
+#include "moescope/run/run.h"
 
 namespace moescope {
 

@@ -11,8 +11,8 @@
 #include <string_view>
 #include <vector>
 
-#include "moescope/architecture.h"
-#include "moescope/run.h"
+#include "moescope/model/architecture.h"
+#include "moescope/run/run.h"
 #include "moescope/trainer/train_spec.h"
 
 namespace moescope {

@@ -12,9 +12,9 @@
 #include <string_view>
 #include <vector>
 
-#include "moescope/architecture.h"
-#include "moescope/field_problem.h"
-#include "moescope/run.h"
+#include "moescope/model/architecture.h"
+#include "moescope/run/field_problem.h"
+#include "moescope/run/run.h"
 
 namespace moescope {
 

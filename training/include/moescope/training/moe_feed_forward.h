@@ -2,7 +2,7 @@
 
 #include <torch/nn/module.h>
 
-#include "moescope/architecture.h"
+#include "moescope/model/architecture.h"
 
 namespace moescope::training {
 

@@ -38,4 +38,9 @@ struct TrainOptions {
 // std::runtime_error for other failures (a missing corpus, a folder another process works in).
 void train(const TrainSpec& spec, const TrainOptions& options);
 
+// What this build trains with, for `moescope-train --version` (and `moescope hosts check`):
+// "LibTorch 1.13.1, CUDA: none" or "LibTorch 2.11.0, CUDA: NVIDIA H100 80GB HBM3 (1 device),
+// MoEScope kernels".
+std::string build_description();
+
 }  // namespace moescope::training

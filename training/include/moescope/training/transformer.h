@@ -6,7 +6,7 @@
 #include <memory>
 #include <vector>
 
-#include "moescope/architecture.h"
+#include "moescope/model/architecture.h"
 #include "moescope/training/attention.h"
 #include "moescope/training/moe_feed_forward.h"
 

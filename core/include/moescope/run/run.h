@@ -1,0 +1,107 @@
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "moescope/model/architecture.h"
+
+namespace moescope {
+
+enum class RunStatus { kPlanned, kRunning, kDone, kFailed };
+
+// Where a run's numbers came from.
+enum class Provenance { kImported, kTrainedLocally, kRemote };
+
+// The quantities a file may give only partly; the rest are derived (see derive.h).
+enum class Quantity : std::uint8_t { kTotalParams, kActiveParams, kSparsity, kTokens, kCompute };
+
+// A set of Quantity values, stored as bits so a Run stays a plain value type.
+class QuantitySet {
+ public:
+  bool contains(Quantity q) const { return (bits_ & bit(q)) != 0; }
+  void insert(Quantity q) { bits_ = static_cast<std::uint8_t>(bits_ | bit(q)); }
+  bool empty() const { return bits_ == 0; }
+  bool operator==(const QuantitySet&) const = default;
+
+ private:
+  static std::uint8_t bit(Quantity q) {
+    return static_cast<std::uint8_t>(1u << static_cast<int>(q));
+  }
+  std::uint8_t bits_ = 0;
+};
+
+// One point of a training curve.
+struct LossPoint {
+  std::int64_t step = 0;
+  double tokens = 0;
+  double loss = 0;
+  bool operator==(const LossPoint&) const = default;
+};
+
+// How a downstream metric reads: the paper plots error (1 - accuracy) against upstream loss.
+enum class MetricKind { kAccuracy, kError, kLoss, kOther };
+
+struct TaskMetric {
+  std::string task;
+  MetricKind kind = MetricKind::kAccuracy;
+  double value = 0;
+  bool operator==(const TaskMetric&) const = default;
+};
+
+struct HyperParameters {
+  std::optional<double> learning_rate;
+  std::optional<double> warmup_fraction;
+  std::optional<double> load_balance;
+  bool operator==(const HyperParameters&) const = default;
+};
+
+// One training run: what was trained, on how much compute, and how it ended.
+//
+// The scaling quantities are optional because data files give only some of them; derive.h fills
+// in what follows from the rest and records which ones it filled in `derived`.
+struct Run {
+  std::string id;    // stable identity; see run_identity.h
+  std::string name;  // free label from the source, may be empty
+  Provenance provenance = Provenance::kImported;
+  std::string origin;  // imported file, or host that trained it
+  RunStatus status = RunStatus::kDone;
+
+  std::optional<Architecture> architecture;
+
+  std::optional<double> total_params;   // N
+  std::optional<double> active_params;  // N_a
+  std::optional<double> sparsity;       // S = (E - K) / E
+  std::optional<double> tokens;         // D
+  std::optional<double> compute;        // C, training FLOPs
+  std::optional<double> loss;           // final validation loss, nats/token
+  QuantitySet derived;
+
+  HyperParameters hyper;
+  std::vector<LossPoint> loss_curve;
+  std::vector<TaskMetric> downstream;
+
+  // How many rows of its source this run stands for: 1, or the size of its group where a reader
+  // kept only the lowest loss of each group (--best-of, see best_of.h), so that a fit of the
+  // best runs still says how much was tried.
+  int best_of = 1;
+
+  bool operator==(const Run&) const = default;
+};
+
+std::string_view to_string(RunStatus status);
+std::string_view to_string(Provenance provenance);
+std::string_view to_string(MetricKind kind);
+std::string_view to_string(Quantity quantity);
+std::optional<RunStatus> parse_run_status(std::string_view text);
+std::optional<Provenance> parse_provenance(std::string_view text);
+std::optional<MetricKind> parse_metric_kind(std::string_view text);
+std::optional<Quantity> parse_quantity(std::string_view text);
+
+// "N;C" style list used by the store and by exports; parse_quantity_set rejects unknown names.
+std::string format_quantity_set(const QuantitySet& set);
+std::optional<QuantitySet> parse_quantity_set(std::string_view text);
+
+}  // namespace moescope
