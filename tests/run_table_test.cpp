@@ -578,7 +578,7 @@ TEST_F(TableFileTest, WritesAtomicallyAndReadsBackByExtension) {
   for (const char* name : {"runs.csv", "runs.JSON"}) {
     const std::filesystem::path file = dir_ / name;
     write_runs(file, runs);
-    EXPECT_FALSE(std::filesystem::exists(file.string() + ".tmp"));
+    EXPECT_FALSE(std::filesystem::exists(file.string() + ".pending"));
     EXPECT_EQ(read_runs(file).runs, runs) << name;
   }
 }

@@ -3,10 +3,9 @@
 #include <algorithm>
 #include <iostream>
 #include <nlohmann/json.hpp>
-#include <sstream>
 
 #include "commands.h"
-#include "moescope/io/number_format.h"
+#include "moescope/launch/host_check.h"
 #include "moescope/launch/hosts.h"
 #include "number_options.h"
 #include "text_table.h"
@@ -47,17 +46,6 @@ SshTarget parse_target(const std::string& option, const std::string& text) {
 
 fs::path absolute_file(const std::string& file) {
   return file.empty() ? fs::path() : fs::absolute(file).lexically_normal();
-}
-
-std::string describe(const Host& host) {
-  if (host.kind == HostKind::kSsh)
-    return "ssh " + host.ssh.to_string();
-  std::string text = "slurm";
-  if (!host.partition.empty())
-    text += " partition " + host.partition;
-  if (host.via)
-    text += " via " + host.via->to_string();
-  return text;
 }
 
 void run_add(const AddArguments& args) {
@@ -130,38 +118,6 @@ void run_remove(const std::string& name) {
   std::cout << "removed host " << name << " from " << file.string() << '\n';
 }
 
-// Run on the host (or the Slurm login node): what `hosts check` reports, one fact per line. $1 the
-// trainer, $2 the run folder (empty: none), $3 "slurm" for a cluster, $4 its partition. The
-// folder is not created: its free space is that of its nearest existing parent.
-constexpr const char* kCheckScript =
-    "trainer=$1; dir=$2\n"
-    "if found=$(command -v \"$trainer\" 2>/dev/null); then\n"
-    "  echo \"trainer $found\"\n"
-    "  \"$trainer\" --version 2>&1 | head -n 5 | sed 's/^/version /'\n"
-    "else echo 'trainer-missing'; fi\n"
-    "if command -v nvidia-smi >/dev/null 2>&1; then nvidia-smi -L 2>&1 | sed 's/^/gpu /'\n"
-    "else echo 'gpu-none'; fi\n"
-    "if [ -n \"$dir\" ]; then\n"
-    "  probe=$dir\n"
-    "  while [ ! -d \"$probe\" ] && [ \"$probe\" != . ] && [ \"$probe\" != / ]; do\n"
-    "    probe=$(dirname -- \"$probe\")\n"
-    "  done\n"
-    "  df -Pk -- \"$probe\" 2>/dev/null | awk 'NR == 2 { print \"disk \" $4 }'\n"
-    "fi\n"
-    "for tool in setsid flock; do\n"
-    "  command -v \"$tool\" >/dev/null 2>&1 || echo \"missing-tool $tool\"\n"
-    "done\n"
-    "if [ \"$3\" = slurm ]; then\n"
-    "  command -v sbatch >/dev/null 2>&1 || echo 'missing-tool sbatch'\n"
-    "  if [ -n \"$4\" ]; then sinfo -h -p \"$4\" -o %a/%t 2>&1 | sed 's/^/partition /'\n"
-    "  else sinfo -h -o %a/%t 2>&1 | sed 's/^/partition /'; fi\n"
-    "fi\n";
-
-std::string free_space(std::int64_t kib) {
-  const double gib = static_cast<double>(kib) / (1024.0 * 1024.0);
-  return gib >= 1 ? format_brief(gib) + " GiB" : std::to_string(kib / 1024) + " MiB";
-}
-
 // Connects, and prints what it found; returns false when the host cannot train runs.
 bool run_check(const std::string& name) {
   const fs::path file = default_hosts_file();
@@ -170,75 +126,16 @@ bool run_check(const std::string& name) {
     throw std::runtime_error("no host '" + name + "' in " + file.string() +
                              " (moescope hosts list)");
   std::cout << "host " << host->name << " (" << describe(*host) << ")\n";
-  const bool slurm = host->kind == HostKind::kSlurm;
-  const std::vector<std::string> words = {"sh",
-                                          "-c",
-                                          kCheckScript,
-                                          "moescope-check",
-                                          host->trainer,
-                                          host->remote_dir,
-                                          slurm ? "slurm" : "ssh",
-                                          host->partition};
-  const std::optional<SshTarget> over = slurm ? host->via : std::optional<SshTarget>(host->ssh);
-  const CommandResult result =
-      run_command(over ? ssh_argv(*over, default_control_dir(), words) : words, seconds(60));
-  if (result.exit_code != 0) {
-    std::cout << "  unreachable: "
-              << (result.timed_out     ? "no answer within 60 s"
-                  : result.err.empty() ? "ssh failed"
-                                       : result.err);
-    if (result.err.empty() || result.err.back() != '\n')
+  const HostCheck check = check_host(*host, default_control_dir());
+  if (!check.reachable) {
+    std::cout << "  unreachable: " << check.unreachable_reason;
+    if (check.unreachable_reason.empty() || check.unreachable_reason.back() != '\n')
       std::cout << '\n';
-    std::cout << "host " << host->name << " cannot be used\n";
-    return false;
   }
-  if (over)
-    std::cout << "  connection: ok (keys, known host)\n";
-  bool usable = true;
-  bool partition_up = false;
-  bool partition_seen = false;
-  std::istringstream lines(result.out);
-  for (std::string line; std::getline(lines, line);) {
-    const std::size_t space = line.find(' ');
-    const std::string key = line.substr(0, space);
-    const std::string value = space == std::string::npos ? "" : line.substr(space + 1);
-    if (key == "trainer") {
-      std::cout << "  trainer: " << value << '\n';
-    } else if (key == "version") {
-      std::cout << "    " << value << '\n';
-    } else if (key == "trainer-missing") {
-      // On a cluster the nodes run the trainer; the login node may lack it.
-      std::cout << "  trainer: " << host->trainer << " not found"
-                << (slurm ? " on the login node (the nodes may have it)" : "") << '\n';
-      usable = usable && slurm;
-    } else if (key == "gpu") {
-      std::cout << "  gpu: " << value << '\n';
-    } else if (key == "gpu-none") {
-      std::cout << "  gpu: none (no nvidia-smi)\n";
-    } else if (key == "disk") {
-      std::cout << "  disk: " << free_space(std::stoll(value)) << " free under " << host->remote_dir
-                << '\n';
-    } else if (key == "missing-tool") {
-      std::cout << "  missing: " << value << '\n';
-      usable = false;
-    } else if (key == "partition") {
-      // AVAILABILITY/STATE per group of nodes, e.g. up/idle, up/down*, inact/idle.
-      const std::string state = value.substr(value.find('/') + 1);
-      const bool serves = value.rfind("up/", 0) == 0 && state.rfind("down", 0) != 0 &&
-                          state.rfind("drain", 0) != 0 && state.rfind("fail", 0) != 0;
-      partition_up = partition_up || serves;
-      partition_seen = true;
-      std::cout << "  partition " << (host->partition.empty() ? "(default)" : host->partition)
-                << ": " << value << '\n';
-    }
-  }
-  if (slurm && !partition_seen)
-    std::cout << "  partition " << host->partition << ": not found by sinfo\n";
-  else if (slurm && !partition_up)
-    std::cout << "  partition: no node up to run jobs\n";
-  usable = usable && (!slurm || partition_up);
-  std::cout << "host " << host->name << (usable ? " is usable" : " cannot be used") << '\n';
-  return usable;
+  for (const std::string& fact : check.facts)
+    std::cout << "  " << fact << '\n';
+  std::cout << "host " << host->name << (check.usable ? " is usable" : " cannot be used") << '\n';
+  return check.usable;
 }
 
 void add_add_command(CLI::App& hosts) {

@@ -2,7 +2,7 @@
 #include <iostream>
 
 #include "number_options.h"
-#include "queue_executors.h"
+#include "moescope/launch/queue_executors.h"
 #include "train_commands.h"
 
 namespace moescope::cli {

@@ -11,7 +11,7 @@
 #include <thread>
 
 #include "number_options.h"
-#include "queue_executors.h"
+#include "moescope/launch/queue_executors.h"
 #include "train_commands.h"
 
 namespace moescope::cli {

@@ -5,7 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "moescope/io/number_format.h"
-#include "queue_executors.h"
+#include "moescope/launch/queue_executors.h"
 #include "text_table.h"
 #include "train_commands.h"
 

@@ -57,14 +57,10 @@ QTableWidgetItem* cell_item(const QString& text) {
 
 TrainingPanel::TrainingPanel(std::vector<std::string> trainer,
                              std::filesystem::path queue_directory, QWidget* parent)
-    : QWidget(parent), trainer_(std::move(trainer)) {
+    : QWidget(parent), trainer_(std::move(trainer)), queue_directory_(std::move(queue_directory)) {
   buildLayout();
-  try {
-    queue_ = std::make_unique<moescope::RunQueue>(std::move(queue_directory), executor_);
-    concurrency_->setValue(queue_->concurrency_limit());
-  } catch (const std::exception& error) {
-    say(tr("No run queue: %1").arg(QString::fromUtf8(error.what())), true);
-  }
+  if (moescope::RunQueue* queue = localQueue())
+    concurrency_->setValue(queue->concurrency_limit());
   if (trainer_.empty()) {
     say(tr("moescope-train is not built here (it needs LibTorch: apt install libtorch-dev): "
            "runs can be planned, not trained."),
@@ -170,10 +166,11 @@ void TrainingPanel::buildLayout() {
   concurrency_->setRange(1, 64);
   concurrency_->setToolTip(tr("Runs that train at once; the others wait in the queue"));
   connect(concurrency_, &QSpinBox::valueChanged, this, [this](int limit) {
-    if (!queue_)
+    moescope::RunQueue* queue = localQueue();
+    if (!queue)
       return;
     try {
-      queue_->set_concurrency_limit(limit);
+      queue->set_concurrency_limit(limit);
     } catch (const std::exception& error) {
       say(QString::fromUtf8(error.what()), true);
     }
@@ -189,13 +186,15 @@ void TrainingPanel::buildLayout() {
   auto* plan_box = new QGroupBox(tr("Plan"));
   auto* plan_layout = new QVBoxLayout(plan_box);
   plan_layout->addLayout(cell_form);
+  plan_layout->addWidget(buildHostRow());
   plan_layout->addWidget(message_);
   plan_layout->addWidget(planned_table_);
   plan_layout->addLayout(launch_row);
 
-  jobs_table_ = new QTableWidget(0, 8);
-  jobs_table_->setHorizontalHeaderLabels({tr("#"), tr("run"), tr("state"), tr("progress"),
-                                          tr("step"), tr("loss"), tr("val loss"), tr("tokens/s")});
+  jobs_table_ = new QTableWidget(0, 9);
+  jobs_table_->setHorizontalHeaderLabels({tr("#"), tr("run"), tr("host"), tr("state"),
+                                          tr("progress"), tr("step"), tr("loss"), tr("val loss"),
+                                          tr("tokens/s")});
   jobs_table_->verticalHeader()->hide();
   jobs_table_->setSelectionBehavior(QAbstractItemView::SelectRows);
   jobs_table_->setSelectionMode(QAbstractItemView::SingleSelection);
@@ -206,10 +205,22 @@ void TrainingPanel::buildLayout() {
     if (const auto id = selectedJob())
       cancelJob(*id);
   });
+  again_button_ = new QPushButton(tr("Launch &again"));
+  again_button_->setToolTip(
+      tr("Train the selected failed or cancelled run again on its host: it "
+         "resumes from its checkpoint"));
+  connect(again_button_, &QPushButton::clicked, this, [this] {
+    if (const auto id = selectedJob())
+      launchAgain(*id);
+  });
+  auto* queue_buttons = new QHBoxLayout;
+  queue_buttons->addWidget(cancel_button_);
+  queue_buttons->addWidget(again_button_);
+  queue_buttons->addStretch();
   auto* queue_box = new QGroupBox(tr("Queue"));
   auto* queue_layout = new QVBoxLayout(queue_box);
   queue_layout->addWidget(jobs_table_);
-  queue_layout->addWidget(cancel_button_, 0, Qt::AlignLeft);
+  queue_layout->addLayout(queue_buttons);
 
   training_loss_ = new QLineSeries;
   training_loss_->setName(tr("training"));
@@ -332,7 +343,14 @@ bool TrainingPanel::launchPlanned() {
     say(tr("Nothing planned: plan a cell or the gaps first."), true);
     return false;
   }
-  if (trainer_.empty() || !queue_) {
+  QString problem;
+  const std::optional<moescope::Host> host = chosenHost(&problem);
+  if (!problem.isEmpty()) {
+    say(problem, true);
+    return false;
+  }
+  // A host trains with its own moescope-train; this machine needs one built here.
+  if ((!host && trainer_.empty()) || !localQueue()) {
     say(tr("Runs cannot be trained here: %1").arg(message_->text()), true);
     return false;
   }
@@ -343,20 +361,24 @@ bool TrainingPanel::launchPlanned() {
   }
   try {
     // Each spec trains in the folder of its name beside it: names in use are passed over.
+    moescope::RunQueue& queue = host ? executors()->queue_for(*host) : *localQueue();
     const std::vector<std::filesystem::path> specs =
-        moescope::write_specs(planned_, moescope::TrainingSettings{}, queue_->directory() / "runs",
+        moescope::write_specs(planned_, moescope::TrainingSettings{}, queue_directory_ / "runs",
                               moescope::SpecNames::kFresh);
     std::vector<moescope::JobRequest> requests;
-    for (const std::filesystem::path& spec : specs)
-      requests.push_back({spec, spec.parent_path() / spec.stem(), trainer_});
-    queue_->set_concurrency_limit(concurrency_->value());
-    queue_->add(requests, *store);
+    for (const std::filesystem::path& spec : specs) {
+      requests.push_back({spec, spec.parent_path() / spec.stem(),
+                          host ? std::vector<std::string>{host->trainer} : trainer_});
+    }
+    queue.set_concurrency_limit(concurrency_->value());
+    queue.add(requests, *store);
   } catch (const std::exception& error) {
     say(tr("Not launched: %1").arg(QString::fromUtf8(error.what())), true);
     return false;
   }
-  say(tr("Launched %1 runs; they land in %2 as they finish.")
+  say(tr("Launched %1 runs on %2; they land in %3 as they finish.")
           .arg(planned_.size())
+          .arg(host ? QString::fromStdString(host->name) : tr("this machine"))
           .arg(QString::fromStdString(store->string())));
   planned_.clear();
   showPlanned();
@@ -366,7 +388,17 @@ bool TrainingPanel::launchPlanned() {
 
 bool TrainingPanel::cancelJob(int id) {
   try {
-    const bool cancelled = queue_ && queue_->cancel(id);
+    moescope::QueueExecutors* all = executors();
+    const std::optional<moescope::Job> job = all ? all->queues().front().job(id) : std::nullopt;
+    moescope::RunQueue* queue = job ? all->queue_of(job->executor) : nullptr;
+    if (job && !queue) {
+      say(tr("Run %1 trains on %2, which this window cannot reach: see moescope hosts list")
+              .arg(id)
+              .arg(QString::fromStdString(job->executor)),
+          true);
+      return false;
+    }
+    const bool cancelled = queue && queue->cancel(id);
     poll();
     return cancelled;
   } catch (const std::exception& error) {
@@ -375,8 +407,34 @@ bool TrainingPanel::cancelJob(int id) {
   }
 }
 
+bool TrainingPanel::launchAgain(int id) {
+  try {
+    moescope::QueueExecutors* all = executors();
+    const std::optional<moescope::Job> job = all ? all->queues().front().job(id) : std::nullopt;
+    if (!job || !moescope::is_finished(job->state) || job->state == moescope::JobState::kDone) {
+      say(tr("Only a failed or cancelled run can be launched again."), true);
+      return false;
+    }
+    moescope::RunQueue* queue = all->queue_of(job->executor);
+    if (!queue) {
+      say(tr("Run %1 trained on %2, which is no longer in the host registry")
+              .arg(id)
+              .arg(QString::fromStdString(job->executor)),
+          true);
+      return false;
+    }
+    queue->add({job->request}, job->store);
+  } catch (const std::exception& error) {
+    say(tr("Not launched again: %1").arg(QString::fromUtf8(error.what())), true);
+    return false;
+  }
+  say(tr("Run %1 launched again; it resumes from its checkpoint.").arg(id));
+  poll();
+  return true;
+}
+
 std::vector<moescope::Job> TrainingPanel::jobs() const {
-  return queue_ ? queue_->jobs() : std::vector<moescope::Job>{};
+  return executors_ ? executors_->queues().front().jobs() : std::vector<moescope::Job>{};
 }
 
 QString TrainingPanel::message() const {
@@ -384,12 +442,21 @@ QString TrainingPanel::message() const {
 }
 
 void TrainingPanel::poll() {
-  if (!queue_)
+  moescope::QueueExecutors* queues = executors();
+  if (!queues)
     return;
   try {
-    const moescope::QueueUpdate update = trainer_.empty() ? queue_->refresh() : queue_->update();
-    const std::vector<moescope::Job> all = queue_->jobs();
+    moescope::QueueUpdate update;
+    for (moescope::RunQueue& queue : queues->queues()) {
+      // This machine's jobs need its trainer; a host's run with the host's.
+      const bool local = &queue == &queues->queues().front();
+      const moescope::QueueUpdate one =
+          local && trainer_.empty() ? queue.refresh() : queue.update();
+      update.finished.insert(update.finished.end(), one.finished.begin(), one.finished.end());
+    }
+    const std::vector<moescope::Job> all = queues->queues().front().jobs();
     showJobs(all);
+    showHostStatus();
     std::set<std::filesystem::path> landed;
     for (const int id : update.finished) {
       const auto job =
@@ -423,7 +490,8 @@ void TrainingPanel::showPlanned() {
       planned_table_->setItem(row, column, cell_item(values[column]));
   }
   planned_table_->resizeColumnsToContents();
-  launch_button_->setEnabled(!planned_.empty() && !trainer_.empty() && queue_ != nullptr);
+  launch_button_->setEnabled(!planned_.empty() && (!trainer_.empty() || !host().isEmpty()) &&
+                             executors_ != nullptr);
 }
 
 void TrainingPanel::showJobs(const std::vector<moescope::Job>& all) {
@@ -432,30 +500,32 @@ void TrainingPanel::showJobs(const std::vector<moescope::Job>& all) {
   jobs_table_->setRowCount(static_cast<int>(all.size()));
   for (int row = 0; row < static_cast<int>(all.size()); ++row) {
     const moescope::Job& job = all[static_cast<std::size_t>(row)];
-    const moescope::JobProgress progress = queue_->progress(job);
+    const moescope::JobProgress progress = executors_->queues().front().progress(job);
     auto optional = [](const std::optional<double>& value) {
       return value ? number(*value) : QStringLiteral("—");
     };
     jobs_table_->setItem(row, 0, cell_item(QString::number(job.id)));
     jobs_table_->setItem(row, 1, cell_item(QString::fromStdString(job.name)));
+    jobs_table_->setItem(row, 2, cell_item(whereJobRuns(job)));
     auto* state = cell_item(QString::fromUtf8(moescope::to_string(job.state).data()));
     state->setToolTip(QString::fromStdString(job.message));
-    jobs_table_->setItem(row, 2, state);
-    auto* bar = qobject_cast<QProgressBar*>(jobs_table_->cellWidget(row, 3));
+    jobs_table_->setItem(row, 3, state);
+    auto* bar = qobject_cast<QProgressBar*>(jobs_table_->cellWidget(row, 4));
     if (!bar) {
       bar = new QProgressBar;
       bar->setRange(0, 1000);
-      jobs_table_->setCellWidget(row, 3, bar);
+      jobs_table_->setCellWidget(row, 4, bar);
     }
     bar->setValue(static_cast<int>(1000 * progress.fraction.value_or(0)));
-    jobs_table_->setItem(row, 4, cell_item(QString::number(progress.step)));
-    jobs_table_->setItem(row, 5, cell_item(optional(progress.loss)));
-    jobs_table_->setItem(row, 6, cell_item(optional(progress.validation_loss)));
-    jobs_table_->setItem(row, 7, cell_item(optional(progress.tokens_per_second)));
+    jobs_table_->setItem(row, 5, cell_item(QString::number(progress.step)));
+    jobs_table_->setItem(row, 6, cell_item(optional(progress.loss)));
+    jobs_table_->setItem(row, 7, cell_item(optional(progress.validation_loss)));
+    jobs_table_->setItem(row, 8, cell_item(optional(progress.tokens_per_second)));
     if (selected == job.id)
       jobs_table_->selectRow(row);
   }
   cancel_button_->setEnabled(!all.empty());
+  again_button_->setEnabled(!all.empty());
 }
 
 std::optional<int> TrainingPanel::selectedJob() const {
@@ -480,7 +550,8 @@ int TrainingPanel::lossCurvePoints() const {
 
 void TrainingPanel::showLossCurve() {
   const std::optional<int> id = selectedJob();
-  const std::optional<moescope::Job> job = id && queue_ ? queue_->job(*id) : std::nullopt;
+  const std::optional<moescope::Job> job =
+      id && executors_ ? executors_->queues().front().job(*id) : std::nullopt;
   if (!job) {
     training_loss_->clear();
     validation_loss_->clear();
@@ -510,7 +581,10 @@ void TrainingPanel::showLossCurve() {
     }
   }
   const double margin = std::max(0.05 * (highest - lowest), 1e-3);
-  loss_chart_->axes(Qt::Horizontal).first()->setRange(0, last_step);
+  // Whole steps on nice ticks: a run at its first steps would otherwise label 0, 0, 0, 1.
+  auto* steps_axis = static_cast<QValueAxis*>(loss_chart_->axes(Qt::Horizontal).first());
+  steps_axis->setRange(0, std::max(last_step, 10.0));
+  steps_axis->applyNiceNumbers();
   loss_chart_->axes(Qt::Vertical).first()->setRange(lowest - margin, highest + margin);
 }
 
@@ -520,17 +594,17 @@ void TrainingPanel::say(const QString& text, bool problem) {
 }
 
 bool TrainingPanel::handOverQueue() {
-  if (!queue_)
+  if (!executors_)
     return false;
-  const std::vector<moescope::Job> all = queue_->jobs();
+  const std::vector<moescope::Job> all = jobs();
   const bool waiting = std::any_of(all.begin(), all.end(), [](const moescope::Job& job) {
     return job.state == moescope::JobState::kQueued;
   });
   const QString moescope = QDir(QCoreApplication::applicationDirPath()).filePath("moescope");
   if (!waiting || !QFileInfo::exists(moescope))
     return false;
-  return QProcess::startDetached(moescope, {"train", "drive", "--queue",
-                                            QString::fromStdString(queue_->directory().string())});
+  return QProcess::startDetached(
+      moescope, {"train", "drive", "--queue", QString::fromStdString(queue_directory_.string())});
 }
 
 }  // namespace moescope::explorer

@@ -8,13 +8,15 @@
 #include <optional>
 #include <vector>
 
-#include "moescope/launch/local_executor.h"
+#include "moescope/launch/hosts.h"
+#include "moescope/launch/queue_executors.h"
 #include "moescope/launch/run_queue.h"
 #include "moescope/model/sparsity_law.h"
 #include "moescope/plan/planner.h"
 #include "moescope/run/run.h"
 
 class QChart;
+class QComboBox;
 class QChartView;
 class QLabel;
 class QLineEdit;
@@ -29,12 +31,15 @@ namespace moescope::explorer {
 
 // Plans runs that fill the grid and trains them: cells typed in or the gaps of the current runs
 // at a budget become architectures (the core's planner), are launched through the run queue
-// (local child processes of moescope-train, a concurrency limit, shared with `moescope train`),
-// and are followed with a progress bar per run and the selected run's live loss curve. A run
-// that finishes lands in the store; the panel then reports it so the window refits.
+// (a concurrency limit, shared with `moescope train`) on this machine or on a host of the
+// registry (`moescope hosts add`: an SSH host or a Slurm cluster), and are followed with a
+// progress bar per run, its host (and Slurm job), and the selected run's live loss curve (a
+// remote executor copies metrics.jsonl back as the run goes). A run that finishes lands in the
+// store; the panel then reports it so the window refits. A failed or cancelled run can be
+// launched again, and resumes from its checkpoint.
 //
-// The queue is plain C++ (core's RunQueue behind an Executor); the panel only drives and shows
-// it, so a remote executor changes nothing here.
+// The queue is plain C++ (core's QueueExecutors: one RunQueue per executor over one folder); the
+// panel only drives and shows it.
 class TrainingPanel : public QWidget {
   Q_OBJECT
 
@@ -58,6 +63,22 @@ class TrainingPanel : public QWidget {
   bool planGaps(double compute);
   bool launchPlanned();
   bool cancelJob(int id);
+  // Launches a finished job's spec again in its run directory, on its host: the trainer resumes
+  // from its checkpoint.
+  bool launchAgain(int id);
+  // Where launched runs train: "" for this machine, else a host of the registry. Returns false
+  // (and says why) for a name the registry does not hold.
+  bool setHost(const QString& name);
+  QString host() const;
+  // The hosts the chooser offers, from the registry (read again).
+  QStringList hostNames();
+  // The chosen host's line under the chooser: its jobs queued and running, and what the last
+  // check found. checkHost() connects (up to 20 s) and says whether it can train runs.
+  QString hostStatus() const;
+  bool checkHost();
+  // Where a job trains, as the queue's table shows it: "this machine", "loop", "cluster (slurm
+  // job 12)".
+  QString whereJobRuns(const moescope::Job& job) const;
   int plannedCount() const { return static_cast<int>(planned_.size()); }
   std::vector<moescope::Job> jobs() const;
   QString message() const;
@@ -76,6 +97,13 @@ class TrainingPanel : public QWidget {
 
  private:
   void buildLayout();
+  QWidget* buildHostRow();
+  void showHostStatus();
+  // The queues of every executor the folder's jobs use, made again when a job of an executor
+  // not yet among them appears (launched by another process).
+  moescope::QueueExecutors* executors();
+  moescope::RunQueue* localQueue();
+  std::optional<moescope::Host> chosenHost(QString* problem) const;
   moescope::PlannerOptions plannerOptions() const;
   void showPlanned();
   void showJobs(const std::vector<moescope::Job>& jobs);
@@ -84,8 +112,9 @@ class TrainingPanel : public QWidget {
   std::optional<int> selectedJob() const;
 
   std::vector<std::string> trainer_;
-  moescope::LocalExecutor executor_;
-  std::unique_ptr<moescope::RunQueue> queue_;
+  std::filesystem::path queue_directory_;
+  std::unique_ptr<moescope::QueueExecutors> executors_;
+  QString host_check_;  // what the last check of the chosen host found
   std::vector<moescope::Run> runs_;
   std::optional<moescope::SparsityLaw> law_;
   std::function<std::optional<std::filesystem::path>()> choose_store_;
@@ -103,6 +132,9 @@ class TrainingPanel : public QWidget {
   QPushButton* launch_button_ = nullptr;
   QTableWidget* jobs_table_ = nullptr;
   QPushButton* cancel_button_ = nullptr;
+  QPushButton* again_button_ = nullptr;
+  QComboBox* host_box_ = nullptr;
+  QLabel* host_status_ = nullptr;
   QChart* loss_chart_ = nullptr;
   QChartView* loss_view_ = nullptr;
   QLineSeries* training_loss_ = nullptr;

@@ -1,8 +1,11 @@
 // The explorer's training panel: cells and gaps become architectures through the core's planner,
 // a refused cell says why, and a launched run of the real moescope-train is followed live and
-// lands in the store; a cancelled run stops and lands nowhere.
+// lands in the store; a cancelled run stops and lands nowhere; a run launched to an SSH host (a
+// real sshd on 127.0.0.1) shows its host and its live loss curve, copied back as it trains, and
+// lands in the store as a remote run.
 #include "training_panel.h"
 
+#include <QDir>
 #include <QSignalSpy>
 #include <QSpinBox>
 #include <QTemporaryDir>
@@ -11,8 +14,10 @@
 
 #include "default_data.h"
 #include "moescope/io/run_table.h"
+#include "moescope/launch/hosts.h"
 #include "moescope/model/sparsity_law.h"
 #include "moescope/store/run_store.h"
+#include "support/ssh_server.h"
 
 using namespace moescope::explorer;
 
@@ -46,6 +51,7 @@ class TrainingPanelTest : public QObject {
   void plansTheGapsAroundTheLawsOptimum();
   void launchedRunIsFollowedAndLandsInTheStore();
   void cancelledRunStopsAndLandsNowhere();
+  void runLaunchedToAnSshHostIsFollowedLiveAndLandsAsRemote();
 };
 
 void TrainingPanelTest::plansACellWithinTheTolerance() {
@@ -123,6 +129,63 @@ void TrainingPanelTest::cancelledRunStopsAndLandsNowhere() {
   QVERIFY(panel.cancelJob(id));
   QVERIFY(job_named(panel, moescope::JobState::kCancelled));
   QCOMPARE(moescope::RunStore::open(store).size(), std::size_t{0});
+}
+
+void TrainingPanelTest::runLaunchedToAnSshHostIsFollowedLiveAndLandsAsRemote() {
+  if (const auto why = moescope::testing_support::SshServer::missing())
+    QSKIP(why->c_str());
+  QTemporaryDir directory;
+  const std::filesystem::path folder = directory.path().toStdString();
+  moescope::testing_support::SshServer server(folder / "sshd");
+  // The registry of this test: one host, this machine's sshd, training with this build's trainer.
+  const std::filesystem::path hosts_file = folder / "hosts.json";
+  qputenv("MOESCOPE_HOSTS_FILE", QByteArray::fromStdString(hosts_file.string()));
+  moescope::Host host;
+  host.name = "loop";
+  host.ssh = server.target();
+  host.remote_dir = (folder / "remote").string();
+  host.trainer = MOESCOPE_TRAIN_BINARY;
+  host.data_dir = MOESCOPE_BINARY_DIR "/training-data";
+  moescope::write_hosts(hosts_file, {host});
+
+  const std::filesystem::path store = folder / "runs.sqlite";
+  TrainingPanel panel(trainer(), folder / "queue");
+  panel.resize(1400, 560);
+  panel.setStoreChooser([&] { return std::optional(store); });
+  QSignalSpy landed(&panel, &TrainingPanel::runsLanded);
+  use_tiny_batches(panel);
+  QCOMPARE(panel.hostNames(), QStringList{"loop"});
+  QVERIFY(!panel.setHost("nowhere"));
+  QVERIFY2(panel.setHost("loop"), qPrintable(panel.message()));
+  QVERIFY2(panel.checkHost(), qPrintable(panel.hostStatus()));
+  QVERIFY2(panel.hostStatus().contains("usable; moescope-train 0.1.0"),
+           qPrintable(panel.hostStatus()));
+  // About a thousand steps: the curve is seen while the run still trains on the host.
+  QVERIFY2(panel.planCell(1e12, 2.5e5, 0.5), qPrintable(panel.message()));
+  QVERIFY2(panel.launchPlanned(), qPrintable(panel.message()));
+  QVERIFY2(panel.message().contains("on loop"), qPrintable(panel.message()));
+  QTRY_VERIFY_WITH_TIMEOUT(job_named(panel, moescope::JobState::kRunning), 60'000);
+  const moescope::Job running = *job_named(panel, moescope::JobState::kRunning);
+  QCOMPARE(running.executor, std::string("ssh:loop"));
+  QCOMPARE(panel.whereJobRuns(running), QString("loop"));
+  const auto followed_live = [&] {
+    panel.selectJob(running.id);
+    return panel.lossCurvePoints() > 3 && job_named(panel, moescope::JobState::kRunning);
+  };
+  QTRY_VERIFY_WITH_TIMEOUT(followed_live(), 120'000);
+  panel.show();
+  QTest::qWait(200);
+  const QString screenshots = QStringLiteral(MOESCOPE_BINARY_DIR "/tests/explorer/screenshots");
+  QDir().mkpath(screenshots);
+  QVERIFY(panel.grab().save(screenshots + "/training-panel-remote.png"));
+
+  QTRY_VERIFY_WITH_TIMEOUT(landed.count() == 1, 300'000);
+  const std::vector<moescope::Run> runs = moescope::RunStore::open(store).runs();
+  QCOMPARE(runs.size(), std::size_t{1});
+  QVERIFY(runs.front().status == moescope::RunStatus::kDone);
+  QVERIFY(runs.front().provenance == moescope::Provenance::kRemote);
+  QCOMPARE(runs.front().origin, std::string("loop"));
+  qunsetenv("MOESCOPE_HOSTS_FILE");
 }
 
 QTEST_MAIN(TrainingPanelTest)

@@ -3,7 +3,7 @@
 #include <torch/serialize/input-archive.h>
 #include <torch/serialize/output-archive.h>
 
-#include "moescope/training/atomic_file.h"
+#include "moescope/io/atomic_file.h"
 
 namespace moescope::training {
 

@@ -14,7 +14,7 @@
 #include <stdexcept>
 
 #include "moescope/io/utf8.h"
-#include "moescope/training/atomic_file.h"
+#include "moescope/io/atomic_file.h"
 
 namespace moescope::training {
 namespace {

@@ -10,7 +10,7 @@
 #include <stdexcept>
 
 #include "moescope/trainer/train_spec.h"
-#include "moescope/training/atomic_file.h"
+#include "moescope/io/atomic_file.h"
 
 namespace moescope::training {
 

@@ -14,7 +14,7 @@
 #include "moescope/io/run_table.h"
 #include "moescope/model/accounting.h"
 #include "moescope/trainer/train_records.h"
-#include "moescope/training/atomic_file.h"
+#include "moescope/io/atomic_file.h"
 #include "moescope/training/attention.h"
 #include "moescope/training/available_memory.h"
 #include "moescope/training/batch_sampler.h"

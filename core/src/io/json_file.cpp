@@ -7,6 +7,7 @@
 #include <stdexcept>
 #include <string>
 
+#include "moescope/io/atomic_file.h"
 #include "moescope/io/diagnostic.h"
 #include "moescope/io/json_limits.h"
 
@@ -45,14 +46,7 @@ nlohmann::json read_json_file(const std::filesystem::path& path) {
 }
 
 void write_json_file(const std::filesystem::path& path, const nlohmann::ordered_json& json) {
-  const std::filesystem::path temporary = path.string() + ".tmp";
-  {
-    std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
-    out << json.dump(2) << '\n';
-    if (!out)
-      throw std::runtime_error("cannot write " + path.string());
-  }
-  std::filesystem::rename(temporary, path);
+  write_file_atomically(path, json.dump(2) + "\n");
 }
 
 nlohmann::ordered_json number_or_null(double value) {

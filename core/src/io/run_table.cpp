@@ -12,6 +12,7 @@
 #include <system_error>
 
 #include "io/run_json.h"
+#include "moescope/io/atomic_file.h"
 #include "moescope/io/csv_reader.h"
 #include "moescope/run/best_of.h"
 #include "moescope/run/derive.h"
@@ -373,12 +374,6 @@ std::runtime_error write_error(const std::filesystem::path& file, const std::str
   return std::runtime_error("cannot write " + file.string() + ": " + reason);
 }
 
-// Best effort: the write has already failed, and that is the error to report.
-void discard(const std::filesystem::path& temporary) {
-  std::error_code ignored;
-  std::filesystem::remove(temporary, ignored);
-}
-
 }  // namespace
 
 TableFormat format_for(const std::filesystem::path& file) {
@@ -422,25 +417,10 @@ std::string format_runs(const std::vector<Run>& runs, TableFormat format) {
 
 void write_runs(const std::filesystem::path& file, const std::vector<Run>& runs) {
   const std::string text = format_runs(runs, format_for(file));
-  std::filesystem::path temporary = file;
-  temporary += ".tmp";
-  {
-    std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
-    if (!out)
-      throw write_error(
-          file, std::string("cannot create ") + temporary.string() + ": " + std::strerror(errno));
-    out << text;
-    out.close();
-    if (!out) {
-      discard(temporary);
-      throw write_error(file, "writing " + temporary.string() + " failed");
-    }
-  }
-  std::error_code error;
-  std::filesystem::rename(temporary, file, error);
-  if (error) {
-    discard(temporary);
-    throw write_error(file, error.message());
+  try {
+    write_file_atomically(file, text);
+  } catch (const std::runtime_error& error) {
+    throw write_error(file, error.what());
   }
 }
 

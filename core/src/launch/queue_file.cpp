@@ -12,6 +12,7 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "moescope/io/atomic_file.h"
 #include "moescope/io/json_limits.h"
 #include "moescope/launch/run_queue.h"
 
@@ -121,18 +122,6 @@ Job parse_job(const json& object, const std::string& where) {
   }
 }
 
-void write_all(int fd, const std::string& text, const fs::path& file) {
-  std::size_t written = 0;
-  while (written < text.size()) {
-    const ssize_t n = ::write(fd, text.data() + written, text.size() - written);
-    if (n < 0 && errno == EINTR)
-      continue;
-    if (n < 0)
-      throw QueueError(file.string() + ": cannot write: " + std::strerror(errno));
-    written += static_cast<std::size_t>(n);
-  }
-}
-
 }  // namespace
 
 QueueLock::QueueLock(const fs::path& directory) {
@@ -198,26 +187,13 @@ void write_queue_state(const fs::path& directory, const QueueState& state) {
                      {"concurrency_limit", state.concurrency_limit},
                      {"next_id", state.next_id},
                      {"jobs", jobs}};
-  const fs::path file = state_file(directory);
-  const fs::path temporary = directory / "jobs.json.tmp";  // one writer at a time: the lock's
-  const int fd = ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0)
-    throw QueueError(temporary.string() + ": cannot create: " + std::strerror(errno));
+  // One writer at a time (the queue's lock); on disk before it replaces the old file, so that a
+  // crash leaves the old file or the new one, whole.
   try {
-    write_all(fd, root.dump(2) + "\n", temporary);
-  } catch (...) {
-    ::close(fd);
-    throw;
+    write_file_atomically(state_file(directory), root.dump(2) + "\n", 0644);
+  } catch (const std::runtime_error& error) {
+    throw QueueError(error.what());
   }
-  // On disk before the rename, so that a crash leaves the old file or the new one, whole.
-  if (::fsync(fd) != 0) {
-    const std::string why = std::strerror(errno);
-    ::close(fd);
-    throw QueueError(temporary.string() + ": cannot flush to disk: " + why);
-  }
-  ::close(fd);
-  if (::rename(temporary.c_str(), file.c_str()) != 0)
-    throw QueueError(file.string() + ": cannot replace: " + std::strerror(errno));
 }
 
 }  // namespace moescope

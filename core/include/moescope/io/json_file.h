@@ -11,8 +11,8 @@ namespace moescope {
 // (a syntax error, or a number like 1e999 that no double holds).
 nlohmann::json read_json_file(const std::filesystem::path& path);
 
-// Written through a temporary file beside it and a rename, so that a reader never sees half a
-// file and a crash leaves the old one. Throws std::runtime_error naming the file.
+// Written atomically (write_file_atomically, atomic_file.h): a reader never sees half a file and
+// a crash leaves the old one. Throws std::runtime_error naming the file.
 void write_json_file(const std::filesystem::path& path, const nlohmann::ordered_json& json);
 
 // Numbers in the JSON MoEScope prints: a finite value as itself, NaN and infinities as null (JSON

@@ -1,4 +1,4 @@
-#include "moescope/training/atomic_file.h"
+#include "moescope/io/atomic_file.h"
 
 #include <fcntl.h>
 #include <unistd.h>
@@ -8,7 +8,7 @@
 #include <stdexcept>
 #include <string>
 
-namespace moescope::training {
+namespace moescope {
 namespace {
 
 [[noreturn]] void fail(const std::string& what, const std::filesystem::path& path) {
@@ -56,13 +56,19 @@ void write_file_atomically(const std::filesystem::path& target, std::string_view
     if (n < 0) {
       const int why = errno;
       ::close(fd);
+      ::unlink(pending.c_str());  // a full disk keeps the old file and leaves nothing behind
       errno = why;
       fail("cannot write", pending);
     }
     written += static_cast<std::size_t>(n);
   }
   ::close(fd);
-  commit_file(pending, target);
+  try {
+    commit_file(pending, target);
+  } catch (...) {
+    ::unlink(pending.c_str());
+    throw;
+  }
 }
 
-}  // namespace moescope::training
+}  // namespace moescope

@@ -1,11 +1,11 @@
-#include "queue_executors.h"
+#include "moescope/launch/queue_executors.h"
 
 #include <algorithm>
 
 #include "moescope/launch/hosts.h"
 #include "moescope/launch/local_executor.h"
 
-namespace moescope::cli {
+namespace moescope {
 
 QueueExecutors::QueueExecutors(const std::filesystem::path& directory, bool must_exist) {
   executors_.push_back(std::make_unique<LocalExecutor>());
@@ -60,6 +60,32 @@ RunQueue* QueueExecutors::queue_of(const std::string& kind) {
   return nullptr;
 }
 
+RunQueue& QueueExecutors::queue_for(const Host& host) {
+  if (RunQueue* queue = queue_of(executor_kind(host)))
+    return *queue;
+  executors_.push_back(make_executor(host, default_control_dir()));
+  queues_.emplace_back(queues_.front().directory(), *executors_.back());
+  return queues_.back();
+}
+
+bool QueueExecutors::knows(const std::string& kind) const {
+  return std::any_of(
+             executors_.begin(), executors_.end(),
+             [&](const std::unique_ptr<Executor>& executor) { return executor->kind() == kind; }) ||
+         std::find(unhandled_kinds_.begin(), unhandled_kinds_.end(), kind) !=
+             unhandled_kinds_.end();
+}
+
+std::string QueueExecutors::origin(const Job& job) const {
+  if (job.executor == executors_.front()->kind())
+    return {};
+  for (const std::unique_ptr<Executor>& executor : executors_) {
+    if (executor->kind() == job.executor)
+      return job.handle.empty() ? executor->host() : executor->origin(job.handle);
+  }
+  return host_of_executor_kind(job.executor).value_or(job.executor);
+}
+
 bool QueueExecutors::idle() const {
   const std::vector<Job> jobs = queues_.front().jobs();
   return std::all_of(jobs.begin(), jobs.end(), [&](const Job& job) {
@@ -68,4 +94,4 @@ bool QueueExecutors::idle() const {
   });
 }
 
-}  // namespace moescope::cli
+}  // namespace moescope
