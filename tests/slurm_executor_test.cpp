@@ -210,6 +210,30 @@ TEST_F(SlurmExecutorTest, AFinishedJobLandsInTheStoreAsRemoteWithItsSlurmJob) {
   EXPECT_TRUE(contains(script, "#SBATCH --signal=B:TERM@60")) << script;
 }
 
+// With run directories on the cluster's side, a corpus the spec names beside it travels with it.
+TEST_F(SlurmExecutorTest, ACorpusBesideTheSpecIsCopiedToTheClusterWithIt) {
+  SlurmExecutorOptions remote = options({fake_trainer_});
+  remote.remote_dir = (dir() / "cluster-runs").string();
+  SlurmExecutor executor(remote);
+  RunQueue queue(dir() / "queue", executor);
+  JobRequest request = fake_request("with-corpus");
+  nlohmann::json spec = nlohmann::json::parse(read_text(request.spec_file));
+  spec["corpus"] = "texts/words.txt";
+  std::ofstream(request.spec_file) << spec.dump(2);
+  fs::create_directories(dir() / "texts");
+  std::ofstream(dir() / "texts" / "words.txt") << "In the beginning was the word.\n";
+  queue.add({request}, store());
+  queue.update();  // submits: the spec, its script and the corpus go to the cluster's folder
+  bool copied = false;
+  for (const fs::directory_entry& entry : fs::recursive_directory_iterator(remote.remote_dir)) {
+    copied = copied || (entry.path().filename() == "words.txt" &&
+                        read_text(entry.path()) == "In the beginning was the word.\n" &&
+                        entry.path().parent_path().filename() == "texts");
+  }
+  EXPECT_TRUE(copied);
+  drive(queue, 60s);
+}
+
 TEST_F(SlurmExecutorTest, TrainsATinySpecWithTheRealTrainer) {
 #ifndef MOESCOPE_TRAIN_BINARY
   GTEST_SKIP() << "moescope-train is not built here (the trainer needs LibTorch)";
@@ -252,6 +276,31 @@ TEST_F(SlurmExecutorTest, ScancelBehindTheQueuesBackEndsTheJobCancelledSayingSo)
   EXPECT_TRUE(contains(job.message, "fake-train: training on")) << job.message;
   EXPECT_TRUE(RunStore::open(store()).runs().empty());
   EXPECT_EQ(executor.running_job(request), std::nullopt);
+}
+
+// The controller stops answering mid-run: the job counts as running for the executor's grace,
+// then fails saying so, never a queue waiting forever.
+TEST_F(SlurmExecutorTest, AControllerThatStopsAnsweringFailsTheJobAfterItsGrace) {
+  SlurmExecutorOptions unanswered = options({fake_trainer_, "--sleep", "60"});
+  unanswered.unreachable_grace = 3s;
+  SlurmExecutor executor(unanswered);
+  RunQueue queue(dir() / "queue", executor);
+  const std::vector<Job> added = queue.add({fake_request("unanswered")}, store());
+  const JobRequest& request = added[0].request;
+  ASSERT_TRUE(drive_until(
+      queue, [&] { return contains(read_text(trainer_log_file(request.out_dir)), "fake-train"); },
+      30s));
+  cluster_->stop_controller();
+  queue.update();
+  EXPECT_EQ(queue.job(added[0].id)->state, JobState::kRunning);  // within the grace
+  drive(queue, 120s);
+  const Job job = *queue.job(added[0].id);
+  EXPECT_EQ(job.state, JobState::kFailed);
+  EXPECT_TRUE(
+      contains(job.message, "cannot reach the Slurm controller of cluster for job " + job.handle))
+      << job.message;
+  EXPECT_TRUE(contains(job.message, "fake-train: training on")) << job.message;
+  cluster_->start_controller();  // so that the job is cancelled before the cluster stops
 }
 
 TEST_F(SlurmExecutorTest, CancelStopsTheJobAndReturnsOnceSlurmHasLetItGo) {

@@ -105,6 +105,17 @@ class SlurmCluster {
     return true;
   }
 
+  // Stops slurmctld alone, as a controller that crashed: the node and its jobs go on, and every
+  // Slurm command fails to reach it. start_controller() starts it again from its saved state.
+  void stop_controller() {
+    terminate(daemons_.at(1));
+    daemons_.erase(daemons_.begin() + 1);
+  }
+  void start_controller() {
+    spawn({"/usr/sbin/slurmctld", "-D", "-f", conf().string()}, folder_ / "slurmctld.out");
+    wait_for([&] { return run({"squeue", "-h"}).exit_code == 0; }, std::chrono::seconds(30));
+  }
+
  private:
   static constexpr const char* kMungeKey = "/etc/munge/munge.key";
 
@@ -239,23 +250,28 @@ class SlurmCluster {
           },
           std::chrono::seconds(15));
     }
-    for (auto daemon = daemons_.rbegin(); daemon != daemons_.rend(); ++daemon) {
-      ::kill(*daemon, SIGTERM);
-      int status = 0;
-      const bool ended = wait_for([&] { return ::waitpid(*daemon, &status, WNOHANG) != 0; },
-                                  std::chrono::seconds(10));
-      if (!ended) {
-        ::kill(*daemon, SIGKILL);
-        ::waitpid(*daemon, &status, 0);
-      }
-    }
+    for (auto daemon = daemons_.rbegin(); daemon != daemons_.rend(); ++daemon)
+      terminate(*daemon);
     daemons_.clear();
+  }
+
+  // SIGTERM, and SIGKILL when still there after 10 s.
+  static void terminate(pid_t daemon) {
+    ::kill(daemon, SIGTERM);
+    int status = 0;
+    const bool ended = wait_for([&] { return ::waitpid(daemon, &status, WNOHANG) != 0; },
+                                std::chrono::seconds(10));
+    if (!ended) {
+      ::kill(daemon, SIGKILL);
+      ::waitpid(daemon, &status, 0);
+    }
   }
 
   std::filesystem::path folder_;
   std::string node_;
   std::string partition_ = "debug";
-  std::vector<pid_t> daemons_;  // munged, slurmctld, slurmd: in the order started
+  std::vector<pid_t> daemons_;  // munged, slurmctld, slurmd: in the order started (a restarted
+                                // slurmctld last)
 };
 
 }  // namespace moescope::testing_support

@@ -4,6 +4,7 @@
 #include <cctype>
 #include <chrono>
 #include <cstdint>
+#include <ctime>
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
@@ -11,6 +12,7 @@
 
 #include "launch/log_tail.h"
 #include "launch/remote_mirror.h"
+#include "launch/spec_inputs.h"
 #include "launch/ssh_scripts.h"
 #include "moescope/trainer/train_records.h"
 
@@ -29,6 +31,11 @@ constexpr seconds kCancelLimit{90};
 constexpr const char* kJobScript = "slurm-job.sh";
 constexpr const char* kExitFile = "trainer.exit";  // the trainer's exit status, by the script
 constexpr const char* kClusterSpec = "spec.json";  // the spec's copy in a remote run directory
+
+// Since when (seconds since the epoch) poll() has had no answer from the controller.
+fs::path unanswered_file(const fs::path& out_dir) {
+  return out_dir / ".slurm-unanswered";
+}
 
 // The run directory's files copied back while the job runs (progress, the live loss curve, the
 // log), and, at its end, with the rest of the trainer's records (training/README.md). The
@@ -203,6 +210,8 @@ std::vector<std::string> SlurmExecutorOptions::validate() const {
         "remote_dir is needed with via: the login node does not see this machine's files");
   if (trainer.empty() || trainer.front().empty())
     problems.push_back("trainer must name a program");
+  if (unreachable_grace.count() < 0)
+    problems.push_back("unreachable_grace: must be >= 0 s");
   for (const auto& [variable, value] : environment) {
     if (!is_variable_name(variable))
       problems.push_back("environment: '" + variable + "' is not a variable name");
@@ -258,12 +267,16 @@ void SlurmExecutor::stage_in(const JobRequest& request) const {
   if (remote == request.out_dir)
     return;
   const std::string where = request.out_dir.string() + ": ";
-  for (const auto& [local, name] :
-       {std::pair<fs::path, const char*>{request.spec_file, kClusterSpec},
-        {request.out_dir / kJobScript, kJobScript}}) {
+  // The spec, its job script, and a corpus it names beside it (as `corpus` relative to the spec,
+  // which the cluster reads as spec.json in the remote folder).
+  std::vector<std::pair<fs::path, fs::path>> files = {{request.spec_file, kClusterSpec},
+                                                      {request.out_dir / kJobScript, kJobScript}};
+  if (const std::optional<fs::path> corpus = relative_corpus(request.spec_file))
+    files.insert(files.begin(), {request.spec_file.parent_path() / *corpus, *corpus});
+  for (const auto& [local, name] : files) {
     if (!options_.via) {
       std::error_code error;
-      fs::create_directories(remote, error);
+      fs::create_directories((remote / name).parent_path(), error);
       if (!error)
         fs::copy_file(local, remote / name, fs::copy_options::overwrite_existing, error);
       if (error)
@@ -278,8 +291,8 @@ void SlurmExecutor::stage_in(const JobRequest& request) const {
       throw ExecutorError(where + "cannot read " + local.string());
     const CommandResult copied =
         run_command(ssh_argv(*options_.via, options_.control_dir,
-                             {"sh", "-c", ssh_scripts::kUpload, "moescope-upload", remote.string(),
-                              (remote / name).string()}),
+                             {"sh", "-c", ssh_scripts::kUpload, "moescope-upload",
+                              (remote / name).parent_path().string(), (remote / name).string()}),
                     kCommandLimit, contents.str());
     if (copied.exit_code != 0)
       throw ExecutorError(where + "cannot copy " + local.string() + " to " + remote.string() +
@@ -372,11 +385,37 @@ std::string SlurmExecutor::submit(const JobRequest& request) {
   return id;
 }
 
+// The controller (or the login node) does not answer: the job counts as running until it has not
+// for unreachable_grace, noted in OUT/.slurm-unanswered (seconds since the epoch) so that the
+// count survives the driver; then failed, with what squeue said and the end of the log.
+JobStatus SlurmExecutor::unanswered(const JobRequest& request, const std::string& id,
+                                    const CommandResult& queued) const {
+  const std::time_t now = std::time(nullptr);
+  std::time_t since = now;
+  if (std::ifstream in(unanswered_file(request.out_dir)); !(in >> since)) {
+    since = now;
+    std::ofstream(unanswered_file(request.out_dir)) << now << '\n';
+  }
+  if (now - since < options_.unreachable_grace.count())
+    return {};
+  JobStatus status;
+  status.state = JobState::kFailed;
+  status.message = with_log_tail(
+      "cannot reach the Slurm controller of " + options_.name + " for job " + id + " since " +
+          std::to_string(now - since) + " s (squeue: " + complaint(queued) +
+          "). The job may still run there: launching the same spec again resumes it from its "
+          "last checkpoint",
+      request);
+  return status;
+}
+
 JobStatus SlurmExecutor::poll(const JobRequest& request, const std::string& handle) {
   const std::string& id = job_id(handle, request);
   const CommandResult queued = run({"squeue", "-h", "-t", "all", "-j", id, "-o", "%T|%r"});
   const std::string line = first_line(queued.out);
   if (queued.exit_code == 0 && !line.empty()) {
+    std::error_code ignored;
+    fs::remove(unanswered_file(request.out_dir), ignored);
     const std::string state = line.substr(0, line.find('|'));
     const std::string reason =
         line.find('|') == std::string::npos ? "" : line.substr(line.find('|') + 1);
@@ -395,7 +434,7 @@ JobStatus SlurmExecutor::poll(const JobRequest& request, const std::string& hand
   const bool forgotten = (queued.exit_code == 0 && line.empty()) ||
                          queued.err.find("Invalid job id") != std::string::npos;
   if (!forgotten)
-    return {};  // the controller or the login node unreachable: ask again next time
+    return unanswered(request, id, queued);
   const CommandResult accounted =
       run({"sacct", "-n", "-P", "-X", "-j", id, "-o", "State,ExitCode"});
   const std::string record = first_line(accounted.out);

@@ -11,6 +11,7 @@
 
 #include "launch/log_tail.h"
 #include "launch/remote_mirror.h"
+#include "launch/spec_inputs.h"
 #include "launch/ssh_scripts.h"
 #include "moescope/io/json_file.h"
 
@@ -120,30 +121,6 @@ std::string read_file(const fs::path& file) {
   std::ostringstream bytes;
   bytes << in.rdbuf();
   return bytes.str();
-}
-
-// The corpus file a spec names relative to its folder, which must travel with it; nullopt for the
-// built-in corpus, an absolute path (a file on the host), or a spec that cannot be read (the
-// trainer will say what is wrong with it).
-std::optional<fs::path> relative_corpus(const fs::path& spec_file) {
-  nlohmann::json spec;
-  try {
-    spec = read_json_file(spec_file);
-  } catch (const std::exception&) {
-    return std::nullopt;
-  }
-  if (!spec.is_object() || !spec.contains("corpus") || !spec["corpus"].is_string())
-    return std::nullopt;
-  const fs::path corpus = spec["corpus"].get<std::string>();
-  if (corpus == "debian" || corpus.empty() || corpus.is_absolute())
-    return std::nullopt;
-  for (const fs::path& part : corpus) {
-    if (part == "..") {
-      throw ExecutorError(spec_file.string() + ": the corpus '" + corpus.string() +
-                          "' is outside the spec's folder; it cannot be copied to the host");
-    }
-  }
-  return corpus.lexically_normal();
 }
 
 void append_log_tail(std::string& message, const JobRequest& request) {

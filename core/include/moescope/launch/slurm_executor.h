@@ -1,5 +1,6 @@
 #pragma once
 
+#include <chrono>
 #include <filesystem>
 #include <optional>
 #include <string>
@@ -33,6 +34,10 @@ struct SlurmExecutorOptions {
   // Variables set for every Slurm command (e.g. SLURM_CONF), through env(1); sbatch passes them
   // on to the job.
   std::vector<std::pair<std::string, std::string>> environment;
+  // How long poll() keeps reporting a job running while the controller (or the login node) does
+  // not answer, before it reports the job failed with what it last heard: long enough for a
+  // controller restart, short enough that a queue never waits forever. Default 10 minutes.
+  std::chrono::seconds unreachable_grace{600};
 
   // One message per invalid field; empty when usable.
   std::vector<std::string> validate() const;
@@ -87,6 +92,8 @@ class SlurmExecutor : public Executor {
   bool copy_back(const JobRequest& request, bool at_end) const;
   JobStatus finished(const JobRequest& request, const std::string& id, const std::string& state,
                      const std::string& reason, std::optional<int> exit_code) const;
+  JobStatus unanswered(const JobRequest& request, const std::string& id,
+                       const CommandResult& queued) const;
 
   SlurmExecutorOptions options_;
 };
