@@ -17,6 +17,7 @@
 
 #include "launch/crash_point.h"
 #include "launch/log_tail.h"
+#include "launch/spawn_setup.h"
 
 extern char** environ;
 
@@ -154,24 +155,6 @@ bool wait_for_end(const fs::path& out_dir, std::chrono::milliseconds limit) {
   }
   return true;
 }
-
-// posix_spawn's attribute and file-action objects, destroyed on every path.
-class SpawnSetup {
- public:
-  SpawnSetup() {
-    ::posix_spawnattr_init(&attributes);
-    ::posix_spawn_file_actions_init(&actions);
-  }
-  ~SpawnSetup() {
-    ::posix_spawn_file_actions_destroy(&actions);
-    ::posix_spawnattr_destroy(&attributes);
-  }
-  SpawnSetup(const SpawnSetup&) = delete;
-  SpawnSetup& operator=(const SpawnSetup&) = delete;
-
-  posix_spawnattr_t attributes;
-  posix_spawn_file_actions_t actions;
-};
 
 // The job's lock, taken before the job starts so that it holds it from its first instant.
 class JobLock {

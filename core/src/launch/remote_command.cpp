@@ -12,6 +12,8 @@
 #include <cstring>
 #include <stdexcept>
 
+#include "launch/spawn_setup.h"
+
 extern char** environ;
 
 namespace moescope {
@@ -53,23 +55,6 @@ class Pipe {
     fds_[which] = -1;
   }
   int fds_[2] = {-1, -1};
-};
-
-class SpawnSetup {
- public:
-  SpawnSetup() {
-    ::posix_spawnattr_init(&attributes);
-    ::posix_spawn_file_actions_init(&actions);
-  }
-  ~SpawnSetup() {
-    ::posix_spawn_file_actions_destroy(&actions);
-    ::posix_spawnattr_destroy(&attributes);
-  }
-  SpawnSetup(const SpawnSetup&) = delete;
-  SpawnSetup& operator=(const SpawnSetup&) = delete;
-
-  posix_spawnattr_t attributes;
-  posix_spawn_file_actions_t actions;
 };
 
 void set_nonblocking(int fd) {
