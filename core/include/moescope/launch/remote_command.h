@@ -50,6 +50,7 @@ struct SshTarget {
   static std::optional<SshTarget> parse(std::string_view text, std::string* problem = nullptr);
   std::string to_string() const;              // "[USER@]HOST[:PORT]" (the port only when not 22)
   std::vector<std::string> validate() const;  // one message per invalid field
+  bool operator==(const SshTarget&) const = default;
 };
 
 // The options every ssh and scp call carries: BatchMode=yes (never a password prompt),
