@@ -1,8 +1,8 @@
 // The explorer's training panel: cells and gaps become architectures through the core's planner,
 // a refused cell says why, and a launched run of the real moescope-train is followed live and
-// lands in the store; a cancelled run stops and lands nowhere; a run launched to an SSH host (a
-// real sshd on 127.0.0.1) shows its host and its live loss curve, copied back as it trains, and
-// lands in the store as a remote run.
+// lands in the store; a cancelled run stops, lands nowhere, and can be launched again; a run
+// launched to an SSH host (a real sshd on 127.0.0.1) shows its host and its live loss curve, copied
+// back as it trains, and lands in the store as a remote run.
 #include "training_panel.h"
 
 #include <QDir>
@@ -126,9 +126,18 @@ void TrainingPanelTest::cancelledRunStopsAndLandsNowhere() {
   QVERIFY(panel.launchPlanned());
   QTRY_VERIFY_WITH_TIMEOUT(job_named(panel, moescope::JobState::kRunning), 30'000);
   const int id = job_named(panel, moescope::JobState::kRunning)->id;
+  QVERIFY(!panel.launchAgain(id));  // running: nothing to launch again
   QVERIFY(panel.cancelJob(id));
-  QVERIFY(job_named(panel, moescope::JobState::kCancelled));
+  const moescope::Job cancelled = *job_named(panel, moescope::JobState::kCancelled);
   QCOMPARE(moescope::RunStore::open(store).size(), std::size_t{0});
+
+  // Launched again: a new job in the same run directory, where the trainer resumes.
+  QVERIFY2(panel.launchAgain(cancelled.id), qPrintable(panel.message()));
+  const std::vector<moescope::Job> all = panel.jobs();
+  QCOMPARE(all.size(), std::size_t{2});
+  QCOMPARE(all.back().request.out_dir, cancelled.request.out_dir);
+  QVERIFY(!moescope::is_finished(all.back().state));
+  QVERIFY(panel.cancelJob(all.back().id));
 }
 
 void TrainingPanelTest::runLaunchedToAnSshHostIsFollowedLiveAndLandsAsRemote() {
