@@ -138,6 +138,12 @@ run_target() {
   cov=$(sed -nE 's/.* cov: ([0-9]+).*/\1/p' <<<"$last")
   ft=$(sed -nE 's/.* ft: ([0-9]+).*/\1/p' <<<"$last")
   failures=$(sed -nE 's|.*oom/timeout/crash: ([0-9]+/[0-9]+/[0-9]+).*|\1|p' <<<"$last")
+  # libFuzzer exits 72 when interrupted (SIGINT: a campaign stopped by hand), which is no finding.
+  local interrupted=0
+  if [ $status = 72 ] && grep -aq 'libFuzzer: run interrupted' "$log"; then
+    interrupted=1
+    status=0
+  fi
   if [ -n "$failures" ]; then
     IFS=/ read -r ooms timeouts crashes <<<"$failures"
   else
@@ -147,6 +153,7 @@ run_target() {
   local kind=bounded
   [ -n "$runs" ] && kind=reproducible
   [ $keep_going = 1 ] && kind=campaign
+  [ $interrupted = 1 ] && kind="$kind-interrupted"
   printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$(date -u +%FT%TZ)" \
     "$target" "$seconds" "$kind" "$executions" "$cov" "$ft" "$(find "$corpus" -type f | wc -l)" \
     "$crashes" "$timeouts" "$ooms" "$cpu" "$status" >>"$summary"
