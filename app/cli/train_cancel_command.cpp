@@ -1,8 +1,8 @@
 // moescope train cancel: stops queued or running jobs of the launch queue.
 #include <iostream>
 
-#include "number_options.h"
 #include "moescope/launch/queue_executors.h"
+#include "number_options.h"
 #include "train_commands.h"
 
 namespace moescope::cli {

@@ -10,8 +10,8 @@
 #include <iostream>
 #include <thread>
 
-#include "number_options.h"
 #include "moescope/launch/queue_executors.h"
+#include "number_options.h"
 #include "train_commands.h"
 
 namespace moescope::cli {

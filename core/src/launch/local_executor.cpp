@@ -336,19 +336,7 @@ std::string LocalExecutor::submit(const JobRequest& request) {
   ::posix_spawn_file_actions_adddup2(&setup.actions, lock.fd(), kJobLockDescriptor);
   // Whatever else this process has open (a GUI's sockets, a store) is not the job's business.
   ::posix_spawn_file_actions_addclosefrom_np(&setup.actions, kJobLockDescriptor + 1);
-  // A process group of its own: cancel() signals all of it, and a terminal's Ctrl-C none of it.
-  const int flags = POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF;
-  ::posix_spawnattr_setflags(&setup.attributes, static_cast<short>(flags));
-  ::posix_spawnattr_setpgroup(&setup.attributes, 0);
-  sigset_t none;
-  ::sigemptyset(&none);
-  ::posix_spawnattr_setsigmask(&setup.attributes, &none);
-  // What this process ignores or handles (a GUI, a command waiting on Ctrl-C) the job does not.
-  sigset_t reset;
-  ::sigemptyset(&reset);
-  for (const int signal : {SIGHUP, SIGINT, SIGQUIT, SIGPIPE, SIGTERM, SIGCHLD, SIGUSR1, SIGUSR2})
-    ::sigaddset(&reset, signal);
-  ::posix_spawnattr_setsigdefault(&setup.attributes, &reset);
+  setup.own_process_group_and_default_signals();
 
   std::vector<std::string> words = {options_.shell,
                                     "-c",

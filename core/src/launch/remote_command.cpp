@@ -117,17 +117,7 @@ CommandResult run_command(const std::vector<std::string>& argv, std::chrono::mil
   // A process group of its own, so that a timeout kills whatever the program started, and a
   // terminal's Ctrl-C reaches this process only. Signal dispositions and mask are reset: what
   // this process ignores (SIGPIPE in a GUI) the program does not.
-  const int flags = POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF;
-  ::posix_spawnattr_setflags(&setup.attributes, static_cast<short>(flags));
-  ::posix_spawnattr_setpgroup(&setup.attributes, 0);
-  sigset_t none;
-  ::sigemptyset(&none);
-  ::posix_spawnattr_setsigmask(&setup.attributes, &none);
-  sigset_t reset;
-  ::sigemptyset(&reset);
-  for (const int signal : {SIGHUP, SIGINT, SIGQUIT, SIGPIPE, SIGTERM, SIGCHLD, SIGUSR1, SIGUSR2})
-    ::sigaddset(&reset, signal);
-  ::posix_spawnattr_setsigdefault(&setup.attributes, &reset);
+  setup.own_process_group_and_default_signals();
 
   std::vector<std::string> words = argv;
   std::vector<char*> arguments;
