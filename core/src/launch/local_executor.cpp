@@ -279,13 +279,7 @@ std::vector<std::string> LocalExecutorOptions::validate() const {
 }
 
 LocalExecutor::LocalExecutor(LocalExecutorOptions options) : options_(std::move(options)) {
-  const std::vector<std::string> problems = options_.validate();
-  if (!problems.empty()) {
-    std::string message = "invalid local executor options:";
-    for (const std::string& problem : problems)
-      message += "\n  " + problem;
-    throw std::invalid_argument(message);
-  }
+  refuse_invalid_options(options_.validate(), "local executor");
 }
 
 std::string LocalExecutor::host() const {

@@ -220,13 +220,7 @@ std::vector<std::string> SlurmExecutorOptions::validate() const {
 }
 
 SlurmExecutor::SlurmExecutor(SlurmExecutorOptions options) : options_(std::move(options)) {
-  const std::vector<std::string> problems = options_.validate();
-  if (!problems.empty()) {
-    std::string message = "invalid Slurm executor options:";
-    for (const std::string& problem : problems)
-      message += "\n  " + problem;
-    throw std::invalid_argument(message);
-  }
+  refuse_invalid_options(options_.validate(), "Slurm executor");
 }
 
 std::string SlurmExecutor::origin(const std::string& handle) const {

@@ -169,13 +169,7 @@ std::vector<std::string> SshExecutorOptions::validate() const {
 }
 
 SshExecutor::SshExecutor(SshExecutorOptions options) : options_(std::move(options)) {
-  const std::vector<std::string> problems = options_.validate();
-  if (!problems.empty()) {
-    std::string message = "invalid ssh executor options:";
-    for (const std::string& problem : problems)
-      message += "\n  " + problem;
-    throw std::invalid_argument(message);
-  }
+  refuse_invalid_options(options_.validate(), "ssh executor");
 }
 
 std::string SshExecutor::remote_run_dir(const JobRequest& request) const {

@@ -3,6 +3,8 @@
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include "moescope/launch/job.h"
 #include "moescope/run/run.h"
@@ -25,6 +27,10 @@ struct JobStatus {
   // it, where the executor can tell.
   std::string message;
 };
+
+// For the executors' constructors: throws std::invalid_argument "invalid WHAT options:" with one
+// line per problem of their options' validate(); does nothing when there is none.
+void refuse_invalid_options(const std::vector<std::string>& problems, std::string_view what);
 
 // Runs trainer jobs somewhere: child processes on this machine (LocalExecutor) now, remote hosts
 // later. RunQueue, and through it the command line and the explorer, use nothing but this
