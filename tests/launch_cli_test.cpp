@@ -65,10 +65,11 @@ class TrainCliTest : public ::testing::Test {
   fs::path queue() const { return dir() / "queue"; }
   std::string store() const { return (dir() / "runs.sqlite").string(); }
 
-  // Plans one cell into `plan_dir` (a spec named C1e15_N1.7e6_S0.75.json).
+  // Plans one cell into `plan_dir` (a spec named C1e15_N1.7e6_S0.75.json), on the corpus that
+  // holds its 2e8 tokens in under 4 epochs.
   void plan_one(const fs::path& plan_dir) const {
-    const Outcome planned =
-        moescope({"train", "plan", "--cell", "1e15,1.7e6,0.75", "--out-dir", plan_dir.string()});
+    const Outcome planned = moescope({"train", "plan", "--cell", "1e15,1.7e6,0.75", "--corpus",
+                                      "debian-v2", "--out-dir", plan_dir.string()});
     ASSERT_EQ(planned.exit_code, 0) << planned.err;
   }
 
@@ -76,8 +77,8 @@ class TrainCliTest : public ::testing::Test {
 };
 
 TEST_F(TrainCliTest, PlanPrintsTheArchitectureAndWritesItsSpec) {
-  const Outcome outcome = moescope({"train", "plan", "--cell", "1e15,1.7e6,0.75", "--json",
-                                    "--out-dir", (dir() / "plan").string()});
+  const Outcome outcome = moescope({"train", "plan", "--cell", "1e15,1.7e6,0.75", "--corpus",
+                                    "debian-v2", "--json", "--out-dir", (dir() / "plan").string()});
   ASSERT_EQ(outcome.exit_code, 0) << outcome.err;
   const auto json = nlohmann::json::parse(outcome.out);
   EXPECT_EQ(json["estimator"], "eq9");
@@ -98,6 +99,7 @@ TEST_F(TrainCliTest, PlanPrintsTheArchitectureAndWritesItsSpec) {
   EXPECT_EQ(spec["d_model"], 128);
   EXPECT_EQ(spec["tokens"], run["D"]);
   EXPECT_EQ(spec["vocab"], 256);
+  EXPECT_EQ(spec["corpus"], "debian-v2");
 }
 
 TEST_F(TrainCliTest, PlanRefusesACellNamingIt) {
@@ -138,7 +140,8 @@ TEST_F(TrainCliTest, GapsOfAStoreWithAPointMissingAreThatPoint) {
   std::ofstream(dir() / "law.json") << kTable3Law;
   const Outcome outcome =
       moescope({"train", "plan", "--gaps", "--budgets", "1e21", "--store", store(), "--law",
-                (dir() / "law.json").string(), "--json", "--tolerance", "0.05"});
+                (dir() / "law.json").string(), "--json", "--tolerance", "0.05",
+                "--allow-repeats"});  // paper scale: thousands of epochs of any corpus here
   ASSERT_EQ(outcome.exit_code, 0) << outcome.err;
   const auto json = nlohmann::json::parse(outcome.out);
   ASSERT_EQ(json["runs"].size(), 1u) << outcome.out;

@@ -232,6 +232,27 @@ TEST_F(LaunchTest, AFinishedRunLandsInTheStoreWithItsFields) {
             std::string::npos);
 }
 
+// The downstream metrics of result.json (the trainer's last validation pass) reach the store
+// with the run, where Figure 5 (downstream error against loss) reads them.
+TEST_F(LaunchTest, DownstreamMetricsReachTheStore) {
+  RunQueue queue(dir() / "queue", executor_);
+  const std::vector<Job> added = queue.add({request("with-tasks")}, store());
+  nlohmann::json result = nlohmann::json::parse(read_text(dir() / "with-tasks.result"));
+  result["downstream"] = {{{"task", "gcide-headword"}, {"kind", "accuracy"}, {"value", 0.375}},
+                          {{"task", "gcide-headword/norm"}, {"kind", "accuracy"}, {"value", 0.4}}};
+  std::ofstream(dir() / "with-tasks.result") << result.dump();
+  drive(queue);
+
+  const Job job = *queue.job(added[0].id);
+  ASSERT_EQ(job.state, JobState::kDone) << job.message;
+  const std::vector<moescope::Run> runs = RunStore::open(store()).runs();
+  ASSERT_EQ(runs.size(), 1u);
+  const std::vector<TaskMetric> expected = {{"gcide-headword", MetricKind::kAccuracy, 0.375},
+                                            {"gcide-headword/norm", MetricKind::kAccuracy, 0.4}};
+  EXPECT_EQ(runs[0].downstream, expected);
+  EXPECT_EQ(runs[0].id, job.run_id);
+}
+
 TEST_F(LaunchTest, AFailingJobIsRecordedFailedWithTheEndOfItsLog) {
   RunQueue queue(dir() / "queue", executor_);
   const std::vector<Job> added = queue.add({request("diverges", {"--fail"})}, store());

@@ -127,6 +127,8 @@ Run rich_run(const std::string& id) {
                     {.task = "lambada", .kind = MetricKind::kLoss, .value = 2.5},
                     {.task = "", .kind = MetricKind::kOther, .value = -1e-9}};
   run.best_of = 7;
+  run.loss_unit = LossUnit::kBitsPerToken;
+  run.tokenizer = "GPT-NeoX \"20B\", ünïcode";
   return run;
 }
 
@@ -143,6 +145,11 @@ std::vector<std::string> ids_of(const std::vector<Run>& runs) {
     ids.push_back(run.id);
   return ids;
 }
+
+// What a store of schema version 1 (before --best-of and loss units) looks like.
+constexpr const char* kVersionOneSql =
+    "ALTER TABLE runs DROP COLUMN best_of; ALTER TABLE runs DROP COLUMN loss_unit; "
+    "ALTER TABLE runs DROP COLUMN tokenizer; PRAGMA user_version = 1";
 
 class RunStoreTest : public ::testing::Test {
  protected:
@@ -375,13 +382,46 @@ TEST_F(RunStoreTest, MigratesAVersionOneStoreToOneRowPerRun) {
   RunStore::open(store_path()).insert({rich_run("old")});
   {
     RawDatabase raw(store_path());
-    raw.execute("ALTER TABLE runs DROP COLUMN best_of; PRAGMA user_version = 1");
+    raw.execute(kVersionOneSql);
   }
   const RunStore migrated = RunStore::open(store_path());
   EXPECT_EQ(migrated.schema_version(), RunStore::current_schema_version());
   moescope::Run expected = rich_run("old");
   expected.best_of = 1;
+  // A remote run is the trainer's: byte-level.
+  expected.loss_unit = LossUnit::kNatsPerByte;
+  expected.tokenizer = "bytes (UTF-8)";
   EXPECT_TRUE(migrated.find("old") == expected);
+}
+
+// Stores from before units were recorded keep every row: imported runs read as nats/token (the
+// import default), the trainer's (local or remote) as nats/byte of its byte-level tokenizer.
+TEST_F(RunStoreTest, MigratesAVersionTwoStoreRecordingEachRunsLossUnit) {
+  moescope::Run imported = rich_run("imported");
+  imported.provenance = Provenance::kImported;
+  moescope::Run local = rich_run("local");
+  local.provenance = Provenance::kTrainedLocally;
+  moescope::Run remote = rich_run("remote");
+  RunStore::open(store_path()).insert({imported, local, remote, bare_run("bare")});
+  {
+    RawDatabase raw(store_path());
+    raw.execute(
+        "ALTER TABLE runs DROP COLUMN loss_unit; ALTER TABLE runs DROP COLUMN tokenizer; "
+        "PRAGMA user_version = 2");
+  }
+  const RunStore migrated = RunStore::open(store_path());
+  EXPECT_EQ(migrated.schema_version(), RunStore::current_schema_version());
+  ASSERT_EQ(migrated.runs().size(), 4u);
+  imported.loss_unit = LossUnit::kNatsPerToken;
+  imported.tokenizer = "";
+  for (moescope::Run* trained : {&local, &remote}) {
+    trained->loss_unit = LossUnit::kNatsPerByte;
+    trained->tokenizer = "bytes (UTF-8)";
+  }
+  EXPECT_TRUE(migrated.find("imported") == imported);
+  EXPECT_TRUE(migrated.find("local") == local);
+  EXPECT_TRUE(migrated.find("remote") == remote);
+  EXPECT_TRUE(migrated.find("bare") == bare_run("bare"));
 }
 
 TEST_F(RunStoreTest, UsesTheWalJournal) {
@@ -481,7 +521,7 @@ TEST_F(RunStoreTest, OpenedForReadingItReadsAsOpenExistingDoes) {
   // A store of an older schema is brought up to date first, as by open_existing().
   {
     RawDatabase raw(store_path());
-    raw.execute("ALTER TABLE runs DROP COLUMN best_of; PRAGMA user_version = 1");
+    raw.execute(kVersionOneSql);
   }
   EXPECT_EQ(RunStore::open_read_only(store_path()).schema_version(),
             RunStore::current_schema_version());

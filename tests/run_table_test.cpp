@@ -503,6 +503,8 @@ std::vector<Run> sample_runs() {
   remote.loss_curve = {{0, 0, 10.5}, {100, 1e8, 4.25}, {1000, 1e9, 0.1}};
   remote.downstream = {{"hella,swag \"x\"", MetricKind::kAccuracy, 0.1},
                        {"lambada", MetricKind::kLoss, 3.0000000000000004}};
+  remote.loss_unit = LossUnit::kNatsPerByte;
+  remote.tokenizer = "bytes (UTF-8)";
 
   Run planned;
   planned.provenance = Provenance::kTrainedLocally;
@@ -521,6 +523,8 @@ std::vector<Run> sample_runs() {
   given.tokens = 3.3e10;
   given.compute = 8.91e19;
   given.loss = 2.718281828459045;
+  given.loss_unit = LossUnit::kBitsPerToken;
+  given.tokenizer = "GPT-NeoX, \"20B\"";
 
   return {derived(imported), derived(remote), derived(planned), derived(given)};
 }
@@ -560,6 +564,58 @@ TEST(RoundTrip, JsonIsTheVersionedObjectWithoutAbsentValues) {
   EXPECT_EQ(text.find("d_model"), std::string::npos);  // no architecture
   EXPECT_EQ(text.find("null"), std::string::npos);
   EXPECT_NE(text.find(R"("derived":"N_active;S;C")"), std::string::npos) << text;
+}
+
+// Loss units (issue 16): a file says its unit per row (loss_unit), or the reader is told the
+// file's (ReadOptions::loss_unit, `--loss-unit`), or the losses are nats/token, counted as assumed
+// so that an import says so.
+TEST(LossUnitColumn, IsReadPerRowWithTheDefaultCountedAsAssumed) {
+  const ReadResult result = read_csv(
+      "name,N,D,loss,loss_unit,tokenizer\n"
+      "a,1e8,2e9,1.1,nats/byte,bytes (UTF-8)\n"
+      "b,1e8,3e9,3.2,bits/token,GPT-NeoX\n"
+      "c,1e8,4e9,3.1,,\n");
+  ASSERT_EQ(result.runs.size(), 3u);
+  EXPECT_EQ(result.runs[0].loss_unit, LossUnit::kNatsPerByte);
+  EXPECT_EQ(result.runs[0].tokenizer, "bytes (UTF-8)");
+  EXPECT_EQ(result.runs[1].loss_unit, LossUnit::kBitsPerToken);
+  EXPECT_EQ(result.runs[2].loss_unit, LossUnit::kNatsPerToken);
+  EXPECT_EQ(result.runs[2].tokenizer, "");
+  EXPECT_EQ(result.runs_of_assumed_unit, 1u);
+  // The same loss in another unit is another run.
+  EXPECT_NE(result.runs[0].id, read_csv("name,N,D,loss\na,1e8,2e9,1.1\n").runs[0].id);
+}
+
+TEST(LossUnitColumn, TheFilesUnitFillsRowsAndRefusesADifferentOne) {
+  ReadOptions options;
+  options.loss_unit = LossUnit::kNatsPerByte;
+  const ReadResult filled =
+      read_runs("name,N,D,loss\na,1e8,2e9,1.1\n", TableFormat::kCsv, kCsvName, options);
+  EXPECT_EQ(filled.runs[0].loss_unit, LossUnit::kNatsPerByte);
+  EXPECT_EQ(filled.runs_of_assumed_unit, 0u);
+  try {
+    read_runs("name,N,D,loss,loss_unit\na,1e8,2e9,1.1,nats/byte\nb,1e8,3e9,3.2,nats/token\n",
+              TableFormat::kCsv, kCsvName, options);
+    FAIL() << "read a row in another unit than the file's";
+  } catch (const InputError& error) {
+    ASSERT_EQ(error.diagnostics().size(), 1u);
+    EXPECT_EQ(error.diagnostics()[0].where.line, 3);
+    EXPECT_EQ(error.diagnostics()[0].where.field, "loss_unit");
+    EXPECT_NE(error.diagnostics()[0].message.find("--loss-unit"), std::string::npos);
+  }
+}
+
+TEST(LossUnitColumn, AnUnknownUnitIsNamedAndAMappedColumnIsRead) {
+  const std::vector<Diagnostic> problems =
+      problems_of("name,N,D,loss,loss_unit\na,1e8,2e9,1.1,nats/word\n", TableFormat::kCsv);
+  ASSERT_EQ(problems.size(), 1u);
+  EXPECT_EQ(problems[0].where.field, "loss_unit");
+  EXPECT_NE(problems[0].message.find("nats/word"), std::string::npos) << problems[0].message;
+  EXPECT_NE(problems[0].message.find("nats/token, bits/token, nats/byte or bits/byte"),
+            std::string::npos);
+  const ReadResult mapped =
+      read_csv("name,N,D,loss,Unit\na,1e8,2e9,0.9,bits/byte\n", "loss_unit=Unit");
+  EXPECT_EQ(mapped.runs[0].loss_unit, LossUnit::kBitsPerByte);
 }
 
 class TableFileTest : public testing::Test {

@@ -8,12 +8,12 @@
 #include <string>
 
 #include "moescope/model/accounting.h"
+#include "moescope/trainer/memory_estimate.h"
 #include "moescope/trainer/train_records.h"
 #include "moescope/trainer/train_spec.h"
 #include "moescope/training/batch_sampler.h"
 #include "moescope/training/corpus.h"
 #include "moescope/training/lr_schedule.h"
-#include "moescope/training/memory_estimate.h"
 #include "moescope/training/run_directory.h"
 #include "support/temporary_folder.h"
 #include "support/valid_spec.h"

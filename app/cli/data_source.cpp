@@ -5,12 +5,21 @@
 
 #include "default_data.h"
 #include "moescope/fit/fit_refused.h"
+#include "moescope/io/number_format.h"
 #include "moescope/run/best_of.h"
 #include "moescope/run/run_filter.h"
 #include "moescope/store/run_store.h"
 
 namespace moescope::cli {
 namespace {
+
+const CLI::Validator kLossUnitName(
+    [](std::string& name) {
+      return parse_loss_unit(name)
+                 ? std::string()
+                 : "unknown loss unit '" + name + "'; expected " + std::string(loss_unit_names());
+    },
+    "UNIT");
 
 const CLI::Validator kNonEmptyPath(
     [](std::string& path) { return path.empty() ? std::string("the path is empty") : ""; }, "PATH");
@@ -69,9 +78,15 @@ void ReadSettings::add_options(CLI::App& command, CLI::Option* file_option) {
       "e.g. lr,seed");
   auto* ignore = command.add_flag("--ignore-unknown", ignore_unknown,
                                   "Read the known columns of a file and ignore the others");
+  auto* unit = command.add_option_function<std::string>(
+      "--loss-unit", [this](const std::string& name) { loss_unit = parse_loss_unit(name); },
+      "Unit of the file's losses where a row has no loss_unit: nats/token (the default), "
+      "bits/token, nats/byte or bits/byte");
+  unit->check(kLossUnitName);
   if (file_option != nullptr) {
     map->needs(file_option);
     ignore->needs(file_option);
+    unit->needs(file_option);
   }
 }
 
@@ -82,6 +97,7 @@ ReadOptions ReadSettings::options() const {
     options.where = RunFilter::parse(where, RunFilter::Scope::kFileColumns, "--where");
   options.best_of = best_of;
   options.ignore_unknown_columns = ignore_unknown;
+  options.loss_unit = loss_unit;
   return options;
 }
 
@@ -124,16 +140,37 @@ void DataSource::add_options(CLI::App& command) {
       ->check(kNonEmptyPath)
       ->excludes(data);
   read.add_options(command, data);
+  command
+      .add_option_function<std::string>(
+          "--convert-loss",
+          [this](const std::string& name) { conversion.to = parse_loss_unit(name); },
+          "Convert every loss to UNIT before fitting (nats/token, bits/token, nats/byte, "
+          "bits/byte); between per-token and per-byte units it needs --bytes-per-token")
+      ->check(kLossUnitName);
+  command
+      .add_option_function<double>(
+          "--bytes-per-token", [this](double bytes) { conversion.bytes_per_token = bytes; },
+          "Bytes of text per token of the per-token losses' tokenizer: converts losses per byte "
+          "to per token (nats/token = X * nats/byte), or as --convert-loss says")
+      ->check(CLI::PositiveNumber);
 }
 
 std::vector<Run> DataSource::load() const {
-  if (!data_file.empty())
-    return read_runs(data_file, read.options()).runs;
-  if (!store.empty())
-    return read.curate(RunStore::open_read_only(store).runs());
-  return read.curate(
-      read_runs(app::default_data_csv(), TableFormat::kCsv, std::string(app::kDefaultDataName))
-          .runs);
+  std::vector<Run> runs;
+  if (!data_file.empty()) {
+    runs = read_runs(data_file, read.options()).runs;
+  } else if (!store.empty()) {
+    runs = read.curate(RunStore::open_read_only(store).runs());
+  } else {
+    runs = read.curate(
+        read_runs(app::default_data_csv(), TableFormat::kCsv, std::string(app::kDefaultDataName))
+            .runs);
+  }
+  return convert_losses(std::move(runs), conversion);
+}
+
+std::optional<LossConversion> DataSource::conversion_applied() const {
+  return conversion.converts() ? std::optional<LossConversion>(conversion) : std::nullopt;
 }
 
 std::vector<Run> DataSource::load_usable(FitInput input) const {
@@ -144,11 +181,19 @@ std::vector<Run> DataSource::load_usable(FitInput input) const {
 }
 
 std::string DataSource::describe() const {
+  std::string converted;
+  if (conversion.converts()) {
+    converted = " (losses converted to " + std::string(to_string(conversion.target())) +
+                (conversion.bytes_per_token
+                     ? " at " + format_number(*conversion.bytes_per_token) + " bytes per token"
+                     : std::string()) +
+                ")";
+  }
   if (!data_file.empty())
-    return data_file + read.describe();
+    return data_file + read.describe() + converted;
   if (!store.empty())
-    return "store " + store + read.describe();
-  return std::string(app::kDefaultDataName) + read.describe();
+    return "store " + store + read.describe() + converted;
+  return std::string(app::kDefaultDataName) + read.describe() + converted;
 }
 
 }  // namespace moescope::cli

@@ -1,11 +1,13 @@
 #pragma once
 
 #include <CLI/CLI.hpp>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "moescope/fit/usable_runs.h"
 #include "moescope/io/run_table.h"
+#include "moescope/run/loss_units.h"
 #include "moescope/run/run.h"
 
 namespace moescope::cli {
@@ -15,14 +17,17 @@ namespace moescope::cli {
 //   --where EXPR                     only the rows matching EXPR (the run filter's syntax, on
 //                                    fields and on any column of the file);
 //   --best-of COLS                   the lowest-loss row of each group alike in all but COLS;
-//   --ignore-unknown                 read the known columns, accepting the others unread.
+//   --ignore-unknown                 read the known columns, accepting the others unread;
+//   --loss-unit UNIT                 the unit of the file's losses where a row does not say.
 struct ReadSettings {
   std::string mapping;
   std::string where;
   std::vector<std::string> best_of;
   bool ignore_unknown = false;
+  std::optional<LossUnit> loss_unit;
 
-  // `file_option` (--data) is what --map and --ignore-unknown need, where they are optional;
+  // `file_option` (--data) is what --map, --ignore-unknown and --loss-unit need, where they are
+  // optional;
   // --where and --best-of apply to a store too.
   void add_options(CLI::App& command, CLI::Option* file_option);
   // Throws InputError for a bad mapping or rule.
@@ -37,14 +42,20 @@ struct ReadSettings {
 
 // Where a command takes its runs from: a data file (with the read settings above), a store, or,
 // when neither is given, the embedded default data set. A store must exist: reading never
-// creates one.
+// creates one. Every loss is then converted where the user says how (--bytes-per-token X,
+// --convert-loss UNIT; loss_units.h), so that runs in several units can be fitted together.
 struct DataSource {
   std::string data_file;
   std::string store;
   ReadSettings read;
+  LossConversion conversion;
 
   void add_options(CLI::App& command);
+  // The runs, their losses converted as `conversion` says. Throws InputError for a conversion
+  // that needs --bytes-per-token.
   std::vector<Run> load() const;
+  // The conversion, where one was asked for: for the saved fit.
+  std::optional<LossConversion> conversion_applied() const;
   // load() for a fit: throws FitRefused (kTooFewPoints) when no run can feed `input`, saying which
   // field is missing on how many runs ("none of the 245 runs can be fitted: 245 have no N").
   std::vector<Run> load_usable(FitInput input) const;

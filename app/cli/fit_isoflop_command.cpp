@@ -222,8 +222,8 @@ void print_text(const nlohmann::ordered_json& result, const std::string& key,
   for (const auto& level : result["sparsities"]) {
     std::cout << "\nS = " << brief(level["S"].get<double>()) << '\n';
     if (!level["optima"].empty()) {
-      TextTable table(
-          {"C", "runs", key + "*", "95% interval", "D*", "95% interval", "L*", "95% interval"});
+      TextTable table({"C", "runs", key + "*", "95% interval", "D*", "95% interval",
+                       "L* (" + result["loss_unit"].get<std::string>() + ")", "95% interval"});
       for (const auto& optimum : level["optima"]) {
         table.add_row({optimum["C"].is_null() ? "(no C)" : brief(optimum["C"].get<double>()),
                        std::to_string(optimum["points"].get<std::size_t>()),
@@ -290,6 +290,7 @@ void run_fit_isoflop(const FitIsoflopArguments& args) {
   result["method"] = args.method;
   result["axis"] = key;
   result["options"] = options_json(options);
+  result["loss_unit"] = to_string(data.loss_unit);
   result["data"] = {{"source", args.source.describe()},
                     {"runs", data.points.size()},
                     {"left_out", data.left_out.size()}};

@@ -61,7 +61,8 @@ void print_text(const RunLawFit& fitted, const FitDataSummary& data) {
     table.add_row({parameters[i].first, brief(parameters[i].second), interval});
   }
   std::cout << "Law " << to_string(summary.law.form) << " fitted to " << summary.fit.points
-            << " of " << data.points << " runs from " << data.source << '\n';
+            << " of " << data.points << " runs from " << data.source << "; losses in "
+            << to_string(data.loss_unit) << '\n';
   if (!fitted.form_note.empty())
     std::cout << "note: " << fitted.form_note << '\n';
   table.print(std::cout);
@@ -133,8 +134,12 @@ void run_fit_law(const FitLawArguments& args) {
                                                          : ValidationScheme::kLeaveOneBudgetOut,
                               progress.control());
   }
-  const FitDataSummary described{args.source.describe(), fitted.data.points.size(),
-                                 fitted.data.left_out.size(), rule.text()};
+  const FitDataSummary described{.source = args.source.describe(),
+                                 .points = fitted.data.points.size(),
+                                 .left_out = fitted.data.left_out.size(),
+                                 .holdout_rule = rule.text(),
+                                 .loss_unit = fitted.data.loss_unit,
+                                 .conversion = args.source.conversion_applied()};
   nlohmann::ordered_json json = law_json(fitted, described);
   if (validation)
     json["validation"] = validation_json(*validation);

@@ -181,7 +181,8 @@ void print_text(const std::vector<nlohmann::ordered_json>& results) {
       std::cout << "note: " << note.get<std::string>() << '\n';
     if (!result["bootstrap"]["refused"].is_null())
       std::cout << "no intervals: " << result["bootstrap"]["refused"].get<std::string>() << '\n';
-    TextTable table({"S", size_key + "*", "95% interval", "L*"});
+    TextTable table({"S", size_key + "*", "95% interval",
+                     "L* (" + result["loss_unit"].get<std::string>() + ")"});
     for (const auto& item : result["optima_by_sparsity"]) {
       if (item.contains("refused")) {
         table.add_row(
@@ -218,6 +219,7 @@ void run_fit_surface(const FitSurfaceArguments& args) {
     try {
       fits.push_back(fit_isoflop_surface(group.points, options));
       results.push_back(surface_result(fits.back(), group.points, options));
+      results.back()["loss_unit"] = to_string(data.loss_unit);
     } catch (const FitRefused& refused) {
       if (refused.reason() == RefusalReason::kInvalidOptions)
         throw;
@@ -237,9 +239,13 @@ void run_fit_surface(const FitSurfaceArguments& args) {
                          reasons.str().substr(0, reasons.str().size() - 1));
   }
   if (!args.save.empty()) {
-    write_json_file(args.save, surfaces_json(fits, options,
-                                             {args.source.describe(), data.points.size(),
-                                              data.left_out.size(), ""}));
+    const FitDataSummary described{.source = args.source.describe(),
+                                   .points = data.points.size(),
+                                   .left_out = data.left_out.size(),
+                                   .holdout_rule = "",
+                                   .loss_unit = data.loss_unit,
+                                   .conversion = args.source.conversion_applied()};
+    write_json_file(args.save, surfaces_json(fits, options, described));
   }
   if (args.json) {
     // One budget: the surface itself; several, or any refused: {"surfaces": [...], "refused":

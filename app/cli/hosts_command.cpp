@@ -5,10 +5,12 @@
 #include <nlohmann/json.hpp>
 
 #include "commands.h"
+#include "moescope/launch/host_benchmark.h"
 #include "moescope/launch/host_check.h"
 #include "moescope/launch/hosts.h"
 #include "number_options.h"
 #include "text_table.h"
+#include "train_commands.h"
 
 namespace moescope::cli {
 namespace {
@@ -32,6 +34,10 @@ struct AddArguments {
   std::string data_dir;
   int jobs = 1;
 };
+
+// The name `hosts check --benchmark` and `train plan --host` give this machine; no registered host
+// may take it.
+constexpr const char* kLocalHost = "local";
 
 // Where runs live on an SSH host unless --remote-dir says otherwise: under its home folder.
 constexpr const char* kDefaultSshRemoteDir = "moescope-runs";
@@ -71,6 +77,9 @@ void run_add(const AddArguments& args) {
   const std::vector<std::string> problems = host.validate();
   if (!problems.empty())
     throw CLI::ValidationError("host " + args.name, problems.front());
+  if (host.name == kLocalHost)
+    throw CLI::ValidationError("host " + host.name,
+                               "\"local\" names this machine (train plan --host local)");
   const fs::path file = default_hosts_file();
   std::vector<Host> hosts = read_hosts(file);
   if (find_host(hosts, host.name)) {
@@ -116,6 +125,33 @@ void run_remove(const std::string& name) {
   hosts.erase(kept, hosts.end());
   write_hosts(file, hosts);
   std::cout << "removed host " << name << " from " << file.string() << '\n';
+}
+
+struct CheckArguments {
+  std::string name;
+  bool benchmark = false;
+  std::string trainer;   // local only: default moescope-train beside moescope
+  std::string data_dir;  // local only
+};
+
+// Runs the trainer's benchmark on the host (or this machine) and saves the table where `train
+// plan --host` finds it.
+void run_benchmark(const CheckArguments& args, const std::optional<Host>& host) {
+  std::cout << "benchmarking " << (host ? "host " + args.name : std::string("this machine"))
+            << " (moescope-train --benchmark; minutes)\n"
+            << std::flush;
+  const ThroughputTable table =
+      host
+          ? benchmark_host(*host, default_control_dir())
+          : benchmark_local(args.trainer.empty() ? own_executable().parent_path() / "moescope-train"
+                                                 : fs::path(args.trainer),
+                            args.data_dir);
+  const fs::path file = throughput_table_file(args.name, default_hosts_file());
+  write_throughput_table(file, table);
+  std::cout << "throughput of " << table.rows.size() << " configuration"
+            << (table.rows.size() == 1 ? "" : "s") << " on " << table.device << " saved to "
+            << file.string() << "; `moescope train plan --host " << args.name
+            << "` states wall times from it\n";
 }
 
 // Connects, and prints what it found; returns false when the host cannot train runs.
@@ -200,13 +236,39 @@ void add_hosts_command(CLI::App& app) {
   remove->add_option("name", *remove_name, "The host's name")->required();
   remove->callback([remove_name] { run_remove(*remove_name); });
 
-  auto check_name = std::make_shared<std::string>();
+  auto check_args = std::make_shared<CheckArguments>();
   CLI::App* check = hosts->add_subcommand(
-      "check", "Connect to a host: its trainer and version, GPU, free disk, Slurm partition");
-  check->add_option("name", *check_name, "The host's name")->required();
-  check->callback([check_name] {
-    if (!run_check(*check_name))
-      throw std::runtime_error("host " + *check_name + " is not usable");
+      "check",
+      "Connect to a host: its trainer and version, GPU, free disk, Slurm partition; "
+      "--benchmark measures its throughput for `train plan --host`");
+  check
+      ->add_option("name", check_args->name,
+                   "The host's name; \"local\" is this machine (with --benchmark)")
+      ->required();
+  auto* benchmark = check->add_flag(
+      "--benchmark", check_args->benchmark,
+      "Then run `moescope-train --benchmark` there and save the throughput table beside the "
+      "registry (throughput/NAME.json)");
+  check
+      ->add_option("--trainer", check_args->trainer,
+                   "local: moescope-train's path; default beside moescope")
+      ->needs(benchmark);
+  check->add_option("--data-dir", check_args->data_dir, "local: the trainer's --data folder")
+      ->needs(benchmark);
+  check->callback([check_args] {
+    const CheckArguments& args = *check_args;
+    if (args.name == kLocalHost) {
+      if (!args.benchmark)
+        throw CLI::ValidationError("local", "this machine is checked with --benchmark only");
+      return run_benchmark(args, std::nullopt);
+    }
+    if ((!args.trainer.empty() || !args.data_dir.empty()))
+      throw CLI::ValidationError("--trainer/--data-dir",
+                                 "for \"local\" only: a registered host has its own");
+    if (!run_check(args.name))
+      throw std::runtime_error("host " + args.name + " is not usable");
+    if (args.benchmark)
+      run_benchmark(args, find_host(read_hosts(default_hosts_file()), args.name));
   });
 }
 

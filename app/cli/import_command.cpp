@@ -48,6 +48,14 @@ void run_import(const ImportArguments& args) {
   if (!summary.duplicate_ids.empty())
     add(std::to_string(summary.duplicate_ids.size()) + " already in the store");
   std::cout << (details.empty() ? "" : " (" + details + ")") << '\n';
+  // The unit decides which runs a fit may take together, so a default is never taken silently.
+  if (result.runs_of_assumed_unit > 0) {
+    std::cerr << "note: the losses of " << runs_text(result.runs_of_assumed_unit) << " taken as "
+              << to_string(kDefaultLossUnit)
+              << ": the file gives no loss_unit. If they are in another unit, remove them "
+                 "(moescope runs delete --where 'origin == \""
+              << args.file << "\"') and import with --loss-unit UNIT\n";
+  }
 }
 
 }  // namespace

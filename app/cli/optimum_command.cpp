@@ -94,7 +94,8 @@ void run_optimum(const OptimumArguments& args) {
                  brief(best.total_params), interval(&I::total_params)});
   table.add_row({"N_a*", brief(best.active_params), interval(&I::active_params)});
   table.add_row({"D*", brief(best.tokens), interval(&I::tokens)});
-  table.add_row({"L*", brief(best.loss), interval(&I::loss)});
+  table.add_row({"L* (" + std::string(to_string(law.scope.loss_unit)) + ")", brief(best.loss),
+                 interval(&I::loss)});
   table.print(std::cout);
   if (!read_out.extrapolation) {
     std::cout << "note: the fit file records no data range, so extrapolation cannot be judged\n";

@@ -134,6 +134,7 @@ void run_predict(const PredictArguments& args) {
   // Rows are never merged: one prediction per row, repeated rows included.
   const std::vector<Run> runs = read_runs(args.data_file, options).runs;
   const std::string kind = saved_fit_kind(fit, args.fit_file);
+  const std::string unit(to_string(saved_fit_loss_unit(fit, args.fit_file)));
   std::optional<SavedLaw> law;
   if (kind == "law")
     law = read_saved_law(fit, args.fit_file);
@@ -150,14 +151,14 @@ void run_predict(const PredictArguments& args) {
       }
       list.push_back(item);
     }
-    nlohmann::ordered_json out{{"kind", kind}};
+    nlohmann::ordered_json out{{"kind", kind}, {"loss_unit", unit}};
     if (law)
       out["form"] = to_string(law->law.form);
     out["predictions"] = list;
     std::cout << out.dump(2) << '\n';
     return;
   }
-  TextTable table({"row", "name", "loss", "95% interval"});
+  TextTable table({"row", "name", "loss (" + unit + ")", "95% interval"});
   for (std::size_t row = 0; row < predictions.size(); ++row) {
     const auto& interval = predictions[row].interval;
     table.add_row({std::to_string(row + 1), runs[row].name, brief(predictions[row].loss),

@@ -29,11 +29,12 @@ std::string runs_text(std::size_t count) {
 }
 
 void print_table(const std::vector<Run>& runs) {
-  TextTable table({"id", "status", "N", "N_a", "S", "D", "C", "loss", "name"});
+  TextTable table({"id", "status", "N", "N_a", "S", "D", "C", "loss", "unit", "name"});
   for (const Run& run : runs) {
     table.add_row({run.id, std::string(to_string(run.status)), brief(run.total_params),
                    brief(run.active_params), brief(run.sparsity), brief(run.tokens),
-                   brief(run.compute), brief(run.loss), run.name});
+                   brief(run.compute), brief(run.loss), std::string(to_string(run.loss_unit)),
+                   run.name});
   }
   table.print(std::cout);
 }

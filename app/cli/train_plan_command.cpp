@@ -8,9 +8,12 @@
 #include "fit_progress.h"
 #include "moescope/fit/law_fit_runs.h"
 #include "moescope/io/diagnostic.h"
+#include "moescope/io/json_file.h"
 #include "moescope/io/number_format.h"
 #include "moescope/io/saved_fit.h"
+#include "moescope/launch/hosts.h"
 #include "moescope/model/accounting.h"
+#include "moescope/plan/plan_cost.h"
 #include "moescope/plan/planning.h"
 #include "moescope/store/run_store.h"
 #include "number_options.h"
@@ -34,6 +37,9 @@ struct PlanArguments {
   TrainingSettings training;
   std::string out_dir;
   bool json = false;
+  std::string host = "local";
+  bool allow_repeats = false;
+  double max_hours = kDefaultMaxPlanHours;
 };
 
 // "C,N,S" -> a cell; nullopt unless it is three numbers.
@@ -98,9 +104,19 @@ Plan make_plan(const PlanArguments& args, const PlannerOptions& planner) {
   return plan_gaps(runs, args.budgets, obtain_law(args, runs), planner, args.gap);
 }
 
-nlohmann::ordered_json run_json(const PlannedRun& run) {
+nlohmann::ordered_json cost_json(const RunCost& cost) {
+  return {{"flops", cost.flops},
+          {"steps", cost.steps},
+          {"tokens", cost.tokens},
+          {"epochs", cost.epochs},
+          {"wall_seconds",
+           cost.wall_seconds ? number_or_null(*cost.wall_seconds) : nlohmann::ordered_json()},
+          {"memory_bytes", cost.memory_bytes}};
+}
+
+nlohmann::ordered_json run_json(const PlannedRun& run, const RunCost& cost) {
   const Architecture& arch = run.architecture;
-  return {
+  nlohmann::ordered_json json = {
       {"name", run_label(run)},
       {"cell", {{"C", run.cell.compute}, {"N", run.cell.total_params}, {"S", run.cell.sparsity}}},
       {"architecture",
@@ -120,13 +136,19 @@ nlohmann::ordered_json run_json(const PlannedRun& run) {
       {"D", run.tokens},
       {"batch_size", run.batch_size},
       {"steps", run.steps}};
+  const nlohmann::ordered_json costs = cost_json(cost);
+  for (const auto& [key, value] : costs.items()) {
+    if (key != "steps" && key != "tokens")  // the planned steps above; D is the tokens asked for
+      json[key] = value;
+  }
+  return json;
 }
 
-void print_json(const Plan& plan, const std::vector<std::filesystem::path>& files,
-                const PlannerOptions& planner) {
+void print_json(const Plan& plan, const PlanCost& cost,
+                const std::vector<std::filesystem::path>& files, const PlannerOptions& planner) {
   nlohmann::ordered_json runs = nlohmann::ordered_json::array();
   for (std::size_t i = 0; i < plan.runs.size(); ++i) {
-    nlohmann::ordered_json run = run_json(plan.runs[i]);
+    nlohmann::ordered_json run = run_json(plan.runs[i], cost.runs[i]);
     if (i < files.size())
       run["spec_file"] = files[i].string();
     runs.push_back(run);
@@ -134,13 +156,41 @@ void print_json(const Plan& plan, const std::vector<std::filesystem::path>& file
   const nlohmann::ordered_json out = {{"estimator", to_string(planner.estimator)},
                                       {"tolerance", planner.relative_tolerance},
                                       {"runs", runs},
+                                      {"total", cost_json(cost.total)},
+                                      {"throughput", cost.throughput_note},
+                                      {"memory", cost.memory_basis},
+                                      {"over_epochs", cost.over_epochs},
+                                      {"time_warning", cost.time_warning},
                                       {"refused", plan.refused},
                                       {"notes", plan.notes}};
   std::cout << out.dump(2) << '\n';
 }
 
-void print_text(const Plan& plan, const std::vector<std::filesystem::path>& files,
-                const PlannerOptions& planner) {
+std::string wall_cell(const std::optional<double>& seconds) {
+  return seconds ? describe_duration(*seconds) : "-";
+}
+
+// FLOPs, steps, epochs, wall time and memory per run and in total.
+void print_cost(const Plan& plan, const PlanCost& cost) {
+  TextTable table({"name", "FLOPs", "steps", "epochs", "wall", "memory"});
+  for (std::size_t i = 0; i < plan.runs.size(); ++i) {
+    const RunCost& run = cost.runs[i];
+    table.add_row({run_label(plan.runs[i]), brief(run.flops), std::to_string(run.steps),
+                   brief(run.epochs), wall_cell(run.wall_seconds),
+                   describe_bytes(run.memory_bytes)});
+  }
+  // Runs train one at a time: the memory a host needs is the largest run's.
+  table.add_row({"total (memory: largest)", brief(cost.total.flops),
+                 std::to_string(cost.total.steps), brief(cost.total.epochs),
+                 wall_cell(cost.total.wall_seconds), describe_bytes(cost.total.memory_bytes)});
+  std::cout << "cost (FLOPs by Eq. 9 of the whole steps trained; memory " << cost.memory_basis
+            << "):\n";
+  table.print(std::cout);
+  std::cout << cost.throughput_note << '\n';
+}
+
+void print_text(const Plan& plan, const PlanCost& cost,
+                const std::vector<std::filesystem::path>& files, const PlannerOptions& planner) {
   TextTable table({"name", "C", "N target", "N", "error", "S", "d_model", "layers", "heads", "E",
                    "K", "G", "D", "steps"});
   for (const PlannedRun& run : plan.runs) {
@@ -155,8 +205,10 @@ void print_text(const Plan& plan, const std::vector<std::filesystem::path>& file
   std::cout << plan.runs.size() << " run" << (plan.runs.size() == 1 ? "" : "s")
             << " planned (D = C / FLOPs per token by " << to_string(planner.estimator) << "; batch "
             << planner.batch_size << " x context " << planner.context << ")\n";
-  if (!plan.runs.empty())
+  if (!plan.runs.empty()) {
     table.print(std::cout);
+    print_cost(plan, cost);
+  }
   if (!files.empty())
     std::cout << "specs written to " << files.front().parent_path().string() << '\n';
 }
@@ -170,12 +222,31 @@ void check_options(const PlanArguments& args) {
     for (std::string& problem : args.gap.validate())
       problems.push_back(std::move(problem));
   }
+  if (args.host != "local") {
+    const std::filesystem::path file = default_hosts_file();
+    if (!find_host(read_hosts(file), args.host))
+      problems.push_back("--host: no host '" + args.host + "' in " + file.string() +
+                         " (moescope hosts list; \"local\" is this machine)");
+  }
   if (problems.empty())
     return;
   std::string message = "invalid plan options:";
   for (const std::string& problem : problems)
     message += "\n  " + problem;
   throw std::invalid_argument(message);
+}
+
+// The host's measured throughput, where `moescope hosts check HOST --benchmark` saved it.
+CostOptions cost_options(const PlanArguments& args) {
+  CostOptions options;
+  options.corpus = corpus_size(args.training.corpus);
+  options.host = args.host;
+  options.allow_repeats = args.allow_repeats;
+  options.max_hours = args.max_hours;
+  const std::filesystem::path table = throughput_table_file(args.host, default_hosts_file());
+  if (std::filesystem::exists(table))
+    options.throughput = read_throughput_table(table);
+  return options;
 }
 
 void run_plan(PlanArguments args) {
@@ -187,13 +258,17 @@ void run_plan(PlanArguments args) {
   PlannerOptions planner = args.planner;
   planner.estimator = *parse_flop_estimator(args.estimator);  // checked when parsed
   const Plan plan = make_plan(args, planner);
+  const PlanCost cost = cost_plan(plan.runs, args.training, cost_options(args));
+  // A refused plan is shown, so that its cost is seen, but writes no specs.
   const std::vector<std::filesystem::path> files =
-      args.out_dir.empty() ? std::vector<std::filesystem::path>{}
-                           : write_specs(plan.runs, args.training, args.out_dir);
+      args.out_dir.empty() || cost.refused ? std::vector<std::filesystem::path>{}
+                                           : write_specs(plan.runs, args.training, args.out_dir);
   if (args.json)
-    print_json(plan, files, planner);
+    print_json(plan, cost, files, planner);
   else
-    print_text(plan, files, planner);
+    print_text(plan, cost, files, planner);
+  if (!cost.time_warning.empty())
+    std::cerr << "warning: " << cost.time_warning << " (--max-hours)\n";
   for (const std::string& note : plan.notes)
     std::cerr << "note: " << note << '\n';
   if (!plan.refused.empty()) {
@@ -202,6 +277,8 @@ void run_plan(PlanArguments args) {
     for (const std::string& message : plan.refused)
       std::cerr << "  " << message << '\n';
   }
+  if (cost.refused)
+    throw std::runtime_error(cost.refusal + "\n(--allow-repeats plans them anyway)");
 }
 
 }  // namespace
@@ -291,12 +368,30 @@ void add_train_plan_command(CLI::App& train) {
   command->add_option("--warmup", args->training.warmup_fraction, "Warm-up fraction of the specs")
       ->check(finite_number(kFraction))
       ->capture_default_str();
+  command->add_option("--corpus", args->training.corpus,
+                      "Built-in corpus of the specs, whose size the epochs count: " +
+                          built_in_corpus_names() + " (default debian)");
   command->add_option("--seed", args->training.seed, "Seed of the specs")
       ->check(whole_number(0, std::int64_t{1} << 53))  // what a JSON number holds exactly
       ->capture_default_str();
   command->add_option("--out-dir", args->out_dir,
                       "Write one moescope-train spec per run here (NAME.json)");
-  command->add_flag("--json", args->json, "Print JSON");
+  command
+      ->add_option("--host", args->host,
+                   "Host whose measured throughput gives the wall times (`moescope hosts check "
+                   "HOST --benchmark` measures it); \"local\" is this machine")
+      ->capture_default_str();
+  command->add_flag("--allow-repeats", args->allow_repeats,
+                    "Plan runs that repeat the corpus more than 4 times (refused by default: "
+                    "past that, more epochs stop helping)");
+  command
+      ->add_option("--max-hours", args->max_hours,
+                   "Warn when the plan's total wall time exceeds this")
+      ->check(finite_number(kPositive))
+      ->capture_default_str();
+  command->add_flag("--json", args->json,
+                    "Print JSON; each run has flops, epochs, wall_seconds (null when not "
+                    "measured) and memory_bytes; \"total\" their sums (memory: the largest)");
   command->callback([args] {
     if (args->cells.empty() && !args->gaps)
       throw CLI::RequiredError("--cell or --gaps");

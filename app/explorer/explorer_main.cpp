@@ -169,7 +169,8 @@ void print_optima(const moescope::ExplorerModel& model, moescope::ExplorerState 
               << "Compute-optimal model by budget at S = "
               << moescope::format_brief(*data.law_scope.sparsity)
               << " (Chinchilla's form; 95% intervals):\n";
-    std::printf("%-10s %-28s %-28s %-24s\n", "budget C", "N*", "D*", "L*");
+    std::printf("%-10s %-28s %-28s %-24s\n", "budget C", "N*", "D*",
+                moescope::loss_label(data, "L*").c_str());
     for (const double budget : budgets) {
       const std::optional<moescope::ReadOut> read_out = read(budget);
       if (!read_out)
@@ -230,7 +231,7 @@ void print_optima(const moescope::ExplorerModel& model, moescope::ExplorerState 
       std::cout << "c: the cap binds (N* = the cap); S* is then the best sparsity at that N.\n";
     std::cout << "\nThe unconstrained optimum by budget:\n";
     std::printf("%-10s %-22s %-10s %-10s %-10s %-8s\n", "budget C", "S* (95% interval)", "N*",
-                "N_a*", "D*", "L*");
+                "N_a*", "D*", moescope::loss_label(data, "L*").c_str());
     for (const double budget : budgets) {
       const std::optional<moescope::ReadOut> read_out = read(budget);
       if (!read_out)

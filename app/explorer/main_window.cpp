@@ -449,12 +449,13 @@ void MainWindow::updateActions() {
 void MainWindow::showRunDetails(const moescope::Run& run) {
   auto value = [](const std::optional<double>& v) { return v ? number(*v) : QStringLiteral("-"); };
   run_details_->setText(tr("<b>%1</b><br>%2<br>N = %3, N<sub>a</sub> = %4, S = %5<br>"
-                           "D = %6, C = %7, loss = %8<br>status: %9")
+                           "D = %6, C = %7, loss = %8 %10<br>status: %9")
                             .arg(QString::fromStdString(run.id).toHtmlEscaped(),
                                  QString::fromStdString(run.name).toHtmlEscaped(),
                                  value(run.total_params), value(run.active_params),
                                  value(run.sparsity), value(run.tokens), value(run.compute),
-                                 value(run.loss), QString::fromUtf8(to_string(run.status).data())));
+                                 value(run.loss), QString::fromUtf8(to_string(run.status).data()),
+                                 QString::fromUtf8(to_string(run.loss_unit).data())));
 }
 
 void MainWindow::setLawOverlayShown(bool shown) {

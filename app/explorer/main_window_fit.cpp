@@ -328,8 +328,8 @@ void MainWindow::showValidationNote(const QString& title, const QString& message
   validation_note_ = {};
   validation_note_.id = moescope::FigureId::kLawFitVsHeldOut;
   validation_note_.title = title.toStdString();
-  validation_note_.x_label = "Observed loss L";
-  validation_note_.y_label = "Predicted loss L\u0302";
+  validation_note_.x_label = moescope::loss_label(*data_, "Observed loss L");
+  validation_note_.y_label = moescope::loss_label(*data_, "Predicted loss L\u0302");
   validation_note_.message = message.toStdString();
   redrawCurrentView();
 }

@@ -32,7 +32,7 @@ namespace {
 
 constexpr int kSurfaceSteps = 48;
 
-SurfaceScene scene_from(const moescope::SurfaceGrid& grid) {
+SurfaceScene scene_from(const moescope::SurfaceGrid& grid, const moescope::ExplorerData& data) {
   SurfaceScene scene;
   scene.x_values = grid.x;
   scene.y_values = grid.y;
@@ -44,7 +44,7 @@ SurfaceScene scene_from(const moescope::SurfaceGrid& grid) {
   scene.x_label =
       grid.axis == moescope::SizeAxis::kTotal ? "Total parameters N" : "Active parameters N_a";
   scene.y_label = "Sparsity S";
-  scene.z_label = "Loss";
+  scene.z_label = moescope::loss_label(data, "Loss");
   scene.title = grid.label;
   scene.message = grid.message;
   if (grid.law_overlay) {
@@ -282,7 +282,7 @@ void MainWindow::redrawCurrentView() {
       const auto axis = surface_axis_->currentIndex() == 0 ? moescope::SizeAxis::kTotal
                                                            : moescope::SizeAxis::kActive;
       SurfaceScene scene =
-          scene_from(model_->surface_grid(state_, axis, kSurfaceSteps, kSurfaceSteps));
+          scene_from(model_->surface_grid(state_, axis, kSurfaceSteps, kSurfaceSteps), *data_);
       // Within 2 % of a fitted budget the Eq. 8 surface stays as it is while the slider moves:
       // the frame on screen is still right, and rendering it again would only cost time.
       if (scene != surface_scene_ || surface_scene_.z.empty()) {
@@ -356,7 +356,8 @@ bool MainWindow::exportAll(const QString& directory, int dpi, QString* error) {
   }
   numerics::clear_upper_vector_registers();
   surface_scene_ = scene_from(
-      model_->surface_grid(state_, moescope::SizeAxis::kTotal, kSurfaceSteps, kSurfaceSteps));
+      model_->surface_grid(state_, moescope::SizeAxis::kTotal, kSurfaceSteps, kSurfaceSteps),
+      *data_);
   surface_view_->setScene(&surface_scene_);
   if (!exportSurfaceTo(*surface_view_, QDir(directory).filePath(QStringLiteral("surface.png")),
                        error))

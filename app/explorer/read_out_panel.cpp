@@ -127,7 +127,9 @@ void ReadOutPanel::showReadOut(const moescope::ReadOut& read_out,
       withInterval(best.total_params, interval(&I::total_params)) +
           (best.params_at_cap ? tr(" (at the cap)") : QString()),
       withInterval(best.active_params, interval(&I::active_params)),
-      withInterval(best.tokens, interval(&I::tokens)), withInterval(best.loss, interval(&I::loss))};
+      withInterval(best.tokens, interval(&I::tokens)),
+      withInterval(best.loss, interval(&I::loss)) + QStringLiteral(" ") +
+          QString::fromUtf8(to_string(read_out.law.loss_unit).data())};
   for (std::size_t row = 0; row < kQuantities; ++row) {
     if (values_[row]->text() != values[row])
       values_[row]->setText(values[row]);

@@ -121,7 +121,7 @@ QString columnLabel(int column) {
     case RunTableModel::kComputeColumn:
       return RunTableModel::tr("C (FLOPs)");
     case RunTableModel::kLossColumn:
-      return RunTableModel::tr("loss (nats)");
+      return RunTableModel::tr("loss");
     case RunTableModel::kOriginColumn:
       return RunTableModel::tr("origin");
     default:
@@ -156,7 +156,9 @@ QString columnDescription(int column) {
     case RunTableModel::kComputeColumn:
       return RunTableModel::tr("Training compute C in FLOPs");
     case RunTableModel::kLossColumn:
-      return RunTableModel::tr("Final validation loss, nats per token");
+      return RunTableModel::tr(
+          "Final validation loss, in the run's unit (nats/token, nats/byte, ...: its tooltip "
+          "says)");
     case RunTableModel::kOriginColumn:
       return RunTableModel::tr("The imported file, or the host that trained the run");
     default:
@@ -206,7 +208,12 @@ QVariant RunTableModel::data(const QModelIndex& index, int role) const {
       case Qt::TextAlignmentRole:
         return QVariant::fromValue(Qt::AlignRight | Qt::AlignVCenter);
       case Qt::ToolTipRole:
-        return value ? numberTooltip(*value, isDerived(run, column)) : tr("not given");
+        if (!value)
+          return tr("not given");
+        // Runs of one table may differ in unit (a fit refuses to mix them): each loss says its.
+        return column == kLossColumn ? numberTooltip(*value, false) + QStringLiteral(" ") +
+                                           QString::fromUtf8(to_string(run.loss_unit).data())
+                                     : numberTooltip(*value, isDerived(run, column));
       case Qt::FontRole:
         if (isDerived(run, column)) {
           QFont italic;

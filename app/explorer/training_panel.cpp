@@ -116,9 +116,10 @@ void TrainingPanel::buildLayout() {
   });
   connect(plan_gaps, &QPushButton::clicked, this, [this] {
     QString problem;
-    const double compute = compute_field_->text().trimmed().isEmpty()
-                               ? budget_
-                               : positive_number(compute_field_, "C", &problem).value_or(0);
+    const std::optional<double> compute =
+        compute_field_->text().trimmed().isEmpty()
+            ? std::nullopt
+            : std::optional<double>(positive_number(compute_field_, "C", &problem).value_or(0));
     if (!problem.isEmpty()) {
       say(problem, true);
       return;
@@ -149,12 +150,14 @@ void TrainingPanel::buildLayout() {
   message_->setWordWrap(true);
   message_->setTextInteractionFlags(Qt::TextSelectableByMouse);
 
-  planned_table_ = new QTableWidget(0, 9);
-  planned_table_->setHorizontalHeaderLabels({tr("cell"), tr("d_model"), tr("layers"), tr("E"),
-                                             tr("K"), tr("N"), tr("N_a"), tr("D (tokens)"),
-                                             tr("steps")});
+  planned_table_ = new QTableWidget(0, 13);
+  planned_table_->setObjectName(QStringLiteral("planned"));
+  planned_table_->setHorizontalHeaderLabels(
+      {tr("cell"), tr("d_model"), tr("layers"), tr("E"), tr("K"), tr("N"), tr("N_a"),
+       tr("D (tokens)"), tr("steps"), tr("FLOPs"), tr("epochs"), tr("wall"), tr("memory")});
   planned_table_->verticalHeader()->hide();
   planned_table_->horizontalHeader()->setStretchLastSection(true);
+  planned_table_->setMinimumHeight(8 * planned_table_->verticalHeader()->defaultSectionSize());
   launch_button_ = new QPushButton(tr("&Launch planned runs"));
   connect(launch_button_, &QPushButton::clicked, this, &TrainingPanel::launchPlanned);
   auto* clear_button = new QPushButton(tr("Clear"));
@@ -189,6 +192,7 @@ void TrainingPanel::buildLayout() {
   plan_layout->addWidget(buildHostRow());
   plan_layout->addWidget(message_);
   plan_layout->addWidget(planned_table_);
+  plan_layout->addWidget(buildCostRow());
   plan_layout->addLayout(launch_row);
 
   jobs_table_ = new QTableWidget(0, 9);
@@ -251,8 +255,9 @@ void TrainingPanel::buildLayout() {
   auto* left = new QWidget;
   auto* left_layout = new QVBoxLayout(left);
   left_layout->setContentsMargins(0, 0, 0, 0);
-  left_layout->addWidget(plan_box);
-  left_layout->addWidget(queue_box);
+  // The plan and its cost before Launch get the room; the queue scrolls.
+  left_layout->addWidget(plan_box, 3);
+  left_layout->addWidget(queue_box, 2);
   auto* splitter = new QSplitter;
   splitter->addWidget(left);
   splitter->addWidget(loss_view_);
@@ -305,7 +310,7 @@ bool TrainingPanel::planCell(double compute, double total_params, double sparsit
   return true;
 }
 
-bool TrainingPanel::planGaps(double compute) {
+bool TrainingPanel::planGaps(std::optional<double> asked) {
   if (!law_) {
     say(tr("The gaps are found around the optimum of the Eq. 6 law: fit that form first "
            "(Fit > Fit settings)."),
@@ -315,9 +320,28 @@ bool TrainingPanel::planGaps(double compute) {
   moescope::PlannerOptions options = plannerOptions();
   // As `moescope train plan --gaps`: a run within the gap finder's size tolerance fills its gap.
   options.relative_tolerance = moescope::gap_filling_tolerance(moescope::GapOptions{});
+  double compute = asked.value_or(budget_);
   moescope::Plan plan;
+  QString instead;
   try {
     plan = moescope::plan_gaps(runs_, {compute}, *law_, options);
+    const moescope::CostOptions corpus;
+    const bool repeats = !plan.runs.empty() && moescope::cost_plan(plan.runs, {}, corpus).refused;
+    if (!asked && (plan.runs.empty() || repeats)) {
+      if (auto found =
+              moescope::largest_trainable_gaps(runs_, compute, *law_, options, corpus.corpus)) {
+        instead = tr("At the slider's C = %1 %2; planned at C = %3 instead, the largest budget "
+                     "whose runs stay within %4 epochs of corpus %5.\n")
+                      .arg(number(compute))
+                      .arg(plan.runs.empty() ? tr("the curves have no gap to plan")
+                                             : tr("the runs would repeat the corpus"))
+                      .arg(number(found->budget))
+                      .arg(moescope::kMaxUsefulEpochs)
+                      .arg(QString::fromStdString(corpus.corpus.name));
+        compute = found->budget;
+        plan = std::move(found->plan);
+      }
+    }
   } catch (const std::exception& error) {
     say(QString::fromUtf8(error.what()), true);
     return false;
@@ -329,12 +353,19 @@ bool TrainingPanel::planGaps(double compute) {
   for (const std::string& note : plan.notes)
     problems << QString::fromStdString(note);
   showPlanned();
-  say(tr("%1 gaps at C = %2; %3 planned.%4")
-          .arg(plan.runs.size() + plan.refused.size())
-          .arg(number(compute))
-          .arg(plan.runs.size())
-          .arg(problems.isEmpty() ? QString() : "\n" + problems.join('\n')),
+  // A few lines in the panel, so that the planned runs and their cost stay in view; all of them
+  // in the tooltip.
+  constexpr int kShownProblems = 2;
+  QStringList shown = problems.mid(0, kShownProblems);
+  if (problems.size() > kShownProblems)
+    shown << tr("... and %1 more (hover for all)").arg(problems.size() - kShownProblems);
+  say(instead + tr("%1 gaps at C = %2; %3 planned.%4")
+                    .arg(plan.runs.size() + plan.refused.size())
+                    .arg(number(compute))
+                    .arg(plan.runs.size())
+                    .arg(shown.isEmpty() ? QString() : "\n" + shown.join('\n')),
       plan.runs.empty());
+  message_->setToolTip(problems.join('\n'));
   return !plan.runs.empty();
 }
 
@@ -359,9 +390,10 @@ void TrainingPanel::showPlanned() {
     for (int column = 0; column < values.size(); ++column)
       planned_table_->setItem(row, column, cell_item(values[column]));
   }
+  showCost();
   planned_table_->resizeColumnsToContents();
   launch_button_->setEnabled(!planned_.empty() && (!trainer_.empty() || !host().isEmpty()) &&
-                             executors_ != nullptr);
+                             executors_ != nullptr && !cost_.refused);
 }
 
 void TrainingPanel::showJobs(const std::vector<moescope::Job>& all) {
@@ -460,6 +492,7 @@ void TrainingPanel::showLossCurve() {
 
 void TrainingPanel::say(const QString& text, bool problem) {
   message_->setText(text);
+  message_->setToolTip(QString());
   message_->setStyleSheet(problem ? QStringLiteral("color: #b00020;") : QString());
 }
 

@@ -12,10 +12,13 @@
 #include "moescope/launch/queue_executors.h"
 #include "moescope/launch/run_queue.h"
 #include "moescope/model/sparsity_law.h"
+#include "moescope/plan/plan_cost.h"
 #include "moescope/plan/planner.h"
 #include "moescope/run/run.h"
 
 class QChart;
+class QCheckBox;
+class QDoubleSpinBox;
 class QComboBox;
 class QChartView;
 class QLabel;
@@ -60,7 +63,11 @@ class TrainingPanel : public QWidget {
   // For scripts and tests: what the form's buttons do. Each returns false and shows why (see
   // message()) when it cannot.
   bool planCell(double compute, double total_params, double sparsity);
-  bool planGaps(double compute);
+  // The gaps at `compute`; nullopt: at the budget slider's, and where the curves there have none
+  // to plan or their runs would repeat the corpus (a grid at paper scale, as the embedded data),
+  // at the largest budget below it whose gaps the corpus feeds (largest_trainable_gaps), saying
+  // so.
+  bool planGaps(std::optional<double> compute);
   bool launchPlanned();
   bool cancelJob(int id);
   // Launches a finished job's spec again in its run directory, on its host: the trainer resumes
@@ -80,6 +87,10 @@ class TrainingPanel : public QWidget {
   // job 12)".
   QString whereJobRuns(const moescope::Job& job) const;
   int plannedCount() const { return static_cast<int>(planned_.size()); }
+  // What the planned runs cost on the chosen host, as the table below them shows it; Launch
+  // refuses a plan that repeats the corpus more than 4 times unless repeats are allowed.
+  const moescope::PlanCost& planCost() const { return cost_; }
+  void setAllowRepeats(bool allow);
   std::vector<moescope::Job> jobs() const;
   QString message() const;
   // Loss points the live curve shows for the selected job.
@@ -106,6 +117,9 @@ class TrainingPanel : public QWidget {
   std::optional<moescope::Host> chosenHost(QString* problem) const;
   moescope::PlannerOptions plannerOptions() const;
   void showPlanned();
+  // Computes cost_ for the chosen host's throughput table and shows it (training_panel_cost.cpp).
+  void showCost();
+  QWidget* buildCostRow();
   void showJobs(const std::vector<moescope::Job>& jobs);
   void showLossCurve();
   void say(const QString& text, bool problem = false);
@@ -129,6 +143,10 @@ class TrainingPanel : public QWidget {
   QSpinBox* concurrency_ = nullptr;
   QLabel* message_ = nullptr;
   QTableWidget* planned_table_ = nullptr;
+  moescope::PlanCost cost_;
+  QLabel* cost_message_ = nullptr;
+  QCheckBox* allow_repeats_ = nullptr;
+  QDoubleSpinBox* max_hours_ = nullptr;
   QPushButton* launch_button_ = nullptr;
   QTableWidget* jobs_table_ = nullptr;
   QPushButton* cancel_button_ = nullptr;

@@ -31,6 +31,7 @@ QWidget* TrainingPanel::buildHostRow() {
   connect(host_box_, &QComboBox::currentIndexChanged, this, [this] {
     host_check_.clear();
     showHostStatus();
+    showPlanned();  // the wall times are the host's
   });
   host_status_ = new QLabel;
   host_status_->setWordWrap(true);

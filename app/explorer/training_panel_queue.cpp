@@ -19,6 +19,10 @@ bool TrainingPanel::launchPlanned() {
     say(tr("Nothing planned: plan a cell or the gaps first."), true);
     return false;
   }
+  if (cost_.refused) {
+    say(QString::fromStdString(cost_.refusal), true);
+    return false;
+  }
   QString problem;
   const std::optional<moescope::Host> host = chosenHost(&problem);
   if (!problem.isEmpty()) {

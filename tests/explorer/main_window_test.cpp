@@ -318,7 +318,7 @@ void MainWindowTest::sessionRoundTrips() {
   reopened.restoreView(restored);
   QCOMPARE(reopened.budget(), 4.2e20);
   QCOMPARE(reopened.currentViewName(), QString("optimal-sparsity-vs-params"));
-  QVERIFY(reopened.findChild<QCheckBox*>()->isChecked());
+  QVERIFY(reopened.findChild<QCheckBox*>("capEnabled")->isChecked());
 }
 
 QTEST_MAIN(MainWindowTest)

@@ -3,12 +3,14 @@
 #include <torch/serialize/input-archive.h>
 #include <torch/serialize/output-archive.h>
 
+#include <stdexcept>
+
 #include "moescope/io/atomic_file.h"
 
 namespace moescope::training {
 
 void save_checkpoint(const std::filesystem::path& file, const torch::nn::Module& model,
-                     const torch::optim::Optimizer& optimizer, const TrainingProgress& progress) {
+                     const AdamW& optimizer, const TrainingProgress& progress) {
   torch::serialize::OutputArchive model_archive;
   model.save(model_archive);
   torch::serialize::OutputArchive optimizer_archive;
@@ -24,8 +26,7 @@ void save_checkpoint(const std::filesystem::path& file, const torch::nn::Module&
 }
 
 std::optional<TrainingProgress> load_checkpoint(const std::filesystem::path& file,
-                                                torch::nn::Module& model,
-                                                torch::optim::Optimizer& optimizer,
+                                                torch::nn::Module& model, AdamW& optimizer,
                                                 const torch::Device& device) {
   if (!std::filesystem::exists(file))
     return std::nullopt;
@@ -36,7 +37,11 @@ std::optional<TrainingProgress> load_checkpoint(const std::filesystem::path& fil
   model.load(model_archive);
   torch::serialize::InputArchive optimizer_archive;
   archive.read("optimizer", optimizer_archive);
-  optimizer.load(optimizer_archive);
+  try {
+    optimizer.load(optimizer_archive);
+  } catch (const std::runtime_error& error) {
+    throw std::runtime_error(file.string() + ": " + error.what());
+  }
   c10::IValue step;
   c10::IValue seconds;
   archive.read("step", step);

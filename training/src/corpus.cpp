@@ -3,7 +3,6 @@
 #include <fcntl.h>
 #include <sys/file.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -11,83 +10,22 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <optional>
 #include <stdexcept>
 
-#include "moescope/io/utf8.h"
 #include "moescope/io/atomic_file.h"
+#include "moescope/io/utf8.h"
+#include "moescope/trainer/corpus_catalog.h"
+#include "moescope/training/debian_sources.h"
 
 namespace moescope::training {
 namespace {
 
 namespace fs = std::filesystem;
 
-constexpr const char* kDictionary = "/usr/share/dictd/gcide.dict.dz";
-constexpr const char* kBibleData = "/usr/lib/bible.data";
-// Bumped whenever the text of a cached corpus would change, so old caches are not reused.
-constexpr const char* kDebianCorpusFolder = "debian-v1";
 // The cache may hold a copy of a private text: only its owner may read what this code creates.
 constexpr mode_t kPrivateFolder = 0700;
 constexpr mode_t kPrivateFile = 0600;
-
-// Output of a command that reads a Debian package's data (a fixed command line, no user input).
-std::string command_output(const std::string& command, const std::string& package) {
-  FILE* pipe = ::popen(command.c_str(), "r");
-  if (pipe == nullptr)
-    throw std::runtime_error("corpus: cannot run " + command);
-  std::string output;
-  char buffer[1 << 16];
-  std::size_t read = 0;
-  while ((read = std::fread(buffer, 1, sizeof buffer, pipe)) > 0)
-    output.append(buffer, read);
-  const int status = ::pclose(pipe);
-  if (status == -1 || !WIFEXITED(status) || WEXITSTATUS(status) != 0 || output.empty()) {
-    throw std::runtime_error("corpus: '" + command + "' failed (Debian: apt install " + package +
-                             ")");
-  }
-  return output;
-}
-
-// GCIDE ends almost every paragraph with a line naming its source ("[1913 Webster]", "[PJC]"):
-// a tenth of the text, the same few strings. They are dropped so the model learns English.
-bool is_source_note(std::string_view line) {
-  const auto first = line.find_first_not_of(" \t");
-  const auto last = line.find_last_not_of(" \t\r");
-  if (first == std::string_view::npos)
-    return false;
-  const std::string_view trimmed = line.substr(first, last - first + 1);
-  return trimmed.size() >= 2 && trimmed.front() == '[' && trimmed.back() == ']' &&
-         trimmed.find('[', 1) == std::string_view::npos;
-}
-
-std::string without_source_notes(std::string_view text) {
-  std::string kept;
-  kept.reserve(text.size());
-  std::size_t begin = 0;
-  while (begin < text.size()) {
-    const std::size_t end = std::min(text.find('\n', begin), text.size());
-    const std::string_view line = text.substr(begin, end - begin);
-    if (!is_source_note(line)) {
-      kept.append(line);
-      kept.push_back('\n');
-    }
-    begin = end + 1;
-  }
-  return kept;
-}
-
-std::string debian_text() {
-  if (!fs::exists(kBibleData))
-    throw std::runtime_error(std::string("corpus: ") + kBibleData +
-                             " not found (Debian: apt install bible-kjv)");
-  if (!fs::exists(kDictionary))
-    throw std::runtime_error(std::string("corpus: ") + kDictionary +
-                             " not found (Debian: apt install dict-gcide)");
-  // One verse per line: a line width no verse reaches, rather than the terminal's.
-  std::string text = command_output("bible -l2000 Genesis1:1-Revelation22:21", "bible-kjv");
-  text += "\n\n";
-  text += without_source_notes(command_output(std::string("gzip -dc ") + kDictionary, "gzip"));
-  return text;
-}
 
 [[noreturn]] void refuse(const fs::path& path, const std::string& why) {
   throw std::runtime_error("corpus " + path.string() + ": " + why);
@@ -190,13 +128,18 @@ class FolderLock {
   int fd_;
 };
 
-void write_split(const fs::path& folder, const std::string& text, std::ostream& log) {
+// The token files of `text` in `folder`, and `manifest` (the sources' versions and sizes) as
+// sources.tsv beside them when there is one.
+void write_split(const fs::path& folder, const std::string& text, const std::string& manifest,
+                 std::ostream& log) {
   const SplitText split = split_held_out(text);
   const fs::path pending = folder.string() + ".pending";
   fs::remove_all(pending);  // left by a build that was killed
   create_private_folders(pending);
   write_file_atomically(pending / "train.u8", split.train, kPrivateFile);
   write_file_atomically(pending / "validation.u8", split.validation, kPrivateFile);
+  if (!manifest.empty())
+    write_file_atomically(pending / "sources.tsv", manifest, kPrivateFile);
   fs::rename(pending, folder);  // the folder appears complete or not at all
   log << "moescope-train: corpus cached in " << folder.string() << ": " << split.train.size()
       << " training and " << split.validation.size() << " held-out tokens\n";
@@ -214,10 +157,12 @@ fs::path default_data_folder() {
   return fs::temp_directory_path() / "moescope";
 }
 
+std::size_t held_out_block_bytes(std::size_t text_bytes) {
+  return std::clamp<std::size_t>(text_bytes / kBlocksPerHeldOut, 1, std::size_t{64} * 1024);
+}
+
 SplitText split_held_out(std::string_view text) {
-  constexpr std::size_t kBlocksPerHeldOut = 100;
-  const std::size_t block =
-      std::clamp<std::size_t>(text.size() / kBlocksPerHeldOut, 1, std::size_t{64} * 1024);
+  const std::size_t block = held_out_block_bytes(text.size());
   SplitText split;
   split.train.reserve(text.size());
   for (std::size_t begin = 0, index = 0; begin < text.size(); begin += block, ++index) {
@@ -233,8 +178,9 @@ CorpusFiles prepare_corpus(const std::string& corpus, const fs::path& data_folde
   create_private_folders(data_folder);
   std::string text;
   fs::path folder;
-  if (corpus == "debian") {
-    folder = data_folder / kDebianCorpusFolder;
+  const std::optional<BuiltInCorpus> built_in = find_built_in_corpus(corpus);
+  if (built_in) {
+    folder = data_folder / built_in->folder;
   } else {
     text = file_text(corpus);
     char name[32];
@@ -247,7 +193,12 @@ CorpusFiles prepare_corpus(const std::string& corpus, const fs::path& data_folde
   if (fs::exists(folder))
     return files;
   log << "moescope-train: building the token files of corpus " << corpus << " (once)\n";
-  write_split(folder, corpus == "debian" ? debian_text() : text, log);
+  std::string manifest;
+  if (built_in) {
+    const fs::path root = debian_root();
+    text = built_in->folder == "debian-v2" ? debian_v2_text(root, manifest) : debian_v1_text(root);
+  }
+  write_split(folder, text, manifest, log);
   return files;
 }
 

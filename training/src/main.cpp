@@ -1,6 +1,7 @@
 // moescope-train: trains one run of the embedded trainer (training/README.md). Exit status 0 when
 // the run has finished, 1 when it is refused or fails (the message names the spec key or the
 // file), 2 for bad usage.
+#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <iostream>
@@ -8,9 +9,12 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "moescope/model/accounting.h"
+#include "moescope/trainer/throughput_table.h"
 #include "moescope/training/corpus.h"
+#include "moescope/training/throughput_benchmark.h"
 #include "moescope/training/trainer.h"
 #include "moescope/version.h"
 
@@ -23,6 +27,8 @@ constexpr const char* kUsage =
     "usage: moescope-train --spec RUN.json --out DIR [--data DIR] [--corpus-root DIR]\n"
     "                      [--peak-flops X]\n"
     "       moescope-train --spec RUN.json --check [--corpus-root DIR]\n"
+    "       moescope-train --benchmark [--out FILE] [--models LIST] [--steps N]\n"
+    "                      [--device DEV] [--peak-flops X] [--profile DIR]\n"
     "       moescope-train --version\n"
     "\n"
     "  --spec FILE       the run's spec (keys: training/README.md)\n"
@@ -33,7 +39,12 @@ constexpr const char* kUsage =
     "  --corpus-root DIR a spec's corpus file may lie anywhere in DIR (default: the spec's\n"
     "                    folder only)\n"
     "  --peak-flops X    FLOP/s to report MFU against on CUDA, instead of the measured bf16 peak\n"
-    "  --check           check the spec, device and memory, print the plan as JSON, and exit\n";
+    "  --check           check the spec, device and memory, print the plan as JSON, and exit\n"
+    "  --benchmark       measure this machine's training throughput on the small models a grid\n"
+    "                    is made of (or --models d128-L2-H2-E8-K1-c512-b64-m64,...), --steps N\n"
+    "                    timed steps each (default 20) on --device (default cuda); --out FILE\n"
+    "                    writes the table `moescope train plan` estimates wall times from;\n"
+    "                    --profile DIR writes a Kineto trace of 5 steps per model\n";
 
 struct Arguments {
   std::string spec;
@@ -42,15 +53,31 @@ struct Arguments {
   std::string corpus_root;
   std::optional<double> peak_flops;
   bool check = false;
+  bool benchmark = false;
+  std::vector<std::string> models;
+  int steps = 20;
+  std::string device = "cuda";
+  std::string profile;
 };
+
+std::vector<std::string> split_list(const std::string& text) {
+  std::vector<std::string> items;
+  std::size_t begin = 0;
+  while (begin <= text.size()) {
+    const std::size_t comma = std::min(text.find(',', begin), text.size());
+    items.push_back(text.substr(begin, comma - begin));
+    begin = comma + 1;
+  }
+  return items;
+}
 
 // Empty when the command line is unusable; the caller prints the usage.
 std::optional<Arguments> parse_arguments(int argc, char** argv) {
   Arguments arguments;
   for (int i = 1; i < argc; ++i) {
     const std::string_view flag = argv[i];
-    if (flag == "--check") {
-      arguments.check = true;
+    if (flag == "--check" || flag == "--benchmark") {
+      (flag == "--check" ? arguments.check : arguments.benchmark) = true;
       continue;
     }
     if (i + 1 >= argc)
@@ -64,6 +91,18 @@ std::optional<Arguments> parse_arguments(int argc, char** argv) {
       arguments.data = value;
     } else if (flag == "--corpus-root") {
       arguments.corpus_root = value;
+    } else if (flag == "--models") {
+      arguments.models = split_list(value);
+    } else if (flag == "--steps") {
+      char* end = nullptr;
+      const long steps = std::strtol(value.c_str(), &end, 10);
+      if (*end != '\0' || steps < 1 || steps > 100000)
+        return std::nullopt;
+      arguments.steps = static_cast<int>(steps);
+    } else if (flag == "--device") {
+      arguments.device = value;
+    } else if (flag == "--profile") {
+      arguments.profile = value;
     } else if (flag == "--peak-flops") {
       char* end = nullptr;
       arguments.peak_flops = std::strtod(value.c_str(), &end);
@@ -73,6 +112,8 @@ std::optional<Arguments> parse_arguments(int argc, char** argv) {
       return std::nullopt;
     }
   }
+  if (arguments.benchmark)
+    return arguments.check || !arguments.spec.empty() ? std::nullopt : std::optional(arguments);
   if (arguments.spec.empty() || (arguments.out.empty() && !arguments.check))
     return std::nullopt;
   return arguments;
@@ -96,6 +137,42 @@ void print_plan(const TrainSpec& spec, const Placement& placement) {
   std::cout << plan.dump(2) << '\n';
 }
 
+int run_benchmark(const Arguments& arguments) {
+  BenchmarkOptions options;
+  if (!arguments.models.empty()) {
+    options.models.clear();
+    for (const std::string& label : arguments.models) {
+      const std::optional<BenchmarkModel> model = parse_benchmark_model(label);
+      if (!model) {
+        std::cerr << "moescope-train: --models: \"" << label
+                  << "\" is not a valid model label (e.g. d128-L2-H2-E8-K1-c512-b64-m64)\n";
+        return 2;
+      }
+      options.models.push_back(*model);
+    }
+  }
+  options.timed_steps = arguments.steps;
+  options.device = arguments.device;
+  options.peak_flops = arguments.peak_flops;
+  if (!arguments.profile.empty())
+    options.profile_folder = arguments.profile;
+  options.log = &std::cerr;
+  const ThroughputTable table = run_throughput_benchmark(options);
+  std::cout << "| model | tokens/s | FLOP/s (Eq. 9) | MFU (6 N_a) |\n|---|---|---|---|\n";
+  for (std::size_t i = 0; i < table.rows.size(); ++i) {
+    const ThroughputRow& row = table.rows[i];
+    char line[160];
+    std::snprintf(line, sizeof line, "| %s | %.0f | %.3g | %.1f %% |\n",
+                  options.models[i].label().c_str(), row.tokens_per_s, row.flops_per_s,
+                  100 * row.mfu);
+    std::cout << line;
+  }
+  std::cout << "device " << table.device << ", measured peak " << table.peak_flops << " FLOP/s\n";
+  if (!arguments.out.empty())
+    write_throughput_table(arguments.out, table);
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -114,6 +191,8 @@ int main(int argc, char** argv) {
     return 2;
   }
   try {
+    if (arguments->benchmark)
+      return run_benchmark(*arguments);
     const TrainSpec spec = read_train_spec(arguments->spec, arguments->corpus_root);
     if (arguments->check) {
       print_plan(spec, place_run(spec));

@@ -28,4 +28,19 @@ double measure_peak_flops(const torch::Device& device) {
   return flops / best_seconds;
 }
 
+double measure_cpu_peak_flops() {
+  constexpr std::int64_t kSize = 1024;
+  const torch::Tensor a = torch::randn({kSize, kSize});
+  const torch::Tensor b = torch::randn({kSize, kSize});
+  torch::Tensor c = a.matmul(b);
+  double best_seconds = 1e30;
+  for (int round = 0; round < 3; ++round) {
+    const auto start = std::chrono::steady_clock::now();
+    c = a.matmul(b);
+    const std::chrono::duration<double> elapsed = std::chrono::steady_clock::now() - start;
+    best_seconds = std::min(best_seconds, elapsed.count());
+  }
+  return 2.0 * kSize * kSize * kSize / best_seconds;
+}
+
 }  // namespace moescope::training

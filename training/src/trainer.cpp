@@ -3,7 +3,6 @@
 #include <ATen/Parallel.h>
 #include <torch/cuda.h>
 #include <torch/version.h>
-#include <torch/optim/adamw.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -11,32 +10,28 @@
 #include <fstream>
 #include <memory>
 
+#include "moescope/io/atomic_file.h"
 #include "moescope/io/run_table.h"
 #include "moescope/model/accounting.h"
+#include "moescope/trainer/corpus_catalog.h"
 #include "moescope/trainer/train_records.h"
-#include "moescope/io/atomic_file.h"
 #include "moescope/training/attention.h"
 #include "moescope/training/available_memory.h"
 #include "moescope/training/batch_sampler.h"
 #include "moescope/training/checkpoint.h"
 #include "moescope/training/corpus.h"
+#include "moescope/training/downstream_eval.h"
 #include "moescope/training/lr_schedule.h"
 #include "moescope/training/peak_flops.h"
 #include "moescope/training/run_directory.h"
 #include "moescope/training/token_file.h"
+#include "moescope/training/training_step.h"
 #include "moescope/training/transformer.h"
 
 namespace moescope::training {
 namespace {
 
 using Clock = std::chrono::steady_clock;
-
-// The paper's (Appendix B): β = (0.9, 0.95), ε = 1e-8.
-constexpr double kBeta1 = 0.9;
-constexpr double kBeta2 = 0.95;
-constexpr double kEpsilon = 1e-8;
-// Past this many repetitions of the data, extra epochs stop helping (Muennighoff et al., 2023).
-constexpr double kEpochWarning = 4.0;
 
 double seconds_since(Clock::time_point start) {
   return std::chrono::duration<double>(Clock::now() - start).count();
@@ -65,23 +60,6 @@ std::string resolve_device(const TrainSpec& spec) {
   return "cuda:" + std::to_string(ordinal);
 }
 
-// Scales the gradients so that their global norm is at most `max_norm`, as torch's
-// clip_grad_norm_ does, but on the device: no synchronisation with the host per step.
-void clip_gradient_norm(const std::vector<torch::Tensor>& parameters, double max_norm) {
-  std::vector<torch::Tensor> norms;
-  for (const torch::Tensor& parameter : parameters) {
-    if (parameter.grad().defined())
-      norms.push_back(parameter.grad().norm());
-  }
-  if (norms.empty())
-    return;
-  const torch::Tensor scale = (max_norm / (torch::stack(norms).norm() + 1e-6)).clamp_max(1.0);
-  for (const torch::Tensor& parameter : parameters) {
-    if (parameter.grad().defined())
-      parameter.grad().mul_(scale);
-  }
-}
-
 // One micro-batch on the device: inputs and next-token targets, [rows, context] int64 each.
 struct Batch {
   torch::Tensor inputs;
@@ -106,14 +84,11 @@ class TrainingSession {
         train_file_(corpus.train),
         validation_file_(corpus.validation),
         model_(make_model(spec, placement)),
+        // Decay by lr_t * weight_decay per step, divided by the peak rate: weight_decay at the
+        // peak, following the schedule below it, the decoupled ("scale-free") decay the paper used.
         optimizer_(model_->parameters(),
-                   torch::optim::AdamWOptions(spec.learning_rate)
-                       .betas({kBeta1, kBeta2})
-                       .eps(kEpsilon)
-                       // torch's AdamW decays by lr_t * weight_decay per step; dividing by the
-                       // peak rate decays by weight_decay at the peak and follows the schedule
-                       // below it: the decoupled ("scale-free") decay the paper used.
-                       .weight_decay(spec.weight_decay / spec.learning_rate)) {
+                   AdamWOptions{.weight_decay = spec.weight_decay / spec.learning_rate}),
+        step_(spec, *model_, optimizer_, device_, *options.log) {
     const std::uint64_t sequence = static_cast<std::uint64_t>(spec.architecture.context) + 1;
     if (train_file_.tokens().size() < sequence || validation_file_.tokens().size() < sequence) {
       throw std::runtime_error(
@@ -151,6 +126,8 @@ class TrainingSession {
     window_start_ = Clock::now();
     for (std::int64_t step = progress_.step; step < spec_.steps; ++step)
       train_step(step);
+    log_ << "moescope-train: optimizer " << to_string(optimizer_.path()) << ", steps "
+         << step_.mode() << "\n";
     if (spec_.eval_interval == 0 || spec_.steps % spec_.eval_interval != 0)
       validate();
     finish();
@@ -168,29 +145,7 @@ class TrainingSession {
 
   void train_step(std::int64_t step) {
     const double rate = learning_rate_at(spec_, step);
-    for (auto& group : optimizer_.param_groups())
-      static_cast<torch::optim::AdamWOptions&>(group.options()).lr(rate);
-    optimizer_.zero_grad();
-    const int context = spec_.architecture.context;
-    const std::int64_t rows = spec_.micro_batch_size;
-    const double micro_batches = spec_.batch_size / spec_.micro_batch_size;
-    torch::Tensor buffer = torch::empty({rows, context + 1}, torch::kUInt8);
-    for (std::int64_t first = 0; first < spec_.batch_size; first += rows) {
-      copy_training_rows(train_file_.tokens(), spec_.seed, step, first, rows, context,
-                         buffer.data_ptr<std::uint8_t>());
-      const Batch batch = to_batch(buffer, device_);
-      const MoeTransformer::Output out = model_->forward(batch.inputs);
-      const torch::Tensor language = torch::cross_entropy_loss(
-          out.logits.view({-1, out.logits.size(-1)}), batch.targets.reshape(-1));
-      const torch::Tensor auxiliary =
-          spec_.load_balance * out.load_balance + spec_.z_loss * out.z_loss;
-      ((language + auxiliary) / micro_batches).backward();
-      window_loss_ = window_loss_ + language.detach() / micro_batches;
-      window_aux_ = window_aux_ + auxiliary.detach() / micro_batches;
-    }
-    if (spec_.grad_clip > 0)
-      clip_gradient_norm(model_->parameters(), spec_.grad_clip);
-    optimizer_.step();
+    step_.run(step, rate, train_file_.tokens());
 
     ++window_steps_;
     progress_.step = step + 1;
@@ -212,8 +167,9 @@ class TrainingSession {
     TrainingPoint point;
     point.step = progress_.step;
     point.tokens = static_cast<double>(progress_.step) * spec_.tokens_per_step();
-    point.loss = window_loss_.item<double>() / static_cast<double>(window_steps_);  // synchronises
-    point.aux_loss = window_aux_.item<double>() / static_cast<double>(window_steps_);
+    const TrainingStep::WindowLosses losses = step_.take_window_losses(window_steps_);  // waits
+    point.loss = losses.language;
+    point.aux_loss = losses.auxiliary;
     point.learning_rate = rate;
     const double seconds = seconds_since(window_start_);
     const double tokens = static_cast<double>(window_steps_) * spec_.tokens_per_step();
@@ -230,8 +186,6 @@ class TrainingSession {
     }
     ++windows_;
     print_progress(point);
-    window_loss_ = torch::zeros({}, window_loss_.options());
-    window_aux_ = torch::zeros({}, window_aux_.options());
     window_steps_ = 0;
   }
 
@@ -277,8 +231,15 @@ class TrainingSession {
                                 validation_loss()};
     metrics_ << metrics_line(point) << '\n' << std::flush;
     outcome_.validation_loss = point.loss;
-    log_ << "moescope-train: step " << point.step << "  val_loss " << format("%.4f", point.loss)
-         << "\n";
+    log_ << "moescope-train: step " << point.step << "  val_loss " << format("%.4f", point.loss);
+    const std::vector<TaskPoint> tasks = downstream_.evaluate(*model_, point.step, point.tokens);
+    for (const TaskPoint& task : tasks) {
+      metrics_ << metrics_line(task) << '\n' << std::flush;
+      log_ << "  " << task.task << " " << format("%.3f", task.accuracy) << " (chance "
+           << format("%.2f", task.chance) << ")";
+    }
+    outcome_.downstream = task_metrics(tasks);
+    log_ << "\n";
   }
 
   void finish() {
@@ -314,16 +275,16 @@ class TrainingSession {
   TokenFile train_file_;
   TokenFile validation_file_;
   std::shared_ptr<MoeTransformer> model_;
-  torch::optim::AdamW optimizer_;
+  AdamW optimizer_;
+  TrainingStep step_;
   std::int64_t eval_windows_ = 0;
+  DownstreamEvaluator downstream_{spec_, device_};  // the spec's tasks, read before any step
   std::optional<double> peak_flops_;
   std::ofstream metrics_;
   TrainingProgress progress_;
   TrainOutcome outcome_;
 
   Clock::time_point window_start_;
-  torch::Tensor window_loss_ = torch::zeros({}, torch::TensorOptions().device(device_));
-  torch::Tensor window_aux_ = torch::zeros({}, torch::TensorOptions().device(device_));
   std::int64_t window_steps_ = 0;
   std::int64_t windows_ = 0;
   double steady_tokens_ = 0;
@@ -385,9 +346,9 @@ void train(const TrainSpec& spec, const TrainOptions& options) {
       << placement.precision << ", " << spec.threads << " CPU thread"
       << (spec.threads == 1 ? "" : "s") << ", "
       << (placement.fused_attention ? "fused" : "explicit") << " attention\n";
-  if (repetitions > kEpochWarning) {
+  if (repetitions > kMaxUsefulEpochs) {
     log << "moescope-train: warning: the run repeats its training data "
-        << format("%.1f", repetitions) << " times (over " << kEpochWarning
+        << format("%.1f", repetitions) << " times (over " << kMaxUsefulEpochs
         << " epochs, where more data stops helping); use a larger corpus or fewer tokens\n";
   }
   session.run();

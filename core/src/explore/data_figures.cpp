@@ -29,10 +29,11 @@ Figure downstream_vs_upstream(const ExplorerData& data) {
   }
   if (tasks.empty()) {
     return make_figure(FigureId::kDownstreamVsUpstream, "No downstream metrics in the data",
-                       "Upstream loss L", "Downstream error", false, false);
+                       loss_label(data, "Upstream loss L"), "Downstream error", false, false);
   }
-  Figure figure = make_figure(FigureId::kDownstreamVsUpstream, "Downstream error vs upstream loss",
-                              "Upstream loss L", "Downstream error", false, false);
+  Figure figure =
+      make_figure(FigureId::kDownstreamVsUpstream, "Downstream error vs upstream loss",
+                  loss_label(data, "Upstream loss L"), "Downstream error", false, false);
   for (const std::string& task : tasks) {
     const std::vector<DownstreamPoint> points = downstream_points(data.runs, task);
     if (points.empty())
@@ -71,7 +72,8 @@ Figure downstream_vs_upstream(const ExplorerData& data) {
 Figure law_fit_vs_held_out(const ExplorerData& data) {
   Figure figure =
       make_figure(FigureId::kLawFitVsHeldOut, law_name(data) + " fit: predicted vs observed loss",
-                  "Observed loss L", "Predicted loss L\u0302", false, false);
+                  loss_label(data, "Observed loss L"), loss_label(data, "Predicted loss L\u0302"),
+                  false, false);
   if (!data.law) {
     figure.title = "Law fit: predicted vs observed loss";
     figure.message = "No law: " + data.law_refused + ".";

@@ -40,6 +40,7 @@ void describe_law_data(const std::vector<Run>& runs, const ExplorerLoadOptions& 
   if (data.law_scope.form == LawForm::kChinchilla)
     data.law_scope.sparsity = choice.sparsity;
   data.law_scope.range = data_range(points.points);
+  data.law_scope.loss_unit = points.loss_unit;
 }
 
 }  // namespace
@@ -49,6 +50,8 @@ ExplorerLoad load_explorer_data(std::vector<Run> runs, const ExplorerLoadOptions
   if (const std::vector<std::string> problems = options.binning.validate(); !problems.empty())
     throw FitRefused(RefusalReason::kInvalidOptions, problems.front());
   ExplorerLoad load;
+  // Before any fit: each would refuse runs in several units with the same message.
+  load.data.loss_unit = fitted_loss_unit(runs);
   load.data.binning = options.binning;
   load.data.no_usable_runs = no_usable_runs_message(runs, FitInput::kSurfaceOnN);
   const bool law_saved = options.saved_fit && options.saved_fit->law;
@@ -129,6 +132,16 @@ ExplorerLoad load_explorer_data(std::vector<Run> runs, const ExplorerLoadOptions
 }
 
 void apply_saved_fit(ExplorerData& data, const SavedFit& saved, const std::string& file) {
+  // A law in one unit drawn over losses in another would sit off the runs by a factor that
+  // says nothing about the law.
+  const bool runs_have_losses = no_usable_runs_message(data.runs, FitInput::kSurfaceOnN).empty();
+  if (runs_have_losses && saved.loss_unit != data.loss_unit) {
+    throw FitRefused(RefusalReason::kMixedLossUnits,
+                     file + " was fitted to losses in " + std::string(to_string(saved.loss_unit)) +
+                         ", and the runs' losses are in " + std::string(to_string(data.loss_unit)) +
+                         ": open runs in its unit, or refit it to these runs");
+  }
+  data.loss_unit = saved.loss_unit;
   if (saved.kind == SavedFit::Kind::kSurfaces) {
     data.surfaces = saved.surfaces;
     data.surfaces_file = file;

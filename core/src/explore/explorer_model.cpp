@@ -66,6 +66,10 @@ std::optional<std::size_t> surface_at_budget(const ExplorerData& data, double bu
   return std::nullopt;
 }
 
+std::string loss_label(const ExplorerData& data, const std::string& label) {
+  return label + " (" + std::string(to_string(data.loss_unit)) + ")";
+}
+
 std::string law_name(const ExplorerData& data) {
   if (!data.law)
     return "no law";

@@ -46,7 +46,6 @@ namespace {
 // As in the paper, Figures 2 and 4 read the IsoFLOP surfaces (Eq. 8), each over its own data's
 // range; the law's curves (Eq. 6) come with them for comparison.
 
-
 // A copy of `fit` searched over sparsities up to `max_sparsity` at most; without its replicates
 // (and so without intervals) unless `with_replicates`.
 SurfaceFit capped(const SurfaceFit& fit, double max_sparsity, bool with_replicates) {
@@ -229,7 +228,7 @@ Figure loss_vs_sparsity(const ExplorerData& data, const ExplorerCache& cache,
       make_figure(FigureId::kLossVsSparsity,
                   "Loss vs sparsity at N = " + format_brief(total) + ", " +
                       budget_label(state.budget) + budget_extrapolation_note(data, state.budget),
-                  "Sparsity S", "Loss L", false, false);
+                  "Sparsity S", loss_label(data, "Loss L"), false, false);
   figure.dashed_key = law_name(data);
   if (one_sparsity_level(cache)) {
     figure.message = one_level_message(
@@ -365,7 +364,8 @@ Figure loss_vs_size_per_budget(const ExplorerData& data, ExplorerCache& cache,
       total_axis ? FigureId::kLossVsParams : FigureId::kLossVsActiveParams,
       std::string(total_axis ? "Loss vs total parameters" : "Loss vs active parameters") +
           " per budget at " + sparsity_label(level),
-      total_axis ? "Total parameters N" : "Active parameters N_a", "Loss L", true, false);
+      total_axis ? "Total parameters N" : "Active parameters N_a", loss_label(data, "Loss L"), true,
+      false);
   figure.dashed_key = law_name(data);
   const bool with_law = law_at_sparsity(data, level);
   figure.title += with_law ? ": runs and the " + law_name(data) : ": runs only (no law)";
@@ -420,7 +420,8 @@ Figure loss_vs_size(const ExplorerData& data, ExplorerCache& cache, const Explor
       total_axis ? FigureId::kLossVsParams : FigureId::kLossVsActiveParams,
       std::string(total_axis ? "Loss vs total parameters" : "Loss vs active parameters") + ", " +
           budget_label(state.budget) + budget_extrapolation_note(data, state.budget),
-      total_axis ? "Total parameters N" : "Active parameters N_a", "Loss L", true, false);
+      total_axis ? "Total parameters N" : "Active parameters N_a", loss_label(data, "Loss L"), true,
+      false);
   figure.dashed_key = law_name(data);
   std::vector<double> sparsities = cache.data_sparsities;
   if (law_over_sparsity(data) && std::none_of(sparsities.begin(), sparsities.end(), [&](double s) {

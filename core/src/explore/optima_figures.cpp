@@ -51,27 +51,29 @@ Figure optimal_vs_sparsity(FigureId id, const ExplorerData& data, ExplorerCache&
   using Values = std::vector<double> OptimalSizeCurve::*;
   struct Choice {
     const char* title;
-    const char* y_label;
+    std::string y_label;
     bool log_y;
     Values y, lo, hi;
   };
   const Choice choice =
-      id == FigureId::kOptimalParamsVsSparsity ? Choice{"Optimal total parameters vs sparsity",
+      id == FigureId::kOptimalParamsVsSparsity   ? Choice{"Optimal total parameters vs sparsity",
                                                         "Optimal total parameters N*",
                                                         true,
                                                         &OptimalSizeCurve::total,
                                                         &OptimalSizeCurve::total_lo,
                                                         &OptimalSizeCurve::total_hi}
-      : id == FigureId::kOptimalActiveVsSparsity
-          ? Choice{"Optimal active parameters vs sparsity",
-                   "Optimal active parameters N_a*",
-                   true,
-                   &OptimalSizeCurve::active,
-                   &OptimalSizeCurve::active_lo,
-                   &OptimalSizeCurve::active_hi}
-          : Choice{
-                "Optimal loss vs sparsity", "Optimal loss L*",          false,
-                &OptimalSizeCurve::loss,    &OptimalSizeCurve::loss_lo, &OptimalSizeCurve::loss_hi};
+      : id == FigureId::kOptimalActiveVsSparsity ? Choice{"Optimal active parameters vs sparsity",
+                                                          "Optimal active parameters N_a*",
+                                                          true,
+                                                          &OptimalSizeCurve::active,
+                                                          &OptimalSizeCurve::active_lo,
+                                                          &OptimalSizeCurve::active_hi}
+                                                 : Choice{"Optimal loss vs sparsity",
+                                                          loss_label(data, "Optimal loss L*"),
+                                                          false,
+                                                          &OptimalSizeCurve::loss,
+                                                          &OptimalSizeCurve::loss_lo,
+                                                          &OptimalSizeCurve::loss_hi};
   Figure figure = make_figure(id, choice.title, "Sparsity S", choice.y_label, false, choice.log_y);
   if (one_sparsity_level(cache)) {
     figure.message = one_level_message(

@@ -8,6 +8,7 @@
 #include <limits>
 #include <numeric>
 
+#include "fit/run_requirements.h"
 #include "moescope/fit/fit_refused.h"
 #include "moescope/io/number_format.h"
 #include "numerics/seeded_sampling.h"
@@ -315,6 +316,10 @@ std::vector<DownstreamPoint> downstream_points(const std::vector<Run>& runs,
     check_point(point, describe(run) + ", task " + task);
     points.push_back(point);
   }
+  std::vector<std::size_t> used;
+  for (const DownstreamPoint& point : points)
+    used.push_back(point.run_index);
+  one_loss_unit(runs, used);
   return points;
 }
 

@@ -20,6 +20,8 @@ std::string_view to_string(RefusalReason reason) {
       return "cancelled";
     case RefusalReason::kInvalidOptions:
       return "invalid options";
+    case RefusalReason::kMixedLossUnits:
+      return "mixed loss units";
   }
   return "refused";
 }

@@ -55,6 +55,7 @@ RunLawFit fit_law_to_runs(const std::vector<Run>& runs, const RunFilter& holdout
   if (fitted == LawForm::kChinchilla)
     result.scope.sparsity = choice.sparsity;
   result.scope.range = data_range(result.data.points);
+  result.scope.loss_unit = result.data.loss_unit;
   if (fitted != options.form) {
     // The grid was set up for the other form: its coordinates do not carry over.
     options.init_grid.reset();

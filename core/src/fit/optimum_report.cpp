@@ -90,6 +90,7 @@ std::string optimum_json(const OptimumReadOut& read_out) {
   json["N_active"] = number_or_null(best.active_params);
   json["D"] = number_or_null(best.tokens);
   json["loss"] = number_or_null(best.loss);
+  json["loss_unit"] = to_string(read_out.law.loss_unit);
   // A law of one sparsity level fixes S: it has no interval, not a zero-width one.
   json["intervals"] = {
       {"S", read_out.law.sparsity ? Json(nullptr) : interval_of(&BudgetOptimumIntervals::sparsity)},

@@ -1,6 +1,8 @@
 #pragma once
 
+#include <cstddef>
 #include <string>
+#include <vector>
 
 #include "moescope/run/run.h"
 
@@ -23,6 +25,12 @@ enum class ActiveParamsNeed {
 // Checked in the order status, loss, N, N_a, S, then D and C.
 std::string missing_for_fit(const Run& run, BudgetNeed need,
                             ActiveParamsNeed active = ActiveParamsNeed::kRequired);
+
+// The one unit of the losses of runs[i] for each i in `used` (kDefaultLossUnit where `used` is
+// empty). Throws FitRefused(kMixedLossUnits) naming each unit with its number of runs, the most
+// frequent first, and how to fit them: keep one unit, or convert (loss_units.h). Every fitter's
+// gathering of points calls it, so that no fit, command or view mixes units.
+LossUnit one_loss_unit(const std::vector<Run>& runs, const std::vector<std::size_t>& used);
 
 // "run rXXXX (name): no loss", the line a fitter lists for a run it left out.
 std::string left_out_line(const Run& run, const std::string& reason);

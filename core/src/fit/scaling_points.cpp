@@ -16,6 +16,10 @@ ScalingData scaling_points(const std::vector<Run>& runs) {
     data.points.push_back({*run.total_params, *run.active_params, *run.tokens, *run.sparsity,
                            *run.compute, *run.loss, i});
   }
+  std::vector<std::size_t> used;
+  for (const ScalingPoint& point : data.points)
+    used.push_back(point.run_index);
+  data.loss_unit = one_loss_unit(runs, used);
   return data;
 }
 

@@ -27,6 +27,10 @@ SurfaceData surface_points(const std::vector<Run>& runs, SizeAxis axis) {
     data.points.push_back({*run.total_params, run.active_params.value_or(std::nan("")),
                            *run.sparsity, *run.loss, run.compute, i});
   }
+  std::vector<std::size_t> used;
+  for (const SurfacePoint& point : data.points)
+    used.push_back(point.run_index);
+  data.loss_unit = one_loss_unit(runs, used);
   return data;
 }
 

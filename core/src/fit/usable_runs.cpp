@@ -22,6 +22,15 @@ std::string missing(const Run& run, FitInput input) {
 
 }  // namespace
 
+LossUnit fitted_loss_unit(const std::vector<Run>& runs) {
+  std::vector<std::size_t> usable;
+  for (std::size_t i = 0; i < runs.size(); ++i) {
+    if (missing(runs[i], FitInput::kSurfaceOnN).empty())
+      usable.push_back(i);
+  }
+  return one_loss_unit(runs, usable);
+}
+
 std::vector<LeftOutReason> left_out_reasons(const std::vector<Run>& runs, FitInput input) {
   std::vector<LeftOutReason> reasons;
   for (const Run& run : runs) {

@@ -19,7 +19,7 @@ struct FieldSpec {
 
 // The one list of fields: canonical_fields() (and so the export column order) and field_kind()
 // both read it.
-constexpr std::array<FieldSpec, 27> kFields{{
+constexpr std::array<FieldSpec, 29> kFields{{
     {"id", FieldKind::kText},
     {"name", FieldKind::kText},
     {"provenance", FieldKind::kText},
@@ -40,6 +40,8 @@ constexpr std::array<FieldSpec, 27> kFields{{
     {"D", FieldKind::kReal},
     {"C", FieldKind::kReal},
     {"loss", FieldKind::kReal},
+    {"loss_unit", FieldKind::kText},
+    {"tokenizer", FieldKind::kText},
     {"lr", FieldKind::kReal},
     {"warmup", FieldKind::kReal},
     {"load_balance", FieldKind::kReal},

@@ -179,6 +179,7 @@ class RunCollector {
     ++rows_;
     ParsedRun parsed = parse_fields(record.texts, mapping_);
     Run& run = parsed.run;
+    apply_file_loss_unit(run, record, parsed.problems);
     // A run that says where it came from (an export of ours) keeps that; one from a foreign
     // file came from this file.
     if (record.texts.count("provenance") == 0 && record.texts.count("origin") == 0) {
@@ -211,6 +212,7 @@ class RunCollector {
       return;
     runs_.push_back(std::move(run));
     lines_.push_back(record.line);
+    assumed_unit_.push_back(record.texts.count("loss_unit") == 0 && !options_.loss_unit);
   }
 
   ReadResult result(const std::vector<SourceRecord>& records) && {
@@ -227,7 +229,9 @@ class RunCollector {
     name_runs();
     if (!problems_.empty())
       throw InputError(std::move(problems_));
-    return ReadResult{std::move(runs_), std::move(duplicates_), rows_, rows_matched_};
+    const auto assumed =
+        static_cast<std::size_t>(std::count(assumed_unit_.begin(), assumed_unit_.end(), true));
+    return ReadResult{std::move(runs_), std::move(duplicates_), rows_, rows_matched_, assumed};
   }
 
   void add_problems(std::vector<Diagnostic> problems) {
@@ -236,6 +240,25 @@ class RunCollector {
   }
 
  private:
+  // The unit the user gave for the whole file fills in rows that do not say theirs, and refuses a
+  // row that says another.
+  void apply_file_loss_unit(Run& run, const SourceRecord& record,
+                            std::vector<FieldProblem>& problems) const {
+    if (!options_.loss_unit)
+      return;
+    if (record.texts.count("loss_unit") == 0) {
+      run.loss_unit = *options_.loss_unit;
+    } else if (run.loss_unit != *options_.loss_unit &&
+               std::none_of(problems.begin(), problems.end(), [](const FieldProblem& problem) {
+                 return problem.field == "loss_unit";
+               })) {
+      problems.push_back({"loss_unit", "the row says " + std::string(to_string(run.loss_unit)) +
+                                           ", and the file's loss unit was given as " +
+                                           std::string(to_string(*options_.loss_unit)) +
+                                           " (--loss-unit): one file, one unit"});
+    }
+  }
+
   bool rule_reads_a_problem(const std::vector<FieldProblem>& problems) const {
     return std::any_of(problems.begin(), problems.end(), [&](const FieldProblem& problem) {
       return options_.where->reads(problem.field);
@@ -267,13 +290,16 @@ class RunCollector {
   void keep_best() {
     std::vector<Run> best;
     std::vector<int> lines;
+    std::vector<bool> assumed;
     for (const BestOfGroup& group : best_of_groups(runs_, options_.best_of)) {
       best.push_back(std::move(runs_[group.kept]));
       best.back().best_of = group.rows;
       lines.push_back(lines_[group.kept]);
+      assumed.push_back(assumed_unit_[group.kept]);
     }
     runs_ = std::move(best);
     lines_ = std::move(lines);
+    assumed_unit_ = std::move(assumed);
   }
 
   // Every run gets an id: its own from the file, or its content's. Rows are never merged: the
@@ -309,7 +335,8 @@ class RunCollector {
   const ColumnMapping& mapping_;
   const ReadOptions& options_;
   std::vector<Run> runs_;
-  std::vector<int> lines_;  // of each run in runs_
+  std::vector<int> lines_;          // of each run in runs_
+  std::vector<bool> assumed_unit_;  // of each run in runs_: no unit given, the default taken
   std::vector<Diagnostic> duplicates_;
   std::vector<Diagnostic> problems_;
   std::size_t rows_ = 0;

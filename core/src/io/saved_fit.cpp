@@ -412,6 +412,20 @@ std::optional<SurfaceFit> surface_from(FitChecker& check, const json& item, cons
   return fit;
 }
 
+// The conversion of the runs' losses, where there was one, goes with the data it applied to.
+nlohmann::ordered_json data_json(const FitDataSummary& data) {
+  nlohmann::ordered_json json = {
+      {"source", data.source}, {"points", data.points}, {"left_out", data.left_out}};
+  if (data.conversion) {
+    json["loss_conversion"] = {
+        {"to", to_string(data.conversion->target())},
+        {"bytes_per_token", data.conversion->bytes_per_token
+                                ? nlohmann::ordered_json(*data.conversion->bytes_per_token)
+                                : nlohmann::ordered_json(nullptr)}};
+  }
+  return json;
+}
+
 }  // namespace
 
 nlohmann::ordered_json interval_json(const std::optional<Interval>& interval) {
@@ -428,6 +442,8 @@ nlohmann::ordered_json law_json(const RunLawFit& fitted, const FitDataSummary& d
   json["format"] = "moescope-fit";
   json["version"] = kFitFileVersion;
   json["kind"] = "law";
+  // Beside the kind, so that a reader sees first what its losses are.
+  json["loss_unit"] = to_string(scope.loss_unit);
   json["form"] = to_string(summary.law.form);
   json["law_sparsity"] = scope.sparsity ? number_or_null(*scope.sparsity) : nullptr;
   json["form_note"] = fitted.form_note.empty() ? nullptr : nlohmann::ordered_json(fitted.form_note);
@@ -449,7 +465,7 @@ nlohmann::ordered_json law_json(const RunLawFit& fitted, const FitDataSummary& d
                      {"bootstrap", options.bootstrap},
                      {"seed", options.seed},
                      {"holdout", data.holdout_rule}};
-  json["data"] = {{"source", data.source}, {"points", data.points}, {"left_out", data.left_out}};
+  json["data"] = data_json(data);
   if (scope.range) {
     json["data"]["range"] = {{"C", interval_json(scope.range->budget)},
                              {"N", interval_json(scope.range->total_params)},
@@ -473,6 +489,7 @@ nlohmann::ordered_json surfaces_json(const std::vector<SurfaceFit>& fits,
   json["format"] = "moescope-fit";
   json["version"] = kFitFileVersion;
   json["kind"] = "surfaces";
+  json["loss_unit"] = to_string(data.loss_unit);
   json["options"] = {
       {"axis", axis_name(options.axis)},
       {"degrees", options.degrees
@@ -487,7 +504,7 @@ nlohmann::ordered_json surfaces_json(const std::vector<SurfaceFit>& fits,
       {"bootstrap_fraction", options.bootstrap_fraction},
       {"heldout_fraction", options.heldout_fraction},
       {"seed", options.seed}};
-  json["data"] = {{"source", data.source}, {"points", data.points}, {"left_out", data.left_out}};
+  json["data"] = data_json(data);
   nlohmann::ordered_json surfaces = nlohmann::ordered_json::array();
   for (const SurfaceFit& fit : fits) {
     const SurfaceDegrees& degrees = fit.polynomial.degrees;
@@ -547,6 +564,21 @@ std::string saved_fit_kind(const nlohmann::json& file, const std::string& path) 
   return kind->get<std::string>();
 }
 
+LossUnit saved_fit_loss_unit(const nlohmann::json& file, const std::string& path) {
+  const json* unit = FitChecker::member(file, "loss_unit");
+  if (unit == nullptr)
+    return kDefaultLossUnit;  // written before units were recorded
+  const std::optional<LossUnit> parsed =
+      unit->is_string() ? parse_loss_unit(unit->get<std::string>()) : std::nullopt;
+  if (!parsed) {
+    FitChecker check(path);
+    check.problem("loss_unit",
+                  std::string("must be ") + loss_unit_names() + ", got " + shown(*unit));
+    check.finish();
+  }
+  return *parsed;
+}
+
 SavedLaw read_saved_law(const nlohmann::json& file, const std::string& path) {
   if (saved_fit_kind(file, path) != "law")
     throw file_error(path, "holds no law fit");
@@ -555,7 +587,7 @@ SavedLaw read_saved_law(const nlohmann::json& file, const std::string& path) {
   check.finish();
   const std::optional<FittedLaw> law =
       law_from(check, *form, FitChecker::member(file, "params"), "params");
-  SavedLaw saved{law.value_or(FittedLaw{}), {}, {*form, {}, {}}};
+  SavedLaw saved{law.value_or(FittedLaw{}), {}, {*form, {}, {}, saved_fit_loss_unit(file, path)}};
   if (const json* replicates = check.array(FitChecker::member(file, "replicates"), "replicates",
                                            kMaxSavedReplicates, true)) {
     for (std::size_t i = 0; i < replicates->size(); ++i) {
@@ -619,6 +651,7 @@ SavedFit read_saved_fit(const std::filesystem::path& path) {
     saved.kind = SavedFit::Kind::kSurfaces;
     saved.surfaces = read_saved_surfaces(file, path.string());
   }
+  saved.loss_unit = saved_fit_loss_unit(file, path.string());
   return saved;
 }
 

@@ -5,6 +5,7 @@
 
 #include "moescope/io/json_file.h"
 #include "moescope/launch/executor.h"
+#include "moescope/trainer/corpus_catalog.h"
 
 namespace moescope {
 
@@ -20,7 +21,7 @@ std::optional<fs::path> relative_corpus(const fs::path& spec_file) {
   if (!spec.is_object() || !spec.contains("corpus") || !spec["corpus"].is_string())
     return std::nullopt;
   const fs::path corpus = spec["corpus"].get<std::string>();
-  if (corpus == "debian" || corpus.empty() || corpus.is_absolute())
+  if (find_built_in_corpus(corpus.string()) || corpus.empty() || corpus.is_absolute())
     return std::nullopt;
   for (const fs::path& part : corpus) {
     if (part == "..") {

@@ -16,6 +16,8 @@ Run started_run(const RunSource& source, RunStatus status) {
   run.provenance = source.provenance;
   run.origin = source.host;
   run.status = status;
+  run.loss_unit = kTrainerLossUnit;
+  run.tokenizer = kTrainerTokenizer;
   return run;
 }
 
@@ -34,6 +36,7 @@ Run run_from_result(const std::filesystem::path& result_file, const SpecSummary&
   run.loss = result.validation_loss;
   run.hyper = result.hyper.value_or(spec.hyper);
   run.loss_curve = loss_curve(metrics);
+  run.downstream = result.downstream;
   run.id = content_identity(run);
   return run;
 }

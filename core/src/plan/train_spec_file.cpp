@@ -5,6 +5,7 @@
 #include <stdexcept>
 
 #include "moescope/io/number_format.h"
+#include "moescope/trainer/corpus_catalog.h"
 
 namespace moescope {
 
@@ -17,6 +18,9 @@ std::vector<std::string> TrainingSettings::validate() const {
   // JSON readers hold integers exactly up to 2^53 only.
   if (seed > (std::uint64_t{1} << 53))
     problems.push_back("seed must be at most 2^53, got " + std::to_string(seed));
+  if (!find_built_in_corpus(corpus))
+    problems.push_back("corpus must be one of " + built_in_corpus_names() + ", got \"" + corpus +
+                       "\"");
   return problems;
 }
 
@@ -36,6 +40,8 @@ TrainSpec planned_spec(const PlannedRun& run, const TrainingSettings& settings) 
   spec.learning_rate = settings.learning_rate;
   spec.warmup_fraction = settings.warmup_fraction;
   spec.seed = settings.seed;
+  spec.corpus = settings.corpus;
+  spec.tasks = default_tasks(spec.corpus);
   // The trainer's default validation pass (kDefaultEvalTokens, about ten of them per run) would
   // cost small runs more than their training: evaluate at most a twentieth of D per pass instead.
   const int context = run.architecture.context;

@@ -8,6 +8,7 @@
 
 #include "moescope/io/utf8.h"
 #include "moescope/model/accounting.h"
+#include "moescope/run/loss_units.h"
 
 namespace moescope {
 namespace {
@@ -136,8 +137,13 @@ std::vector<FieldProblem> check_run(const Run& run) {
                                       ? " (a percentage? map it as S=COLUMN*0.01)"
                                       : "")});
   }
-  if (finite("loss", run.loss) && !(*run.loss > 0.0 && *run.loss <= kMaxLoss)) {
-    problems.push_back({"loss", "a loss in nats/token lies in (0, " + number(kMaxLoss) + "], got " +
+  // kMaxLoss nats, in the run's unit: more in bits.
+  const double max_loss = *convert_loss(
+      kMaxLoss, is_per_token(run.loss_unit) ? LossUnit::kNatsPerToken : LossUnit::kNatsPerByte,
+      run.loss_unit, std::nullopt);
+  if (finite("loss", run.loss) && !(*run.loss > 0.0 && *run.loss <= max_loss)) {
+    problems.push_back({"loss", "a loss in " + std::string(to_string(run.loss_unit)) +
+                                    " lies in (0, " + number(max_loss) + "], got " +
                                     number(*run.loss)});
   }
   if (run.total_params && run.active_params &&

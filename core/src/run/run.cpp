@@ -25,6 +25,10 @@ constexpr NameTable<Quantity, 5> kQuantityNames{{{Quantity::kTotalParams, "N"},
                                                  {Quantity::kSparsity, "S"},
                                                  {Quantity::kTokens, "D"},
                                                  {Quantity::kCompute, "C"}}};
+constexpr NameTable<LossUnit, 4> kLossUnitNames{{{LossUnit::kNatsPerToken, "nats/token"},
+                                                 {LossUnit::kBitsPerToken, "bits/token"},
+                                                 {LossUnit::kNatsPerByte, "nats/byte"},
+                                                 {LossUnit::kBitsPerByte, "bits/byte"}}};
 
 template <typename Enum, std::size_t Size>
 std::string_view name_of(const NameTable<Enum, Size>& table, Enum value) {
@@ -58,6 +62,9 @@ std::string_view to_string(MetricKind kind) {
 std::string_view to_string(Quantity quantity) {
   return name_of(kQuantityNames, quantity);
 }
+std::string_view to_string(LossUnit unit) {
+  return name_of(kLossUnitNames, unit);
+}
 
 std::optional<RunStatus> parse_run_status(std::string_view text) {
   return value_of(kStatusNames, text);
@@ -70,6 +77,12 @@ std::optional<MetricKind> parse_metric_kind(std::string_view text) {
 }
 std::optional<Quantity> parse_quantity(std::string_view text) {
   return value_of(kQuantityNames, text);
+}
+std::optional<LossUnit> parse_loss_unit(std::string_view text) {
+  return value_of(kLossUnitNames, text);
+}
+const char* loss_unit_names() {
+  return "nats/token, bits/token, nats/byte or bits/byte";
 }
 
 std::string format_quantity_set(const QuantitySet& set) {

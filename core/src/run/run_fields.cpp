@@ -74,6 +74,9 @@ class FieldParser {
     run.tokens = real("D");
     run.compute = real("C");
     run.loss = real("loss");
+    if (auto value = named("loss_unit", parse_loss_unit, loss_unit_names()))
+      run.loss_unit = *value;
+    run.tokenizer = verbatim("tokenizer");
     run.hyper.learning_rate = real("lr");
     run.hyper.warmup_fraction = real("warmup");
     run.hyper.load_balance = real("load_balance");
@@ -382,6 +385,9 @@ FieldTexts format_fields(const Run& run) {
   put(texts, "D", number_text(run.tokens));
   put(texts, "C", number_text(run.compute));
   put(texts, "loss", number_text(run.loss));
+  // Always written, so that an export read back never depends on the reader's default unit.
+  put(texts, "loss_unit", std::string(to_string(run.loss_unit)));
+  put(texts, "tokenizer", run.tokenizer);
   put(texts, "lr", number_text(run.hyper.learning_rate));
   put(texts, "warmup", number_text(run.hyper.warmup_fraction));
   put(texts, "load_balance", number_text(run.hyper.load_balance));

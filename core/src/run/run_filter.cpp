@@ -28,8 +28,8 @@ constexpr std::array<std::string_view, 18> kNumberFields{
     "N",      "N_active",     "S",       "D",       "C",      "loss",        "lr",
     "warmup", "load_balance", "best_of", "experts", "active", "granularity", "d_model",
     "layers", "heads",        "vocab",   "context"};
-constexpr std::array<std::string_view, 5> kTextFields{"id", "name", "status", "provenance",
-                                                      "origin"};
+constexpr std::array<std::string_view, 7> kTextFields{
+    "id", "name", "status", "provenance", "origin", "loss_unit", "tokenizer"};
 
 bool is_number_field(std::string_view name) {
   return std::find(kNumberFields.begin(), kNumberFields.end(), name) != kNumberFields.end();
@@ -56,6 +56,10 @@ std::string text_field(const Run& run, std::string_view field) {
     return std::string(to_string(run.status));
   if (field == "provenance")
     return std::string(to_string(run.provenance));
+  if (field == "loss_unit")
+    return std::string(to_string(run.loss_unit));
+  if (field == "tokenizer")
+    return run.tokenizer;
   return run.origin;  // "origin": parse() admits no other text field
 }
 

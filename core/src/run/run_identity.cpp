@@ -65,6 +65,12 @@ std::string content_identity(const Run& run, int occurrence) {
   // were before runs could stand for several.
   if (run.best_of != 1)
     hash.add(static_cast<std::int64_t>(run.best_of));
+  // A loss in another unit is another measurement; added only where it is not the default, so
+  // that the ids of runs from before units were recorded stay as they were.
+  if (run.loss_unit != kDefaultLossUnit) {
+    hash.add("loss_unit");
+    hash.add(to_string(run.loss_unit));
+  }
   if (occurrence > 0) {
     hash.add("occurrence");
     hash.add(static_cast<std::int64_t>(occurrence));

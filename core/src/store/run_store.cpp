@@ -32,11 +32,11 @@ constexpr std::string_view kInsertRunSql = R"sql(
 INSERT INTO runs (id, name, provenance, origin, status, d_model, n_layers, n_heads, vocab, context,
                   experts, active, granularity, tied_embeddings, total_params, active_params,
                   sparsity, tokens, compute, loss, learning_rate, warmup_fraction, load_balance,
-                  derived, best_of)
+                  derived, best_of, loss_unit, tokenizer)
 VALUES (:id, :name, :provenance, :origin, :status, :d_model, :n_layers, :n_heads, :vocab, :context,
         :experts, :active, :granularity, :tied_embeddings, :total_params, :active_params,
         :sparsity, :tokens, :compute, :loss, :learning_rate, :warmup_fraction, :load_balance,
-        :derived, :best_of)
+        :derived, :best_of, :loss_unit, :tokenizer)
 ON CONFLICT (id) DO NOTHING
 )sql";
 
@@ -48,7 +48,8 @@ UPDATE runs SET name = :name, provenance = :provenance, origin = :origin, status
                 total_params = :total_params, active_params = :active_params,
                 sparsity = :sparsity, tokens = :tokens, compute = :compute, loss = :loss,
                 learning_rate = :learning_rate, warmup_fraction = :warmup_fraction,
-                load_balance = :load_balance, derived = :derived, best_of = :best_of
+                load_balance = :load_balance, derived = :derived, best_of = :best_of,
+                loss_unit = :loss_unit, tokenizer = :tokenizer
 WHERE seq = :seq
 )sql";
 
@@ -56,7 +57,8 @@ WHERE seq = :seq
 constexpr std::string_view kSelectRunsSql = R"sql(
 SELECT seq, id, name, provenance, origin, status, d_model, n_layers, n_heads, vocab, context,
        experts, active, granularity, tied_embeddings, total_params, active_params, sparsity,
-       tokens, compute, loss, learning_rate, warmup_fraction, load_balance, derived, best_of
+       tokens, compute, loss, learning_rate, warmup_fraction, load_balance, derived, best_of,
+       loss_unit, tokenizer
 FROM runs
 )sql";
 
@@ -138,6 +140,8 @@ void bind_run_fields(Statement& statement, const Run& run) {
   statement.bind_optional_real(":load_balance", run.hyper.load_balance);
   statement.bind_text(":derived", format_quantity_set(run.derived));
   statement.bind_integer(":best_of", run.best_of);
+  statement.bind_text(":loss_unit", to_string(run.loss_unit));
+  statement.bind_text(":tokenizer", run.tokenizer);
 }
 
 // Writes a run's loss curve and downstream metrics, numbered so that they read back in order.
@@ -243,6 +247,9 @@ class RunReader {
     run.derived =
         parse_or_note(parse_quantity_set, "derived", row.text(column++), QuantitySet{}, problems);
     run.best_of = static_cast<int>(row.integer(column++));
+    run.loss_unit =
+        parse_or_note(parse_loss_unit, "loss_unit", row.text(column++), kDefaultLossUnit, problems);
+    run.tokenizer = row.text(column++);
 
     select_points_.reset();
     select_points_.bind_integer(":run", seq);

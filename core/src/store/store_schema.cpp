@@ -81,6 +81,15 @@ CREATE TABLE downstream (
               // Every run stored before stands for its one row. No CHECK: a value another tool
               // writes is reported when read, with the run's id, like any other invalid value.
               "ALTER TABLE runs ADD COLUMN best_of INTEGER NOT NULL DEFAULT 1;"},
+    Migration{"recording the unit of each loss and the tokenizer",
+              // Runs stored before were read as nats/token (the default of an import) unless
+              // MoEScope's trainer made them: it is byte-level, so its losses are nats/byte.
+              R"sql(
+ALTER TABLE runs ADD COLUMN loss_unit TEXT NOT NULL DEFAULT 'nats/token';
+ALTER TABLE runs ADD COLUMN tokenizer TEXT NOT NULL DEFAULT '';
+UPDATE runs SET loss_unit = 'nats/byte', tokenizer = 'bytes (UTF-8)'
+WHERE provenance IN ('local', 'remote');
+)sql"},
 };
 
 struct StoreState {

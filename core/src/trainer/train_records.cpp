@@ -71,16 +71,16 @@ class ResultReader {
     return value;
   }
 
+  [[noreturn]] void fail(const std::string& key, const std::string& why) const {
+    throw std::runtime_error(file_.string() + ": key " + key + ": " + why);
+  }
+
  private:
   const json& present(const json& object, const std::string& key) const {
     const auto found = object.find(key);
     if (found == object.end())
       fail(key, "missing");
     return *found;
-  }
-
-  [[noreturn]] void fail(const std::string& key, const std::string& why) const {
-    throw std::runtime_error(file_.string() + ": key " + key + ": " + why);
   }
 
   std::filesystem::path file_;
@@ -115,6 +115,31 @@ Architecture read_architecture(const ResultReader& reader) {
   return arch;
 }
 
+// "downstream": [{"task", "kind", "value"}, ...] where present.
+std::vector<TaskMetric> read_downstream(const ResultReader& reader) {
+  const auto found = reader.root().find("downstream");
+  if (found == reader.root().end())
+    return {};
+  if (!found->is_array())
+    reader.fail("downstream", "not a list of {\"task\", \"kind\", \"value\"}");
+  std::vector<TaskMetric> metrics;
+  for (const json& entry : *found) {
+    if (!entry.is_object())
+      reader.fail("downstream", "not a list of {\"task\", \"kind\", \"value\"}");
+    const auto task = entry.find("task");
+    const auto kind = entry.find("kind");
+    if (task == entry.end() || !task->is_string())
+      reader.fail("downstream", "an entry without a \"task\" string");
+    const std::optional<MetricKind> parsed = kind != entry.end() && kind->is_string()
+                                                 ? parse_metric_kind(kind->get<std::string>())
+                                                 : std::nullopt;
+    if (!parsed)
+      reader.fail("downstream", "task " + task->get<std::string>() + ": no known \"kind\"");
+    metrics.push_back({task->get<std::string>(), *parsed, reader.number(entry, "value")});
+  }
+  return metrics;
+}
+
 std::optional<HyperParameters> read_hyper(const json& result) {
   const auto spec = result.find("spec");
   if (spec == result.end() || !spec->is_object())
@@ -147,6 +172,23 @@ std::string metrics_line(const ValidationPoint& point) {
   return json{{"step", point.step}, {"tokens", point.tokens}, {"val_loss", point.loss}}.dump();
 }
 
+std::string metrics_line(const TaskPoint& point) {
+  return json{{"step", point.step},         {"tokens", point.tokens},
+              {"task", point.task},         {"items", point.items},
+              {"accuracy", point.accuracy}, {"accuracy_norm", point.accuracy_norm},
+              {"chance", point.chance}}
+      .dump();
+}
+
+std::vector<TaskMetric> task_metrics(const std::vector<TaskPoint>& points) {
+  std::vector<TaskMetric> metrics;
+  for (const TaskPoint& point : points) {
+    metrics.push_back({point.task, MetricKind::kAccuracy, point.accuracy});
+    metrics.push_back({point.task + "/norm", MetricKind::kAccuracy, point.accuracy_norm});
+  }
+  return metrics;
+}
+
 std::optional<std::int64_t> metrics_line_step(std::string_view line) {
   const std::optional<json> object = parse_metrics_line(line);
   if (!object)
@@ -173,6 +215,15 @@ MetricsLog read_metrics_log(const std::filesystem::path& file) {
       log.tokens_per_second = number(*object, "tokens_per_s");
     } else if (const std::optional<double> validation = number(*object, "val_loss")) {
       log.validation.push_back({step, *tokens, *validation});
+    } else if (const auto task = object->find("task"); task != object->end() && task->is_string()) {
+      const std::optional<double> items = number(*object, "items");
+      const std::optional<double> accuracy = number(*object, "accuracy");
+      if (items && accuracy) {
+        log.downstream.push_back({step, *tokens, task->get<std::string>(),
+                                  static_cast<std::int64_t>(*items), *accuracy,
+                                  number(*object, "accuracy_norm").value_or(*accuracy),
+                                  number(*object, "chance").value_or(0)});
+      }
     }
   }
   return log;
@@ -193,6 +244,10 @@ std::string result_json(const TrainSpec& spec, const TrainOutcome& outcome) {
   json curve = json::array();
   for (const ValidationPoint& point : outcome.curve)
     curve.push_back({point.step, point.tokens, point.loss});
+  json downstream = json::array();
+  for (const TaskMetric& metric : outcome.downstream)
+    downstream.push_back(
+        {{"task", metric.task}, {"kind", to_string(metric.kind)}, {"value", metric.value}});
   json result = {
       {"format", "moescope-train-result"},
       {"version", 1},
@@ -217,6 +272,7 @@ std::string result_json(const TrainSpec& spec, const TrainOutcome& outcome) {
       {"eval_tokens", outcome.eval_tokens},
       {"architecture", architecture_json(arch)},
       {"loss_curve", curve},
+      {"downstream", downstream},
       {"spec", json::parse(to_json(spec))},
   };
   if (outcome.peak_flops) {
@@ -241,10 +297,13 @@ Run finished_run(const TrainSpec& spec, const TrainOutcome& outcome, const std::
   run.tokens = spec.trained_tokens();
   run.compute = flops_per_token_eq9(spec.architecture) * spec.trained_tokens();
   run.loss = outcome.validation_loss;
+  run.loss_unit = kTrainerLossUnit;
+  run.tokenizer = kTrainerTokenizer;
   run.hyper.learning_rate = spec.learning_rate;
   run.hyper.warmup_fraction = spec.warmup_fraction;
   run.hyper.load_balance = spec.load_balance;
   run.loss_curve = outcome.curve;
+  run.downstream = outcome.downstream;
   return run;
 }
 
@@ -260,6 +319,7 @@ TrainResult read_train_result(const std::filesystem::path& file) {
   result.compute = reader.number(root, "flops");
   result.validation_loss = reader.number(root, "val_loss");
   result.hyper = read_hyper(root);
+  result.downstream = read_downstream(reader);
   return result;
 }
 

@@ -10,6 +10,8 @@
 
 #include "moescope/io/json_limits.h"
 #include "moescope/model/accounting.h"
+#include "moescope/trainer/corpus_catalog.h"
+#include "moescope/trainer/task_file.h"
 
 namespace moescope {
 namespace {
@@ -30,7 +32,7 @@ const std::set<std::string>& known_keys() {
       "final_lr_fraction", "weight_decay", "grad_clip", "load_balance", "z_loss", "seed",
       // Data, bookkeeping and placement
       "corpus", "eval_interval", "eval_tokens", "log_interval", "checkpoint_interval", "device",
-      "precision", "threads"};
+      "precision", "threads", "tasks", "task_items"};
   return keys;
 }
 
@@ -272,43 +274,46 @@ bool lies_inside(const std::filesystem::path& path, const std::filesystem::path&
   return in_folder == folder.end() && in_path != path.end();
 }
 
-// The corpus file a spec names, as the system will open it (links followed), when it is a regular
-// file inside `root`; else a problem of key "corpus". Nothing is read: a spec must not make the
-// trainer copy whatever its author points it at (/etc/shadow) into its cache.
-std::optional<std::string> resolve_corpus(SpecReader& reader, const std::string& given,
-                                          const std::filesystem::path& folder,
-                                          const std::filesystem::path& corpus_root) {
+// The file a spec names under `key` (its corpus or a task file), as the system will open it
+// (links followed), when it is a regular file inside `root`; else a problem of that key. Nothing is
+// read: a spec must not make the trainer copy whatever its author points it at (/etc/shadow) into
+// its cache.
+std::optional<std::string> resolve_input_file(SpecReader& reader, const std::string& key,
+                                              const std::string& given,
+                                              const std::filesystem::path& folder,
+                                              const std::filesystem::path& corpus_root) {
   namespace fs = std::filesystem;
   const std::string quoted = "\"" + given + "\"";
   if (given.find('\0') != std::string::npos) {
-    reader.problem("corpus", "must not contain a NUL character");
+    reader.problem(key, "must not contain a NUL character");
     return std::nullopt;
   }
   std::error_code error;
   const fs::path root = fs::canonical(corpus_root.empty() ? folder : corpus_root, error);
   if (error) {
-    reader.problem("corpus", (corpus_root.empty() ? "the spec's folder " + folder.string()
-                                                  : "the corpus root " + corpus_root.string()) +
-                                 ": " + error.message());
+    reader.problem(key, (corpus_root.empty() ? "the spec's folder " + folder.string()
+                                             : "the corpus root " + corpus_root.string()) +
+                            ": " + error.message());
     return std::nullopt;
   }
   const fs::path named = fs::path(given).is_absolute() ? fs::path(given) : folder / given;
   const fs::path path = fs::canonical(named, error);
   if (error) {
     reader.problem(
-        "corpus", quoted + ": " + error.message() + " (" + named.lexically_normal().string() + ")");
+        key, quoted + ": " + error.message() + " (" + named.lexically_normal().string() + ")");
     return std::nullopt;
   }
   if (!lies_inside(path, root)) {
-    reader.problem("corpus",
-                   quoted + " lies outside " + root.string() +
-                       (corpus_root.empty() ? " (corpus files must be in the spec's folder; "
-                                              "moescope-train --corpus-root DIR widens it)"
-                                            : ", the corpus root"));
+    const std::string files = key == "corpus" ? "corpus files" : "task files";
+    reader.problem(key, quoted + " lies outside " + root.string() +
+                            (corpus_root.empty() ? " (" + files +
+                                                       " must be in the spec's folder; "
+                                                       "moescope-train --corpus-root DIR widens it)"
+                                                 : ", the corpus root"));
     return std::nullopt;
   }
   if (!fs::is_regular_file(path, error)) {
-    reader.problem("corpus", quoted + " is not a regular file");
+    reader.problem(key, quoted + " is not a regular file");
     return std::nullopt;
   }
   return path.string();
@@ -330,13 +335,50 @@ void read_placement(SpecReader& reader, TrainSpec& spec, const std::filesystem::
   }
   if (const auto corpus = reader.text("corpus")) {
     if (corpus->empty()) {
-      reader.problem("corpus", "must be \"debian\" or the path of a text file, got \"\"");
-    } else if (*corpus == "debian") {
+      reader.problem("corpus", "must be a built-in corpus (" + built_in_corpus_names() +
+                                   ") or the path of a text file, got \"\"");
+    } else if (find_built_in_corpus(*corpus)) {
       spec.corpus = *corpus;
     } else if (const std::optional<std::string> path =
-                   resolve_corpus(reader, *corpus, folder, corpus_root)) {
+                   resolve_input_file(reader, "corpus", *corpus, folder, corpus_root)) {
       spec.corpus = *path;
     }
+  }
+}
+
+// The downstream tasks: the shipped ones by name, task files as the corpus file is found. Without
+// the key, the shipped tasks go with the built-in corpora, which all begin with the debian-v1 text
+// they were built from and so keep its held-out blocks held out; no task goes with a text file.
+void read_tasks(SpecReader& reader, TrainSpec& spec, const std::filesystem::path& folder,
+                const std::filesystem::path& corpus_root, const json& object) {
+  if (const auto items = reader.integer("task_items", false, 1, std::int64_t{1} << 30))
+    spec.task_items = *items;
+  if (!object.contains("tasks")) {
+    spec.tasks = default_tasks(spec.corpus);
+    return;
+  }
+  const json& list = object.at("tasks");
+  if (!list.is_array() ||
+      !std::all_of(list.begin(), list.end(), [](const json& entry) { return entry.is_string(); })) {
+    reader.problem("tasks", "must be a list of task files (or \"" + std::string(kShippedTasks) +
+                                "\"), got " + list.dump());
+    return;
+  }
+  std::set<std::string> names;
+  for (const json& entry : list) {
+    const std::string given = entry.get<std::string>();
+    std::optional<std::string> task = given;
+    if (given != kShippedTasks)
+      task = resolve_input_file(reader, "tasks", given, folder, corpus_root);
+    if (!task)
+      continue;
+    // Metrics are keyed by the task's name, so two files must not share one.
+    if (!names.insert(given == kShippedTasks ? given : task_name(*task)).second) {
+      reader.problem("tasks", "\"" + given + "\" is named twice, or shares its file name \"" +
+                                  task_name(*task) + "\" with another task");
+      continue;
+    }
+    spec.tasks.push_back(*task);
   }
 }
 
@@ -356,6 +398,12 @@ void check_architecture(SpecReader& reader, const TrainSpec& spec) {
 }
 
 }  // namespace
+
+std::vector<std::string> default_tasks(std::string_view corpus) {
+  if (find_built_in_corpus(corpus))
+    return {std::string(kShippedTasks)};
+  return {};
+}
 
 std::int64_t whole_steps(double tokens, int batch_size, int context) {
   const double steps = std::floor(tokens / (static_cast<double>(batch_size) * context));
@@ -413,6 +461,7 @@ TrainSpec parse_train_spec(std::string_view json_text, const std::filesystem::pa
   read_budget(reader, spec);
   read_optimisation(reader, spec);
   read_placement(reader, spec, spec_folder, corpus_root);
+  read_tasks(reader, spec, spec_folder, corpus_root, object);
   check_architecture(reader, spec);
   derive_steps(reader, spec);
   read_schedule_of_work(reader, spec);
@@ -461,6 +510,8 @@ std::string to_json(const TrainSpec& spec) {
       {"device", spec.device},
       {"precision", spec.precision},
       {"threads", spec.threads},
+      {"tasks", spec.tasks},
+      {"task_items", spec.task_items},
   };
   if (spec.tokens)
     object["tokens"] = *spec.tokens;
@@ -504,6 +555,8 @@ std::string to_spec_file(const TrainSpec& spec) {
   unless("device", spec.device, defaults.device);
   unless("precision", spec.precision, defaults.precision);
   unless("threads", spec.threads, defaults.threads);
+  unless("tasks", spec.tasks, default_tasks(spec.corpus));
+  unless("task_items", spec.task_items, defaults.task_items);
   return object.dump(2) + "\n";
 }
 

@@ -20,6 +20,9 @@ namespace moescope {
 
 struct ExplorerData {
   std::vector<Run> runs;
+  // The unit of every loss shown, fitted or predicted: the runs' one unit (a load refuses runs
+  // in several), or a saved fit's where no run has a loss. Axes and read-outs name it.
+  LossUnit loss_unit = kDefaultLossUnit;
   // The law fitted to scaling_points(runs): Eq. 6, or Chinchilla's form where the fit points
   // have one sparsity level (law_scope says which, and the level); and its bootstrap refits.
   // nullopt where the data cannot determine it (law_refused says why): the runs and the
@@ -64,6 +67,9 @@ struct ExplorerData {
   // can be fitted: 5 have no N"); empty where some fit could.
   std::string no_usable_runs;
 };
+
+// An axis or read-out label for a loss, with the data's unit: "Loss L (nats/token)".
+std::string loss_label(const ExplorerData& data, const std::string& label);
 
 // How the law is named in labels: "Eq. 6 law", "Chinchilla-form law (S = 0)", "Chinchilla-form
 // law"; "no law" where it was refused.

@@ -60,8 +60,9 @@ struct ExplorerLoad {
 // law_refused and in the notes, and the rest is fitted all the same: the runs and their surfaces
 // are worth showing. Where no run can feed a fit, its refusal says which field is missing on how
 // many runs (no_usable_runs_message), not "too few points". Throws FitRefused(kCancelled) when
-// cancelled, (kInvalidOptions) for a binning BudgetBinning::validate() refuses, and InputError
-// for a bad hold-out rule; a budget whose surface is refused is left out with a note.
+// cancelled, (kInvalidOptions) for a binning BudgetBinning::validate() refuses,
+// (kMixedLossUnits) for runs whose losses are in several units, and InputError for a bad
+// hold-out rule; a budget whose surface is refused is left out with a note.
 // With options.saved_fit, what it holds is used instead (apply_saved_fit).
 ExplorerLoad load_explorer_data(std::vector<Run> runs, const ExplorerLoadOptions& options = {},
                                 const FitControl& control = {});
@@ -69,7 +70,8 @@ ExplorerLoad load_explorer_data(std::vector<Run> runs, const ExplorerLoadOptions
 // Puts a saved fit in place of the fitted one: a law with its replicates and scope (the law's
 // points, options and minima are cleared: Figure 6's validation refits the law it was fitted
 // with, which a file does not carry), or the surfaces. `file` is recorded in law_file or
-// surfaces_file.
+// surfaces_file, the fit's loss unit in loss_unit. Throws FitRefused(kMixedLossUnits) where the
+// runs have losses in another unit than the fit's.
 void apply_saved_fit(ExplorerData& data, const SavedFit& saved, const std::string& file);
 
 }  // namespace moescope

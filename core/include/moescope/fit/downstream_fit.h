@@ -15,7 +15,7 @@ namespace moescope {
 // comprehension transfers worse for sparser models at the same pretraining loss).
 
 struct DownstreamPoint {
-  double loss = 0;            // upstream (final validation) loss, nats/token
+  double loss = 0;            // upstream (final validation) loss, in the runs' one unit
   double error = 0;           // downstream error in [0, 1]
   double sparsity = 0;        // S in [0, 1)
   std::size_t run_index = 0;  // position of the run it came from
@@ -24,8 +24,9 @@ struct DownstreamPoint {
 // One point per finished run that reports `task` and has a loss and a sparsity; runs without any
 // of these cannot be placed on the plot and are skipped. Error is 1 - value for an accuracy and
 // the value for an error. Throws FitRefused with kInvalidOptions when a run reports the task as a
-// loss or another kind that has no error reading, and kNonFiniteData for a loss that is not finite
-// and positive, a sparsity outside [0, 1) or an error outside [0, 1].
+// loss or another kind that has no error reading, kNonFiniteData for a loss that is not finite
+// and positive, a sparsity outside [0, 1) or an error outside [0, 1], and kMixedLossUnits where
+// the points' losses are in more than one unit.
 std::vector<DownstreamPoint> downstream_points(const std::vector<Run>& runs,
                                                const std::string& task);
 
@@ -39,7 +40,7 @@ struct SaturatingCurve {
   double floor = 0;      // error of a very good model, in [0, 1]
   double ceiling = 1;    // error at high loss, about chance, in [floor, 1]
   double steepness = 1;  // per nat, > 0
-  double midpoint = 0;   // loss half-way between floor and ceiling, nats/token
+  double midpoint = 0;   // loss half-way between floor and ceiling, in the points' loss unit
 
   double error(double loss) const;
 };

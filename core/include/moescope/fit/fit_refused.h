@@ -16,6 +16,7 @@ enum class RefusalReason {
   kNoConvergence,      // no start of the optimiser converged
   kCancelled,          // the caller cancelled it
   kInvalidOptions,     // an Options field failed its validity check
+  kMixedLossUnits,     // the runs' losses are in more than one unit (loss_units.h converts)
 };
 
 std::string_view to_string(RefusalReason reason);

@@ -47,13 +47,16 @@ struct SurfaceData {
   std::vector<SurfacePoint> points;
   // One line per run left out: "run rXXXX (name): no loss".
   std::vector<std::string> left_out;
+  // The unit of every point's loss: a fit's points share one.
+  LossUnit loss_unit = kDefaultLossUnit;
 };
 
 // Takes every run with status done, N, S and a loss; N_a where the run has it, and C where it
 // has it. A run without N_a is left out only for `axis` kActive; for kTotal it comes in with
 // active_params NaN. The default asks for N_a, so that the points serve either axis (the 2-D
 // curves and the explorer fit both). Values pass through as they are: the fitters refuse
-// non-finite ones with a reason naming the run.
+// non-finite ones with a reason naming the run. Throws FitRefused(kMixedLossUnits) where the
+// points' losses are in more than one unit.
 SurfaceData surface_points(const std::vector<Run>& runs, SizeAxis axis = SizeAxis::kActive);
 
 // The points of one training budget.

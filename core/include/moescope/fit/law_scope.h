@@ -4,6 +4,7 @@
 
 #include "moescope/fit/data_range.h"
 #include "moescope/fit/law_fit.h"
+#include "moescope/run/run.h"
 
 namespace moescope {
 
@@ -18,6 +19,8 @@ struct LawScope {
   // The runs behind the fit (data_range); nullopt where unknown (a fit saved without it), and
   // read-outs then carry no extrapolation flags.
   std::optional<DataRange> range;
+  // The unit of the losses it was fitted to, and so of every loss it predicts.
+  LossUnit loss_unit = kDefaultLossUnit;
 };
 
 }  // namespace moescope

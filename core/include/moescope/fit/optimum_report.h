@@ -36,11 +36,11 @@ OptimumReadOut read_optimum(const FittedLaw& law, const LawScope& scope,
                             OptimumOptions options, bool with_intervals = true);
 
 // The JSON object of a read-out, keys in this order: budget, form, law_sparsity, S, N, N_active,
-// D, loss, intervals {S, N, N_active, D, loss} ([lo, hi] or null), max_params, max_sparsity,
-// sparsity_at_bound, params_at_cap, replicates, replicates_at_bound, replicates_at_cap,
-// extrapolation (null, or per quantity outside the
-// data {"value", "data": [lo, hi]} under "budget", "N", "S"; "unknown" where the range is not
-// known). Two-space indented, no NaN (null). README's `moescope optimum` documents it.
+// D, loss, loss_unit, intervals {S, N, N_active, D, loss} ([lo, hi] or null), max_params,
+// max_sparsity, sparsity_at_bound, params_at_cap, replicates, replicates_at_bound,
+// replicates_at_cap, extrapolation (null, or per quantity outside the data {"value", "data": [lo,
+// hi]} under "budget", "N", "S"; "unknown" where the range is not known). Two-space indented, no
+// NaN (null). README's `moescope optimum` documents it.
 std::string optimum_json(const OptimumReadOut& read_out);
 
 // Parameter caps at which to read S* beside the unconstrained optimum (the paper's Figure 4

@@ -26,9 +26,12 @@ struct ScalingData {
   // One line per run left out: "run rXXXX (name): no loss", so a user sees why a fit has fewer
   // points than the file has rows.
   std::vector<std::string> left_out;
+  // The unit of every point's loss: a fit's points share one.
+  LossUnit loss_unit = kDefaultLossUnit;
 };
 
-// Takes every run with status done and all six quantities.
+// Takes every run with status done and all six quantities. Throws FitRefused(kMixedLossUnits)
+// where their losses are in more than one unit (convert_losses(), loss_units.h, converts).
 ScalingData scaling_points(const std::vector<Run>& runs);
 
 }  // namespace moescope

@@ -30,6 +30,12 @@ struct LeftOutReason {
 // empty when every run can be used.
 std::vector<LeftOutReason> left_out_reasons(const std::vector<Run>& runs, FitInput input);
 
+// The one unit of the losses of the runs any fit can take (the loosest need, kSurfaceOnN), the
+// default where there are none. Throws FitRefused(kMixedLossUnits) naming the units, their
+// numbers of runs and how to fit them, where there is more than one: for a view that fits several
+// ways at once (the explorer), so that it refuses once, before any fit.
+LossUnit fitted_loss_unit(const std::vector<Run>& runs);
+
 // "none of the 245 runs can be fitted: 245 have no N, 3 have status planned", or "no runs"; empty
 // when at least one run can be fitted. For a status bar and a fit's refusal.
 std::string no_usable_runs_message(const std::vector<Run>& runs, FitInput input);

@@ -51,8 +51,8 @@ class ColumnMapping {
 
 // Canonical field names, in export column order:
 // id, name, provenance, origin, status, d_model, layers, heads, vocab, context, experts, active,
-// granularity, tied_embeddings, N, N_active, S, D, C, loss, lr, warmup, load_balance, derived,
-// loss_curve, downstream, best_of.
+// granularity, tied_embeddings, N, N_active, S, D, C, loss, loss_unit, tokenizer, lr, warmup,
+// load_balance, derived, loss_curve, downstream, best_of.
 const std::vector<std::string>& canonical_fields();
 
 // The canonical name of a field name or alias (Na, E, K, G); nullopt for any other name.

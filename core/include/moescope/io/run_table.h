@@ -16,7 +16,8 @@ namespace moescope {
 // Reading and writing runs as CSV or JSON files.
 //
 // CSV: one run per row, a header naming columns (canonical names, or any names with a
-// ColumnMapping). Lists are cells holding compact JSON: loss_curve is [[step,tokens,loss],...],
+// ColumnMapping). loss_unit is nats/token, bits/token, nats/byte or bits/byte; exports always
+// write it. Lists are cells holding compact JSON: loss_curve is [[step,tokens,loss],...],
 // downstream is [{"task":..,"kind":..,"value":..},...]. derived is "N;C".
 // JSON: {"format":"moescope-runs","version":1,"runs":[{...},...]} or a bare array of run objects,
 // keys as the CSV columns.
@@ -34,6 +35,10 @@ struct ReadOptions {
   // A column (a JSON key) that maps to no field is an error listing them all, unless the mapping
   // leaves it out (NAME=), the rule or best_of reads it, or this is set.
   bool ignore_unknown_columns = false;
+  // The unit of the file's losses, for rows that do not say (no loss_unit column, or an empty
+  // cell); nullopt: kDefaultLossUnit, nats/token. A row whose loss_unit says another unit is an
+  // error, since the file would then hold two units where the user said one.
+  std::optional<LossUnit> loss_unit;
 };
 
 struct ReadResult {
@@ -44,6 +49,9 @@ struct ReadResult {
   std::vector<Diagnostic> duplicates;
   std::size_t rows = 0;          // rows (records) in the file
   std::size_t rows_matched = 0;  // of those, the rows `where` kept (all without a rule)
+  // Of the runs, those whose loss unit is kDefaultLossUnit because neither their row nor
+  // ReadOptions::loss_unit said one: what an import tells the user it assumed.
+  std::size_t runs_of_assumed_unit = 0;
 };
 
 // Picks the format from the extension (.csv, .json); throws InputError for anything else.

@@ -11,6 +11,7 @@
 #include "moescope/fit/law_fit_runs.h"
 #include "moescope/fit/optimum_report.h"
 #include "moescope/io/json_file.h"
+#include "moescope/run/loss_units.h"
 
 // The saved fit, FIT.json: the file `moescope fit law|surface --save` writes and `moescope
 // predict|optimum|train plan --law`, the explorer (File > Open Saved Fit) and the planner read.
@@ -24,6 +25,11 @@ struct FitDataSummary {
   std::size_t points = 0;
   std::size_t left_out = 0;
   std::string holdout_rule;
+  // The unit of the losses fitted, and so of every loss the surfaces predict (a law's is its
+  // scope's, LawScope::loss_unit).
+  LossUnit loss_unit = kDefaultLossUnit;
+  // The conversion applied to the runs' losses before the fit, where one was (loss_units.h).
+  std::optional<LossConversion> conversion;
 };
 
 // A fitted law as `moescope fit law --save` writes it: the law, its bootstrap replicates (for
@@ -31,12 +37,15 @@ struct FitDataSummary {
 struct SavedLaw {
   FittedLaw law;
   std::vector<FittedLaw> replicates;
-  // The form, the one sparsity a Chinchilla-form law describes and the runs' range; a file
-  // written before ranges were saved has none (its read-outs carry no extrapolation flags).
+  // The form, the one sparsity a Chinchilla-form law describes, the runs' range (a file
+  // written before ranges were saved has none: its read-outs carry no extrapolation flags) and
+  // the unit of its losses (nats/token in a file written before units were saved).
   LawScope scope;
 };
 
-// Saved fits are JSON: {"format":"moescope-fit","version":1,"kind":"law"|"surfaces",...}.
+// Saved fits are JSON: {"format":"moescope-fit","version":1,"kind":"law"|"surfaces",
+// "loss_unit":"nats/token",...}; data.loss_conversion {"to", "bytes_per_token"} where the runs'
+// losses were converted before the fit.
 nlohmann::ordered_json law_json(const RunLawFit& fitted, const FitDataSummary& data);
 nlohmann::ordered_json surfaces_json(const std::vector<SurfaceFit>& fits,
                                      const SurfaceFitOptions& options, const FitDataSummary& data);
@@ -44,7 +53,8 @@ nlohmann::ordered_json surfaces_json(const std::vector<SurfaceFit>& fits,
 // Reading back: every field the readers use is checked against the format before it is used, and
 // a file that breaks it is refused with an InputError naming the file and each wrong field
 // ("surfaces[0].degrees[1]: must be a whole number in [0, 4], got 1.5"):
-//  - format "moescope-fit", version the number 1, kind "law" or "surfaces";
+//  - format "moescope-fit", version the number 1, kind "law" or "surfaces"; loss_unit one of
+//    LossUnit's names, or absent in a file written before units were recorded: nats/token;
 //  - a law: form "abnar" or "chinchilla"; params exactly the form's parameters, coefficients
 //    (A, B, E; a, b, c, d, e) finite in [0, kMaxLawCoefficient] and exponents (alpha, beta,
 //    gamma, lambda, delta) finite in [-kMaxLawExponent, kMaxLawExponent]; replicates (at most
@@ -62,6 +72,7 @@ inline constexpr int kMaxSurfaceDegree = 4;                  // as SurfaceFitOpt
 inline constexpr std::size_t kMaxSavedReplicates = 100'000;  // as --bootstrap allows
 inline constexpr std::size_t kMaxSavedSurfaces = 10'000;
 std::string saved_fit_kind(const nlohmann::json& file, const std::string& path);
+LossUnit saved_fit_loss_unit(const nlohmann::json& file, const std::string& path);
 SavedLaw read_saved_law(const nlohmann::json& file, const std::string& path);
 std::vector<SurfaceFit> read_saved_surfaces(const nlohmann::json& file, const std::string& path);
 
@@ -72,6 +83,8 @@ struct SavedFit {
   Kind kind = Kind::kLaw;
   std::optional<SavedLaw> law;       // when kind is kLaw
   std::vector<SurfaceFit> surfaces;  // when kind is kSurfaces
+  // The unit of the losses fitted and predicted.
+  LossUnit loss_unit = kDefaultLossUnit;
 };
 SavedFit read_saved_fit(const std::filesystem::path& path);
 

@@ -22,7 +22,8 @@ struct RunSource {
 //  - hyper-parameters from result.json's "spec" object (the trainer's canonical spec, defaults
 //    filled in), else from the spec file;
 //  - the loss curve from metrics.jsonl: its validation passes, the same quantity as the loss,
-//    or, from a trainer that logs none, its training losses.
+//    or, from a trainer that logs none, its training losses;
+//  - the downstream metrics of result.json's last validation pass.
 // Throws std::runtime_error as read_train_result does.
 Run run_from_result(const std::filesystem::path& result_file, const SpecSummary& spec,
                     const MetricsLog& metrics, const RunSource& source);

@@ -19,6 +19,9 @@ struct TrainingSettings {
   double warmup_fraction = 0.05;
   // Default 1.
   std::uint64_t seed = 1;
+  // A built-in corpus (corpus_catalog.h); default "debian" (debian-v1, 40 MB). Grids at budgets
+  // past about 1e14 FLOPs repeat it more than kMaxUsefulEpochs times: "debian-v2" (170 MB).
+  std::string corpus = "debian";
 
   // One message per invalid field; empty when usable.
   std::vector<std::string> validate() const;

@@ -51,6 +51,16 @@ struct TaskMetric {
   bool operator==(const TaskMetric&) const = default;
 };
 
+// The unit of a loss. A model with a tokenizer (and the published scaling-law data) reports nats
+// per token; a byte-level model (MoEScope's trainer) nats per byte; some papers bits. One model's
+// losses in two units differ by the bytes per token (3 to 5 for English BPE) or ln 2, so a fit
+// never takes losses in more than one unit (loss_units.h converts where the user says how).
+enum class LossUnit { kNatsPerToken, kBitsPerToken, kNatsPerByte, kBitsPerByte };
+
+// The unit a run's loss is in where its source does not say: the unit of the paper and of
+// almost every published data set (README, "import").
+inline constexpr LossUnit kDefaultLossUnit = LossUnit::kNatsPerToken;
+
 struct HyperParameters {
   std::optional<double> learning_rate;
   std::optional<double> warmup_fraction;
@@ -76,7 +86,10 @@ struct Run {
   std::optional<double> sparsity;       // S = (E - K) / E
   std::optional<double> tokens;         // D
   std::optional<double> compute;        // C, training FLOPs
-  std::optional<double> loss;           // final validation loss, nats/token
+  std::optional<double> loss;           // final validation loss, in loss_unit
+  LossUnit loss_unit = kDefaultLossUnit;
+  // What the loss counts tokens of: free text, e.g. "bytes (UTF-8)", "GPT-NeoX"; may be empty.
+  std::string tokenizer;
   QuantitySet derived;
 
   HyperParameters hyper;
@@ -95,10 +108,14 @@ std::string_view to_string(RunStatus status);
 std::string_view to_string(Provenance provenance);
 std::string_view to_string(MetricKind kind);
 std::string_view to_string(Quantity quantity);
+std::string_view to_string(LossUnit unit);  // "nats/token", "bits/token", "nats/byte", "bits/byte"
 std::optional<RunStatus> parse_run_status(std::string_view text);
 std::optional<Provenance> parse_provenance(std::string_view text);
 std::optional<MetricKind> parse_metric_kind(std::string_view text);
 std::optional<Quantity> parse_quantity(std::string_view text);
+std::optional<LossUnit> parse_loss_unit(std::string_view text);
+// "nats/token, bits/token, nats/byte or bits/byte", for messages about a unit that is not one.
+const char* loss_unit_names();
 
 // "N;C" style list used by the store and by exports; parse_quantity_set rejects unknown names.
 std::string format_quantity_set(const QuantitySet& set);

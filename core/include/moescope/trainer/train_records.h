@@ -39,18 +39,41 @@ struct TrainingPoint {
 // A line about a validation pass: {"step", "tokens", "val_loss"}, a point of the run's loss curve.
 using ValidationPoint = LossPoint;
 
+// A line about a downstream task at a validation pass (task_file.h):
+// {"step", "tokens", "task", "items", "accuracy", "accuracy_norm", "chance"}. `accuracy` is the
+// share of the items whose choice of highest log-likelihood (summed over its bytes; ties to the
+// lowest index) is the answer, `accuracy_norm` the same with the log-likelihood per byte of the
+// choice (the common "acc_norm"), `chance` the accuracy of guessing: the mean of 1 / choices.
+struct TaskPoint {
+  std::int64_t step = 0;
+  double tokens = 0;
+  std::string task;
+  std::int64_t items = 0;
+  double accuracy = 0;
+  double accuracy_norm = 0;
+  double chance = 0;
+  bool operator==(const TaskPoint&) const = default;
+};
+
 std::string metrics_line(const TrainingPoint& point);
 std::string metrics_line(const ValidationPoint& point);
+std::string metrics_line(const TaskPoint& point);
+
+// The downstream metrics of one validation pass as the run model keeps them: per task an
+// accuracy named after the task, and the per-byte variant named "<task>/norm".
+std::vector<TaskMetric> task_metrics(const std::vector<TaskPoint>& points);
 
 // The step of a line; nullopt for a line that is none of the above (not a JSON object with an
 // integer "step", or nested too deep to walk).
 std::optional<std::int64_t> metrics_line_step(std::string_view line);
 
-// What metrics.jsonl says so far. Lines that are neither kind, or lack "tokens", and a last line
-// torn by a kill are skipped, so the file can be read while the trainer writes it.
+// What metrics.jsonl says so far. Lines of none of the three kinds, or lacking "tokens" (a task
+// line also "items" or "accuracy"), and a last line torn by a kill are skipped, so the file can be
+// read while the trainer writes it.
 struct MetricsLog {
   std::vector<LossPoint> training;          // (step, tokens, training loss), in file order
   std::vector<ValidationPoint> validation;  // (step, tokens, validation loss), in file order
+  std::vector<TaskPoint> downstream;        // downstream tasks at validation passes, in file order
   std::optional<double> learning_rate;      // the last training line's "lr"
   std::optional<double> tokens_per_second;  // the last training line's "tokens_per_s"
 };
@@ -71,6 +94,7 @@ struct TrainOutcome {
   std::uint64_t corpus_validation_tokens = 0;
   std::int64_t eval_tokens = 0;  // held-out tokens each validation pass predicts
   std::vector<ValidationPoint> curve;
+  std::vector<TaskMetric> downstream;  // of the last validation pass (task_metrics)
 };
 
 // Repetitions of the training split: trained tokens / tokens in the split.
@@ -83,11 +107,13 @@ double model_flop_utilisation(const TrainSpec& spec, double tokens_per_second, d
 // "tokens", "steps", "N", "N_active", "S", "flops" (Eq. 9 x tokens), "flops_6NaD", "seconds",
 // "tokens_per_s", "mfu" and "peak_flops" (CUDA only), "device", "precision", "epochs", "corpus":
 // {"name", "train_tokens", "validation_tokens"}, "eval_tokens", "architecture": {...},
-// "loss_curve": [[step, tokens, val_loss], ...], "spec": {...}}.
+// "loss_curve": [[step, tokens, val_loss], ...], "downstream": [{"task", "kind": "accuracy",
+// "value"}, ...] (the last validation pass's, see task_metrics), "spec": {...}}.
 std::string result_json(const TrainSpec& spec, const TrainOutcome& outcome);
 
 // The finished run as MoEScope's run model (provenance local, C by Eq. 9, the validation curve
-// as its loss curve), named `name` and trained on host `origin`: the trainer's run.json.
+// as its loss curve, the last pass's downstream metrics), named `name` and trained on host
+// `origin`: the trainer's run.json.
 Run finished_run(const TrainSpec& spec, const TrainOutcome& outcome, const std::string& name,
                  const std::string& origin);
 
@@ -103,6 +129,8 @@ struct TrainResult {
   // lr, warmup_fraction and load_balance of "spec" (the canonical spec, defaults filled in), where
   // given; nullopt when result.json holds no spec object.
   std::optional<HyperParameters> hyper;
+  // "downstream", empty when result.json has none (a trainer older than the key, or no tasks).
+  std::vector<TaskMetric> downstream;
 };
 
 // Throws std::runtime_error naming the file and the key when the file is missing, is not JSON,

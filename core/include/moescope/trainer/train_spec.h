@@ -20,9 +20,16 @@ namespace moescope {
 
 // The tokenizer is byte-level: a token is one byte of the UTF-8 text, so the vocabulary is 256.
 inline constexpr int kByteVocabulary = 256;
+// So its losses are cross-entropy per byte, in nats; stored runs say so (Run::loss_unit).
+inline constexpr LossUnit kTrainerLossUnit = LossUnit::kNatsPerByte;
+inline constexpr const char* kTrainerTokenizer = "bytes (UTF-8)";
 
 // Held-out tokens per validation pass when a spec does not say.
 inline constexpr std::int64_t kDefaultEvalTokens = 262144;
+
+// Items of each downstream task scored per validation pass when a spec does not say (the first
+// ones of its file): 500 put an accuracy's standard error near 2 points and keep a pass short.
+inline constexpr std::int64_t kDefaultTaskItems = 500;
 
 // Bounds of the budget keys: "tokens" lie in (0, 1e18], "compute" in (0, 1e30]. 1e18 tokens are
 // far beyond any run a trainer here makes, and keep every step count well inside a 64-bit integer.
@@ -45,6 +52,10 @@ class SpecError : public std::runtime_error {
 
 // One training run as its spec file describes it, with every default filled in. Two runs with
 // equal specs train bit-identically on the same device kind.
+// The tasks a spec without a "tasks" key scores: the shipped tasks with a built-in corpus (which
+// all begin with the debian-v1 text the tasks were held out of), none with a text file.
+std::vector<std::string> default_tasks(std::string_view corpus);
+
 struct TrainSpec {
   Architecture architecture;  // vocab is the tokenizer's, embeddings are tied
 
@@ -70,9 +81,13 @@ struct TrainSpec {
   std::int64_t eval_tokens = kDefaultEvalTokens;  // per validation pass (at most the split)
   std::int64_t log_interval = 0;
   std::int64_t checkpoint_interval = 0;
-  std::string device = "auto";     // auto, cpu, cuda or cuda:N
-  std::string precision = "auto";  // auto (bf16 on CUDA, fp32 on CPU), fp32 or bf16
-  int threads = 1;                 // CPU threads; part of the spec because results depend on it
+  // Downstream tasks scored at every validation pass: kShippedTasks ("debian-tasks") or the
+  // canonical path of a task file (task_file.h). Default: default_tasks(corpus).
+  std::vector<std::string> tasks;
+  std::int64_t task_items = kDefaultTaskItems;  // items per task and pass, the first of each file
+  std::string device = "auto";                  // auto, cpu, cuda or cuda:N
+  std::string precision = "auto";               // auto (bf16 on CUDA, fp32 on CPU), fp32 or bf16
+  int threads = 1;  // CPU threads; part of the spec because results depend on it
 
   double tokens_per_step() const;
   // steps * tokens_per_step(): what the run trains on, at most the tokens asked for.
@@ -87,9 +102,10 @@ void derive_schedule(TrainSpec& spec);
 
 // The strict reader, the trainer's. A corpus file is taken relative to `spec_folder` and must be a
 // regular file inside `corpus_root` (default: `spec_folder`) once links are followed; the spec
-// then holds its canonical path. Throws SpecError listing every problem: unknown or missing keys,
-// wrong types and ranges, an invalid architecture (core's validate), a budget too small for one
-// step, a corpus outside its root; and, alone, text nested deeper than kMaxJsonDepth (key "spec").
+// then holds its canonical path; so do task files (key "tasks"), read when the run starts. Throws
+// SpecError listing every problem: unknown or missing keys, wrong types and ranges, an invalid
+// architecture (core's validate), a budget too small for one step, a corpus or task file outside
+// its root; and, alone, text nested deeper than kMaxJsonDepth (key "spec").
 TrainSpec parse_train_spec(std::string_view json_text, const std::filesystem::path& spec_folder,
                            const std::filesystem::path& corpus_root = {});
 

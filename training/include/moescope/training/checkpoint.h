@@ -1,11 +1,12 @@
 #pragma once
 
 #include <torch/nn/module.h>
-#include <torch/optim/optimizer.h>
 
 #include <cstdint>
 #include <filesystem>
 #include <optional>
+
+#include "moescope/training/adamw.h"
 
 namespace moescope::training {
 
@@ -23,13 +24,12 @@ struct TrainingProgress {
 // Written to a temporary file and committed with a rename: a kill at any moment leaves the
 // previous checkpoint or the new one.
 void save_checkpoint(const std::filesystem::path& file, const torch::nn::Module& model,
-                     const torch::optim::Optimizer& optimizer, const TrainingProgress& progress);
+                     const AdamW& optimizer, const TrainingProgress& progress);
 
 // Restores a checkpoint into a model and optimizer built like the saved ones; empty when there
-// is no checkpoint file.
+// is no checkpoint file. Throws std::runtime_error for a checkpoint of an earlier format.
 std::optional<TrainingProgress> load_checkpoint(const std::filesystem::path& file,
-                                                torch::nn::Module& model,
-                                                torch::optim::Optimizer& optimizer,
+                                                torch::nn::Module& model, AdamW& optimizer,
                                                 const torch::Device& device);
 
 }  // namespace moescope::training

@@ -9,4 +9,8 @@ namespace moescope::training {
 // (an H100 SXM's sheet says 989e12 dense; clocks and power limits decide what is reached).
 double measure_peak_flops(const torch::Device& device);
 
+// The same for the CPU with fp32 1024^3 products on the threads ATen uses: the reference for a
+// CPU benchmark's MFU.
+double measure_cpu_peak_flops();
+
 }  // namespace moescope::training

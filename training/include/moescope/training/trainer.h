@@ -5,8 +5,8 @@
 #include <optional>
 #include <string>
 
+#include "moescope/trainer/memory_estimate.h"
 #include "moescope/trainer/train_spec.h"
-#include "moescope/training/memory_estimate.h"
 
 namespace moescope::training {
 

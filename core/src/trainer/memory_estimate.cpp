@@ -1,10 +1,10 @@
-#include "moescope/training/memory_estimate.h"
+#include "moescope/trainer/memory_estimate.h"
 
 #include <cstdio>
 
 #include "moescope/model/accounting.h"
 
-namespace moescope::training {
+namespace moescope {
 namespace {
 
 std::string gibibytes(double bytes) {
@@ -69,4 +69,4 @@ void require_fits(const TrainSpec& spec, const MemoryEstimate& estimate, double 
   throw SpecError(std::move(problems));
 }
 
-}  // namespace moescope::training
+}  // namespace moescope

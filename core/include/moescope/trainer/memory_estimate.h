@@ -1,10 +1,13 @@
 #pragma once
 
+// The trainer refuses a run that will not fit with this estimate; `moescope train plan` reports it
+// per run. Torch-free, so the planner has it where no trainer is built.
+
 #include <string>
 
 #include "moescope/trainer/train_spec.h"
 
-namespace moescope::training {
+namespace moescope {
 
 // What a run holds at its peak, in bytes. An estimate that errs high: it counts every tensor the
 // backward pass keeps as if none were freed early.
@@ -26,4 +29,4 @@ MemoryEstimate estimate_training_memory(const TrainSpec& spec, bool bf16, bool f
 void require_fits(const TrainSpec& spec, const MemoryEstimate& estimate, double available_bytes,
                   const std::string& memory_name);
 
-}  // namespace moescope::training
+}  // namespace moescope
