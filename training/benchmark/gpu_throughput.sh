@@ -10,6 +10,7 @@
 #   compare     every benchmark model trained as a real run (spec, corpus, metrics) by the
 #               baseline trainer and by this one, one after the other: tokens/s of each
 #   concurrent  4 runs of a small model at once against one alone (the queue's --jobs)
+#   train       the reference run (d512, E = 32, K = 4) as a real run: its log and downstream tasks
 # Needs the carried folders .gpu-deps (nlohmann-json3-dev .deb) and build-train/training-data.
 #   training/benchmark/gpu_throughput.sh tests bench profile compare concurrent
 set -uo pipefail
@@ -35,7 +36,8 @@ build_tree() {  # source build tests targets...
     cmake --build "$build" -j8 --target "$@" >"$logs/build-$(basename "$build").log" 2>&1
 }
 start=$SECONDS
-build_tree "${NEW:-.}" $new ON moescope-train training_model_test training_optimizer_test &
+build_tree "${NEW:-.}" $new ON moescope-train training_model_test training_optimizer_test \
+  downstream_eval_test &
 new_pid=$!
 if [ -d "$baseline_src" ]; then
   build_tree "$baseline_src" $old OFF moescope-train &
@@ -78,7 +80,7 @@ run_one() {
 for step in "$@"; do
   case $step in
     tests)
-      for test in training_model_test training_optimizer_test; do
+      for test in training_model_test training_optimizer_test downstream_eval_test; do
         timeout 300 $new/tests/$test >>"$logs/tests.log" 2>&1
         echo "$test: exit $?"
       done
@@ -105,6 +107,11 @@ for step in "$@"; do
         ratio=$(python3 -c "print('%.2fx' % ($3 / $1))" 2>/dev/null || echo -)
         echo "| $label | $1 | $2 | $3 | $4 | $ratio |"
       done | tee "$out/compare.md"
+      ;;
+    train)
+      label=d512-L8-H8-E32-K4-c1024-b64-m16
+      echo "reference run: $(run_one $new/moescope-train $label 40 train-$label) (tokens/s, MFU)"
+      grep -E "val_loss|optimizer|done" "$logs/run-train-$label.log" | tail -6
       ;;
     concurrent)
       for label in d128-L2-H2-E8-K1-c512-b64-m64 d256-L3-H4-E8-K1-c512-b64-m64; do
