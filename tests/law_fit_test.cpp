@@ -23,9 +23,12 @@
 #include "moescope/io/column_mapping.h"
 #include "moescope/io/run_table.h"
 #include "moescope/synthetic/synthetic_grid.h"
+#include "support/quick_law_fit.h"
 
 namespace moescope {
 namespace {
+
+using testing_support::quick_chinchilla_options;
 
 const std::filesystem::path kEpochData =
     std::filesystem::path(MOESCOPE_EXTERNAL_DIR) / "chinchilla-epoch" / "svg_extracted_data.csv";
@@ -64,19 +67,6 @@ std::vector<ScalingPoint> dense_points(const std::vector<ScalingPoint>& points) 
   std::copy_if(points.begin(), points.end(), std::back_inserter(dense),
                [](const ScalingPoint& point) { return point.sparsity == 0.0; });
   return dense;
-}
-
-// A small Chinchilla-form fit (35 dense synthetic points, 8 starts) for the tests that are
-// about the machinery rather than the optimum.
-LawFitOptions quick_chinchilla_options() {
-  LawFitOptions options;
-  options.form = LawForm::kChinchilla;
-  options.grid_override = {{"log_A", {5, 10}},
-                           {"log_B", {5, 10}},
-                           {"alpha", {0.5}},
-                           {"beta", {0.5}},
-                           {"log_E", {0, 0.5}}};
-  return options;
 }
 
 // "Agrees to 3 significant digits": within half a unit of the third significant digit.

@@ -14,9 +14,12 @@
 #include "moescope/fit/law_validation.h"
 #include "moescope/fit/optimum_report.h"
 #include "moescope/synthetic/synthetic_grid.h"
+#include "support/quick_law_fit.h"
 
 namespace moescope {
 namespace {
+
+using testing_support::quick_chinchilla_options;
 
 std::vector<moescope::Run> synthetic_runs(double noise_sigma = 0.005) {
   SyntheticGridOptions options;
@@ -29,18 +32,6 @@ std::vector<moescope::Run> runs_at_sparsity(double sparsity) {
   std::erase_if(
       runs, [&](const moescope::Run& run) { return std::abs(*run.sparsity - sparsity) > 1e-9; });
   return runs;
-}
-
-// A Chinchilla-form fit small enough for a unit test: 8 starts.
-LawFitOptions quick_chinchilla() {
-  LawFitOptions options;
-  options.form = LawForm::kChinchilla;
-  options.grid_override = {{"log_A", {5, 10}},
-                           {"log_B", {5, 10}},
-                           {"alpha", {0.5}},
-                           {"beta", {0.5}},
-                           {"log_E", {0, 0.5}}};
-  return options;
 }
 
 // Does the JSON text hold a NaN or an infinity anywhere (which JSON cannot represent)?
@@ -101,7 +92,7 @@ TEST(LawFitRuns, DenseOnlyRunsAreFittedInChinchillasFormAndSaySo) {
 TEST(LawFitRuns, TheHoldOutRuleDecidesWhichLevelsTheFormSees) {
   // Every level but S = 0.5 held out: one level is fitted, so Chinchilla's form at 0.5.
   const RunLawFit fitted = fit_law_to_runs(synthetic_runs(), RunFilter::parse("S!=0.5"),
-                                           std::nullopt, quick_chinchilla());
+                                           std::nullopt, quick_chinchilla_options());
   EXPECT_EQ(fitted.summary.law.form, LawForm::kChinchilla);
   ASSERT_TRUE(fitted.scope.sparsity.has_value());
   EXPECT_EQ(*fitted.scope.sparsity, 0.5);
@@ -110,7 +101,7 @@ TEST(LawFitRuns, TheHoldOutRuleDecidesWhichLevelsTheFormSees) {
 }
 
 TEST(ReadOptimum, ChinchillaLawIsReadAtItsOneLevelWithNoSparsityInterval) {
-  LawFitOptions options = quick_chinchilla();
+  LawFitOptions options = quick_chinchilla_options();
   options.bootstrap = 20;
   const RunLawFit fitted =
       fit_law_to_runs(runs_at_sparsity(0.0), RunFilter::parse(""), std::nullopt, options);
@@ -167,7 +158,7 @@ TEST(ReadOptimum, ReadOutsBeyondTheDataAreFlaggedAsExtrapolated) {
   EXPECT_TRUE(extrapolation(range, 1e19, 1e9, 0.5).budget.has_value());
 
   // Through a fitted law: the JSON names what is extrapolated and the data's range.
-  LawFitOptions options = quick_chinchilla();
+  LawFitOptions options = quick_chinchilla_options();
   const RunLawFit fitted =
       fit_law_to_runs(runs_at_sparsity(0.0), RunFilter::parse(""), std::nullopt, options);
   const OptimumReadOut read_out =
@@ -236,7 +227,7 @@ TEST(LawValidationTest, LeaveOneBudgetOutRefitsMatchFullFitsOfTheRest) {
 }
 
 TEST(LawValidationTest, RefusesOneBudget) {
-  LawFitOptions options = quick_chinchilla();
+  LawFitOptions options = quick_chinchilla_options();
   const RunLawFit full =
       fit_law_to_runs(runs_at_sparsity(0.0), RunFilter::parse(""), std::nullopt, options);
   std::vector<ScalingPoint> one_budget = full.data.points;
@@ -256,7 +247,7 @@ TEST(LawFitRuns, OneBudgetCannotDetermineChinchillasLaw) {
   std::vector<moescope::Run> runs = runs_at_sparsity(0.0);
   std::erase_if(runs, [](const moescope::Run& run) { return *run.compute != 1e20; });
   try {
-    fit_law_to_runs(runs, RunFilter::parse(""), std::nullopt, quick_chinchilla());
+    fit_law_to_runs(runs, RunFilter::parse(""), std::nullopt, quick_chinchilla_options());
     ADD_FAILURE() << "no refusal";
   } catch (const FitRefused& refused) {
     EXPECT_EQ(refused.reason(), RefusalReason::kNotIdentified);

@@ -24,9 +24,12 @@
 #include "moescope/io/diagnostic.h"
 #include "moescope/io/saved_fit.h"
 #include "moescope/synthetic/synthetic_grid.h"
+#include "support/quick_law_fit.h"
 
 namespace moescope {
 namespace {
+
+using testing_support::quick_chinchilla_options;
 
 constexpr double kBytesPerToken = 4.2;
 
@@ -57,18 +60,6 @@ std::string refusal_of(const std::function<void()>& fit) {
   }
   ADD_FAILURE() << "the fit was not refused";
   return {};
-}
-
-// Chinchilla's form from 8 starts: enough for one sparsity level, quick for a unit test.
-LawFitOptions quick_chinchilla() {
-  LawFitOptions options;
-  options.form = LawForm::kChinchilla;
-  options.grid_override = {{"log_A", {5, 10}},
-                           {"log_B", {5, 10}},
-                           {"alpha", {0.5}},
-                           {"beta", {0.5}},
-                           {"log_E", {0, 0.5}}};
-  return options;
 }
 
 TEST(ConvertLoss, FollowsNatsPerBitsAndBytesPerToken) {
@@ -121,7 +112,7 @@ TEST(MixedLossUnits, EveryFitRefusesThemNamingUnitsAndCounts) {
   const std::vector<moescope::Run> runs = with_byte_level_runs(dense_runs(), 3);
   const std::size_t per_token = runs.size() - 3;
   const std::string law = refusal_of([&] {
-    fit_law_to_runs(runs, RunFilter::parse(""), LawForm::kChinchilla, quick_chinchilla());
+    fit_law_to_runs(runs, RunFilter::parse(""), LawForm::kChinchilla, quick_chinchilla_options());
   });
   EXPECT_NE(law.find(std::to_string(per_token) + " runs in nats/token, 3 runs in nats/byte"),
             std::string::npos)
@@ -169,11 +160,11 @@ TEST(MixedLossUnits, RunsAFitLeavesOutDoNotCount) {
 TEST(MixedLossUnits, AConversionFitsTheSameLawAsOneUnit) {
   const std::vector<moescope::Run> per_token = dense_runs();
   const std::vector<moescope::Run> mixed = with_byte_level_runs(per_token, 5);
-  const RunLawFit expected =
-      fit_law_to_runs(per_token, RunFilter::parse(""), LawForm::kChinchilla, quick_chinchilla());
+  const RunLawFit expected = fit_law_to_runs(per_token, RunFilter::parse(""), LawForm::kChinchilla,
+                                             quick_chinchilla_options());
   const RunLawFit converted = fit_law_to_runs(
       convert_losses(mixed, LossConversion{.to = {}, .bytes_per_token = kBytesPerToken}),
-      RunFilter::parse(""), LawForm::kChinchilla, quick_chinchilla());
+      RunFilter::parse(""), LawForm::kChinchilla, quick_chinchilla_options());
   EXPECT_EQ(converted.scope.loss_unit, LossUnit::kNatsPerToken);
   EXPECT_EQ(converted.summary.fit.points, expected.summary.fit.points);
   const auto want = expected.summary.law.parameters();
@@ -188,7 +179,7 @@ TEST(MixedLossUnits, AConversionFitsTheSameLawAsOneUnit) {
 TEST(SavedFitLossUnit, IsWrittenReadAndCarriedToTheReadOut) {
   const std::vector<moescope::Run> runs = with_byte_level_runs(dense_runs(), dense_runs().size());
   const RunLawFit fitted =
-      fit_law_to_runs(runs, RunFilter::parse(""), LawForm::kChinchilla, quick_chinchilla());
+      fit_law_to_runs(runs, RunFilter::parse(""), LawForm::kChinchilla, quick_chinchilla_options());
   EXPECT_EQ(fitted.scope.loss_unit, LossUnit::kNatsPerByte);
   FitDataSummary summary{"runs.csv",
                          fitted.data.points.size(),

@@ -101,18 +101,9 @@ ThroughputRow measure(const BenchmarkModel& model, const BenchmarkOptions& optio
     profile_steps(step, corpus, *options.profile_folder / (model.label() + ".json"));
 #endif
 
-  ThroughputRow row;
-  const Architecture& arch = spec.architecture;
-  row.d_model = arch.d_model;
-  row.layers = arch.n_layers;
-  row.heads = arch.n_heads;
-  row.experts = arch.experts;
-  row.active = arch.active;
-  row.granularity = arch.granularity;
-  row.context = arch.context;
-  row.micro_batch_size = spec.micro_batch_size;
+  ThroughputRow row = ThroughputRow::shape_of(spec.architecture, spec.micro_batch_size);
   row.tokens_per_s = options.timed_steps * spec.tokens_per_step() / seconds;
-  row.flops_per_s = row.tokens_per_s * flops_per_token_eq9(arch);
+  row.flops_per_s = row.tokens_per_s * flops_per_token_eq9(spec.architecture);
   row.mfu = model_flop_utilisation(spec, row.tokens_per_s, peak_flops);
   char line[256];
   std::snprintf(line, sizeof line, "%-32s %12.0f tokens/s  %8.3g FLOP/s  MFU %5.1f%%  (%s)\n",

@@ -191,6 +191,19 @@ Architecture ThroughputRow::architecture() const {
   return arch;
 }
 
+ThroughputRow ThroughputRow::shape_of(const Architecture& arch, int micro_batch_size) {
+  ThroughputRow row;
+  row.d_model = arch.d_model;
+  row.layers = arch.n_layers;
+  row.heads = arch.n_heads;
+  row.experts = arch.experts;
+  row.active = arch.active;
+  row.granularity = arch.granularity;
+  row.context = arch.context;
+  row.micro_batch_size = micro_batch_size;
+  return row;
+}
+
 std::vector<std::string> ThroughputTable::validate() const {
   Problems problems;
   check_table(*this, problems);

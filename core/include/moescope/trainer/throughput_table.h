@@ -49,6 +49,8 @@ struct ThroughputRow {
 
   // The architecture the row measured, vocab kByteVocabulary, tied embeddings.
   Architecture architecture() const;
+  // A row for `arch` trained in micro-batches of `micro_batch_size`, its figures still to fill in.
+  static ThroughputRow shape_of(const Architecture& arch, int micro_batch_size);
   bool operator==(const ThroughputRow&) const = default;
 };
 
