@@ -371,6 +371,14 @@ void add_train_plan_command(CLI::App& train) {
   command->add_option("--corpus", args->training.corpus,
                       "Built-in corpus of the specs, whose size the epochs count: " +
                           built_in_corpus_names() + " (default debian)");
+  command
+      ->add_option("--validation-passes", args->training.validation_passes,
+                   "Validation passes per run (each scores the downstream tasks)")
+      ->check(whole_number(1, 100000))
+      ->capture_default_str();
+  command->add_option("--checkpoints", args->training.checkpoints, "Checkpoints per run")
+      ->check(whole_number(1, 100000))
+      ->capture_default_str();
   command->add_option("--seed", args->training.seed, "Seed of the specs")
       ->check(whole_number(0, std::int64_t{1} << 53))  // what a JSON number holds exactly
       ->capture_default_str();

@@ -18,6 +18,11 @@ std::vector<std::string> TrainingSettings::validate() const {
   // JSON readers hold integers exactly up to 2^53 only.
   if (seed > (std::uint64_t{1} << 53))
     problems.push_back("seed must be at most 2^53, got " + std::to_string(seed));
+  if (validation_passes < 1)
+    problems.push_back("validation_passes must be at least 1, got " +
+                       std::to_string(validation_passes));
+  if (checkpoints < 1)
+    problems.push_back("checkpoints must be at least 1, got " + std::to_string(checkpoints));
   if (!find_built_in_corpus(corpus))
     problems.push_back("corpus must be one of " + built_in_corpus_names() + ", got \"" + corpus +
                        "\"");
@@ -42,6 +47,7 @@ TrainSpec planned_spec(const PlannedRun& run, const TrainingSettings& settings) 
   spec.seed = settings.seed;
   spec.corpus = settings.corpus;
   spec.tasks = default_tasks(spec.corpus);
+  spec.design = run.design;
   // The trainer's default validation pass (kDefaultEvalTokens, about ten of them per run) would
   // cost small runs more than their training: evaluate at most a twentieth of D per pass instead.
   const int context = run.architecture.context;
@@ -49,6 +55,11 @@ TrainSpec planned_spec(const PlannedRun& run, const TrainingSettings& settings) 
       std::clamp(std::floor(run.tokens / 20 / context) * context, static_cast<double>(context),
                  static_cast<double>(kDefaultEvalTokens)));
   derive_schedule(spec);
+  auto spread = [&spec](int per_run) {
+    return std::max<std::int64_t>(1, (spec.steps + per_run - 1) / per_run);
+  };
+  spec.eval_interval = spread(settings.validation_passes);
+  spec.checkpoint_interval = spread(settings.checkpoints);
   return spec;
 }
 

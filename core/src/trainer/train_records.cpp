@@ -7,6 +7,7 @@
 
 #include "moescope/io/json_limits.h"
 #include "moescope/model/accounting.h"
+#include "moescope/version.h"
 
 namespace moescope {
 namespace {
@@ -264,6 +265,7 @@ std::string result_json(const TrainSpec& spec, const TrainOutcome& outcome) {
       {"tokens_per_s", outcome.tokens_per_second},
       {"device", outcome.device},
       {"precision", outcome.precision},
+      {"commit", kSourceCommit},
       {"epochs", epochs(spec, outcome.corpus_train_tokens)},
       {"corpus",
        {{"name", spec.corpus},

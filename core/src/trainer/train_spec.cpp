@@ -32,7 +32,9 @@ const std::set<std::string>& known_keys() {
       "final_lr_fraction", "weight_decay", "grad_clip", "load_balance", "z_loss", "seed",
       // Data, bookkeeping and placement
       "corpus", "eval_interval", "eval_tokens", "log_interval", "checkpoint_interval", "device",
-      "precision", "threads", "tasks", "task_items"};
+      "precision", "threads", "tasks", "task_items",
+      // Provenance
+      "design"};
   return keys;
 }
 
@@ -333,6 +335,16 @@ void read_placement(SpecReader& reader, TrainSpec& spec, const std::filesystem::
     else
       reader.problem("precision", "must be auto, fp32 or bf16, got \"" + *precision + "\"");
   }
+  if (const auto design = reader.text("design")) {
+    if (design->size() > kMaxDesignLength)
+      reader.problem("design", "must be at most " + std::to_string(kMaxDesignLength) +
+                                   " characters, got " + std::to_string(design->size()));
+    else if (std::any_of(design->begin(), design->end(),
+                         [](unsigned char c) { return c < 0x20 || c == 0x7f; }))
+      reader.problem("design", "must be one line of text without control characters");
+    else
+      spec.design = *design;
+  }
   if (const auto corpus = reader.text("corpus")) {
     if (corpus->empty()) {
       reader.problem("corpus", "must be a built-in corpus (" + built_in_corpus_names() +
@@ -512,6 +524,7 @@ std::string to_json(const TrainSpec& spec) {
       {"threads", spec.threads},
       {"tasks", spec.tasks},
       {"task_items", spec.task_items},
+      {"design", spec.design},
   };
   if (spec.tokens)
     object["tokens"] = *spec.tokens;
@@ -557,6 +570,7 @@ std::string to_spec_file(const TrainSpec& spec) {
   unless("threads", spec.threads, defaults.threads);
   unless("tasks", spec.tasks, default_tasks(spec.corpus));
   unless("task_items", spec.task_items, defaults.task_items);
+  unless("design", spec.design, defaults.design);
   return object.dump(2) + "\n";
 }
 

@@ -91,6 +91,9 @@ struct PlannedRun {
   double tokens = 0;           // D = cell.compute / flops_per_token
   int batch_size = 0;
   std::int64_t steps = 0;  // whole_steps(tokens, batch_size, context), what the trainer runs
+  // How the run was chosen, written to its spec's "design" key (train_spec.h): "grid" for wanted
+  // cells and gaps; active design (active_design.h) says "next: ..." with its reason.
+  std::string design = "grid";
 };
 
 // Cells that cannot be planned, one message per cell, each naming the cell and why.
@@ -109,5 +112,16 @@ class PlanRefused : public std::runtime_error {
 // tokens than the trainer takes (kMaxTrainingTokens). Many cells at once: plan_cells of
 // planning.h.
 PlannedRun plan_run(const Cell& cell, const PlannerOptions& options = {});
+
+// Every shape of the family at sparsity S whose N lies in [min_total, max_total], each planned at
+// budget C with its own N as the cell's size (relative_error 0), by increasing N (equal N: the
+// aspect ratio nearest width_per_layer first): the sizes a run at (C, S) can have, for active
+// design (active_design.h) to choose from. Shapes the budget cannot plan (fewer than min_steps
+// steps, more than kMaxTrainingTokens tokens) are left out, so that each one is plannable; the
+// result is empty when none is. Throws std::invalid_argument for bad options, and PlanRefused
+// when C is not finite and > 0, S is not (E - K) / E for any E and K <= 8, or the bounds are not
+// finite with 0 < min_total <= max_total.
+std::vector<PlannedRun> family_runs(double compute, double sparsity, double min_total,
+                                    double max_total, const PlannerOptions& options = {});
 
 }  // namespace moescope

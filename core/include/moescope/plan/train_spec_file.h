@@ -22,6 +22,12 @@ struct TrainingSettings {
   // A built-in corpus (corpus_catalog.h); default "debian" (debian-v1, 40 MB). Grids at budgets
   // past about 1e14 FLOPs repeat it more than kMaxUsefulEpochs times: "debian-v2" (170 MB).
   std::string corpus = "debian";
+  // Validation passes (each with the downstream tasks) and checkpoints per run, spread evenly
+  // over its steps; defaults 10 and 20, the trainer's. Each at least 1. A grid of many small runs
+  // takes fewer: a pass scores about four thousand task choices, and a checkpoint of a sparse
+  // model writes 16 bytes per parameter.
+  int validation_passes = 10;
+  int checkpoints = 20;
 
   // One message per invalid field; empty when usable.
   std::vector<std::string> validate() const;

@@ -105,7 +105,8 @@ double model_flop_utilisation(const TrainSpec& spec, double tokens_per_second, d
 
 // result.json: {"format": "moescope-train-result", "version": 1, "val_loss", "train_loss",
 // "tokens", "steps", "N", "N_active", "S", "flops" (Eq. 9 x tokens), "flops_6NaD", "seconds",
-// "tokens_per_s", "mfu" and "peak_flops" (CUDA only), "device", "precision", "epochs", "corpus":
+// "tokens_per_s", "mfu" and "peak_flops" (CUDA only), "device", "precision", "commit" (the
+// trainer's source, version.h's kSourceCommit), "epochs", "corpus":
 // {"name", "train_tokens", "validation_tokens"}, "eval_tokens", "architecture": {...},
 // "loss_curve": [[step, tokens, val_loss], ...], "downstream": [{"task", "kind": "accuracy",
 // "value"}, ...] (the last validation pass's, see task_metrics), "spec": {...}}.

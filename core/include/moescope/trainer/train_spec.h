@@ -4,6 +4,7 @@
 // planner writes, the trainer runs and the launch queue reads. Torch-free, so that all three share
 // it on every machine.
 
+#include <cstddef>
 #include <cstdint>
 #include <filesystem>
 #include <optional>
@@ -35,6 +36,8 @@ inline constexpr std::int64_t kDefaultTaskItems = 500;
 // far beyond any run a trainer here makes, and keep every step count well inside a 64-bit integer.
 inline constexpr double kMaxTrainingTokens = 1e18;
 inline constexpr double kMaxTrainingCompute = 1e30;
+// Longest "design" text a spec takes (one line saying how the run was chosen).
+inline constexpr std::size_t kMaxDesignLength = 512;
 
 // The optimizer steps a budget of `tokens` makes: whole steps of batch_size x context tokens,
 // rounded down, since the trainer never runs part of a step.
@@ -88,6 +91,10 @@ struct TrainSpec {
   std::string device = "auto";                  // auto, cpu, cuda or cuda:N
   std::string precision = "auto";               // auto (bf16 on CUDA, fp32 on CPU), fp32 or bf16
   int threads = 1;  // CPU threads; part of the spec because results depend on it
+  // How the run was chosen, one line of free text kept with the run as provenance: the planner
+  // writes "grid" for wanted cells and gaps and "next: ..." for runs proposed by active design
+  // (`moescope train plan --next`). Empty when not said. Training does not read it.
+  std::string design;
 
   double tokens_per_step() const;
   // steps * tokens_per_step(): what the run trains on, at most the tokens asked for.
