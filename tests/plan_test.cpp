@@ -175,12 +175,41 @@ TEST(PlannerTest, InvalidOptionsAreNamed) {
   }
 }
 
+TEST(PlannerTest, ValidationPassesAndCheckpointsAreSpreadOverTheSteps) {
+  const PlannedRun run = plan_run({1e15, 1.7e6, 0.75});
+  TrainingSettings settings;
+  const TrainSpec defaults = planned_spec(run, settings);
+  EXPECT_EQ(defaults.eval_interval, (run.steps + 9) / 10);  // the trainer's ten
+  EXPECT_EQ(defaults.checkpoint_interval, (run.steps + 19) / 20);
+  settings.validation_passes = 5;
+  settings.checkpoints = 2;
+  const TrainSpec fewer = planned_spec(run, settings);
+  EXPECT_EQ(fewer.eval_interval, (run.steps + 4) / 5);
+  EXPECT_EQ(fewer.checkpoint_interval, (run.steps + 1) / 2);
+  // The file says so, and reads back to the same spec.
+  const TrainSpec read = parse_train_spec(to_spec_file(fewer), ".");
+  EXPECT_EQ(read.eval_interval, fewer.eval_interval);
+  EXPECT_EQ(read.checkpoint_interval, fewer.checkpoint_interval);
+  settings.validation_passes = 0;
+  settings.checkpoints = 0;
+  try {
+    planned_spec(run, settings);
+    FAIL() << "accepted";
+  } catch (const std::invalid_argument& error) {
+    EXPECT_NE(std::string(error.what()).find("validation_passes must be at least 1, got 0"),
+              std::string::npos);
+    EXPECT_NE(std::string(error.what()).find("checkpoints must be at least 1, got 0"),
+              std::string::npos);
+  }
+}
+
 TEST(PlannerTest, SpecHasTheTrainersKeysAndThePlannedNumbers) {
   const PlannedRun run = plan_run({1e15, 1.7e6, 0.75});
   TrainingSettings settings;
   settings.seed = 7;
   const auto spec = nlohmann::json::parse(to_spec_file(planned_spec(run, settings)));
-  EXPECT_EQ(spec.size(), 14u);
+  EXPECT_EQ(spec.size(), 15u);
+  EXPECT_EQ(spec["design"], "grid");  // how the run was chosen, kept with it as provenance
   EXPECT_EQ(spec["d_model"], run.architecture.d_model);
   EXPECT_EQ(spec["layers"], run.architecture.n_layers);
   EXPECT_EQ(spec["heads"], run.architecture.n_heads);

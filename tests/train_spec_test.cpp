@@ -100,7 +100,9 @@ TEST(TrainSpecTest, SpecFileParsesBackToTheSameSpec) {
                                    {"z_loss", "0"},
                                    {"eval_interval", "7"},
                                    {"device", "\"cpu\""},
-                                   {"threads", "2"}});
+                                   {"threads", "2"},
+                                   {"design", "\"next: S* at C=1e14\""}});
+  EXPECT_EQ(changed.design, "next: S* at C=1e14");
   for (const TrainSpec& spec : {plain, changed}) {
     const std::string file = to_spec_file(spec);
     EXPECT_EQ(to_json(parse_train_spec(file, "/elsewhere")), to_json(spec)) << file;
@@ -127,6 +129,10 @@ TEST(TrainSpecTest, RefusesEachKindOfBadSpecNamingTheKey) {
   EXPECT_EQ(refused_keys({{"device", "\"tpu\""}}), Keys{"device"});
   EXPECT_EQ(refused_keys({{"precision", "\"fp8\""}}), Keys{"precision"});
   EXPECT_EQ(refused_keys({{"eval_tokens", "10"}}), Keys{"eval_tokens"});
+  EXPECT_EQ(refused_keys({{"design", "\"two\\nlines\""}}), Keys{"design"});  // one line only
+  EXPECT_EQ(refused_keys({{"design", "\"" + std::string(kMaxDesignLength + 1, 'x') + "\""}}),
+            Keys{"design"});
+  EXPECT_EQ(refused_keys({{"design", "3"}}), Keys{"design"});
   // Every problem at once, not only the first.
   EXPECT_EQ(refused_keys({{"active", "9"}, {"seed", "-1"}, {"typo", "1"}}),
             (Keys{"active", "seed", "typo"}));

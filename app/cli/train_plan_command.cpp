@@ -1,5 +1,6 @@
-// moescope train plan: concrete architectures, tokens and steps for wanted cells (C, N, S) or for
-// the gaps of the store's IsoFLOP curves, and a moescope-train spec file for each.
+// moescope train plan: concrete architectures, tokens and steps for wanted cells (C, N, S), for
+// the gaps of the store's IsoFLOP curves, or for the runs that would most narrow S* or N* (active
+// design, --next), and a moescope-train spec file for each.
 #include <filesystem>
 #include <iostream>
 #include <nlohmann/json.hpp>
@@ -13,6 +14,7 @@
 #include "moescope/io/saved_fit.h"
 #include "moescope/launch/hosts.h"
 #include "moescope/model/accounting.h"
+#include "moescope/plan/active_design.h"
 #include "moescope/plan/plan_cost.h"
 #include "moescope/plan/planning.h"
 #include "moescope/store/run_store.h"
@@ -26,11 +28,16 @@ namespace {
 struct PlanArguments {
   std::vector<std::string> cells;
   bool gaps = false;
+  int next = 0;  // --next K; 0: not asked
+  std::string target = "S*";
+  std::optional<double> reference_size;
+  std::vector<int> degrees;  // --next's surfaces; empty: the degree search
   std::vector<double> budgets;
   std::string store;
   std::string law_file;
   std::string holdout = kDefaultHoldoutRule;
   GapOptions gap;
+  std::optional<double> size_tolerance;  // default: the gaps' or active design's own
   PlannerOptions planner;
   std::optional<double> tolerance;  // default: the planner's, or with --gaps the gaps' own
   std::string estimator = "eq9";
@@ -213,6 +220,159 @@ void print_text(const Plan& plan, const PlanCost& cost,
     std::cout << "specs written to " << files.front().parent_path().string() << '\n';
 }
 
+// The host's measured throughput, where `moescope hosts check HOST --benchmark` saved it.
+CostOptions cost_options(const PlanArguments& args) {
+  CostOptions options;
+  options.corpus = corpus_size(args.training.corpus);
+  options.host = args.host;
+  options.allow_repeats = args.allow_repeats;
+  options.max_hours = args.max_hours;
+  const std::filesystem::path table = throughput_table_file(args.host, default_hosts_file());
+  if (std::filesystem::exists(table))
+    options.throughput = read_throughput_table(table);
+  return options;
+}
+
+// ---- --next: active design ------------------------------------------------------------------
+
+ActiveDesignOptions design_options(const PlanArguments& args, const PlannerOptions& planner) {
+  ActiveDesignOptions options;
+  options.target = parse_design_target(args.target).value_or(DesignTarget::kOptimalSparsity);
+  options.budgets = args.budgets;
+  options.proposals = args.next;
+  options.reference_size = args.reference_size;
+  if (!args.degrees.empty())
+    options.surface.degrees = SurfaceDegrees{args.degrees[0], args.degrees[1], args.degrees[2]};
+  if (args.size_tolerance)
+    options.size_tolerance = *args.size_tolerance;
+  options.planner = planner;
+  options.allow_repeats = args.allow_repeats;
+  return options;
+}
+
+nlohmann::ordered_json component_json(const DesignComponent& c, DesignTarget target) {
+  nlohmann::ordered_json json = {{"budget", c.budget}, {"target", to_string(target)}};
+  if (target == DesignTarget::kOptimalSparsity)  // read at a size, which says where it came from
+    json.update({{"size", c.size}, {"size_basis", c.size_basis}});
+  else
+    json["sparsity"] = c.sparsity;
+  json.update({{"estimate", number_or_null(c.estimate)},
+               {"interval", number_pair(c.interval.lo, c.interval.hi)},
+               {"width", number_or_null(c.width)},
+               {"expected_width", number_or_null(c.expected_width)},
+               {"replicates", c.replicates},
+               {"replicates_dropped", c.replicates_dropped}});
+  return json;
+}
+
+void print_design_json(const ActiveDesign& design, const PlanCost& cost,
+                       const std::vector<std::filesystem::path>& files,
+                       const PlannerOptions& planner) {
+  nlohmann::ordered_json proposals = nlohmann::ordered_json::array();
+  for (std::size_t i = 0; i < design.proposals.size(); ++i) {
+    const DesignProposal& proposal = design.proposals[i];
+    nlohmann::ordered_json run = {{"rank", i + 1},
+                                  {"score", number_or_null(proposal.score)},
+                                  {"design", proposal.run.design}};
+    run.update(run_json(proposal.run, cost.runs[i]));
+    if (i < files.size())
+      run["spec_file"] = files[i].string();
+    proposals.push_back(run);
+  }
+  nlohmann::ordered_json components = nlohmann::ordered_json::array();
+  for (const DesignComponent& component : design.components)
+    components.push_back(component_json(component, design.target));
+  const nlohmann::ordered_json out = {
+      {"target", to_string(design.target)}, {"estimator", to_string(planner.estimator)},
+      {"candidates", design.candidates},    {"proposals", proposals},
+      {"components", components},           {"total", cost_json(cost.total)},
+      {"throughput", cost.throughput_note}, {"memory", cost.memory_basis},
+      {"over_epochs", cost.over_epochs},    {"time_warning", cost.time_warning},
+      {"refused", design.refused},          {"notes", design.notes},
+  };
+  std::cout << out.dump(2) << '\n';
+}
+
+// The proposals in rank order, then each read-out's interval now and expected after them all.
+void print_design_text(const ActiveDesign& design, const Plan& plan, const PlanCost& cost,
+                       const std::vector<std::filesystem::path>& files,
+                       const PlannerOptions& planner) {
+  const std::size_t count = design.proposals.size();
+  std::cout << count << " run" << (count == 1 ? "" : "s") << " proposed to narrow "
+            << to_string(design.target) << " (of " << design.candidates
+            << " candidate cells; D = C / FLOPs per token by " << to_string(planner.estimator)
+            << "; batch " << planner.batch_size << " x context " << planner.context << ")\n";
+  if (count > 0) {
+    TextTable table(
+        {"rank", "name", "N", "S", "d_model", "layers", "heads", "E", "K", "D", "steps", "score"});
+    for (std::size_t i = 0; i < count; ++i) {
+      const PlannedRun& run = design.proposals[i].run;
+      const Architecture& arch = run.architecture;
+      table.add_row({std::to_string(i + 1), run_label(run), brief(run.total_params),
+                     brief(run.cell.sparsity), std::to_string(arch.d_model),
+                     std::to_string(arch.n_layers), std::to_string(arch.n_heads),
+                     std::to_string(arch.experts), std::to_string(arch.active), brief(run.tokens),
+                     std::to_string(run.steps), brief(design.proposals[i].score)});
+    }
+    table.print(std::cout);
+  }
+  // S*'s N_ref: where it came from, last; N*'s widths are in ln N.
+  const bool sparsity = design.target == DesignTarget::kOptimalSparsity;
+  TextTable table({"read-out", "estimate", "95% interval", sparsity ? "width" : "width (ln N)",
+                   "expected after " + std::to_string(count), "replicates (dropped)",
+                   sparsity ? "N_ref" : ""});
+  for (const DesignComponent& c : design.components) {
+    table.add_row({c.describe(), brief(c.estimate),
+                   "[" + brief(c.interval.lo) + ", " + brief(c.interval.hi) + "]", brief(c.width),
+                   brief(c.expected_width),
+                   std::to_string(c.replicates) + " (" + std::to_string(c.replicates_dropped) + ")",
+                   sparsity ? c.size_basis : ""});
+  }
+  if (!design.components.empty()) {
+    std::cout << "bootstrap intervals now, and their widths expected after the proposals:\n";
+    table.print(std::cout);
+  }
+  if (count > 0)
+    print_cost(plan, cost);
+  if (!files.empty())
+    std::cout << "specs written to " << files.front().parent_path().string() << '\n';
+}
+
+// Proposes, costs, writes the specs and reports; throws when nothing could be proposed, after
+// saying why.
+void run_next(const PlanArguments& args, const PlannerOptions& planner) {
+  const CostOptions costs = cost_options(args);
+  ActiveDesignOptions options = design_options(args, planner);
+  options.corpus = costs.corpus;
+  const std::vector<Run> runs = RunStore::open_read_only(resolve_store_path(args.store)).runs();
+  const ActiveDesign design = propose_next_runs(runs, options);
+  Plan plan;
+  for (const DesignProposal& proposal : design.proposals)
+    plan.runs.push_back(proposal.run);
+  const PlanCost cost = cost_plan(plan.runs, args.training, costs);
+  const std::vector<std::filesystem::path> files =
+      args.out_dir.empty() || cost.refused || plan.runs.empty()
+          ? std::vector<std::filesystem::path>{}
+          : write_specs(plan.runs, args.training, args.out_dir);
+  if (args.json)
+    print_design_json(design, cost, files, planner);
+  else
+    print_design_text(design, plan, cost, files, planner);
+  if (!cost.time_warning.empty())
+    std::cerr << "warning: " << cost.time_warning << " (--max-hours)\n";
+  for (const std::string& note : design.notes)
+    std::cerr << "note: " << note << '\n';
+  for (const std::string& refused : design.refused)
+    std::cerr << "note: budget left out: " << refused << '\n';
+  if (plan.runs.empty()) {
+    throw std::runtime_error("no runs to propose at --budgets (" +
+                             std::to_string(design.refused.size()) +
+                             " budgets left out, as noted above)");
+  }
+  if (cost.refused)
+    throw std::runtime_error(cost.refusal + "\n(--allow-repeats plans them anyway)");
+}
+
 // Every bad option at once, before a fit or a store is opened for nothing.
 void check_options(const PlanArguments& args) {
   std::vector<std::string> problems = args.planner.validate();
@@ -220,6 +380,10 @@ void check_options(const PlanArguments& args) {
     problems.push_back(std::move(problem));
   if (args.gaps) {
     for (std::string& problem : args.gap.validate())
+      problems.push_back(std::move(problem));
+  }
+  if (args.next > 0) {
+    for (std::string& problem : design_options(args, args.planner).validate())
       problems.push_back(std::move(problem));
   }
   if (args.host != "local") {
@@ -236,20 +400,9 @@ void check_options(const PlanArguments& args) {
   throw std::invalid_argument(message);
 }
 
-// The host's measured throughput, where `moescope hosts check HOST --benchmark` saved it.
-CostOptions cost_options(const PlanArguments& args) {
-  CostOptions options;
-  options.corpus = corpus_size(args.training.corpus);
-  options.host = args.host;
-  options.allow_repeats = args.allow_repeats;
-  options.max_hours = args.max_hours;
-  const std::filesystem::path table = throughput_table_file(args.host, default_hosts_file());
-  if (std::filesystem::exists(table))
-    options.throughput = read_throughput_table(table);
-  return options;
-}
-
 void run_plan(PlanArguments args) {
+  if (args.size_tolerance)
+    args.gap.size_tolerance = *args.size_tolerance;
   if (args.tolerance)
     args.planner.relative_tolerance = *args.tolerance;
   else if (args.gaps)
@@ -257,6 +410,8 @@ void run_plan(PlanArguments args) {
   check_options(args);
   PlannerOptions planner = args.planner;
   planner.estimator = *parse_flop_estimator(args.estimator);  // checked when parsed
+  if (args.next > 0)
+    return run_next(args, planner);
   const Plan plan = make_plan(args, planner);
   const PlanCost cost = cost_plan(plan.runs, args.training, cost_options(args));
   // A refused plan is shown, so that its cost is seen, but writes no specs.
@@ -306,14 +461,42 @@ void add_train_plan_command(CLI::App& train) {
   auto* gaps = command->add_flag(
       "--gaps", args->gaps,
       "Plan the gaps of the store's IsoFLOP curves at --budgets instead of given cells");
-  auto* budgets =
-      command->add_option("--budgets", args->budgets, "Compute budgets for --gaps, e.g. 1e15,3e15")
-          ->delimiter(',')
-          ->check(finite_number(kPositive));
+  auto* next =
+      command
+          ->add_option("--next", args->next,
+                       "Propose the K runs that most narrow the bootstrap interval of --target "
+                       "at --budgets, from the store's runs (active design)")
+          ->check(whole_number(1, kMaxProposals));
+  auto* budgets = command
+                      ->add_option("--budgets", args->budgets,
+                                   "Compute budgets for --gaps or --next, e.g. 1e15,3e15")
+                      ->delimiter(',')
+                      ->check(finite_number(kPositive));
   gaps->needs(budgets)->excludes(cell);
-  budgets->needs(gaps);
-  command->add_option("--store", args->store, "Runs whose gaps to find (--gaps); default store")
-      ->needs(gaps);
+  next->needs(budgets)->excludes(cell)->excludes(gaps);
+  auto* store = command->add_option("--store", args->store,
+                                    "Runs whose gaps to find (--gaps) or to design from (--next); "
+                                    "default store");
+  command
+      ->add_option("--target", args->target,
+                   "What --next narrows: S* (optimal sparsity at --size) or N* (optimal size at "
+                   "each sparsity)")
+      ->check(CLI::IsMember({"S*", "N*"}))
+      ->capture_default_str()
+      ->needs(next);
+  command
+      ->add_option("--size", args->reference_size,
+                   "The N that S* is read at (--next); default each budget's lowest-loss run's")
+      ->check(finite_number(kPositive))
+      ->needs(next);
+  command
+      ->add_option("--degrees", args->degrees,
+                   "Fixed degrees a1,a2,a3 in 0..4 of --next's surfaces, as `fit surface` takes "
+                   "them (a coarse grid of 12 runs allows the degree search 3 coefficients)")
+      ->delimiter(',')
+      ->expected(3)
+      ->check(whole_number(0, 4))
+      ->needs(next);
   command
       ->add_option("--law", args->law_file,
                    "A law saved by `moescope fit law --save` for N*(C,S) (--gaps); default: fit "
@@ -333,12 +516,12 @@ void add_train_plan_command(CLI::App& train) {
       ->check(finite_number({1, std::numeric_limits<double>::infinity(), true}))
       ->capture_default_str()
       ->needs(gaps);
-  command
-      ->add_option("--size-tolerance", args->gap.size_tolerance,
-                   "A run within this distance in ln N fills a target (--gaps)")
-      ->check(finite_number(kPositive))
-      ->capture_default_str()
-      ->needs(gaps);
+  auto* size_tolerance =
+      command
+          ->add_option("--size-tolerance", args->size_tolerance,
+                       "A run within this distance in ln N fills a target (--gaps; default "
+                       "0.25) or a candidate (--next; default 0.1)")
+          ->check(finite_number(kPositive));
   command->add_option("--context", args->planner.context, "Tokens per sequence")
       ->check(whole_number(1))
       ->capture_default_str();
@@ -400,9 +583,14 @@ void add_train_plan_command(CLI::App& train) {
   command->add_flag("--json", args->json,
                     "Print JSON; each run has flops, epochs, wall_seconds (null when not "
                     "measured) and memory_bytes; \"total\" their sums (memory: the largest)");
-  command->callback([args] {
-    if (args->cells.empty() && !args->gaps)
-      throw CLI::RequiredError("--cell or --gaps");
+  command->callback([args, budgets, store, size_tolerance] {
+    if (args->cells.empty() && !args->gaps && args->next == 0)
+      throw CLI::RequiredError("--cell, --gaps or --next");
+    // Options of both modes: CLI11's needs() takes one option.
+    for (const CLI::Option* option : {budgets, store, size_tolerance}) {
+      if (option->count() > 0 && !args->gaps && args->next == 0)
+        throw CLI::RequiresError(option->get_name(), "--gaps or --next");
+    }
     run_plan(*args);
   });
 }

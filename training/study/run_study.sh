@@ -11,7 +11,8 @@
 # queue (queue/) and the store (runs.sqlite). A spec whose run has finished returns at once, so
 # giving a folder again trains only what is missing: nothing is trained twice across calls. At
 # $DEADLINE seconds (default 480) the queued jobs are cancelled and the running ones finish; the
-# next call queues them again. Checkpoints of finished runs are dropped before packing.
+# next call queues them again. Checkpoints of finished runs are dropped before packing. $PROPOSE
+# adds a round of active design at the end (below).
 # Needs the carried folders .gpu-deps (nlohmann-json3-dev .deb, `moescope` built on the development
 # machine, lib/ with its libsqlite3.so.0) and .corpus/debian-v2 (training/README.md, "GPU").
 set -uo pipefail
@@ -55,23 +56,37 @@ for folder in "$@"; do
   moescope train launch --plan-dir "$study/$folder" --jobs "$jobs" --store "$study/runs.sqlite" \
     --queue "$queue" --trainer "$trainer" || exit 1
 done
-# Follow the queue until it is idle, cancelling what has not started at the deadline.
+# Follows the queue until it is idle, cancelling what has not started at the deadline.
 cancelled=0
-while :; do
-  moescope train status --queue "$queue" --json >/tmp/status.json 2>/dev/null
-  read -r queued running < <(python3 -c "
+follow() {
+  while :; do
+    moescope train status --queue "$queue" --json >/tmp/status.json 2>/dev/null
+    read -r queued running < <(python3 -c "
 import json; jobs = json.load(open('/tmp/status.json'))['jobs']
 print(sum(j['state'] == 'queued' for j in jobs), sum(j['state'] == 'running' for j in jobs))")
-  [ "$queued" = 0 ] && [ "$running" = 0 ] && break
-  if [ $((SECONDS - start)) -ge "$deadline" ] && [ "$cancelled" = 0 ] && [ "$queued" != 0 ]; then
-    ids=$(python3 -c "
+    [ "$queued" = 0 ] && [ "$running" = 0 ] && return
+    if [ $((SECONDS - start)) -ge "$deadline" ] && [ "$cancelled" = 0 ] && [ "$queued" != 0 ]; then
+      ids=$(python3 -c "
 import json; print(' '.join(str(j['id']) for j in json.load(open('/tmp/status.json'))['jobs'] if j['state'] == 'queued'))")
-    echo "deadline: cancelling queued jobs $ids"
-    moescope train cancel --queue "$queue" $ids
-    cancelled=1
-  fi
-  sleep 2
-done
+      echo "deadline: cancelling queued jobs $ids"
+      moescope train cancel --queue "$queue" $ids
+      cancelled=1
+    fi
+    sleep 2
+  done
+}
+follow
+# $PROPOSE ("FOLDER: train plan options"): once those runs are in, active design proposes the next
+# ones from the store as it now stands, and they train too: one round of `train plan --next`.
+if [ -n "${PROPOSE:-}" ] && [ $((SECONDS - start)) -lt "$deadline" ]; then
+  folder=${PROPOSE%%:*}
+  set -f  # the options hold "S*"
+  moescope train plan ${PROPOSE#*:} --store "$study/runs.sqlite" --out-dir "$study/$folder" \
+    | tee "$out/propose-$folder.txt"
+  set +f
+  moescope train launch --plan-dir "$study/$folder" --jobs "$jobs" --store "$study/runs.sqlite" \
+    --queue "$queue" --trainer "$trainer" && follow
+fi
 moescope train status --queue "$queue" >"$out/status.txt"
 python3 - "$study" <<'PY' | tee "$out/summary.txt"
 import json, sys, pathlib
