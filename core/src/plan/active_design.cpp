@@ -163,9 +163,22 @@ std::vector<const Run*> filling_runs(const std::vector<Run>& runs, double budget
 void add_candidates(BudgetModel& model, const std::vector<double>& levels,
                     const std::vector<const Run*>& filling, const ActiveDesignOptions& options,
                     std::size_t& over_epochs, ActiveDesign& design) {
-  const double lo = std::exp(model.fit.log_size_min) / options.size_margin;
-  const double hi = std::exp(model.fit.log_size_max) * options.size_margin;
   for (const double level : levels) {
+    // The curve's own N range: at a budget the sparse curves lie at far larger N than the dense
+    // one, and the budget's whole range would offer a dense model far past the dense runs, where
+    // the polynomial extrapolates and only its replicates' disagreement draws the criterion.
+    double lo = std::exp(model.fit.log_size_max);
+    double hi = std::exp(model.fit.log_size_min);
+    for (const Run* present : filling) {
+      if (same_sparsity(*present->sparsity, level)) {
+        lo = std::min(lo, *present->total_params);
+        hi = std::max(hi, *present->total_params);
+      }
+    }
+    if (lo > hi)
+      continue;
+    lo /= options.size_margin;
+    hi *= options.size_margin;
     std::vector<PlannedRun> shapes;
     try {
       shapes = family_runs(model.budget, level, lo, hi, options.planner);

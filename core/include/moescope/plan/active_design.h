@@ -46,7 +46,7 @@
 //
 // The candidates: every cell (C, N, S) at a requested budget and a sparsity level of that
 // budget's runs, with N an exact shape of the planner's family (family_runs of planner.h) inside
-// the budget's N range widened by size_margin on either side, that no run at (C, S) already fills
+// the N range of the runs at (C, S) widened by size_margin on either side, that no run there fills
 // (within size_tolerance in ln N, as in GapOptions; planned and running runs fill cells, failed
 // ones do not), and, where a corpus is given, that repeats it at most kMaxUsefulEpochs times
 // unless repeats are allowed.
@@ -88,8 +88,8 @@ struct ActiveDesignOptions {
   // N_ref, the size S* is read at, finite and > 0; default (empty) the N of each budget's
   // lowest-loss run. S* only.
   std::optional<double> reference_size;
-  // Candidate sizes span the N range of the budget's runs widened by this factor on either side;
-  // finite and >= 1, default 1.25, a third of a coarse grid's factor-of-2 step. Wider margins
+  // Candidate sizes span the N range of the runs at their (C, S) widened by this factor on either
+  // side; finite and >= 1, default 1.25, a third of a coarse grid's factor-of-2 step. Wider margins
   // offer the design the polynomial's extrapolation, where its replicates disagree most and so
   // draw the criterion, while the misfit there is in no replicate: in simulation
   // (active_design_benchmark, docs/benchmarks.md) a margin of 2 left S*'s interval 19 % wider than
