@@ -134,8 +134,8 @@ TEST_F(CliTest, ExportRefusesAnUnknownFormat) {
   EXPECT_NE(outcome.err.find("runs.xlsx"), std::string::npos) << outcome.err;
 }
 
-TEST_F(CliTest, ReportSummarisesTheEmbeddedGridByBudget) {
-  const Outcome outcome = moescope({"report"});
+TEST_F(CliTest, ReportSummarisesTheEmbeddedSyntheticGridByBudget) {
+  const Outcome outcome = moescope({"report", "--data", "synthetic"});
   ASSERT_EQ(outcome.exit_code, 0) << outcome.err;
   EXPECT_NE(outcome.out.find("245 runs from datasets/synthetic-table3.csv (embedded)"),
             std::string::npos)
@@ -145,7 +145,7 @@ TEST_F(CliTest, ReportSummarisesTheEmbeddedGridByBudget) {
   }
 }
 
-// The committed default data set is exactly what its documented command makes.
+// The committed synthetic data set is exactly what its documented command makes.
 TEST_F(CliTest, SynthRegeneratesTheCommittedDataset) {
   const std::string regenerated = (dir_ / "synthetic-table3.csv").string();
   const Outcome outcome = moescope({"synth", "--out", regenerated});
@@ -229,8 +229,8 @@ TEST_F(CliTest, PredictRefusesAFileThatIsNotAFit) {
 
 TEST_F(CliTest, FitSurfaceAtOneBudgetSavesAFitThatPredictsItsOwnRuns) {
   const std::string saved = (dir_ / "surface.json").string();
-  const Outcome outcome =
-      moescope({"fit", "surface", "--budget", "1e20", "--save", saved, "--json"});
+  const Outcome outcome = moescope(
+      {"fit", "surface", "--data", "synthetic", "--budget", "1e20", "--save", saved, "--json"});
   ASSERT_EQ(outcome.exit_code, 0) << outcome.err;
   const auto json = nlohmann::json::parse(outcome.out);
   for (const char* key : {"degrees", "coefficients", "cv_mse", "heldout_r", "optimum"}) {
@@ -256,7 +256,7 @@ TEST_F(CliTest, FitSurfaceAtOneBudgetSavesAFitThatPredictsItsOwnRuns) {
 }
 
 TEST_F(CliTest, FitSurfaceNamesTheBudgetsWhenTheAskedOneIsAbsent) {
-  const Outcome outcome = moescope({"fit", "surface", "--budget", "5e19"});
+  const Outcome outcome = moescope({"fit", "surface", "--data", "synthetic", "--budget", "5e19"});
   EXPECT_EQ(outcome.exit_code, 1);
   EXPECT_NE(outcome.err.find("no runs at C=5e19 (budgets: runs within 2% of one C); budgets in "
                              "the data: 3e19, 6e19, 1e20, 3e20, 1e21"),
@@ -299,21 +299,24 @@ TEST_F(CliTest, FitLawRefusesTooFewRuns) {
 }
 
 TEST_F(CliTest, FitLawRefusesABadHoldOutRule) {
-  const Outcome outcome = moescope({"fit", "law", "--holdout", "Q == 1"});
+  const Outcome outcome = moescope({"fit", "law", "--data", "synthetic", "--holdout", "Q == 1"});
   EXPECT_EQ(outcome.exit_code, 1);
   EXPECT_NE(outcome.err.find("hold-out rule 'Q == 1': unknown field 'Q'"), std::string::npos)
       << outcome.err;
 }
 
 // Issue 4's contract: the explorer's read-out at a budget is exactly what `moescope optimum`
-// prints for it. Both fit the embedded data with the full Table 2 grid (about half a minute each).
+// prints for it. Both fit the embedded synthetic grid with the full Table 2 grid (about half a
+// minute each).
 TEST_F(CliTest, ExplorerReadOutEqualsOptimumAtTheSameBudget) {
 #ifndef MOESCOPE_HAVE_EXPLORER
   GTEST_SKIP() << "the explorer is not built here (it needs Qt 6 and VTK 9)";
 #endif
-  const Outcome optimum = moescope({"optimum", "--budget", "3e20", "--json"});
+  const Outcome optimum =
+      moescope({"optimum", "--data", "synthetic", "--budget", "3e20", "--json"});
   ASSERT_EQ(optimum.exit_code, 0) << optimum.err;
-  const Outcome explorer = moescope({"explore", "--budget", "3e20", "--print-readout"});
+  const Outcome explorer =
+      moescope({"explore", "--data", "synthetic", "--budget", "3e20", "--print-readout"});
   ASSERT_EQ(explorer.exit_code, 0) << explorer.err;
   const auto expected = nlohmann::json::parse(optimum.out);
   const auto actual = nlohmann::json::parse(explorer.out);
@@ -634,7 +637,8 @@ std::string law_file_with(const std::string& from, const std::string& to) {
 // the file and the field, and nothing is predicted.
 TEST_F(CliTest, PredictRefusesACorruptFitNamingTheFileAndField) {
   const std::string saved = (dir_ / "surface.json").string();
-  ASSERT_EQ(moescope({"fit", "surface", "--budget", "1e20", "--bootstrap", "10", "--save", saved})
+  ASSERT_EQ(moescope({"fit", "surface", "--data", "synthetic", "--budget", "1e20", "--bootstrap",
+                      "10", "--save", saved})
                 .exit_code,
             0);
   const std::string surface = read_file(saved);

@@ -122,7 +122,7 @@ TEST(PlanCost, WallTimeFromAMeasuredRowMatchesTheHandComputation) {
   const std::int64_t passes =
       1 + spec.steps / spec.eval_interval + (spec.steps % spec.eval_interval ? 1 : 0);
   const double training = static_cast<double>(run.steps) * 32 * 512 * run.flops_per_token;
-  const double validation = passes * 262144.0 * run.flops_per_token / 3;
+  const double validation = static_cast<double>(passes) * 262144.0 * run.flops_per_token / 3;
   ASSERT_TRUE(cost.runs[0].wall_seconds);
   EXPECT_NEAR(*cost.runs[0].wall_seconds, (training + validation) / 2e13, 1e-9);
   EXPECT_NEAR(*cost.total.wall_seconds, *cost.runs[0].wall_seconds, 1e-9);

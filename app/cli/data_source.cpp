@@ -3,7 +3,6 @@
 #include <iostream>
 #include <sstream>
 
-#include "default_data.h"
 #include "moescope/fit/fit_refused.h"
 #include "moescope/io/number_format.h"
 #include "moescope/run/best_of.h"
@@ -32,6 +31,33 @@ std::string joined(const std::vector<std::string>& names) {
 }
 
 }  // namespace
+
+CLI::Validator data_argument() {
+  return CLI::Validator(
+      [](std::string& data) {
+        if (app::embedded_data(data) != nullptr)
+          return std::string();
+        std::string problem = CLI::ExistingFile(data);
+        if (!problem.empty()) {
+          std::string keys;
+          for (const app::EmbeddedData& set : app::embedded_data())
+            keys += (keys.empty() ? "" : ", ") + std::string(set.key);
+          problem += ", nor a data set built in (" + keys + ")";
+        }
+        return problem;
+      },
+      "FILE|KEY");
+}
+
+ReadResult read_data(const std::string& data, const ReadOptions& options) {
+  if (const app::EmbeddedData* embedded = app::embedded_data(data))
+    return app::read_embedded(*embedded, options);
+  return read_runs(data, options);
+}
+
+std::string embedded_data_help() {
+  return app::describe_embedded_data() + "; ./NAME reads a file of that name";
+}
 
 void report_left_out(const std::vector<std::string>& left_out) {
   constexpr std::size_t kListed = 5;
@@ -134,8 +160,13 @@ std::string ReadSettings::describe() const {
 }
 
 void DataSource::add_options(CLI::App& command) {
-  auto* data = command.add_option("--data", data_file, "Runs from a CSV or JSON file")
-                   ->check(CLI::ExistingFile);
+  auto* data =
+      command
+          .add_option("--data", data_file,
+                      "Runs from a CSV or JSON file, or a data set built in (without "
+                      "--data or --store: " +
+                          std::string(app::default_data().key) + "): " + embedded_data_help())
+          ->check(data_argument());
   command.add_option("--store", store, "Runs from a store instead")
       ->check(kNonEmptyPath)
       ->excludes(data);
@@ -157,15 +188,12 @@ void DataSource::add_options(CLI::App& command) {
 
 std::vector<Run> DataSource::load() const {
   std::vector<Run> runs;
-  if (!data_file.empty()) {
-    runs = read_runs(data_file, read.options()).runs;
-  } else if (!store.empty()) {
+  if (!data_file.empty())
+    runs = read_data(data_file, read.options()).runs;
+  else if (!store.empty())
     runs = read.curate(RunStore::open_read_only(store).runs());
-  } else {
-    runs = read.curate(
-        read_runs(app::default_data_csv(), TableFormat::kCsv, std::string(app::kDefaultDataName))
-            .runs);
-  }
+  else
+    runs = read.curate(app::read_embedded(app::default_data()).runs);
   return convert_losses(std::move(runs), conversion);
 }
 
@@ -189,11 +217,17 @@ std::string DataSource::describe() const {
                      : std::string()) +
                 ")";
   }
+  if (const app::EmbeddedData* set = embedded())
+    return std::string(set->name) + read.describe() + converted;
   if (!data_file.empty())
     return data_file + read.describe() + converted;
-  if (!store.empty())
-    return "store " + store + read.describe() + converted;
-  return std::string(app::kDefaultDataName) + read.describe() + converted;
+  return "store " + store + read.describe() + converted;
+}
+
+const app::EmbeddedData* DataSource::embedded() const {
+  if (data_file.empty() && store.empty())
+    return &app::default_data();
+  return app::embedded_data(data_file);
 }
 
 }  // namespace moescope::cli

@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "default_data.h"
 #include "moescope/fit/usable_runs.h"
 #include "moescope/io/run_table.h"
 #include "moescope/run/loss_units.h"
@@ -40,12 +41,22 @@ struct ReadSettings {
   std::string describe() const;
 };
 
-// Where a command takes its runs from: a data file (with the read settings above), a store, or,
-// when neither is given, the embedded default data set. A store must exist: reading never
-// creates one. Every loss is then converted where the user says how (--bytes-per-token X,
-// --convert-loss UNIT; loss_units.h), so that runs in several units can be fitted together.
+// --data's argument: the key of a data set built into the binary (app/default_data.h: study,
+// synthetic), or a file that exists. Only the bare key names a set: `./synthetic` is a file.
+CLI::Validator data_argument();
+// The runs of --data's argument: an embedded set, read as a file of its format is, or a file.
+ReadResult read_data(const std::string& data, const ReadOptions& options);
+// "study (...) or synthetic (...); ./NAME reads a file of that name": the embedded sets, for
+// help texts.
+std::string embedded_data_help();
+
+// Where a command takes its runs from: --data (a data file with the read settings above, or an
+// embedded data set by name), a store, or, when neither is given, the embedded default data set,
+// MoEScope's own study. A store must exist: reading never creates one. Every loss is then
+// converted where the user says how (--bytes-per-token X, --convert-loss UNIT; loss_units.h), so
+// that runs in several units can be fitted together.
 struct DataSource {
-  std::string data_file;
+  std::string data_file;  // a file, or an embedded set's key (data_argument())
   std::string store;
   ReadSettings read;
   LossConversion conversion;
@@ -59,7 +70,11 @@ struct DataSource {
   // load() for a fit: throws FitRefused (kTooFewPoints) when no run can feed `input`, saying which
   // field is missing on how many runs ("none of the 245 runs can be fitted: 245 have no N").
   std::vector<Run> load_usable(FitInput input) const;
+  // "runs.csv", "store runs.sqlite", "datasets/moe-study/runs.json (embedded)", with the
+  // curation and conversion.
   std::string describe() const;
+  // The embedded set read, where one is (--data KEY, or neither --data nor --store); else nullptr.
+  const app::EmbeddedData* embedded() const;
 };
 
 // Tells the user, on stderr, which runs a fit could not use and why (the first few of them).

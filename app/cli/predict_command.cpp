@@ -3,6 +3,7 @@
 #include <iostream>
 
 #include "commands.h"
+#include "data_source.h"
 #include "moescope/io/diagnostic.h"
 #include "moescope/io/run_table.h"
 #include "moescope/io/saved_fit.h"
@@ -132,7 +133,7 @@ void run_predict(const PredictArguments& args) {
   options.mapping = ColumnMapping::parse(args.mapping);
   options.ignore_unknown_columns = args.ignore_unknown;
   // Rows are never merged: one prediction per row, repeated rows included.
-  const std::vector<Run> runs = read_runs(args.data_file, options).runs;
+  const std::vector<Run> runs = read_data(args.data_file, options).runs;
   const std::string kind = saved_fit_kind(fit, args.fit_file);
   const std::string unit(to_string(saved_fit_loss_unit(fit, args.fit_file)));
   std::optional<SavedLaw> law;
@@ -176,9 +177,12 @@ void add_predict_command(CLI::App& app) {
   command->add_option("--fit", args->fit_file, "FIT.json from `moescope fit ... --save`")
       ->required()
       ->check(CLI::ExistingFile);
-  command->add_option("--data", args->data_file, "Configurations, CSV or JSON")
+  command
+      ->add_option("--data", args->data_file,
+                   "Configurations, a CSV or JSON file, or the runs of a data set built in: " +
+                       embedded_data_help())
       ->required()
-      ->check(CLI::ExistingFile);
+      ->check(data_argument());
   command->add_option("--map", args->mapping, "Column mapping, as for import");
   command->add_flag("--ignore-unknown", args->ignore_unknown,
                     "Read the known columns and ignore the others, as for import");

@@ -8,6 +8,7 @@
 #include "budget_options.h"
 #include "commands.h"
 #include "data_source.h"
+#include "moescope/run/loss_units.h"
 #include "text_table.h"
 
 namespace moescope::cli {
@@ -94,6 +95,26 @@ void print_sparsity_table(const std::vector<Budget>& budgets) {
   table.print(std::cout);
 }
 
+// What an embedded set is, and the others --data can name: a report with no data says what it
+// read and how to read another.
+void print_embedded_note(const app::EmbeddedData& read) {
+  std::string others;
+  for (const app::EmbeddedData& set : app::embedded_data()) {
+    if (&set != &read)
+      others += std::string(others.empty() ? "" : ", ") + "--data " + std::string(set.key);
+  }
+  std::cout << "(" << read.summary << (others.empty() ? "" : "; also built in: " + others) << ")\n";
+}
+
+// The losses' unit: the tables' losses are in it (or say, for mixed data, which runs are in which).
+void print_loss_units(const std::vector<Run>& runs) {
+  const std::vector<LossUnitCount> counts = count_loss_units(runs);
+  if (counts.size() == 1)
+    std::cout << "Losses in " << to_string(counts.front().unit) << ".\n";
+  else if (counts.size() > 1)
+    std::cout << "Losses in more than one unit: " << describe_loss_units(counts) << ".\n";
+}
+
 struct ReportArguments {
   DataSource source;
   BudgetOptions budgets;
@@ -108,6 +129,9 @@ void run_report(const ReportArguments& args) {
   for (const Budget& budget : budgets)
     usable += budget.runs.size();
   std::cout << "MoEScope report: " << runs.size() << " runs from " << source.describe() << '\n';
+  if (const app::EmbeddedData* embedded = source.embedded())
+    print_embedded_note(*embedded);
+  print_loss_units(runs);
   if (usable < runs.size()) {
     std::cout << runs.size() - usable << " runs have no compute or no loss and are left out\n";
   }
@@ -123,7 +147,7 @@ void run_report(const ReportArguments& args) {
 void add_report_command(CLI::App& app) {
   auto args = std::make_shared<ReportArguments>();
   CLI::App* command = app.add_subcommand(
-      "report", "Summarise a data set by compute budget (default: the embedded synthetic grid)");
+      "report", "Summarise a data set by compute budget (default: the embedded study)");
   args->source.add_options(*command);
   args->budgets.add_options(*command);
   command->callback([args] { run_report(*args); });

@@ -4,6 +4,7 @@
 #include <QApplication>
 #include <QCommandLineParser>
 #include <QDir>
+#include <QDockWidget>
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <algorithm>
@@ -15,6 +16,7 @@
 #include <string>
 #include <vector>
 
+#include "default_data.h"
 #include "explorer_session.h"
 #include "figure_view.h"
 #include "main_window.h"
@@ -25,13 +27,14 @@
 #include "moescope/io/number_format.h"
 #include "moescope/numerics/vector_registers.h"
 #include "run_source.h"
+#include "training_panel.h"
 
 namespace moescope::explorer {
 namespace {
 
 RunSource source_of(const QCommandLineParser& args) {
   if (args.isSet("data"))
-    return RunSource::file(args.value("data"), args.value("map"));
+    return RunSource::data(args.value("data"), args.value("map"));
   if (args.isSet("store"))
     return RunSource::store(args.value("store"));
   return RunSource::defaultData();
@@ -95,6 +98,9 @@ QString usage_problem(const QCommandLineParser& args) {
         .arg(args.value("budget-tolerance"));
   if (!whole("dpi", 1))
     return QStringLiteral("--dpi takes a whole number >= 1, not '%1'").arg(args.value("dpi"));
+  if (args.isSet("propose") && !whole("propose", 1))
+    return QStringLiteral("--propose takes a whole number >= 1 (runs to propose), not '%1'")
+        .arg(args.value("propose"));
   if (args.isSet("bench-slider") && !whole("bench-slider", 1))
     return QStringLiteral("--bench-slider takes a whole number >= 1, not '%1'")
         .arg(args.value("bench-slider"));
@@ -305,7 +311,9 @@ int write_report(const QCommandLineParser& args) {
     }
   }
   std::cout << "No display: wrote the figures at C=" << moescope::format_brief(state.budget)
-            << " to " << directory.toStdString() << "/ (the 3-D view needs a display).\n\n";
+            << " to " << directory.toStdString() << "/ (the 3-D view needs a display).\n"
+            << "Data: " << loaded.data.runs.size() << " runs from "
+            << source_of(args).description().toStdString() << ".\n\n";
   numerics::clear_upper_vector_registers();
   print_optima(model, state, budgets);
   if (loaded.data.binning.kind == moescope::BudgetBinning::Kind::kBinsPerDecade)
@@ -334,7 +342,8 @@ int run_window(QApplication& app, const QCommandLineParser& args) {
       window.openSource(session.source);
     } catch (const std::exception& error) {
       std::cerr << "moescope-explorer: note: the last session's data cannot be opened ("
-                << error.what() << "); showing the built-in data.\n";
+                << error.what() << "); showing "
+                << RunSource::defaultData().description().toStdString() << ".\n";
       window.openSource(RunSource::defaultData());
     }
     window.restoreView(session);
@@ -366,6 +375,23 @@ int run_window(QApplication& app, const QCommandLineParser& args) {
     }
     if (!window.waitForValidation())
       std::cerr << "moescope-explorer: note: the validation gave nothing to show\n";
+    QApplication::processEvents();
+  }
+  if (args.isSet("propose")) {
+    // As the training panel's "Propose next runs" at the budget on display, with the panel
+    // raised and tall enough that the plan shows in a screenshot.
+    auto* dock = window.findChild<QDockWidget*>(QStringLiteral("trainingDock"));
+    auto* panel = window.findChild<TrainingPanel*>();
+    dock->raise();
+    window.resizeDocks({dock}, {390}, Qt::Vertical);
+    if (!panel->proposeNextRuns(args.value("propose").toInt(),
+                                moescope::DesignTarget::kOptimalSparsity,
+                                TrainingPanel::DesignBudgets::kOnDisplay) ||
+        !panel->waitForProposals()) {
+      std::cerr << "moescope-explorer: nothing proposed: " << panel->message().toStdString()
+                << '\n';
+      return 1;
+    }
     QApplication::processEvents();
   }
   if (args.isSet("print-readout")) {
@@ -422,7 +448,12 @@ int main(int argc, char** argv) {
   args.setApplicationDescription("MoEScope explorer: IsoFLOP surfaces and optimal sparsity");
   args.addHelpOption();
   args.addOptions({
-      {"data", "Runs from a CSV or JSON file.", "FILE"},
+      {"data",
+       QString::fromStdString("Runs from a CSV or JSON file, or a data set built in: " +
+                              moescope::app::describe_embedded_data() +
+                              "; ./NAME reads a file of that name. Without --data or --store: " +
+                              std::string(moescope::app::default_data().key) + "."),
+       "FILE"},
       {"map", "Column mapping for --data, as for moescope import.", "SPEC"},
       {"store", "Runs from a store.", "PATH"},
       {"fit",
@@ -432,6 +463,10 @@ int main(int argc, char** argv) {
       {"max-params", "Cap on total parameters N.", "N"},
       {"view", "View to show: surface or a figure name.", "NAME"},
       {"screenshot", "Save the window as PNG and exit.", "FILE"},
+      {"propose",
+       "Propose the K runs that most narrow S* at the budget on display (the training panel's "
+       "Propose next runs), before a screenshot or an export.",
+       "K"},
       {"export-all", "Export every view to DIR and exit.", "DIR"},
       {"dpi", "Resolution of exported PNG figures.", "DPI", "150"},
       {"bench-slider", "Replay a budget-slider drag over N positions, print timings, exit.", "N"},

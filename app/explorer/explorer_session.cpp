@@ -23,10 +23,14 @@ ExplorerSession ExplorerSession::load() {
 
   const QString kind = settings.value("source/kind").toString();
   const QString path = settings.value("source/path").toString();
+  // "embedded" names the built-in set by its key; sessions saved before there were two say
+  // "default" and open today's default.
   if (kind == "store" && !path.isEmpty())
     session.source = RunSource::store(path);
   else if (kind == "file" && !path.isEmpty())
     session.source = RunSource::file(path, settings.value("source/mapping").toString());
+  else if (kind == "embedded")
+    session.source = RunSource::embedded(path);
 
   moescope::ExplorerLoadOptions& fit = session.fit_options;
   // "fit/law_form": auto (the default: the form follows the data), abnar or chinchilla. Sessions
@@ -75,8 +79,8 @@ ExplorerSession ExplorerSession::load() {
 void ExplorerSession::save() const {
   QSettings settings;
   switch (source.kind) {
-    case RunSource::Kind::kDefaultData:
-      settings.setValue("source/kind", "default");
+    case RunSource::Kind::kEmbedded:
+      settings.setValue("source/kind", "embedded");
       break;
     case RunSource::Kind::kFile:
       settings.setValue("source/kind", "file");

@@ -23,6 +23,7 @@
 
 #include "figure_axes.h"
 #include "figure_style.h"
+#include "plot_style.h"
 
 namespace moescope::explorer {
 namespace {
@@ -276,21 +277,27 @@ void FigureView::applyStyles() {
   std::size_t unkeyed_points = 0;
   auto style = [&](const Series& source, DrawnSeries& drawn, bool markers) {
     const std::optional<QColor> keyed = keyedColour(source, budgets);
+    // Runs proposed to train next are in one colour of their own, whatever their sparsity.
+    const bool proposed = source.kind == moescope::SeriesKind::kProposed;
     QColor colour = keyed.value_or(kAxisColour);
-    if (!keyed && markers)
+    if (proposed)
+      colour = plot_style::toQColor(plot_style::kProposed);
+    else if (!keyed && markers)
       colour = kCategorical[unkeyed_points++ % kCategorical.size()];
     if (markers) {
       auto* scatter = static_cast<QScatterSeries*>(drawn.line_or_markers);
       // A lone marker marks a value on a curve (Figure 2a's S*), not one run among many: larger,
-      // so that the curve under it does not hide it. (A budget of one run is still a run.)
-      const double size = source.x.size() == 1 && source.kind != moescope::SeriesKind::kRuns
-                              ? kMarkedValueSize
-                              : kRunMarkerSize;
+      // so that the curve under it does not hide it. (A budget of one run is still a run.) A
+      // proposal is as large, so that a measured run under it does not hide it.
+      const double size =
+          proposed || (source.x.size() == 1 && source.kind != moescope::SeriesKind::kRuns)
+              ? kMarkedValueSize
+              : kRunMarkerSize;
       if (scatter->markerSize() != size)
         scatter->setMarkerSize(size);
       // A value the law marks beside the surface's (Figure 2a's S*) is hollow, as its curve is
-      // dashed.
-      const bool hollow = compares && source.kind == moescope::SeriesKind::kLaw;
+      // dashed; so is a proposal, a run not yet trained.
+      const bool hollow = proposed || (compares && source.kind == moescope::SeriesKind::kLaw);
       const QColor fill = hollow ? QColor(Qt::white) : colour;
       // A white rim keeps overlapping markers and markers on lines apart.
       const QColor rim = hollow ? colour : QColor(Qt::white);
@@ -298,7 +305,7 @@ void FigureView::applyStyles() {
         scatter->setColor(fill);
         scatter->setBorderColor(rim);
         QPen pen = scatter->pen();
-        pen.setWidthF(hollow ? 2.0 : 1.0);
+        pen.setWidthF(proposed ? 2.5 : hollow ? 2.0 : 1.0);
         scatter->setPen(pen);
         scatter->setBorderColor(rim);
       }

@@ -22,12 +22,14 @@
 #include <algorithm>
 
 #include "budget_slider.h"
+#include "default_data.h"
 #include "display_text.h"
 #include "figure_view.h"
 #include "fit_job.h"
 #include "headline_job.h"
 #include "moescope/explore/figure.h"
 #include "moescope/launch/run_queue.h"
+#include "proposed_runs.h"
 #include "read_out_panel.h"
 #include "run_table_model.h"
 #include "run_table_view.h"
@@ -348,6 +350,9 @@ void MainWindow::buildTrainingPanel() {
                         queue);
   training_panel_->setStoreChooser([this] { return storeForTrainedRuns(); });
   connect(training_panel_, &TrainingPanel::runsLanded, this, &MainWindow::onRunsLanded);
+  proposed_runs_ = new ProposedRuns(this);
+  training_panel_->setProposedRuns(proposed_runs_);
+  connect(proposed_runs_, &ProposedRuns::changed, this, &MainWindow::redrawCurrentView);
   auto* dock = new QDockWidget(tr("Training"));
   dock->setObjectName(QStringLiteral("trainingDock"));
   // Scrolled, because its plan and queue stacked would hold the docks at half the window's height.
@@ -391,13 +396,21 @@ void MainWindow::buildMenus() {
                   &MainWindow::openFileInteractively);
   file->addAction(tr("Open saved &fit..."), QKeySequence(tr("Ctrl+Shift+F")), this,
                   &MainWindow::openSavedFitInteractively);
-  file->addAction(tr("Use the &built-in data"), this, [this] {
-    try {
-      openSource(RunSource::defaultData());
-    } catch (const std::exception& error) {
-      QMessageBox::warning(this, tr("Cannot open the built-in data"), error.what());
-    }
-  });
+  // One entry per data set built in (app/default_data.h): the study, the synthetic Table-3 grid.
+  QMenu* built_in = file->addMenu(tr("Open &built-in data"));
+  built_in->setObjectName(QStringLiteral("builtInDataMenu"));
+  for (const moescope::app::EmbeddedData& set : moescope::app::embedded_data()) {
+    const QString key = qs(std::string(set.key));
+    QAction* open =
+        built_in->addAction(tr("%1: %2").arg(key, qs(std::string(set.summary))), this, [this, key] {
+          try {
+            openSource(RunSource::embedded(key));
+          } catch (const std::exception& error) {
+            QMessageBox::warning(this, tr("Cannot open the built-in data"), error.what());
+          }
+        });
+    open->setData(key);
+  }
   file->addAction(tr("&Import runs into a store..."), QKeySequence(tr("Ctrl+I")), this,
                   &MainWindow::importInteractively);
   file->addSeparator();

@@ -34,6 +34,7 @@ class BudgetSlider;
 class FigureView;
 class FitJob;
 class HeadlineJob;
+class ProposedRuns;
 class ValidationJob;
 class RunTableModel;
 class ReadOutPanel;
@@ -269,6 +270,8 @@ class MainWindow : public QMainWindow {
   RunTableModel* run_table_model_ = nullptr;
   RunTableView* run_table_view_ = nullptr;
   TrainingPanel* training_panel_ = nullptr;
+  // The runs active design proposed (the training panel's), marked on the 3-D view and figures.
+  ProposedRuns* proposed_runs_ = nullptr;
   QLabel* fit_label_ = nullptr;
   QProgressBar* fit_progress_ = nullptr;
   QPushButton* cancel_fit_button_ = nullptr;

@@ -224,6 +224,7 @@ void MainWindow::onFitFinished(const std::shared_ptr<moescope::ExplorerLoad>& lo
   fit_progress_->hide();
   cancel_fit_button_->hide();
   read_out_panel_->setLawDescription(law_description(*data_), qs(data_->law_note));
+  training_panel_->setBinning(data_->binning);
   training_panel_->setLaw(data_->law && data_->law->form == moescope::LawForm::kAbnar
                               ? std::optional<moescope::SparsityLaw>(data_->law->abnar)
                               : std::nullopt);

@@ -22,6 +22,7 @@
 #include "moescope/fit/fit_refused.h"
 #include "moescope/fit/isoflop_surface.h"
 #include "moescope/numerics/vector_registers.h"
+#include "proposed_runs.h"
 #include "read_out_panel.h"
 #include "surface_view.h"
 #include "training_panel.h"
@@ -32,7 +33,8 @@ namespace {
 
 constexpr int kSurfaceSteps = 48;
 
-SurfaceScene scene_from(const moescope::SurfaceGrid& grid, const moescope::ExplorerData& data) {
+SurfaceScene scene_from(const moescope::SurfaceGrid& grid, const moescope::ExplorerData& data,
+                        const ProposedRuns& proposed) {
   SurfaceScene scene;
   scene.x_values = grid.x;
   scene.y_values = grid.y;
@@ -41,6 +43,7 @@ SurfaceScene scene_from(const moescope::SurfaceGrid& grid, const moescope::Explo
     scene.ridge.push_back({point.x, point.sparsity, point.loss});
   for (const auto& run : grid.runs)
     scene.points.push_back({run.x, run.y, run.z, run.run_index});
+  scene.proposed = proposedPointsOn(proposed.runs(), grid, data);
   scene.x_label =
       grid.axis == moescope::SizeAxis::kTotal ? "Total parameters N" : "Active parameters N_a";
   scene.y_label = "Sparsity S";
@@ -282,7 +285,8 @@ void MainWindow::redrawCurrentView() {
       const auto axis = surface_axis_->currentIndex() == 0 ? moescope::SizeAxis::kTotal
                                                            : moescope::SizeAxis::kActive;
       SurfaceScene scene =
-          scene_from(model_->surface_grid(state_, axis, kSurfaceSteps, kSurfaceSteps), *data_);
+          scene_from(model_->surface_grid(state_, axis, kSurfaceSteps, kSurfaceSteps), *data_,
+                     *proposed_runs_);
       // Within 2 % of a fitted budget the Eq. 8 surface stays as it is while the slider moves:
       // the frame on screen is still right, and rendering it again would only cost time.
       if (scene != surface_scene_ || surface_scene_.z.empty()) {
@@ -300,6 +304,7 @@ void MainWindow::redrawCurrentView() {
           shown != nullptr ? moescope::validation_figure(*data_, *shown) : validation_note_;
     } else {
       figures_[figure] = model_->figure(figure_ids_[figure], state_);
+      markProposedRuns(figures_[figure], proposed_runs_->runs(), *data_, state_);
     }
     figure_views_[figure]->setFigure(&figures_[figure]);
   } catch (const std::exception& error) {
@@ -348,6 +353,7 @@ bool MainWindow::exportAll(const QString& directory, int dpi, QString* error) {
         figure_ids_[i] == moescope::FigureId::kLawFitVsHeldOut ? validation() : nullptr;
     figures_[i] = shown != nullptr ? moescope::validation_figure(*data_, *shown)
                                    : model_->figure(figure_ids_[i], state_);
+    markProposedRuns(figures_[i], proposed_runs_->runs(), *data_, state_);
     figure_views_[i]->setFigure(&figures_[i]);
     const QString base =
         QDir(directory).filePath(QString::fromStdString(std::string(to_string(figure_ids_[i]))));
@@ -357,7 +363,7 @@ bool MainWindow::exportAll(const QString& directory, int dpi, QString* error) {
   numerics::clear_upper_vector_registers();
   surface_scene_ = scene_from(
       model_->surface_grid(state_, moescope::SizeAxis::kTotal, kSurfaceSteps, kSurfaceSteps),
-      *data_);
+      *data_, *proposed_runs_);
   surface_view_->setScene(&surface_scene_);
   if (!exportSurfaceTo(*surface_view_, QDir(directory).filePath(QStringLiteral("surface.png")),
                        error))

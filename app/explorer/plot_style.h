@@ -37,6 +37,13 @@ inline constexpr ColourRamp kPlasma = {
     rgb8(0xa9, 0x23, 0x95), rgb8(0xcc, 0x47, 0x78), rgb8(0xe5, 0x6b, 0x5d),
     rgb8(0xf8, 0x95, 0x40), rgb8(0xfd, 0xc5, 0x27), rgb8(0xf0, 0xf9, 0x21)};
 
+// Runs proposed to train next (active design), ringed in the 3-D view and hollow in the figures:
+// a saturated azure that neither ramp reaches (viridis' blues are greyed, plasma's a dark indigo)
+// and that differs in hue from the 3-D view's red runs, orange ridge and magenta overlay.
+inline constexpr Rgb kProposed = rgb8(0x00, 0x6e, 0xff);
+// Their name in the figures' legends and the 3-D view's key.
+inline constexpr char kProposedLabel[] = "proposed (--next)";
+
 // The ramp's colour at `position` in [0, 1] (clamped).
 Rgb rampColour(const ColourRamp& ramp, double position);
 

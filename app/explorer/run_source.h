@@ -9,22 +9,27 @@
 
 namespace moescope::explorer {
 
-// Where the explorer's runs come from: the data set built into the binary, a CSV or JSON file
-// (read with a column mapping, read-only), or a store (read-write: statuses can be edited, runs
-// deleted and files imported into it).
+// Where the explorer's runs come from: a data set built into the binary (app/default_data.h:
+// MoEScope's study, the default, or the synthetic Table-3 grid), a CSV or JSON file (read with a
+// column mapping, read-only), or a store (read-write: statuses can be edited, runs deleted and
+// files imported into it).
 struct RunSource {
-  enum class Kind { kDefaultData, kFile, kStore };
-  Kind kind = Kind::kDefaultData;
-  QString path;     // the file or the store; empty for the default data
+  enum class Kind { kEmbedded, kFile, kStore };
+  Kind kind = Kind::kEmbedded;
+  // The file, the store, or the embedded set's key ("study", "synthetic"; empty: the default).
+  QString path;
   QString mapping;  // column mapping of a file, as `moescope import --map` takes it
 
   static RunSource defaultData() { return {}; }
+  static RunSource embedded(QString key) { return {Kind::kEmbedded, std::move(key), {}}; }
   static RunSource file(QString path, QString mapping = {}) {
     return {Kind::kFile, std::move(path), std::move(mapping)};
   }
   static RunSource store(QString path) { return {Kind::kStore, std::move(path), {}}; }
+  // --data's argument, as the command line reads it: an embedded set's bare key, else a file.
+  static RunSource data(QString argument, QString mapping = {});
 
-  // "datasets/synthetic-table3.csv (embedded)", "runs.csv", "store ~/.../runs.sqlite".
+  // "datasets/moe-study/runs.json (embedded)", "runs.csv", "store ~/.../runs.sqlite".
   QString description() const;
 };
 
@@ -39,8 +44,8 @@ struct LoadedRuns {
 
 // Opens a store that exists and never creates one, so that a mistyped or deleted path leaves no
 // empty store behind (File > New store creates one). Throws moescope::InputError for a bad file
-// or mapping and moescope::StoreError for a store that is missing or cannot be opened, each
-// naming the path.
+// or mapping, or an embedded set this build does not hold (a session saved by another version),
+// and moescope::StoreError for a store that is missing or cannot be opened, each naming the path.
 LoadedRuns load_runs(const RunSource& source);
 
 }  // namespace moescope::explorer

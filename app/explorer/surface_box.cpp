@@ -46,6 +46,11 @@ std::optional<WorldFrame> frameOf(const SurfaceScene& scene) {
     frame.y.include(point.y);
     frame.z.include(point.z);
   }
+  for (const auto& point : scene.proposed) {
+    frame.x.include(point.x);
+    frame.y.include(point.y);
+    frame.z.include(point.z);
+  }
   for (const auto& vertex : scene.ridge) {
     frame.x.include(vertex[0]);
     frame.y.include(vertex[1]);

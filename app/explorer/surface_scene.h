@@ -20,6 +20,14 @@ struct SurfaceScene {
     bool operator==(const MeasuredPoint&) const = default;
   };
   std::vector<MeasuredPoint> points;
+  // Runs proposed to train next (active design) at this budget, ringed and numbered: (x, y) as
+  // the measured points', z the loss the fit predicts there, rank from 1 in the design's order.
+  struct ProposedPoint {
+    double x, y, z;
+    int rank;
+    bool operator==(const ProposedPoint&) const = default;
+  };
+  std::vector<ProposedPoint> proposed;
   std::string x_label, y_label, z_label;
   // What the surface is ("Eq. 8 IsoFLOP surface at C = 1e20, fitted to 49 runs", "Eq. 6 law at
   // C = 1.5e20, no runs at this budget"), painted over the view and its exports.

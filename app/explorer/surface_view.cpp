@@ -228,12 +228,25 @@ void SurfaceView::resizeEvent(QResizeEvent* event) {
 std::optional<QPoint> SurfaceView::widgetPositionOfRun(std::size_t run_index) {
   if (scene_ == nullptr)
     return std::nullopt;
-  const auto frame = frameOf(*scene_);
   const auto run = std::find_if(scene_->points.begin(), scene_->points.end(),
                                 [&](const auto& point) { return point.run_index == run_index; });
-  if (!frame || run == scene_->points.end())
+  if (run == scene_->points.end())
     return std::nullopt;
-  const auto world = frame->toWorld(run->x, run->y, run->z);
+  return widgetPositionOf(run->x, run->y, run->z);
+}
+
+std::optional<QPoint> SurfaceView::widgetPositionOfProposal(std::size_t index) {
+  if (scene_ == nullptr || index >= scene_->proposed.size() || index >= vtk_scene_->proposalCount())
+    return std::nullopt;
+  const SurfaceScene::ProposedPoint& proposal = scene_->proposed[index];
+  return widgetPositionOf(proposal.x, proposal.y, proposal.z);
+}
+
+std::optional<QPoint> SurfaceView::widgetPositionOf(double x, double y, double z) {
+  const auto frame = frameOf(*scene_);
+  if (!frame)
+    return std::nullopt;
+  const auto world = frame->toWorld(x, y, z);
   renderer_->SetWorldPoint(world[0], world[1], world[2], 1.0);
   renderer_->WorldToDisplay();
   std::array<double, 3> display{};

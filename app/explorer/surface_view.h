@@ -51,6 +51,9 @@ class SurfaceView : public QWidget {
 
   // Where a measured run is drawn, in widget coordinates, if it is in front of the camera.
   std::optional<QPoint> widgetPositionOfRun(std::size_t run_index);
+  // Where the scene's proposed run `index` (into SurfaceScene::proposed) is drawn, ringed, if the
+  // view draws it and it is in front of the camera.
+  std::optional<QPoint> widgetPositionOfProposal(std::size_t index);
 
   // While the reader drags something that changes the scene on every step (a slider), frames are
   // rendered at half the resolution, a quarter of the pixels, and scaled up; the text stays sharp
@@ -89,6 +92,8 @@ class SurfaceView : public QWidget {
   double windowPixelsPerPoint() const;
   void matchRenderWindowToWidget();
   std::optional<std::size_t> nearestRunAt(QPoint widget_position);
+  // Where a point of the scene's data is drawn, as above.
+  std::optional<QPoint> widgetPositionOf(double x, double y, double z);
   void forwardMouseEvent(QMouseEvent* event, unsigned long vtk_event);
   static void requestRepaint(vtkObject* caller, unsigned long event_id, void* client_data,
                              void* call_data);

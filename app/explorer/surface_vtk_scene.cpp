@@ -77,6 +77,7 @@ SurfaceVtkScene::SurfaceVtkScene(vtkRenderer* renderer) {
     renderer->AddActor(actor);
   axes_.addTo(renderer);
   overlay_.addTo(renderer);
+  proposals_.addTo(renderer);
   hideAll();
 }
 
@@ -95,6 +96,7 @@ void SurfaceVtkScene::show(const SurfaceScene& scene) {
   showRuns(scene, *frame);
   showRidge(scene, *frame);
   overlay_.show(scene, *frame);
+  proposals_.show(scene, *frame);
   axes_.show(scene, *frame);
 }
 
@@ -111,6 +113,7 @@ void SurfaceVtkScene::paintText(QPainter& painter, vtkRenderer* renderer, const 
   const QFont label_font = labelFont(area);
   axes_.paintLabels(painter, renderer, area, label_font);
   overlay_.paintSeeThrough(painter, renderer, area, label_font);
+  proposals_.paintRings(painter, renderer, area, label_font);
   if (colour_range_)
     paintColourBar(painter, area, *colour_range_, label_font);
   paintKey(painter, area, label_font);
@@ -136,6 +139,7 @@ void SurfaceVtkScene::hideAll() {
     actor->SetVisibility(false);
   axes_.hide();
   overlay_.hide();
+  proposals_.hide();
   colour_range_.reset();
 }
 
@@ -179,6 +183,11 @@ void SurfaceVtkScene::paintKey(QPainter& painter, const QRect& area,
       const double radius = box.height() * 0.45;
       painter.drawEllipse(box.center(), radius, radius);
     });
+  }
+  if (proposals_.count() > 0) {
+    entry(QStringLiteral("Runs %1, numbered by rank")
+              .arg(QString::fromUtf8(plot_style::kProposedLabel)),
+          [&](const QRectF& box) { SurfaceProposals::paintSample(painter, box, label_font); });
   }
   if (overlay_.present()) {
     const bool shown = overlay_.shown();

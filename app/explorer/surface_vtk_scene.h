@@ -26,23 +26,26 @@
 #include "surface_axes.h"
 #include "surface_box.h"
 #include "surface_overlay.h"
+#include "surface_proposals.h"
 #include "surface_scene.h"
 #include "surface_tube.h"
 
 namespace moescope::explorer {
 
 // What SurfaceView draws of a SurfaceScene in one VTK renderer (the surface coloured by loss, the
-// runs, the ridge, the axes and the overlay) and the text Qt paints over the rendered frame (axis
-// labels, the colour bar, the key and the scene's message). The props are kept from scene to
-// scene: a new scene moves points and recolours in place, because building actors and mappers
-// costs more than drawing them. VTK props hold graphics resources of one render window: an export
-// to another window draws with a scene of its own.
+// runs, the proposed runs, the ridge, the axes and the overlay) and the text Qt paints over the
+// rendered frame (axis labels, the colour bar, the key and the scene's message). The props are kept
+// from scene to scene: a new scene moves points and recolours in place, because building actors and
+// mappers costs more than drawing them. VTK props hold graphics resources of one render window: an
+// export to another window draws with a scene of its own.
 class SurfaceVtkScene {
  public:
   explicit SurfaceVtkScene(vtkRenderer* renderer);
 
   void show(const SurfaceScene& scene);
   void setOverlayShown(bool shown);
+  // The proposed runs drawn, as the last scene had them.
+  std::size_t proposalCount() const { return proposals_.count(); }
 
   // Lays the axes out for the renderer's camera. Call before each render.
   void placeAxes(vtkRenderer* renderer);
@@ -92,6 +95,7 @@ class SurfaceVtkScene {
 
   SurfaceAxes axes_;
   SurfaceOverlay overlay_;
+  SurfaceProposals proposals_;
 
   // For the key.
   QString title_, message_, overlay_label_;

@@ -34,6 +34,9 @@ namespace moescope::explorer {
 namespace {
 
 constexpr int kPollMilliseconds = 1000;
+// The planned table's last column, after the plan's nine and the cost's four: why the run was
+// chosen, "grid" or active design's "next: ..." with its score.
+constexpr int kDesignColumn = 13;
 
 // A number typed into a field, or a message naming the field.
 std::optional<double> positive_number(const QLineEdit* field, const QString& name,
@@ -145,26 +148,25 @@ void TrainingPanel::buildLayout() {
   shape_row->addWidget(batch_size_);
   shape_row->addStretch();
   cell_form->addRow(tr("Trainer"), shape_row);
+  cell_form->addRow(tr("Next runs"), buildDesignRow());
 
   message_ = new QLabel;
   message_->setWordWrap(true);
   message_->setTextInteractionFlags(Qt::TextSelectableByMouse);
 
-  planned_table_ = new QTableWidget(0, 13);
+  planned_table_ = new QTableWidget(0, kDesignColumn + 1);
   planned_table_->setObjectName(QStringLiteral("planned"));
-  planned_table_->setHorizontalHeaderLabels(
-      {tr("cell"), tr("d_model"), tr("layers"), tr("E"), tr("K"), tr("N"), tr("N_a"),
-       tr("D (tokens)"), tr("steps"), tr("FLOPs"), tr("epochs"), tr("wall"), tr("memory")});
+  planned_table_->setHorizontalHeaderLabels({tr("cell"), tr("d_model"), tr("layers"), tr("E"),
+                                             tr("K"), tr("N"), tr("N_a"), tr("D (tokens)"),
+                                             tr("steps"), tr("FLOPs"), tr("epochs"), tr("wall"),
+                                             tr("memory"), tr("design")});
   planned_table_->verticalHeader()->hide();
   planned_table_->horizontalHeader()->setStretchLastSection(true);
   planned_table_->setMinimumHeight(8 * planned_table_->verticalHeader()->defaultSectionSize());
   launch_button_ = new QPushButton(tr("&Launch planned runs"));
   connect(launch_button_, &QPushButton::clicked, this, &TrainingPanel::launchPlanned);
   auto* clear_button = new QPushButton(tr("Clear"));
-  connect(clear_button, &QPushButton::clicked, this, [this] {
-    planned_.clear();
-    showPlanned();
-  });
+  connect(clear_button, &QPushButton::clicked, this, &TrainingPanel::clearPlanned);
   concurrency_ = new QSpinBox;
   concurrency_->setRange(1, 64);
   concurrency_->setToolTip(tr("Runs that train at once; the others wait in the queue"));
@@ -389,6 +391,10 @@ void TrainingPanel::showPlanned() {
                                 QString::number(run.steps)};
     for (int column = 0; column < values.size(); ++column)
       planned_table_->setItem(row, column, cell_item(values[column]));
+    // Whole in the tooltip: active design's reasons run past the column's width.
+    auto* design = cell_item(QString::fromStdString(run.design));
+    design->setToolTip(design->text());
+    planned_table_->setItem(row, kDesignColumn, design);
   }
   showCost();
   planned_table_->resizeColumnsToContents();

@@ -60,8 +60,7 @@ bool TrainingPanel::launchPlanned() {
           .arg(planned_.size())
           .arg(host ? QString::fromStdString(host->name) : tr("this machine"))
           .arg(QString::fromStdString(store->string())));
-  planned_.clear();
-  showPlanned();
+  clearPlanned();
   poll();
   return true;
 }

@@ -1,6 +1,7 @@
 // moescope-explorer's command line (what `moescope explore` runs): bad usage exits 2 naming the
-// option and what it takes, before any data is read or fitted, with a display or without; a store
-// that does not exist is refused and not created; --budget-bins groups the budgets of the report;
+// option and what it takes, before any data is read or fitted, with a display or without; without
+// --data it reads the study built in, and --data synthetic the synthetic grid; a store that does
+// not exist is refused and not created; --budget-bins groups the budgets of the report;
 // a saved fit (--fit, File > Open saved fit) is shown as `moescope optimum --law` reads it, and a
 // corrupt one is refused naming the file and field.
 #include <QProcess>
@@ -64,7 +65,8 @@ SavedFitFiles write_store_and_saved_law(const QTemporaryDir& directory) {
       runs, moescope::RunFilter::parse(quick.holdout_rule), std::nullopt, quick.law);
   moescope::write_json_file(
       files.fit.toStdString(),
-      moescope::law_json(fitted, {"synthetic grid", fitted.data.points.size(), 0, ""}));
+      moescope::law_json(fitted, {"synthetic grid", fitted.data.points.size(), 0, "",
+                                  moescope::kDefaultLossUnit, std::nullopt}));
   return files;
 }
 
@@ -115,6 +117,29 @@ class ExplorerCliTest : public QObject {
     const Outcome outcome = explorer(arguments, false);
     QCOMPARE(outcome.exit_code, 2);
     QVERIFY2(outcome.err.contains("moescope-explorer: " + message), qPrintable(outcome.err));
+  }
+
+  void withoutDataItReadsTheStudy_data() {
+    QTest::addColumn<QStringList>("arguments");
+    QTest::addColumn<QString>("data");
+    QTest::addColumn<QString>("unit");
+    QTest::newRow("no --data") << QStringList{} << "datasets/moe-study/runs.json (embedded)"
+                               << "nats/byte";
+    QTest::newRow("--data synthetic")
+        << QStringList{"--data", "synthetic"} << "datasets/synthetic-table3.csv (embedded)"
+        << "nats/token";
+  }
+  void withoutDataItReadsTheStudy() {
+    QFETCH(QStringList, arguments);
+    QFETCH(QString, data);
+    QFETCH(QString, unit);
+    QTemporaryDir directory;
+    const Outcome outcome = explorer(
+        arguments + QStringList{"--quick-fit", "--export-all", directory.filePath("figures")},
+        false);
+    QCOMPARE(outcome.exit_code, 0);
+    QVERIFY2(outcome.out.contains(" runs from " + data + ".\n"), qPrintable(outcome.out));
+    QVERIFY2(outcome.out.contains("L* (" + unit + ")"), qPrintable(outcome.out));
   }
 
   void aMissingStoreIsRefusedAndNotCreated() {

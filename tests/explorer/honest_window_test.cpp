@@ -172,7 +172,7 @@ void HonestWindowTest::aRefusedLawLeavesTheRunsTheSurfaceAndTheMessage() {
 void HonestWindowTest::aBudgetBeyondTheDataIsHatchedAndFlagged() {
   MainWindow window(moescope::ExplorerLoadOptions::quick());
   window.resize(1400, 900);
-  window.openSource(RunSource::defaultData());
+  window.openSource(RunSource::embedded("synthetic"));
   window.show();
   QVERIFY2(window.waitForFit(), qPrintable(window.fitStatus()));
   auto* slider = window.findChild<BudgetSlider*>("budgetSlider");
@@ -217,7 +217,7 @@ void HonestWindowTest::aBudgetBeyondTheDataIsHatchedAndFlagged() {
 void HonestWindowTest::theHeadlineRowsAreTheReadOutsAtTheirCaps() {
   MainWindow window(moescope::ExplorerLoadOptions::quick());
   window.resize(1400, 900);
-  window.openSource(RunSource::defaultData());
+  window.openSource(RunSource::embedded("synthetic"));
   window.show();
   QVERIFY2(window.waitForFit(), qPrintable(window.fitStatus()));
   window.setBudget(3e20);
@@ -263,7 +263,7 @@ void HonestWindowTest::theHeadlineRowsAreTheReadOutsAtTheirCaps() {
 void HonestWindowTest::figureSixValidatesAcrossBudgets() {
   MainWindow window(moescope::ExplorerLoadOptions::quick());
   window.resize(1400, 900);
-  window.openSource(RunSource::defaultData());
+  window.openSource(RunSource::embedded("synthetic"));
   window.show();
   QVERIFY2(window.waitForFit(), qPrintable(window.fitStatus()));
   QVERIFY(window.showView("law-fit-vs-held-out"));

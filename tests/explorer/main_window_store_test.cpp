@@ -48,10 +48,8 @@ namespace {
 
 using moescope::Run;
 
-std::vector<Run> defaultRuns() {
-  return moescope::read_runs(moescope::app::default_data_csv(), moescope::TableFormat::kCsv,
-                             "default.csv")
-      .runs;
+std::vector<Run> syntheticRuns() {
+  return moescope::app::read_embedded(*moescope::app::embedded_data("synthetic")).runs;
 }
 
 QString makeStore(const QTemporaryDir& directory, const QString& name,
@@ -161,7 +159,7 @@ void MainWindowStoreTest::aStoreIsOpenedNeverCreated() {
   }
   QVERIFY(!QFileInfo::exists(missing));
   QVERIFY(!QFileInfo::exists(directory_.filePath("typo")));
-  QCOMPARE(window.source().kind, RunSource::Kind::kDefaultData);  // what it showed before
+  QCOMPARE(window.source().kind, RunSource::Kind::kEmbedded);  // what it showed before
 
   // File > New store creates one, and opens it; it never replaces one.
   const QString created = directory_.filePath("new/runs.sqlite");
@@ -170,16 +168,17 @@ void MainWindowStoreTest::aStoreIsOpenedNeverCreated() {
   QCOMPARE(window.source().kind, RunSource::Kind::kStore);
   QCOMPARE(window.source().path, created);
   QVERIFY(window.runs().empty());
-  const QString existing = makeStore(directory_, "existing.sqlite", defaultRuns());
+  const QString existing = makeStore(directory_, "existing.sqlite", syntheticRuns());
   QVERIFY_THROWS_EXCEPTION(moescope::StoreError, window.newStore(existing));
-  QCOMPARE(moescope::RunStore::open_existing(existing.toStdString()).size(), defaultRuns().size());
+  QCOMPARE(moescope::RunStore::open_existing(existing.toStdString()).size(),
+           syntheticRuns().size());
 }
 
 void MainWindowStoreTest::invalidRowsAreListedAndTheOthersFitted() {
-  const QString path = makeStore(directory_, "edited.sqlite", defaultRuns());
+  const QString path = makeStore(directory_, "edited.sqlite", syntheticRuns());
   QVERIFY(execute(path, "UPDATE runs SET sparsity = 1.5 WHERE seq = 1"));
   QVERIFY(execute(path, "UPDATE runs SET loss = -5 WHERE seq = 2"));
-  const std::size_t all = defaultRuns().size();
+  const std::size_t all = syntheticRuns().size();
 
   MainWindow window(moescope::ExplorerLoadOptions::quick());
   window.resize(1400, 900);
@@ -214,8 +213,8 @@ void MainWindowStoreTest::invalidRowsAreListedAndTheOthersFitted() {
 }
 
 void MainWindowStoreTest::deleteAsksThenRemovesTheRunsAndRefits() {
-  const QString path = makeStore(directory_, "delete.sqlite", defaultRuns());
-  const std::size_t all = defaultRuns().size();
+  const QString path = makeStore(directory_, "delete.sqlite", syntheticRuns());
+  const std::size_t all = syntheticRuns().size();
   MainWindow window(moescope::ExplorerLoadOptions::quick());
   window.resize(1500, 950);
   window.openSource(RunSource::store(path));
@@ -267,7 +266,7 @@ void MainWindowStoreTest::deleteAsksThenRemovesTheRunsAndRefits() {
 }
 
 void MainWindowStoreTest::cancelledDeleteLeavesTheStoreAlone() {
-  const QString path = makeStore(directory_, "kept.sqlite", defaultRuns());
+  const QString path = makeStore(directory_, "kept.sqlite", syntheticRuns());
   MainWindow window(moescope::ExplorerLoadOptions::quick());
   window.openSource(RunSource::store(path));
   QVERIFY(window.waitForFit());
@@ -278,14 +277,14 @@ void MainWindowStoreTest::cancelledDeleteLeavesTheStoreAlone() {
   view->deleteAction()->trigger();
   QCOMPARE(question.text,
            QString("Delete 1 run from %1? This cannot be undone.").arg(native(path)));
-  QCOMPARE(moescope::RunStore::open_existing(path.toStdString()).size(), defaultRuns().size());
-  QCOMPARE(window.runs().size(), defaultRuns().size());
+  QCOMPARE(moescope::RunStore::open_existing(path.toStdString()).size(), syntheticRuns().size());
+  QCOMPARE(window.runs().size(), syntheticRuns().size());
   QVERIFY(!window.isFitting());
   QVERIFY(!window.statusBar()->currentMessage().contains("Deleted"));
 
   // A file's runs are not the explorer's to delete.
   const QString csv = directory_.filePath("runs.csv");
-  moescope::write_runs(csv.toStdString(), defaultRuns());
+  moescope::write_runs(csv.toStdString(), syntheticRuns());
   window.openSource(RunSource::file(csv));
   view->table()->selectRow(0);
   QVERIFY(!view->deleteAction()->isEnabled());

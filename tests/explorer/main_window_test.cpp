@@ -1,6 +1,6 @@
-// The explorer's window on the built-in data: every view draws, the budget slider's read-out is
-// what `moescope optimum` prints, picking a run shows it, exports are valid files, fits run off
-// the UI thread and cancel, status edits reach the store and the fit, sessions round-trip.
+// The explorer's window on the built-in synthetic grid: every view draws, the budget slider's
+// read-out is what `moescope optimum` prints, picking a run shows it, exports are valid files, fits
+// run off the UI thread and cancel, status edits reach the store and the fit, sessions round-trip.
 #include "main_window.h"
 
 #include <QCheckBox>
@@ -11,6 +11,7 @@
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QLabel>
+#include <QMenu>
 #include <QProcess>
 #include <QSet>
 #include <QSlider>
@@ -77,9 +78,10 @@ class MainWindowTest : public QObject {
   void statusEditReachesTheStoreAndTheFit();
   void fitSettingsRefuseABadHoldoutRule();
   void sessionRoundTrips();
+  void theFileMenuOpensEachBuiltInSetAndTheStudyDraws();
 
  private:
-  // The paper's fit of the built-in data, shared by the tests that only look at it.
+  // The paper's fit of the built-in synthetic grid, shared by the tests that only look at it.
   std::unique_ptr<MainWindow> window_;
   QProcess optimum_;
   int target_position_ = 0;
@@ -92,7 +94,7 @@ void MainWindowTest::initTestCase() {
 
   window_ = std::make_unique<MainWindow>();
   window_->resize(1400, 900);
-  window_->openSource(RunSource::defaultData());
+  window_->openSource(RunSource::embedded("synthetic"));
   window_->show();
   QVERIFY(window_->isFitting());
 
@@ -103,8 +105,8 @@ void MainWindowTest::initTestCase() {
   target_position_ = slider->value() + 3 * slider->pageStep();
   QVERIFY(target_position_ <= slider->maximum());
   const double budget = window_->budgetAtPosition(target_position_);
-  optimum_.start(MOESCOPE_BINARY,
-                 {"optimum", "--budget", QString::number(budget, 'g', 17), "--json"});
+  optimum_.start(MOESCOPE_BINARY, {"optimum", "--data", "synthetic", "--budget",
+                                   QString::number(budget, 'g', 17), "--json"});
   QVERIFY(optimum_.waitForStarted());
 
   QVERIFY2(window_->waitForFit(), qPrintable(window_->fitStatus()));
@@ -238,7 +240,7 @@ void MainWindowTest::exportWritesValidPngSvgAndPdf() {
 
 void MainWindowTest::fitRunsOffTheUiThreadAndCancels() {
   MainWindow window;  // the paper's grid: half a minute of fitting, unless cancelled
-  window.openSource(RunSource::defaultData());
+  window.openSource(RunSource::embedded("synthetic"));
   QVERIFY(window.isFitting());
 
   // The event loop runs while the fit does: a timer fires on time.
@@ -261,9 +263,7 @@ void MainWindowTest::statusEditReachesTheStoreAndTheFit() {
   const QString path = directory.filePath("runs.sqlite");
   {
     moescope::RunStore store = moescope::RunStore::open(path.toStdString());
-    store.insert(moescope::read_runs(moescope::app::default_data_csv(), moescope::TableFormat::kCsv,
-                                     "default.csv")
-                     .runs);
+    store.insert(moescope::app::read_embedded(*moescope::app::embedded_data("synthetic")).runs);
   }
   MainWindow window(moescope::ExplorerLoadOptions::quick());
   window.openSource(RunSource::store(path));
@@ -307,7 +307,8 @@ void MainWindowTest::sessionRoundTrips() {
   window_->session().save();
 
   const ExplorerSession restored = ExplorerSession::load();
-  QCOMPARE(restored.source.kind, RunSource::Kind::kDefaultData);
+  QCOMPARE(restored.source.kind, RunSource::Kind::kEmbedded);
+  QCOMPARE(restored.source.path, QString("synthetic"));  // which of the built-in sets
   QCOMPARE(restored.budget.value_or(0), 4.2e20);
   QCOMPARE(restored.max_total_params.value_or(0), 3e10);
   QCOMPARE(restored.view, QString("optimal-sparsity-vs-params"));
@@ -319,6 +320,40 @@ void MainWindowTest::sessionRoundTrips() {
   QCOMPARE(reopened.budget(), 4.2e20);
   QCOMPARE(reopened.currentViewName(), QString("optimal-sparsity-vs-params"));
   QVERIFY(reopened.findChild<QCheckBox*>("capEnabled")->isChecked());
+}
+
+// File > Open built-in data lists every set built in, the study first (the default); each entry
+// opens its set. The study (nats/byte, three small budgets) fits and every view draws.
+void MainWindowTest::theFileMenuOpensEachBuiltInSetAndTheStudyDraws() {
+  MainWindow window(moescope::ExplorerLoadOptions::quick());
+  window.resize(1400, 900);
+  window.show();
+  auto* menu = window.findChild<QMenu*>("builtInDataMenu");
+  QVERIFY(menu);
+  QStringList keys;
+  for (const QAction* action : menu->actions())
+    keys << action->data().toString();
+  QCOMPARE(keys, QStringList({"study", "synthetic"}));
+
+  for (QAction* action : menu->actions()) {
+    action->trigger();
+    QCOMPARE(window.source().kind, RunSource::Kind::kEmbedded);
+    QCOMPARE(window.source().path, action->data().toString());
+    if (action->data().toString() != "study")
+      continue;
+    QCOMPARE(window.source().description(), QString("datasets/moe-study/runs.json (embedded)"));
+    QVERIFY2(window.waitForFit(), qPrintable(window.fitStatus()));
+    QVERIFY(!window.runs().empty());
+    QVERIFY(window.runs().front().loss_unit == moescope::LossUnit::kNatsPerByte);
+    auto* tabs = window.findChild<QTabWidget*>();
+    for (const QString& name : window.viewNames()) {
+      QVERIFY(window.showView(name));
+      QApplication::processEvents();
+      QVERIFY2(looks_drawn(tabs->currentWidget()->grab().toImage()), qPrintable(name));
+    }
+  }
+  QCOMPARE(window.source().description(), QString("datasets/synthetic-table3.csv (embedded)"));
+  window.cancelFit();  // the synthetic grid's fit is another test's
 }
 
 QTEST_MAIN(MainWindowTest)

@@ -201,7 +201,7 @@ void SurfaceOverlayTest::figuresDrawTheSurfacesSolidAndTheLawDashedWithAKey() {
 void SurfaceOverlayTest::theWindowDrawsTheSurfaceAtAFittedBudgetAndTogglesTheLaw() {
   MainWindow window(moescope::ExplorerLoadOptions::quick());
   window.resize(1400, 900);
-  window.openSource(RunSource::defaultData());
+  window.openSource(RunSource::embedded("synthetic"));
   window.show();
   QVERIFY2(window.waitForFit(), qPrintable(window.fitStatus()));
   QVERIFY2(window.fitStatus().contains("5 IsoFLOP surfaces"), qPrintable(window.fitStatus()));

@@ -1,7 +1,7 @@
 // The training panel states what a plan costs before Launch, as `moescope train plan` does: per
 // run and in total, the refusal of runs over 4 epochs of the corpus (Launch refuses them until
 // repeats are allowed), wall times from the chosen host's throughput table, and "Plan the gaps"
-// at the slider's budget on the embedded data (a paper-scale grid) planning the largest budget
+// at the slider's budget on the embedded synthetic grid (paper scale) planning the largest budget
 // the corpus feeds. Writes the panel's picture.
 #include <QDir>
 #include <QDoubleSpinBox>
@@ -29,7 +29,7 @@ class TrainingPanelCostTest : public QObject {
   }
   void aRunOverFourEpochsIsRefusedUntilRepeatsAreAllowed();
   void wallTimesComeFromTheHostsTable();
-  void theGapsAtTheSlidersBudgetOnTheEmbeddedDataArePlannable();
+  void theGapsAtTheSlidersBudgetOnTheSyntheticGridArePlannable();
 
  private:
   void write_table();
@@ -93,12 +93,10 @@ void TrainingPanelCostTest::wallTimesComeFromTheHostsTable() {
   QFile::remove(config_.filePath("throughput/local.json"));
 }
 
-void TrainingPanelCostTest::theGapsAtTheSlidersBudgetOnTheEmbeddedDataArePlannable() {
+void TrainingPanelCostTest::theGapsAtTheSlidersBudgetOnTheSyntheticGridArePlannable() {
   QTemporaryDir queue;
   TrainingPanel panel({"/bin/true"}, queue.path().toStdString());
-  panel.setRuns(moescope::read_runs(moescope::app::default_data_csv(), moescope::TableFormat::kCsv,
-                                    "default.csv")
-                    .runs);
+  panel.setRuns(moescope::app::read_embedded(*moescope::app::embedded_data("synthetic")).runs);
   panel.setLaw(moescope::SparsityLaw::table3());
   panel.setBudget(1e20);  // the window's default: the middle budget of the grid
   QVERIFY2(panel.planGaps(std::nullopt), qPrintable(panel.message()));

@@ -77,9 +77,7 @@ void TrainingPanelTest::refusesAnImpossibleCellInline() {
 void TrainingPanelTest::plansTheGapsAroundTheLawsOptimum() {
   QTemporaryDir queue;
   TrainingPanel panel({}, queue.path().toStdString());
-  panel.setRuns(moescope::read_runs(moescope::app::default_data_csv(), moescope::TableFormat::kCsv,
-                                    "default.csv")
-                    .runs);
+  panel.setRuns(moescope::app::read_embedded(*moescope::app::embedded_data("synthetic")).runs);
   QVERIFY(!panel.planGaps(1e14));
   QVERIFY2(panel.message().contains("Eq. 6"), qPrintable(panel.message()));
   // At a budget the data do not have, every curve lacks every target size.

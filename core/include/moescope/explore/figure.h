@@ -49,6 +49,9 @@ enum class SeriesKind {
   // an error bar), and the power law fitted through them (a line): like a surface's, an account
   // of the runs independent of the law.
   kIsoflopCurves,
+  // Runs proposed to train next (active design, `moescope train plan --next`), not measured: at
+  // the loss the fit predicts for them. The explorer adds them to the figures it shows.
+  kProposed,
 };
 
 // One line or one set of markers. x, y (and lo, hi when present) have equal lengths.
