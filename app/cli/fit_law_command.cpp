@@ -77,8 +77,11 @@ void print_text(const RunLawFit& fitted, const FitDataSummary& data) {
   TextTable errors({"points", "n", "MSE", "Huber"});
   errors.add_row({"fit", std::to_string(summary.fit.points), brief(summary.fit.mse),
                   brief(summary.fit.huber)});
+  // No run held out: no error to show (a mean over none is not a number).
+  const bool scored = summary.holdout.points > 0;
   errors.add_row({"held out (" + data.holdout_rule + ")", std::to_string(summary.holdout.points),
-                  brief(summary.holdout.mse), brief(summary.holdout.huber)});
+                  scored ? brief(summary.holdout.mse) : "-",
+                  scored ? brief(summary.holdout.huber) : "-"});
   errors.print(std::cout);
 }
 
