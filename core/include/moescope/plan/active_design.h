@@ -91,9 +91,9 @@ struct ActiveDesignOptions {
   // Candidate sizes span the N range of the runs at their (C, S) widened by this factor on either
   // side; finite and >= 1, default 1.25, a third of a coarse grid's factor-of-2 step. Wider margins
   // offer the design the polynomial's extrapolation, where its replicates disagree most and so
-  // draw the criterion, while the misfit there is in no replicate: in simulation
-  // (active_design_benchmark, docs/benchmarks.md) a margin of 2 left S*'s interval 19 % wider than
-  // a fixed grid's after 20 runs, 1.25 as narrow.
+  // draw the criterion, while the misfit there is in no replicate (in simulation,
+  // active_design_benchmark, a margin of 2 over a budget's whole N range left S*'s interval 19 %
+  // wider than a fixed grid's after 20 runs; bounded per curve it does as well as 1.25).
   double size_margin = 1.25;
   // A run at (C, S) within this distance in ln N of a candidate fills it, and a proposal fills the
   // candidates that near it; finite and > 0, default 0.1, about the spacing of the family's shapes
