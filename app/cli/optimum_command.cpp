@@ -79,6 +79,9 @@ void run_optimum(const OptimumArguments& args) {
     if (!read_out.intervals)
       return std::string("-");
     const Interval& value = (*read_out.intervals).*member;
+    // Every refit gave the same value: no spread to show, and no certainty either.
+    if (!(value.hi > value.lo))
+      return "- (" + brief(value.lo) + " in every refit)";
     return brief(value.lo) + " .. " + brief(value.hi);
   };
   std::cout << "Compute-optimal model at C=" << brief(args.budget)

@@ -15,6 +15,10 @@ namespace {
 QString withInterval(double value, const std::optional<moescope::Interval>& interval) {
   if (!interval)
     return number(value);
+  // Every refit gave the same value (a sparsity pinned at 0 by each of them): a zero-width
+  // interval would read as certainty, where it only says that no refit moved it.
+  if (!(interval->hi > interval->lo))
+    return QObject::tr("%1  (every refit)").arg(number(value));
   return QStringLiteral("%1  [%2, %3]")
       .arg(number(value), number(interval->lo), number(interval->hi));
 }

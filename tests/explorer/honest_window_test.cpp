@@ -66,6 +66,7 @@ class HonestWindowTest : public QObject {
  private slots:
   void initTestCase();
   void denseDataGetsNoSparsityRecommendation();
+  void aReadOutNoRefitMovedShowsNoZeroWidthInterval();
   void aRefusedLawLeavesTheRunsTheSurfaceAndTheMessage();
   void aBudgetBeyondTheDataIsHatchedAndFlagged();
   void theHeadlineRowsAreTheReadOutsAtTheirCaps();
@@ -81,6 +82,27 @@ void HonestWindowTest::initTestCase() {
   QCoreApplication::setOrganizationName("MoEScopeTest");
   QCoreApplication::setApplicationName("honest_window_test");
   QVERIFY(directory_.isValid());
+}
+
+// MoEScope's own study read through Eq. 6 puts S* at 0 in every bootstrap refit: the panel says
+// so rather than show "[0, 0]", which would read as certainty.
+void HonestWindowTest::aReadOutNoRefitMovedShowsNoZeroWidthInterval() {
+  moescope::ReadOut read_out;
+  read_out.budget = 3e14;
+  read_out.point = {0.0, 3.2e5, 3.2e5, 1.6e8, 1.18, false, false};
+  moescope::BudgetOptimumIntervals intervals;
+  intervals.sparsity = {0.0, 0.0};
+  intervals.total_params = {2.5e5, 5.3e5};
+  intervals.active_params = {2.5e5, 5.3e5};
+  intervals.tokens = {9.4e7, 2.0e8};
+  intervals.loss = {1.106, 1.26};
+  intervals.replicates_used = 100;
+  read_out.intervals = intervals;
+  ReadOutPanel panel;
+  panel.showReadOut(read_out, {}, std::nullopt);
+  QVERIFY2(panel.text().contains("S*  0  (every refit)"), qPrintable(panel.text()));
+  QVERIFY2(!panel.text().contains("[0, 0]"), qPrintable(panel.text()));
+  QVERIFY2(panel.text().contains("[2.5e5, 5.3e5]"), qPrintable(panel.text()));
 }
 
 void HonestWindowTest::denseDataGetsNoSparsityRecommendation() {
