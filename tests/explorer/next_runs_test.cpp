@@ -1,5 +1,6 @@
-// Active design in the explorer, on the MoE study's 75 runs (three budgets, five sparsity
-// levels): "Propose next runs" fills the training panel's plan with K runs whose design says why
+// Active design in the explorer, on the MoE study's coarse grid: its 75 runs of the planner's
+// head-64 family (three budgets, five sparsity levels), whatever runs the study gains later:
+// "Propose next runs" fills the training panel's plan with K runs whose design says why
 // ("next: ..."), states each read-out's interval now and expected, and says why a budget is
 // refused (no runs; S* at the data's sparsest level, as the study's is below 3e14); Launch writes
 // their specs with the design key; the window rings the proposals on the 3-D view and marks them,
@@ -23,6 +24,9 @@
 #include <QTest>
 #include <algorithm>
 #include <cmath>
+#include <filesystem>
+#include <set>
+#include <string>
 
 #include "figure_view.h"
 #include "main_window.h"
@@ -38,12 +42,28 @@ using Budgets = TrainingPanel::DesignBudgets;
 namespace {
 
 constexpr char kStudy[] = MOESCOPE_SOURCE_DIR "/datasets/moe-study/runs.json";
+constexpr char kResults[] = MOESCOPE_SOURCE_DIR "/datasets/moe-study/results";
 constexpr int kProposals = 4;
 // The planned table's design column (training_panel.cpp).
 constexpr int kDesignColumn = 13;
 
+// The study's coarse grid: the runs whose result says they were planned as "grid" with heads of
+// 64 channels (results/<name>.json, the trainer's record of each run); later rounds of active
+// design, and the grid's extension in heads of 32, change what the design proposes.
 std::vector<moescope::Run> studyRuns() {
-  return moescope::read_runs(std::filesystem::path(kStudy)).runs;
+  std::set<std::string> grid;
+  for (const auto& entry : std::filesystem::directory_iterator(kResults)) {
+    QFile file(QString::fromStdString(entry.path().string()));
+    if (!file.open(QIODevice::ReadOnly))
+      continue;
+    const QJsonObject spec = QJsonDocument::fromJson(file.readAll()).object()["spec"].toObject();
+    if (spec["design"].toString() == "grid" &&
+        spec["d_model"].toInt() == 64 * spec["heads"].toInt())
+      grid.insert(entry.path().stem().string());
+  }
+  std::vector<moescope::Run> runs = moescope::read_runs(std::filesystem::path(kStudy)).runs;
+  std::erase_if(runs, [&](const moescope::Run& run) { return !grid.contains(run.name); });
+  return runs;
 }
 
 // Pixels near `centre` in the proposals' colour: the ring painted around a proposal.
@@ -109,6 +129,7 @@ void NextRunsTest::proposalsFillThePlanWithWhyEachWasChosen() {
   TrainingPanel panel({"/bin/true"}, queue.path().toStdString());
   ProposedRuns proposed;
   panel.setProposedRuns(&proposed);
+  QCOMPARE(studyRuns().size(), std::size_t{75});  // the coarse grid, whatever came after
   panel.setRuns(studyRuns());
   // Between the data's budgets there is nothing to design from, and the panel says so.
   panel.setBudget(5e14);
@@ -195,9 +216,13 @@ void NextRunsTest::launchWritesTheProposalsSpecsWithTheirDesign() {
 }
 
 void NextRunsTest::theWindowMarksTheProposalsAtTheirBudget() {
+  QTemporaryDir folder;
+  QVERIFY(folder.isValid());
+  const std::filesystem::path grid = folder.filePath("grid.json").toStdString();
+  moescope::write_runs(grid, studyRuns());
   MainWindow window(moescope::ExplorerLoadOptions::quick());
   window.resize(1500, 950);
-  window.openSource(RunSource::file(kStudy));
+  window.openSource(RunSource::file(QString::fromStdString(grid.string())));
   window.show();
   QVERIFY2(window.waitForFit(), qPrintable(window.fitStatus()));
   window.setBudget(3e14);
