@@ -111,6 +111,7 @@ Run rich_run(const std::string& id) {
   run.active_params = std::nextafter(count.active, 0.0);
   run.sparsity = 56.0 / 64.0;
   run.tokens = (0.1 + 0.2) * 1e11;
+  run.unique_tokens = std::nextafter(*run.tokens / 3.0, 0.0);
   run.compute = 6.0 * *run.active_params * *run.tokens * std::nextafter(1.0, 2.0);
   run.loss = 2.718281828459045;
   run.derived.insert(Quantity::kCompute);
@@ -129,6 +130,7 @@ Run rich_run(const std::string& id) {
   run.best_of = 7;
   run.loss_unit = LossUnit::kBitsPerToken;
   run.tokenizer = "GPT-NeoX \"20B\", ünïcode";
+  run.extras = {{"epochs_seen", 0.1 + 0.2}, {"seed", -0.0}, {"z", 1e300}};
   return run;
 }
 
@@ -146,8 +148,12 @@ std::vector<std::string> ids_of(const std::vector<Run>& runs) {
   return ids;
 }
 
+// What a store of schema version 3 (before unique tokens and extras) looks like.
+#define MOESCOPE_VERSION_THREE_SQL "ALTER TABLE runs DROP COLUMN unique_tokens; DROP TABLE extras; "
+constexpr const char* kVersionThreeSql = MOESCOPE_VERSION_THREE_SQL "PRAGMA user_version = 3";
+
 // What a store of schema version 1 (before --best-of and loss units) looks like.
-constexpr const char* kVersionOneSql =
+constexpr const char* kVersionOneSql = MOESCOPE_VERSION_THREE_SQL
     "ALTER TABLE runs DROP COLUMN best_of; ALTER TABLE runs DROP COLUMN loss_unit; "
     "ALTER TABLE runs DROP COLUMN tokenizer; PRAGMA user_version = 1";
 
@@ -391,6 +397,8 @@ TEST_F(RunStoreTest, MigratesAVersionOneStoreToOneRowPerRun) {
   // A remote run is the trainer's: byte-level.
   expected.loss_unit = LossUnit::kNatsPerByte;
   expected.tokenizer = "bytes (UTF-8)";
+  expected.unique_tokens.reset();
+  expected.extras.clear();
   EXPECT_TRUE(migrated.find("old") == expected);
 }
 
@@ -405,9 +413,9 @@ TEST_F(RunStoreTest, MigratesAVersionTwoStoreRecordingEachRunsLossUnit) {
   RunStore::open(store_path()).insert({imported, local, remote, bare_run("bare")});
   {
     RawDatabase raw(store_path());
-    raw.execute(
-        "ALTER TABLE runs DROP COLUMN loss_unit; ALTER TABLE runs DROP COLUMN tokenizer; "
-        "PRAGMA user_version = 2");
+    raw.execute(MOESCOPE_VERSION_THREE_SQL
+                "ALTER TABLE runs DROP COLUMN loss_unit; ALTER TABLE runs DROP COLUMN tokenizer; "
+                "PRAGMA user_version = 2");
   }
   const RunStore migrated = RunStore::open(store_path());
   EXPECT_EQ(migrated.schema_version(), RunStore::current_schema_version());
@@ -418,10 +426,65 @@ TEST_F(RunStoreTest, MigratesAVersionTwoStoreRecordingEachRunsLossUnit) {
     trained->loss_unit = LossUnit::kNatsPerByte;
     trained->tokenizer = "bytes (UTF-8)";
   }
+  for (moescope::Run* run : {&imported, &local, &remote}) {
+    run->unique_tokens.reset();
+    run->extras.clear();
+  }
   EXPECT_TRUE(migrated.find("imported") == imported);
   EXPECT_TRUE(migrated.find("local") == local);
   EXPECT_TRUE(migrated.find("remote") == remote);
   EXPECT_TRUE(migrated.find("bare") == bare_run("bare"));
+}
+
+// A version-3 store (before U and extras) keeps every run, without U and extras, and takes both
+// once migrated: a stored run updated with them reads them back.
+TEST_F(RunStoreTest, MigratesAVersionThreeStoreToUniqueTokensAndExtras) {
+  moescope::Run old = rich_run("old");
+  old.unique_tokens.reset();
+  old.extras.clear();
+  RunStore::open(store_path()).insert({old, bare_run("bare")});
+  {
+    RawDatabase raw(store_path());
+    raw.execute(kVersionThreeSql);
+    EXPECT_EQ(raw.query("SELECT count(*) FROM sqlite_master WHERE name = 'extras'"), "0");
+  }
+  RunStore migrated = RunStore::open(store_path());
+  EXPECT_EQ(migrated.schema_version(), RunStore::current_schema_version());
+  EXPECT_EQ(migrated.schema_version(), 4);
+  EXPECT_TRUE(migrated.find("old") == old);
+  EXPECT_TRUE(migrated.find("bare") == bare_run("bare"));
+  const moescope::Run rich = rich_run("old");
+  migrated.update(rich);
+  EXPECT_TRUE(RunStore::open(store_path()).find("old") == rich);
+  // Deleting the run deletes its extras.
+  migrated.remove({"old"});
+  EXPECT_EQ(RawDatabase(store_path()).query("SELECT count(*) FROM extras"), "0");
+}
+
+// Extras are checked on the way out as every stored value is: a name another tool wrote that
+// no extra may have, or a value that is not finite, makes the run invalid, named.
+TEST_F(RunStoreTest, StoredExtrasThatBreakTheRunModelAreReported) {
+  moescope::Run run = bare_run("run");
+  run.unique_tokens = 1e9;
+  RunStore store = RunStore::open(store_path());
+  store.insert({run});
+  {
+    RawDatabase raw(store_path());
+    raw.execute("INSERT INTO extras (run, name, value) SELECT seq, 'bad name', 1 FROM runs");
+    raw.execute("UPDATE runs SET unique_tokens = -5");
+  }
+  const StoredRuns stored = store.read();
+  ASSERT_EQ(stored.invalid.size(), 1u);
+  const std::string described = stored.invalid[0].describe();
+  EXPECT_TRUE(Contains(described, "field unique_tokens: must be positive, got -5"));
+  EXPECT_TRUE(Contains(described, "field extras: 'bad name' is no name for an extra"));
+}
+
+TEST_F(RunStoreTest, RefusesANanExtra) {
+  moescope::Run run = bare_run("run");
+  run.extras = {{"ep", std::nan("")}};
+  EXPECT_TRUE(Contains(store_error_of([&] { RunStore::open(store_path()).insert({run}); }),
+                       "run 'run': extra 'ep' is NaN, which the store cannot hold"));
 }
 
 TEST_F(RunStoreTest, UsesTheWalJournal) {

@@ -525,6 +525,9 @@ std::vector<Run> sample_runs() {
   given.loss = 2.718281828459045;
   given.loss_unit = LossUnit::kBitsPerToken;
   given.tokenizer = "GPT-NeoX, \"20B\"";
+  // Data repeated for three epochs, and two numbers a user-defined law might read.
+  given.unique_tokens = 1.1e10;
+  given.extras = {{"epochs_seen", 3.0000000000000004}, {"seed", -7}};
 
   return {derived(imported), derived(remote), derived(planned), derived(given)};
 }
@@ -556,6 +559,20 @@ TEST(RoundTrip, CsvHeaderIsEveryCanonicalField) {
     expected += (expected.empty() ? "" : ",") + field;
   }
   EXPECT_EQ(text.substr(0, text.find('\n')), expected);
+}
+
+TEST(RoundTrip, ExportsUniqueTokensAndExtras) {
+  const moescope::Run given = sample_runs()[3];
+  const std::string csv = format_runs({given}, TableFormat::kCsv);
+  EXPECT_NE(csv.find(",D,unique_tokens,C,"), std::string::npos) << csv;
+  EXPECT_NE(csv.find(",3.3e+10,1.1e+10,"), std::string::npos) << csv;
+  EXPECT_NE(csv.find(R"("{""epochs_seen"":3.0000000000000004,""seed"":-7.0}")"), std::string::npos)
+      << csv;
+  const std::string json = format_runs({given}, TableFormat::kJson);
+  EXPECT_NE(json.find(R"("unique_tokens":11000000000.0)"), std::string::npos) << json;
+  EXPECT_NE(json.find(R"("extras":{"epochs_seen":3.0000000000000004,"seed":-7.0})"),
+            std::string::npos)
+      << json;
 }
 
 TEST(RoundTrip, JsonIsTheVersionedObjectWithoutAbsentValues) {

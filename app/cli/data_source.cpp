@@ -118,7 +118,7 @@ void ReadSettings::add_options(CLI::App& command, CLI::Option* file_option) {
 
 ReadOptions ReadSettings::options() const {
   ReadOptions options;
-  options.mapping = ColumnMapping::parse(mapping);
+  options.mapping = ColumnMapping::parse(mapping, extra_fields);
   if (!where.empty())
     options.where = RunFilter::parse(where, RunFilter::Scope::kFileColumns, "--where");
   options.best_of = best_of;

@@ -26,12 +26,15 @@ struct ReadSettings {
   std::vector<std::string> best_of;
   bool ignore_unknown = false;
   std::optional<LossUnit> loss_unit;
+  // Names of extra numbers to read from a file besides the fields (ColumnMapping::parse's
+  // extra_names): set by the command, not an option; see DataSource::allow_extra_fields().
+  std::vector<std::string> extra_fields;
 
   // `file_option` (--data) is what --map, --ignore-unknown and --loss-unit need, where they are
   // optional;
   // --where and --best-of apply to a store too.
   void add_options(CLI::App& command, CLI::Option* file_option);
-  // Throws InputError for a bad mapping or rule.
+  // Throws InputError for a bad mapping or rule, or a bad name in extra_fields.
   ReadOptions options() const;
   // The runs of a store or of the embedded data with --where and --best-of applied (fields
   // only: these sources have no other columns). Throws InputError when no run matches the rule,
@@ -62,6 +65,14 @@ struct DataSource {
   LossConversion conversion;
 
   void add_options(CLI::App& command);
+  // Before load(): the names of extra numbers the command reads besides the run's fields (the
+  // variables of a user-defined law, run_variables.h), each then a field --map may name
+  // (--map "epochs_seen=Epochs*1") and, unmapped, read from a --data file's column of that name
+  // where it has one; a run keeps them in Run::extras. Names that are fields or run variables
+  // (N, D, U, ...) are skipped. A store's and an embedded set's runs keep the extras they were
+  // stored with. load() throws InputError for a name that cannot be an extra's
+  // (extra_name_problem()) or for more than kMaxRunExtras.
+  void allow_extra_fields(std::vector<std::string> names) { read.extra_fields = std::move(names); }
   // The runs, their losses converted as `conversion` says. Throws InputError for a conversion
   // that needs --bytes-per-token.
   std::vector<Run> load() const;

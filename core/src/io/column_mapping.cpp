@@ -8,6 +8,7 @@
 
 #include "moescope/io/diagnostic.h"
 #include "moescope/io/number_format.h"
+#include "moescope/run/run_variables.h"
 
 namespace moescope {
 namespace {
@@ -19,7 +20,7 @@ struct FieldSpec {
 
 // The one list of fields: canonical_fields() (and so the export column order) and field_kind()
 // both read it.
-constexpr std::array<FieldSpec, 29> kFields{{
+constexpr std::array<FieldSpec, 31> kFields{{
     {"id", FieldKind::kText},
     {"name", FieldKind::kText},
     {"provenance", FieldKind::kText},
@@ -38,6 +39,7 @@ constexpr std::array<FieldSpec, 29> kFields{{
     {"N_active", FieldKind::kReal},
     {"S", FieldKind::kReal},
     {"D", FieldKind::kReal},
+    {"unique_tokens", FieldKind::kReal},
     {"C", FieldKind::kReal},
     {"loss", FieldKind::kReal},
     {"loss_unit", FieldKind::kText},
@@ -48,15 +50,17 @@ constexpr std::array<FieldSpec, 29> kFields{{
     {"derived", FieldKind::kText},
     {"loss_curve", FieldKind::kList},
     {"downstream", FieldKind::kList},
+    {"extras", FieldKind::kList},
     {"best_of", FieldKind::kInteger},
 }};
 
 // The paper's symbols, which users type more readily than the canonical names.
-constexpr std::array<std::pair<std::string_view, std::string_view>, 4> kAliases{{
+constexpr std::array<std::pair<std::string_view, std::string_view>, 5> kAliases{{
     {"Na", "N_active"},
     {"E", "experts"},
     {"K", "active"},
     {"G", "granularity"},
+    {"U", "unique_tokens"},
 }};
 
 std::string_view trim(std::string_view text) {
@@ -82,9 +86,16 @@ std::string valid_field_list() {
   return list + ")";
 }
 
-bool is_number_field(const std::string& field) {
+bool is_number_field(const std::string& field, const std::set<std::string>& extras) {
   const auto kind = field_kind(field);
-  return kind == FieldKind::kReal || kind == FieldKind::kInteger;
+  return kind == FieldKind::kReal || kind == FieldKind::kInteger || extras.count(field) > 0;
+}
+
+std::string listed(const std::set<std::string>& names) {
+  std::string list;
+  for (const std::string& name : names)
+    list += (list.empty() ? "" : ", ") + name;
+  return list;
 }
 
 // One FIELD=COLUMN[*SCALE] entry, or COLUMN= (a column left out), or the reason it is neither.
@@ -117,7 +128,30 @@ std::size_t edit_distance(std::string_view a, std::string_view b) {
   return row[b.size()];
 }
 
-ParsedEntry parse_entry(std::string_view entry) {
+// The field, or allowed extra, `name` is likely a typo of: see nearest_field().
+std::optional<std::string> nearest_name(std::string_view name,
+                                        const std::set<std::string>& extras) {
+  std::optional<std::string> nearest;
+  // A third of the name's letters may be wrong: "Loss", "Nme", "los" are typos of a field;
+  // "Model Size" or "x" is no field's typo, and suggesting one would mislead.
+  std::size_t best = name.size() / 3 + 1;
+  const auto consider = [&](std::string_view candidate, std::string_view field) {
+    const std::size_t distance = edit_distance(name, candidate);
+    if (distance < best) {
+      best = distance;
+      nearest = std::string(field);
+    }
+  };
+  for (const FieldSpec& field : kFields)
+    consider(field.name, field.name);
+  for (const auto& [alias, canonical] : kAliases)
+    consider(alias, canonical);
+  for (const std::string& extra : extras)
+    consider(extra, extra);
+  return nearest;
+}
+
+ParsedEntry parse_entry(std::string_view entry, const std::set<std::string>& extras) {
   ParsedEntry parsed;
   const std::string quoted = "map entry '" + std::string(entry) + "': ";
   auto fail = [&](std::string message) {
@@ -129,13 +163,19 @@ ParsedEntry parse_entry(std::string_view entry) {
     return fail("expected FIELD=COLUMN, with no '=' found");
   const std::string_view name = trim(entry.substr(0, equals));
   std::string_view column = trim(entry.substr(equals + 1));
-  const auto field = canonical_field_name(name);
+  std::optional<std::string> field = canonical_field_name(name);
+  if (!field && extras.count(std::string(name)) > 0)
+    field = std::string(name);  // an extra the caller allowed: read as a number field
   if (!field && column.empty() && !name.empty()) {
     parsed.left_out_column = std::string(name);
     return parsed;
   }
   if (!field) {
-    return fail("unknown field '" + std::string(name) + "'; valid fields: " + valid_field_list() +
+    const auto typo = nearest_name(name, extras);
+    return fail("unknown field '" + std::string(name) + "'" +
+                (typo ? " (a typo of " + *typo + "?)" : "") +
+                "; valid fields: " + valid_field_list() +
+                (extras.empty() ? "" : "; extras read here: " + listed(extras)) +
                 " (NAME= with no column leaves out a column that is not a field)");
   }
   parsed.field = *field;
@@ -149,7 +189,7 @@ ParsedEntry parse_entry(std::string_view entry) {
       return fail("bad scale '" + std::string(scale_text) +
                   "': a scale is a positive number, as in D=tokens*1e9");
     }
-    if (!is_number_field(parsed.field)) {
+    if (!is_number_field(parsed.field, extras)) {
       return fail(std::string("field ") + parsed.field + " is not a number and takes no scale");
     }
     parsed.source.scale = *scale;
@@ -163,14 +203,32 @@ ParsedEntry parse_entry(std::string_view entry) {
 
 }  // namespace
 
-ColumnMapping ColumnMapping::parse(std::string_view spec) {
+ColumnMapping ColumnMapping::parse(std::string_view spec,
+                                   const std::vector<std::string>& extra_names) {
   ColumnMapping mapping;
   std::vector<Diagnostic> problems;
+  for (const std::string& name : extra_names) {
+    if (is_reserved_variable_name(name))
+      continue;  // a field already, read as one
+    if (const auto problem = extra_name_problem(name)) {
+      problems.push_back({{"", 0, "", ""}, "extra field: " + *problem});
+      continue;
+    }
+    mapping.extra_fields_.insert(name);
+  }
+  if (mapping.extra_fields_.size() > kMaxRunExtras) {
+    problems.push_back({{"", 0, "", ""},
+                        std::to_string(mapping.extra_fields_.size()) +
+                            " extra fields asked for; a run holds at most " +
+                            std::to_string(kMaxRunExtras)});
+  }
+  if (!problems.empty())
+    throw InputError(std::move(problems));
   while (true) {
     const auto comma = spec.find(',');
     const std::string_view entry = trim(spec.substr(0, comma));
     if (!entry.empty()) {
-      ParsedEntry parsed = parse_entry(entry);
+      ParsedEntry parsed = parse_entry(entry, mapping.extra_fields_);
       if (!parsed.problem && mapping.fields_.count(parsed.field) > 0) {
         parsed.problem = Diagnostic{
             {"", 0, parsed.field, ""},
@@ -219,22 +277,7 @@ std::optional<std::string> canonical_field_name(std::string_view name) {
 }
 
 std::optional<std::string> nearest_field(std::string_view name) {
-  std::optional<std::string> nearest;
-  // A third of the name's letters may be wrong: "Loss", "Nme", "los" are typos of a field;
-  // "Model Size" or "x" is no field's typo, and suggesting one would mislead.
-  std::size_t best = name.size() / 3 + 1;
-  const auto consider = [&](std::string_view candidate, std::string_view field) {
-    const std::size_t distance = edit_distance(name, candidate);
-    if (distance < best) {
-      best = distance;
-      nearest = std::string(field);
-    }
-  };
-  for (const FieldSpec& field : kFields)
-    consider(field.name, field.name);
-  for (const auto& [alias, canonical] : kAliases)
-    consider(alias, canonical);
-  return nearest;
+  return nearest_name(name, {});
 }
 
 std::optional<FieldKind> field_kind(std::string_view field) {

@@ -199,7 +199,7 @@ InputError nesting_error(const JsonNesting& nesting, const std::string& file,
   if (run != path.end() && run + 1 != path.end() && !(run + 1)->is_index) {
     const std::string& key = (run + 1)->key;
     diagnostic.where.column = key;
-    for (const std::string& field : canonical_fields()) {
+    for (const std::string& field : fields_read(mapping)) {
       if (!mapping.is_ignored(field) && mapping.source_of(field).column == key)
         diagnostic.where.field = field;
     }
@@ -281,7 +281,7 @@ std::string cell_text(const json& value) {
 SourceRecord to_record(const json& object, int line, const ColumnMapping& mapping,
                        const ColumnUse& use) {
   SourceRecord record{line, {}, {}};
-  for (const std::string& field : canonical_fields()) {
+  for (const std::string& field : fields_read(mapping)) {
     if (mapping.is_ignored(field))
       continue;
     const auto value = object.find(mapping.source_of(field).column);

@@ -50,7 +50,7 @@ std::map<std::string, std::size_t> locate_columns(const CsvRecord& header,
         {{file, header.line, field, ""},
          "column '" + column + "' (" + why + ") not found; columns are: " + join(header.fields)});
   };
-  for (const std::string& field : canonical_fields()) {
+  for (const std::string& field : fields_read(mapping)) {
     if (mapping.is_ignored(field))
       continue;
     const std::string column = mapping.source_of(field).column;

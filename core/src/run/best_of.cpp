@@ -13,8 +13,8 @@
 namespace moescope {
 namespace {
 
-constexpr std::array<std::string_view, 8> kIdentifyingFields{
-    "N", "N_active", "S", "D", "C", "lr", "warmup", "load_balance"};
+constexpr std::array<std::string_view, 9> kIdentifyingFields{
+    "N", "N_active", "S", "D", "unique_tokens", "C", "lr", "warmup", "load_balance"};
 
 InputError best_of_error(const std::string& message) {
   Diagnostic diagnostic;

@@ -9,6 +9,7 @@
 #include "moescope/io/utf8.h"
 #include "moescope/model/accounting.h"
 #include "moescope/run/loss_units.h"
+#include "moescope/run/run_variables.h"
 
 namespace moescope {
 namespace {
@@ -67,6 +68,27 @@ void check_against_count(std::vector<FieldProblem>& problems, const char* field,
                                  number(counted) + " (Appendix C accounting; tolerance " +
                                  number(100 * kArchitectureCountTolerance) + "%): drop " + field +
                                  " to take the count, or drop the architecture to keep " + field});
+}
+
+void check_extras(std::vector<FieldProblem>& problems,
+                  const std::vector<std::pair<std::string, double>>& extras) {
+  if (extras.size() > kMaxRunExtras) {
+    problems.push_back({"extras", std::to_string(extras.size()) + " extras; a run holds at most " +
+                                      std::to_string(kMaxRunExtras)});
+  }
+  for (std::size_t i = 0; i < extras.size(); ++i) {
+    const auto& [name, value] = extras[i];
+    if (const auto why = extra_name_problem(name)) {
+      problems.push_back({"extras", *why});
+    } else if (i > 0 && !(extras[i - 1].first < name)) {
+      problems.push_back(
+          {"extras", "extra " + name +
+                         (extras[i - 1].first == name ? " is given twice"
+                                                      : " is out of order (sorted by name)")});
+    }
+    if (!std::isfinite(value))
+      problems.push_back({"extras", "extra " + name + " must be finite, got " + number(value)});
+  }
 }
 
 }  // namespace
@@ -129,6 +151,9 @@ std::vector<FieldProblem> check_run(const Run& run) {
   at_least("N", run.total_params, floor_params, count_hint);
   at_least("N_active", run.active_params, floor_params, count_hint);
   at_least("D", run.tokens, typed_by_a_person ? kMinTokens : 0, count_hint);
+  // U is a count of tokens as D is, so slips in its units are D's. It may exceed D: a run that
+  // saw part of its data.
+  at_least("unique_tokens", run.unique_tokens, typed_by_a_person ? kMinTokens : 0, count_hint);
   at_least("C", run.compute, typed_by_a_person ? kMinCompute : 0,
            "give C in FLOPs, or scale it in --map (C=COLUMN*1e15)");
   if (finite("S", run.sparsity) && !(*run.sparsity >= 0.0 && *run.sparsity < 1.0)) {
@@ -202,6 +227,7 @@ std::vector<FieldProblem> check_run(const Run& run) {
     }
     check_utf8(problems, "downstream", metric.task);
   }
+  check_extras(problems, run.extras);
   check_utf8(problems, "id", run.id);
   check_utf8(problems, "name", run.name);
   check_utf8(problems, "origin", run.origin);

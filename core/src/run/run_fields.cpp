@@ -6,9 +6,11 @@
 #include <climits>
 #include <cmath>
 #include <nlohmann/json.hpp>
+#include <set>
 
 #include "moescope/io/json_limits.h"
 #include "moescope/io/number_format.h"
+#include "moescope/run/run_variables.h"
 
 namespace moescope {
 namespace {
@@ -72,6 +74,7 @@ class FieldParser {
     run.active_params = real("N_active");
     run.sparsity = real("S");
     run.tokens = real("D");
+    run.unique_tokens = real("unique_tokens");
     run.compute = real("C");
     run.loss = real("loss");
     if (auto value = named("loss_unit", parse_loss_unit, loss_unit_names()))
@@ -86,6 +89,7 @@ class FieldParser {
     }
     run.loss_curve = loss_curve();
     run.downstream = downstream();
+    run.extras = extras();
     if (auto rows = positive_integer("best_of"))
       run.best_of = *rows;
     return ParsedRun{std::move(run), std::move(problems_)};
@@ -283,6 +287,85 @@ class FieldParser {
     return metrics;
   }
 
+  // The extras object of an export ({"name":value,...}) and the extras the mapping reads from
+  // columns of their own, in one list sorted by name; a name given by both is a problem.
+  std::vector<std::pair<std::string, double>> extras() {
+    std::vector<std::pair<std::string, double>> list = extras_object();
+    for (const std::string& name : mapping_.extra_fields()) {
+      const std::optional<double> value = real(name);
+      if (!value)
+        continue;
+      if (std::any_of(list.begin(), list.end(),
+                      [&](const auto& extra) { return extra.first == name; })) {
+        problem(name, "extra " + name + " is given twice: in its column and in extras");
+        continue;
+      }
+      list.emplace_back(name, *value);
+    }
+    std::sort(list.begin(), list.end());
+    if (list.size() > kMaxRunExtras) {
+      problem("extras", std::to_string(list.size()) + " extras; a run holds at most " +
+                            std::to_string(kMaxRunExtras));
+      return {};
+    }
+    return list;
+  }
+
+  std::vector<std::pair<std::string, double>> extras_object() {
+    const std::string* value = text("extras");
+    if (!value)
+      return {};
+    const char* shape = R"({"name":number,...})";
+    if (const std::optional<std::size_t> at = json_too_deep_at(*value)) {
+      problem("extras", "malformed extras: nested more than " + std::to_string(kMaxJsonDepth) +
+                            " deep (MoEScope's limit) at character " + std::to_string(*at + 1) +
+                            "; expected JSON " + shape);
+      return {};
+    }
+    // nlohmann keeps the last of a repeated key without a word; an extra given twice has no one
+    // value.
+    std::set<std::string> keys;
+    std::string repeated;
+    const json::parser_callback_t note_keys = [&](int depth, json::parse_event_t event,
+                                                  json& parsed) {
+      if (event == json::parse_event_t::key && depth == 1 && parsed.is_string() &&
+          !keys.insert(parsed.get<std::string>()).second && repeated.empty()) {
+        repeated = parsed.get<std::string>();
+      }
+      return true;
+    };
+    const json object = json::parse(*value, note_keys, /*allow_exceptions=*/false);
+    if (object.is_discarded() || !object.is_object()) {
+      problem("extras", std::string("malformed extras: expected a JSON object ") + shape +
+                            ", got " + excerpt(*value));
+      return {};
+    }
+    if (!repeated.empty()) {
+      problem("extras", "extra '" + repeated + "' is given twice in one extras object");
+      return {};
+    }
+    if (object.size() > kMaxRunExtras) {
+      problem("extras", std::to_string(object.size()) + " extras; a run holds at most " +
+                            std::to_string(kMaxRunExtras));
+      return {};
+    }
+    std::vector<std::pair<std::string, double>> list;
+    for (const auto& [name, number] : object.items()) {
+      if (const auto why = extra_name_problem(name)) {
+        problem("extras", *why);
+        continue;
+      }
+      if (!number.is_number() || !std::isfinite(number.get<double>())) {
+        problem("extras",
+                "extra " + name + " must be a finite number, got " + excerpt(number.dump()));
+        continue;
+      }
+      const double finite = number.get<double>();
+      list.emplace_back(name, finite == 0 ? 0.0 : finite);
+    }
+    return list;
+  }
+
   const FieldTexts& texts_;
   const ColumnMapping& mapping_;
   std::vector<FieldProblem> problems_;
@@ -332,11 +415,28 @@ std::string downstream_text(const std::vector<TaskMetric>& metrics) {
   return list.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
 }
 
+std::string extras_text(const std::vector<std::pair<std::string, double>>& extras) {
+  if (extras.empty())
+    return {};
+  // ordered_json keeps the run's order (sorted by name).
+  nlohmann::ordered_json object = nlohmann::ordered_json::object();
+  for (const auto& [name, value] : extras)
+    object[name] = value;
+  return object.dump();
+}
+
 }  // namespace
+
+std::vector<std::string> fields_read(const ColumnMapping& mapping) {
+  std::vector<std::string> fields = canonical_fields();
+  fields.insert(fields.end(), mapping.extra_fields().begin(), mapping.extra_fields().end());
+  return fields;
+}
 
 bool is_known_column(const std::string& column, const ColumnMapping& mapping,
                      const ColumnUse& use) {
-  if (field_kind(column) || mapping.left_out_columns().count(column) > 0)
+  if (field_kind(column) || mapping.is_extra(column) ||
+      mapping.left_out_columns().count(column) > 0)
     return true;
   for (const auto& [field, source] : mapping.entries()) {
     if (source.column == column)
@@ -383,6 +483,7 @@ FieldTexts format_fields(const Run& run) {
   put(texts, "N_active", number_text(run.active_params));
   put(texts, "S", number_text(run.sparsity));
   put(texts, "D", number_text(run.tokens));
+  put(texts, "unique_tokens", number_text(run.unique_tokens));
   put(texts, "C", number_text(run.compute));
   put(texts, "loss", number_text(run.loss));
   // Always written, so that an export read back never depends on the reader's default unit.
@@ -394,6 +495,7 @@ FieldTexts format_fields(const Run& run) {
   put(texts, "derived", format_quantity_set(run.derived));
   put(texts, "loss_curve", loss_curve_text(run.loss_curve));
   put(texts, "downstream", downstream_text(run.downstream));
+  put(texts, "extras", extras_text(run.extras));
   put(texts, "best_of", run.best_of != 1 ? std::to_string(run.best_of) : std::string());
   return texts;
 }

@@ -40,6 +40,10 @@ struct SourceTable {
   std::vector<Diagnostic> problems;
 };
 
+// The fields a reader looks for, each under its source column (ColumnMapping::source_of): the
+// canonical fields, then the mapping's extras.
+std::vector<std::string> fields_read(const ColumnMapping& mapping);
+
 // Whether a reader takes `column` (a CSV column or a JSON key): a field's source column, a column
 // named after a field (read, or replaced by the one the mapping names, or left out by FIELD=), a
 // column the mapping leaves out (NAME=), or one `use` names.
@@ -55,8 +59,9 @@ struct ParsedRun {
   std::vector<FieldProblem> problems;  // every field that could not be read
 };
 
-// Reads a run from the text of its fields, scaling numbers as `mapping` says. The run is
-// neither derived nor checked (see derive.h), and has provenance and origin only if given.
+// Reads a run from the text of its fields, scaling numbers as `mapping` says; the texts of the
+// mapping's extras (keyed by the extra's name) and of the extras field become Run::extras. The
+// run is neither derived nor checked (see derive.h), and has provenance and origin only if given.
 ParsedRun parse_fields(const FieldTexts& texts, const ColumnMapping& mapping);
 
 // The text of every field of `run` that has a value; parse_fields() reads it back to an equal

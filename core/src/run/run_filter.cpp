@@ -24,10 +24,11 @@ std::string_view trim(std::string_view text) {
   return text;
 }
 
-constexpr std::array<std::string_view, 18> kNumberFields{
-    "N",      "N_active",     "S",       "D",       "C",      "loss",        "lr",
-    "warmup", "load_balance", "best_of", "experts", "active", "granularity", "d_model",
-    "layers", "heads",        "vocab",   "context"};
+constexpr std::array<std::string_view, 19> kNumberFields{
+    "N",       "N_active", "S",      "D",           "unique_tokens",
+    "C",       "loss",     "lr",     "warmup",      "load_balance",
+    "best_of", "experts",  "active", "granularity", "d_model",
+    "layers",  "heads",    "vocab",  "context"};
 constexpr std::array<std::string_view, 7> kTextFields{
     "id", "name", "status", "provenance", "origin", "loss_unit", "tokenizer"};
 
@@ -102,6 +103,8 @@ std::optional<double> run_number_field(const Run& run, std::string_view field) {
     return run.sparsity;
   if (field == "D")
     return run.tokens;
+  if (field == "unique_tokens")
+    return run.unique_tokens;
   if (field == "C")
     return run.compute;
   if (field == "loss")

@@ -71,6 +71,19 @@ std::string content_identity(const Run& run, int occurrence) {
     hash.add("loss_unit");
     hash.add(to_string(run.loss_unit));
   }
+  // Where given only, so that the ids of runs from before U and extras were read stay as they
+  // were: data repeated for more epochs, or another number a law reads, is another run.
+  if (run.unique_tokens) {
+    hash.add("unique_tokens");
+    hash.add(run.unique_tokens);
+  }
+  if (!run.extras.empty()) {
+    hash.add("extras");
+    for (const auto& [name, value] : run.extras) {
+      hash.add(name);
+      hash.add(value);
+    }
+  }
   if (occurrence > 0) {
     hash.add("occurrence");
     hash.add(static_cast<std::int64_t>(occurrence));

@@ -32,11 +32,11 @@ constexpr std::string_view kInsertRunSql = R"sql(
 INSERT INTO runs (id, name, provenance, origin, status, d_model, n_layers, n_heads, vocab, context,
                   experts, active, granularity, tied_embeddings, total_params, active_params,
                   sparsity, tokens, compute, loss, learning_rate, warmup_fraction, load_balance,
-                  derived, best_of, loss_unit, tokenizer)
+                  derived, best_of, loss_unit, tokenizer, unique_tokens)
 VALUES (:id, :name, :provenance, :origin, :status, :d_model, :n_layers, :n_heads, :vocab, :context,
         :experts, :active, :granularity, :tied_embeddings, :total_params, :active_params,
         :sparsity, :tokens, :compute, :loss, :learning_rate, :warmup_fraction, :load_balance,
-        :derived, :best_of, :loss_unit, :tokenizer)
+        :derived, :best_of, :loss_unit, :tokenizer, :unique_tokens)
 ON CONFLICT (id) DO NOTHING
 )sql";
 
@@ -49,7 +49,7 @@ UPDATE runs SET name = :name, provenance = :provenance, origin = :origin, status
                 sparsity = :sparsity, tokens = :tokens, compute = :compute, loss = :loss,
                 learning_rate = :learning_rate, warmup_fraction = :warmup_fraction,
                 load_balance = :load_balance, derived = :derived, best_of = :best_of,
-                loss_unit = :loss_unit, tokenizer = :tokenizer
+                loss_unit = :loss_unit, tokenizer = :tokenizer, unique_tokens = :unique_tokens
 WHERE seq = :seq
 )sql";
 
@@ -58,7 +58,7 @@ constexpr std::string_view kSelectRunsSql = R"sql(
 SELECT seq, id, name, provenance, origin, status, d_model, n_layers, n_heads, vocab, context,
        experts, active, granularity, tied_embeddings, total_params, active_params, sparsity,
        tokens, compute, loss, learning_rate, warmup_fraction, load_balance, derived, best_of,
-       loss_unit, tokenizer
+       loss_unit, tokenizer, unique_tokens
 FROM runs
 )sql";
 
@@ -85,11 +85,12 @@ void refuse_nan(Connection connection, const Run& run) {
     throw_store_error(connection, "run '" + run.id + "': " + std::string(field) +
                                       " is NaN, which the store cannot hold");
   };
-  const std::array<std::pair<std::string_view, const std::optional<double>*>, 9> optionals{{
+  const std::array<std::pair<std::string_view, const std::optional<double>*>, 10> optionals{{
       {"total_params", &run.total_params},
       {"active_params", &run.active_params},
       {"sparsity", &run.sparsity},
       {"tokens", &run.tokens},
+      {"unique_tokens", &run.unique_tokens},
       {"compute", &run.compute},
       {"loss", &run.loss},
       {"learning_rate", &run.hyper.learning_rate},
@@ -108,6 +109,10 @@ void refuse_nan(Connection connection, const Run& run) {
   for (const TaskMetric& metric : run.downstream) {
     if (std::isnan(metric.value))
       refuse("downstream metric '" + metric.task + "'");
+  }
+  for (const auto& [name, value] : run.extras) {
+    if (std::isnan(value))
+      refuse("extra '" + name + "'");
   }
 }
 
@@ -142,9 +147,11 @@ void bind_run_fields(Statement& statement, const Run& run) {
   statement.bind_integer(":best_of", run.best_of);
   statement.bind_text(":loss_unit", to_string(run.loss_unit));
   statement.bind_text(":tokenizer", run.tokenizer);
+  statement.bind_optional_real(":unique_tokens", run.unique_tokens);
 }
 
-// Writes a run's loss curve and downstream metrics, numbered so that they read back in order.
+// Writes a run's loss curve, downstream metrics and extras, the first two numbered so that they
+// read back in order (extras read back sorted by name, as a run keeps them).
 class ChildRowWriter {
  public:
   explicit ChildRowWriter(Connection connection)
@@ -153,7 +160,9 @@ class ChildRowWriter {
                       "VALUES (:run, :position, :step, :tokens, :loss)"),
         insert_metric_(connection, "storing a downstream metric",
                        "INSERT INTO downstream (run, position, task, kind, value) "
-                       "VALUES (:run, :position, :task, :kind, :value)") {}
+                       "VALUES (:run, :position, :task, :kind, :value)"),
+        insert_extra_(connection, "storing an extra",
+                      "INSERT INTO extras (run, name, value) VALUES (:run, :name, :value)") {}
 
   void write(std::int64_t seq, const Run& run) {
     std::int64_t position = 0;
@@ -176,11 +185,19 @@ class ChildRowWriter {
       insert_metric_.bind_real(":value", metric.value);
       insert_metric_.step();
     }
+    for (const auto& [name, value] : run.extras) {
+      insert_extra_.reset();
+      insert_extra_.bind_integer(":run", seq);
+      insert_extra_.bind_text(":name", name);
+      insert_extra_.bind_real(":value", value);
+      insert_extra_.step();
+    }
   }
 
  private:
   Statement insert_point_;
   Statement insert_metric_;
+  Statement insert_extra_;
 };
 
 // A run as read from its row, with the problems that make it invalid (see InvalidRun).
@@ -210,7 +227,9 @@ class RunReader {
                        "ORDER BY position"),
         select_metrics_(connection, "reading downstream metrics",
                         "SELECT task, kind, value FROM downstream WHERE run = :run "
-                        "ORDER BY position") {}
+                        "ORDER BY position"),
+        select_extras_(connection, "reading extras",
+                       "SELECT name, value FROM extras WHERE run = :run ORDER BY name") {}
 
   StoredRow read(const Statement& row) {
     int column = 0;
@@ -250,6 +269,7 @@ class RunReader {
     run.loss_unit =
         parse_or_note(parse_loss_unit, "loss_unit", row.text(column++), kDefaultLossUnit, problems);
     run.tokenizer = row.text(column++);
+    run.unique_tokens = row.optional_real(column++);
 
     select_points_.reset();
     select_points_.bind_integer(":run", seq);
@@ -267,6 +287,10 @@ class RunReader {
                                            select_metrics_.text(1), MetricKind::kOther, problems),
                      .value = select_metrics_.real(2)});
     }
+    select_extras_.reset();
+    select_extras_.bind_integer(":run", seq);
+    while (select_extras_.step())
+      run.extras.emplace_back(select_extras_.text(0), select_extras_.real(1));
     for (FieldProblem& problem : check_run(run))
       problems.push_back(std::move(problem));
     return stored;
@@ -275,6 +299,7 @@ class RunReader {
  private:
   Statement select_points_;
   Statement select_metrics_;
+  Statement select_extras_;
 };
 
 // An unset variable and an empty one both give an empty path.
@@ -594,7 +619,8 @@ void RunStore::update(const Run& run) {
   update_run.bind_integer(":seq", seq);
   update_run.step();
   for (const char* sql :
-       {"DELETE FROM loss_curve WHERE run = :run", "DELETE FROM downstream WHERE run = :run"}) {
+       {"DELETE FROM loss_curve WHERE run = :run", "DELETE FROM downstream WHERE run = :run",
+        "DELETE FROM extras WHERE run = :run"}) {
     Statement remove_children(connection, "updating run '" + run.id + "'", sql);
     remove_children.bind_integer(":run", seq);
     remove_children.step();

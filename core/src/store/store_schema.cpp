@@ -90,6 +90,19 @@ ALTER TABLE runs ADD COLUMN tokenizer TEXT NOT NULL DEFAULT '';
 UPDATE runs SET loss_unit = 'nats/byte', tokenizer = 'bytes (UTF-8)'
 WHERE provenance IN ('local', 'remote');
 )sql"},
+    Migration{"recording unique tokens (U) and extra numbers of runs",
+              // NULL: a run stored before gave no U. Extras are child rows, as curves and
+              // metrics are: one value per row, typed, and unique per run by the key. Their names
+              // are checked on the way out (check_run), as every other value is.
+              R"sql(
+ALTER TABLE runs ADD COLUMN unique_tokens REAL;
+CREATE TABLE extras (
+  run INTEGER NOT NULL REFERENCES runs (seq) ON DELETE CASCADE,
+  name TEXT NOT NULL,
+  value REAL NOT NULL,
+  PRIMARY KEY (run, name)
+) WITHOUT ROWID;
+)sql"},
 };
 
 struct StoreState {

@@ -13,14 +13,14 @@ namespace moescope {
 // fit assumes each configuration to be tuned.
 //
 // Runs are one group when they agree on every identifying field not in `over`: the architecture,
-// N, N_active, S, D, C, lr, warmup and load_balance. (Names, ids, status and outcomes identify
-// nothing here: a sweep's runs are often named after their learning rate.) Of each group the run
-// with the lowest loss is kept, the first of them on a tie, with best_of set to the rows the
-// group stands for (the sum of its runs' best_of, so that a second reduction counts the first).
-// Kept runs keep their order. Names in `over` are identifying fields (aliases as in --map) or,
-// for a file's rows, columns that are no field (a seed): those change no group but say what was
-// swept. Throws InputError for an empty `over`, a name that is neither (see best_of_columns()),
-// and a run without a loss, naming it.
+// N, N_active, S, D, unique_tokens, C, lr, warmup and load_balance. (Names, ids, status and
+// outcomes identify nothing here: a sweep's runs are often named after their learning rate.) Of
+// each group the run with the lowest loss is kept, the first of them on a tie, with best_of set to
+// the rows the group stands for (the sum of its runs' best_of, so that a second reduction counts
+// the first). Kept runs keep their order. Names in `over` are identifying fields (aliases as in
+// --map) or, for a file's rows, columns that are no field (a seed): those change no group but say
+// what was swept. Throws InputError for an empty `over`, a name that is neither (see
+// best_of_columns()), and a run without a loss, naming it.
 std::vector<Run> keep_best_of(const std::vector<Run>& runs, const std::vector<std::string>& over);
 
 // keep_best_of() as positions, for a reader that must still name each kept run's line: per group,

@@ -17,14 +17,16 @@ namespace moescope {
 // Values that were given are never overwritten, and a second call changes nothing.
 void derive_missing(Run& run);
 
-// Checks a run for values that cannot be right: NaN or infinite numbers, negative or zero sizes,
-// S outside [0, 1), K > E, N_a > N, S disagreeing with E and K, an N or N_a given beside an
-// architecture that disagrees with its count by more than kArchitectureCountTolerance, magnitudes
-// that betray a unit mistake (N in millions, C off from 6 N_a D by more than
-// kComputeUnitTolerance, a loss that is not in nats; the floors on N, D and C apply to imported
-// runs only, since a run MoEScope trained may be tiny), texts (id, name, origin, task names) that
-// are not valid UTF-8, and best_of below 1. Returns every problem found; empty when the run is
-// usable. Readers apply it on the way in, the store on the way out.
+// Checks a run for values that cannot be right: NaN or infinite numbers, negative or zero sizes
+// (U, the unique tokens, included), S outside [0, 1), K > E, N_a > N, S disagreeing with E and K,
+// an N or N_a given beside an architecture that disagrees with its count by more than
+// kArchitectureCountTolerance, magnitudes that betray a unit mistake (N in millions, C off from
+// 6 N_a D by more than kComputeUnitTolerance, a loss that is not in nats; the floors on N, D, U
+// and C apply to imported runs only, since a run MoEScope trained may be tiny), extras that break
+// Run::extras' rules (a name that is no extra's, names not sorted or not unique, more than
+// kMaxRunExtras, a value not finite), texts (id, name, origin, task names) that are not valid
+// UTF-8, and best_of below 1. Returns every problem found; empty when the run is usable. Readers
+// apply it on the way in, the store on the way out.
 std::vector<FieldProblem> check_run(const Run& run);
 
 // C may come from another estimator than 6 N_a D: Eq. 9 exceeds it by up to ~4x for tiny models

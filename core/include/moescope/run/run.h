@@ -4,6 +4,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "moescope/model/architecture.h"
@@ -85,8 +86,12 @@ struct Run {
   std::optional<double> active_params;  // N_a
   std::optional<double> sparsity;       // S = (E - K) / E
   std::optional<double> tokens;         // D
-  std::optional<double> compute;        // C, training FLOPs
-  std::optional<double> loss;           // final validation loss, in loss_unit
+  // U: the distinct tokens of the training data, so that D / U is the number of epochs
+  // (Muennighoff et al. 2023 repeat data). Only ever given, never derived; U > D is a run that
+  // saw part of its data.
+  std::optional<double> unique_tokens;
+  std::optional<double> compute;  // C, training FLOPs
+  std::optional<double> loss;     // final validation loss, in loss_unit
   LossUnit loss_unit = kDefaultLossUnit;
   // What the loss counts tokens of: free text, e.g. "bytes (UTF-8)", "GPT-NeoX"; may be empty.
   std::string tokenizer;
@@ -96,6 +101,12 @@ struct Run {
   std::vector<LossPoint> loss_curve;
   std::vector<TaskMetric> downstream;
 
+  // Numbers of columns a source gives beyond the fields, that a user-defined law reads
+  // (run_variables.h): only those a caller allowed by name (ColumnMapping::parse), or those an
+  // export of MoEScope's carries ("extras"). Sorted by name, names unique, each a run variable
+  // name (valid_extra_name()), at most kMaxRunExtras, values finite; check_run() says so.
+  std::vector<std::pair<std::string, double>> extras;
+
   // How many rows of its source this run stands for: 1, or the size of its group where a reader
   // kept only the lowest loss of each group (--best-of, see best_of.h), so that a fit of the
   // best runs still says how much was tried.
@@ -103,6 +114,11 @@ struct Run {
 
   bool operator==(const Run&) const = default;
 };
+
+// How many extras a run may hold, and how long an extra's name may be: a file is input, and its
+// columns must not grow every run without bound.
+inline constexpr std::size_t kMaxRunExtras = 64;
+inline constexpr std::size_t kMaxExtraNameLength = 64;
 
 std::string_view to_string(RunStatus status);
 std::string_view to_string(Provenance provenance);

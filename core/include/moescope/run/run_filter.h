@@ -17,13 +17,14 @@ namespace moescope {
 //   S >= 0.9 && C < 1e21
 //   label == "Optimizer tuning (no decay)" && dataset == "rw"
 //
-// Names are run fields: numbers N, N_active, S, D, C, loss, lr, warmup, load_balance, best_of,
-// experts, active, granularity, d_model, layers, heads, vocab, context; texts id, name, status,
-// provenance, origin, loss_unit ("nats/token", ...), tokenizer. Where the rule chooses a file's
-// rows (Scope::kFileColumns), any other name is a column of the file, mapped or not, so that a file
-// of several experiments can be narrowed to one by a column MoEScope has no field for. A name that
-// is not one word (letters, digits, '_', '.', '-') is written in backquotes: `Model Size` > 1e9. A
-// field's name always means the field: its value after mapping, scaling and derivation.
+// Names are run fields: numbers N, N_active, S, D, unique_tokens, C, loss, lr, warmup,
+// load_balance, best_of, experts, active, granularity, d_model, layers, heads, vocab, context;
+// texts id, name, status, provenance, origin, loss_unit ("nats/token", ...), tokenizer. Where the
+// rule chooses a file's rows (Scope::kFileColumns), any other name is a column of the file, mapped
+// or not, so that a file of several experiments can be narrowed to one by a column MoEScope has no
+// field for. A name that is not one word (letters, digits, '_', '.', '-') is written in backquotes:
+// `Model Size` > 1e9. A field's name always means the field: its value after mapping, scaling and
+// derivation.
 //
 // Values are numbers, or texts in double quotes (a '"' or '\' inside escaped with '\'). Numbers
 // compare with == != < <= > >=, "==" and "!=" with a relative tolerance of 1e-9, so "S == 0.98"
