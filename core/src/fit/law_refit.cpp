@@ -40,17 +40,9 @@ std::optional<Coordinates> refit(const LawObjective& objective, const RefitStart
     starts.grid->start(next_random(state) % starts.grid->size(), start.data());
     from.push_back(start);
   }
-  std::optional<Coordinates> best;
-  double best_objective = std::numeric_limits<double>::infinity();
-  for (Coordinates& coordinates : from) {
-    const numerics::LbfgsResult result = minimize(objective, coordinates.data(), options, stop);
-    if (result.converged() && std::isfinite(result.objective) &&
-        result.objective < best_objective) {
-      best_objective = result.objective;
-      best = coordinates;
-    }
-  }
-  return best;
+  return best_converged(from, [&](Coordinates& coordinates) {
+    return minimize(objective, coordinates.data(), options, stop);
+  });
 }
 
 }  // namespace moescope::law_fit_detail

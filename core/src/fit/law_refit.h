@@ -2,7 +2,9 @@
 
 #include <array>
 #include <atomic>
+#include <cmath>
 #include <cstdint>
+#include <limits>
 #include <optional>
 #include <vector>
 
@@ -35,6 +37,24 @@ struct RefitStarts {
   const StartGrid* grid = nullptr;
   std::size_t grid_starts = 0;
 };
+
+// Minimises from each of `from` in turn (minimize(point) overwrites the point and returns its
+// LbfgsResult) and returns the converged one of lowest objective, the first of equals; nullopt
+// where none converged. refit() below, and user-defined laws' refits (law/defined_law_fit.h).
+template <typename Point, typename Minimize>
+std::optional<Point> best_converged(std::vector<Point>& from, Minimize&& minimize) {
+  std::optional<Point> best;
+  double best_objective = std::numeric_limits<double>::infinity();
+  for (Point& point : from) {
+    const numerics::LbfgsResult result = minimize(point);
+    if (result.converged() && std::isfinite(result.objective) &&
+        result.objective < best_objective) {
+      best_objective = result.objective;
+      best = point;
+    }
+  }
+  return best;
+}
 
 // The best converged minimum of `objective` over the starts; nullopt where none converged.
 std::optional<Coordinates> refit(const LawObjective& objective, const RefitStarts& starts,

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <stdexcept>
+#include <utility>
 
 #include "fit/law_objective.h"
 
@@ -47,6 +48,14 @@ StartGrid::StartGrid(LawForm form, InitGrid grid,
   }
   for (const auto& axis : axes_)
     size_ *= axis.size();
+}
+
+StartGrid::StartGrid(std::vector<std::vector<double>> axes) : axes_(std::move(axes)) {
+  for (const auto& axis : axes_) {
+    if (axis.empty())
+      throw std::invalid_argument("StartGrid: an axis has no values");
+    size_ *= axis.size();
+  }
 }
 
 void StartGrid::start(std::size_t index, double* coordinates) const {

@@ -17,6 +17,9 @@ class StartGrid {
   // `overrides` must name coordinates of `form` (LawFitOptions::validate checks).
   StartGrid(LawForm form, InitGrid grid,
             const std::vector<std::pair<std::string, std::vector<double>>>& overrides);
+  // The product of `axes` (one non-empty list per coordinate), for user-defined laws
+  // (law/defined_law_fit.h).
+  explicit StartGrid(std::vector<std::vector<double>> axes);
 
   std::size_t size() const { return size_; }
   // Writes start `index` (< size()) as coordinates.
