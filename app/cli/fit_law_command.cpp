@@ -19,6 +19,7 @@ struct FitLawArguments {
   DataSource source;
   std::string form;  // empty: the form the data supports
   std::string init_grid;
+  std::string solver = "multistart";
   std::string holdout = kDefaultHoldoutRule;
   int threads = 0;
   int bootstrap = 0;
@@ -43,6 +44,7 @@ LawFitOptions law_options(const FitLawArguments& args) {
     options.init_grid = InitGrid::kEpoch;
   if (args.init_grid == "abnar-table2")
     options.init_grid = InitGrid::kAbnarTable2;
+  options.solver = parse_law_solver(args.solver).value_or(LawSolver::kMultiStart);
   options.threads = args.threads;
   options.bootstrap = args.bootstrap;
   options.seed = args.seed;
@@ -178,6 +180,12 @@ void add_fit_law_command(CLI::App& fit) {
                    "Starts: epoch (4,500, Chinchilla only) or abnar-table2 (437,400 for Eq. 6); "
                    "default: the form's own")
       ->check(CLI::IsMember({"epoch", "abnar-table2"}));
+  command
+      ->add_option("--solver", args->solver,
+                   "multistart: L-BFGS from every start of the grid; vp: variable projection, "
+                   "the grid's exponents only, the coefficients solved for (docs/fitting.md)")
+      ->check(CLI::IsMember({"multistart", "vp"}))
+      ->capture_default_str();
   command
       ->add_option("--holdout", args->holdout,
                    "Runs held out of the fit and scored, e.g. \"S==0.98\"; \"\" for none")

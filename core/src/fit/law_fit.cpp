@@ -5,6 +5,7 @@
 #include <chrono>
 #include <cmath>
 #include <limits>
+#include <optional>
 #include <stdexcept>
 #include <thread>
 
@@ -12,6 +13,7 @@
 #include "fit/law_objective.h"
 #include "fit/law_refit.h"
 #include "fit/start_grid.h"
+#include "fit/variable_projection.h"
 #include "moescope/fit/fit_refused.h"
 #include "moescope/io/number_format.h"
 #include "numerics/lbfgs.h"
@@ -250,7 +252,7 @@ std::vector<std::optional<Coordinates>> run_bootstrap(const FitRun& run,
   std::vector<LawObjective> worker_objectives(static_cast<std::size_t>(run.threads), run.objective);
   const bool finished = numerics::parallel_for(
       replicates, run.threads, {run.control.progress, run.control.cancel},
-      {run.grid.size(), run.progress_total},
+      {run.progress_total - replicates, run.progress_total},
       [&](int worker, std::size_t replicate, const std::atomic<bool>& stop) {
         LawObjective& reweighted = worker_objectives[static_cast<std::size_t>(worker)];
         std::uint64_t state = law_fit_detail::refit_stream(options.seed, replicate);
@@ -262,7 +264,45 @@ std::vector<std::optional<Coordinates>> run_bootstrap(const FitRun& run,
   return fitted;
 }
 
+// The variable-projection search (variable_projection.h) in the grid's terms: its polished
+// minima, distinct as the grid's are; `converged` counts the exponent grid points whose projected
+// start was finite.
+GridOutcome run_projection(const FitRun& run,
+                           const law_fit_detail::VariableProjectionSearch& search,
+                           const std::vector<ScalingPoint>& fit_points,
+                           const LawFitOptions& options) {
+  const law_fit_detail::ReducedObjective reduced(options.form, fit_points, options.huber_delta);
+  const law_fit_detail::ProjectionOutcome projected =
+      search.run(run.objective, reduced, run.lbfgs, run.refit, run.threads,
+                 {run.control.progress, run.control.cancel}, run.progress_total);
+  GridOutcome outcome;
+  outcome.converged = projected.finite;
+  DistinctMinima minima(static_cast<std::size_t>(options.bootstrap_minima));
+  for (const law_fit_detail::ProjectedMinimum& minimum : projected.minima) {
+    StartOutcome start;
+    start.objective = minimum.objective;
+    start.start = minimum.start;
+    start.coordinates = minimum.coordinates;
+    start.result = minimum.polish;
+    minima.offer(start, run.objective.coordinates());
+  }
+  outcome.minima = minima.best_first();
+  return outcome;
+}
+
 }  // namespace
+
+std::string_view to_string(LawSolver solver) {
+  return solver == LawSolver::kVariableProjection ? "vp" : "multistart";
+}
+
+std::optional<LawSolver> parse_law_solver(std::string_view text) {
+  if (text == "multistart")
+    return LawSolver::kMultiStart;
+  if (text == "vp")
+    return LawSolver::kVariableProjection;
+  return std::nullopt;
+}
 
 std::string_view to_string(LawForm form) {
   return form == LawForm::kChinchilla ? "chinchilla" : "abnar";
@@ -399,7 +439,13 @@ std::vector<std::string> LawFitOptions::validate() const {
                        " has no values for the sparsity terms of the " +
                        std::string(to_string(form)) + " form; use abnar-table2");
   }
+  const bool projected = solver == LawSolver::kVariableProjection;
+  if (solver != LawSolver::kMultiStart && !projected) {
+    problems.push_back("solver must be multistart or vp, got " +
+                       std::to_string(static_cast<int>(solver)));
+  }
   const std::vector<std::string>& names = coordinate_names(form);
+  const std::vector<std::string>& exponents = law_fit_detail::exponent_names(form);
   std::vector<std::string> overridden;
   for (const auto& [name, values] : grid_override) {
     if (std::find(names.begin(), names.end(), name) == names.end()) {
@@ -407,6 +453,12 @@ std::vector<std::string> LawFitOptions::validate() const {
                          std::string(to_string(form)) + " form (" + join(names, ", ") + ")");
     } else if (std::find(overridden.begin(), overridden.end(), name) != overridden.end()) {
       problems.push_back("grid_override: '" + name + "' is given more than once");
+    } else if (projected &&
+               std::find(exponents.begin(), exponents.end(), name) == exponents.end()) {
+      problems.push_back("grid_override: '" + name +
+                         "' is a coefficient, which the vp solver does not search on a grid; "
+                         "override the exponents (" +
+                         join(exponents, ", ") + ") only");
     }
     overridden.push_back(name);
     if (values.empty())
@@ -486,29 +538,45 @@ LawFitSummary fit_law(const std::vector<ScalingPoint>& points, const std::vector
   const int threads = options.threads > 0
                           ? options.threads
                           : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-  const FitRun run{objective,
-                   grid,
-                   {options.max_iterations, options.function_tolerance, options.gradient_tolerance},
-                   {options.max_iterations, options.refit_function_tolerance,
-                    options.refit_gradient_tolerance, 0.0},
-                   threads,
-                   control,
-                   grid.size() + static_cast<std::size_t>(options.bootstrap)};
-  GridOutcome outcome = run_grid(run, static_cast<std::size_t>(options.bootstrap_minima));
-  if (outcome.converged == 0) {
+  const bool projected = options.solver == LawSolver::kVariableProjection;
+  const auto minima_kept = static_cast<std::size_t>(options.bootstrap_minima);
+  std::optional<law_fit_detail::VariableProjectionSearch> search;
+  if (projected) {
+    search.emplace(options.form, options.grid(), options.grid_override,
+                   std::max(law_fit_detail::kPolishedStarts, minima_kept));
+  }
+  const std::size_t starts = projected ? search->grid_size() : grid.size();
+  const FitRun run{
+      objective,
+      grid,
+      {options.max_iterations, options.function_tolerance, options.gradient_tolerance},
+      {options.max_iterations, options.refit_function_tolerance, options.refit_gradient_tolerance,
+       0.0},
+      threads,
+      control,
+      (projected ? search->items() : grid.size()) + static_cast<std::size_t>(options.bootstrap)};
+  GridOutcome outcome =
+      projected ? run_projection(run, *search, fit_points, options) : run_grid(run, minima_kept);
+  if (outcome.minima.empty()) {
     throw FitRefused(RefusalReason::kNoConvergence,
-                     "none of the " + std::to_string(grid.size()) +
-                         " starts converged: " + termination_counts(outcome.terminations));
+                     projected
+                         ? "variable projection: no polished start converged (" +
+                               std::to_string(outcome.converged) + " of " + std::to_string(starts) +
+                               " exponent grid points gave a finite objective)"
+                         : "none of the " + std::to_string(starts) +
+                               " starts converged: " + termination_counts(outcome.terminations));
   }
   StartOutcome& best = outcome.minima.front();
-  polish(run, best);
+  if (!projected)
+    polish(run, best);  // the projection's minima were polished at the refit rules already
 
   LawFitSummary summary;
   summary.law = law_fit_detail::law_from_coordinates(options.form, best.coordinates.data());
   summary.objective = best.objective;
-  summary.starts = grid.size();
+  summary.starts = starts;
   summary.converged = outcome.converged;
-  summary.termination = numerics::describe(best.result.termination);
+  summary.termination = (projected ? "variable projection: " : "") +
+                        std::string(numerics::describe(best.result.termination));
   summary.iterations = best.result.iterations;
   for (const StartOutcome& minimum : outcome.minima)
     summary.minima.push_back(

@@ -46,8 +46,29 @@ enum class InitGrid {
   kAbnarTable2,
 };
 
+// How the best fit is searched for (`moescope fit law --solver multistart|vp`).
+enum class LawSolver {
+  // L-BFGS over every coordinate from every point of the initialisation grid, as published.
+  kMultiStart,
+  // Variable projection: the law is linear in its non-negative coefficients (Chinchilla's A, B, E;
+  // Eq. 6's a, b, c, d, e) given its exponents, so the search runs over the exponent part of the
+  // grid only (25 points of Epoch's grid, 5 400 of Table 2), each point's coefficients being the
+  // minimum of the same log-space Huber objective for those exponents (non-negative least squares,
+  // then reweighted Gauss-Newton steps on the true objective; docs/fitting.md says why); the best
+  // grid-local minima are then polished by L-BFGS on every coordinate at the refit tolerances.
+  // Coefficients that the inner problem sets to 0 stay exactly 0 (reported as ~1e-304). Bootstrap
+  // replicates are refitted as under kMultiStart, from the minima this search found and random
+  // points of the full grid. LawFitSummary::starts counts the exponent grid points, converged
+  // those with a finite reduced objective.
+  kVariableProjection,
+};
+
 std::string_view to_string(LawForm form);
 std::string_view to_string(InitGrid grid);
+// "multistart" or "vp".
+std::string_view to_string(LawSolver solver);
+// The inverse of to_string(LawSolver); nullopt for any other text.
+std::optional<LawSolver> parse_law_solver(std::string_view text);
 
 struct ChinchillaLaw {
   double A = 0, B = 0, E = 0, alpha = 0, beta = 0;
@@ -76,6 +97,9 @@ struct FittedLaw {
 
 struct LawFitOptions {
   LawForm form = LawForm::kAbnar;
+  // Default: the multi-start L-BFGS. Under kVariableProjection, grid_override may name only
+  // exponents (the coefficients are not searched on a grid); validate() says so otherwise.
+  LawSolver solver = LawSolver::kMultiStart;
   // Default: kEpoch for the Chinchilla form, kAbnarTable2 for the Abnar form.
   std::optional<InitGrid> init_grid;
   // Replaces the grid's values along the named coordinates (see LawForm), e.g. a coarser
