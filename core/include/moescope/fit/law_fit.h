@@ -51,15 +51,15 @@ enum class LawSolver {
   // L-BFGS over every coordinate from every point of the initialisation grid, as published.
   kMultiStart,
   // Variable projection: the law is linear in its non-negative coefficients (Chinchilla's A, B, E;
-  // Eq. 6's a, b, c, d, e) given its exponents, so the search runs over the exponent part of the
-  // grid only (25 points of Epoch's grid, 5 400 of Table 2), each point's coefficients being the
-  // minimum of the same log-space Huber objective for those exponents (non-negative least squares,
-  // then reweighted Gauss-Newton steps on the true objective; docs/fitting.md says why); the best
-  // grid-local minima are then polished by L-BFGS on every coordinate at the refit tolerances.
-  // Coefficients that the inner problem sets to 0 stay exactly 0 (reported as ~1e-304). Bootstrap
-  // replicates are refitted as under kMultiStart, from the minima this search found and random
-  // points of the full grid. LawFitSummary::starts counts the exponent grid points, converged
-  // those with a finite reduced objective.
+  // Eq. 6's a, b, c, d, e) given its exponents, so the grid is cut to its exponent part (25 points
+  // of Epoch's grid, 5 400 of Table 2's), each point started at the coefficients that minimise the
+  // same log-space Huber objective for those exponents (non-negative least squares, then
+  // reweighted Gauss-Newton steps on the true objective; docs/fitting.md says why both); from
+  // each, L-BFGS on every coordinate at the grid's rules, and the best distinct results polished
+  // at the refit rules. Coefficients that the projection sets to 0 stay 0 (reported as ~1e-304).
+  // Bootstrap replicates are refitted as under kMultiStart, from the minima this search found and
+  // random points of the full grid. LawFitSummary::starts counts the exponent grid points,
+  // converged those whose projected start was finite.
   kVariableProjection,
 };
 
