@@ -28,8 +28,8 @@ using Json = nlohmann::ordered_json;
 
 const std::filesystem::path kEpochData =
     std::filesystem::path(MOESCOPE_EXTERNAL_DIR) / "chinchilla-epoch" / "svg_extracted_data.csv";
-const std::filesystem::path kEpochLaw =
-    std::filesystem::path(MOESCOPE_SOURCE_DIR) / "resources" / "laws" / "chinchilla-epoch.json";
+const std::filesystem::path kEpochLaw = std::filesystem::path(MOESCOPE_SOURCE_DIR) / "resources" /
+                                        "laws" / "examples" / "chinchilla-epoch.json";
 
 // Epoch AI's data as their notebook filters it: the 5 highest losses dropped (240 of 245 rows),
 // D = C / (6 N).

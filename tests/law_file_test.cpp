@@ -117,8 +117,8 @@ TEST(LawFile, RoundTripsThroughJson) {
 }
 
 TEST(LawFile, ReadsTheExampleFileAndRefusesBadText) {
-  const auto example =
-      std::filesystem::path(MOESCOPE_SOURCE_DIR) / "resources" / "laws" / "chinchilla-epoch.json";
+  const auto example = std::filesystem::path(MOESCOPE_SOURCE_DIR) / "resources" / "laws" /
+                       "examples" / "chinchilla-epoch.json";
   const LawDefinition law = read_law_file(example, run_variables());
   EXPECT_EQ(law.start_count(), 4500u);
   EXPECT_EQ(law.variables(), (std::vector<std::string>{"N", "D"}));

@@ -47,8 +47,8 @@ int main(int argc, char** argv) {
   const int threads = argc > 1 ? std::atoi(argv[1]) : 0;
   const auto csv =
       std::filesystem::path(MOESCOPE_EXTERNAL_DIR) / "chinchilla-epoch" / "svg_extracted_data.csv";
-  const auto law_file =
-      std::filesystem::path(MOESCOPE_SOURCE_DIR) / "resources" / "laws" / "chinchilla-epoch.json";
+  const auto law_file = std::filesystem::path(MOESCOPE_SOURCE_DIR) / "resources" / "laws" /
+                        "examples" / "chinchilla-epoch.json";
   if (!std::filesystem::exists(csv)) {
     std::fprintf(stderr, "Epoch AI's data is absent: %s\n", csv.c_str());
     return 1;

@@ -10,6 +10,7 @@
 #include "moescope/io/diagnostic.h"
 #include "moescope/io/json_limits.h"
 #include "moescope/law/law_definition.h"
+#include "moescope/run/run_variables.h"
 
 namespace moescope::law {
 namespace {
@@ -198,9 +199,7 @@ std::optional<std::string> name_problem(const std::string& name,
 }  // namespace
 
 const std::vector<std::string>& run_variables() {
-  static const std::vector<std::string> names = {"N", "N_active", "D", "C", "S",
-                                                 "E", "K",        "G", "U"};
-  return names;
+  return law_run_variables();
 }
 
 std::size_t LawDefinition::start_count() const {

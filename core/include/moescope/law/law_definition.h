@@ -72,7 +72,8 @@ struct NamedExpression {
   std::string expression;
 };
 
-// The run fields a law may use: N, N_active, D, C, S, E, K, G, U (docs/data.md defines them).
+// The run fields a law may use: N, N_active, D, C, S, E, K, G, U; the list is
+// law_run_variables() (run/run_variables.h), which also says what each name reads of a run.
 const std::vector<std::string>& run_variables();
 
 // The most free parameters a law may have (the L-BFGS is compiled for each count up to this).
