@@ -9,6 +9,7 @@
 #include <stdexcept>
 #include <thread>
 
+#include "fit/distinct_minima.h"
 #include "fit/law_identifiability.h"
 #include "fit/law_objective.h"
 #include "fit/law_refit.h"
@@ -85,68 +86,10 @@ void check_points(const std::vector<ScalingPoint>& points, LawForm form) {
   }
 }
 
-// One start's result.
-struct StartOutcome {
-  double objective = std::numeric_limits<double>::infinity();
-  std::size_t start = std::numeric_limits<std::size_t>::max();
-  Coordinates coordinates{};
-  numerics::LbfgsResult result;
-
-  // Lower objective wins; equal objectives go to the lower start index, so that the result does
-  // not depend on which worker ran which start.
-  bool improves_on(const StartOutcome& other) const {
-    return objective < other.objective || (objective == other.objective && start < other.start);
-  }
-};
+using StartOutcome = law_fit_detail::StartOutcome<Coordinates>;
+using DistinctMinima = law_fit_detail::DistinctMinima<Coordinates>;
 
 using TerminationCounts = std::array<std::size_t, 6>;  // indexed by LbfgsTermination
-
-// Two converged starts that end within this distance (largest coordinate difference) found the
-// same minimum.
-constexpr double kSameMinimum = 1e-3;
-
-// The lowest distinct minima seen, best first, at most `capacity`.
-class DistinctMinima {
- public:
-  explicit DistinctMinima(std::size_t capacity = 0) : capacity_(capacity) {}
-
-  void offer(const StartOutcome& outcome, int coordinates) {
-    for (StartOutcome& kept : kept_) {
-      if (same_minimum(kept, outcome, coordinates)) {
-        if (outcome.improves_on(kept))
-          kept = outcome;
-        sort();
-        return;
-      }
-    }
-    if (kept_.size() < capacity_) {
-      kept_.push_back(outcome);
-    } else if (!kept_.empty() && outcome.improves_on(kept_.back())) {
-      kept_.back() = outcome;
-    } else {
-      return;
-    }
-    sort();
-  }
-  const std::vector<StartOutcome>& best_first() const { return kept_; }
-
- private:
-  static bool same_minimum(const StartOutcome& x, const StartOutcome& y, int coordinates) {
-    for (int k = 0; k < coordinates; ++k) {
-      if (std::abs(x.coordinates[static_cast<std::size_t>(k)] -
-                   y.coordinates[static_cast<std::size_t>(k)]) > kSameMinimum)
-        return false;
-    }
-    return true;
-  }
-  void sort() {
-    std::sort(kept_.begin(), kept_.end(),
-              [](const StartOutcome& x, const StartOutcome& y) { return x.improves_on(y); });
-  }
-
-  std::size_t capacity_;
-  std::vector<StartOutcome> kept_;
-};
 
 // What one worker has seen. Aligned to a cache line of its own, so that workers recording their
 // results do not slow each other down.
@@ -190,7 +133,7 @@ GridOutcome run_grid(const FitRun& run, std::size_t minima_kept) {
   const int coordinates = run.objective.coordinates();
   std::vector<WorkerTally> tallies(static_cast<std::size_t>(run.threads));
   for (WorkerTally& tally : tallies)
-    tally.minima = DistinctMinima(minima_kept);
+    tally.minima = DistinctMinima(minima_kept, coordinates);
   const bool finished = numerics::parallel_for(
       run.grid.size(), run.threads, {run.control.progress, run.control.cancel},
       {0, run.progress_total}, [&](int worker, std::size_t start, const std::atomic<bool>& stop) {
@@ -204,18 +147,18 @@ GridOutcome run_grid(const FitRun& run, std::size_t minima_kept) {
         if (!outcome.result.converged() || !std::isfinite(outcome.objective))
           return;
         ++tally.converged;
-        tally.minima.offer(outcome, coordinates);
+        tally.minima.offer(outcome);
       });
   if (!finished)
     throw FitRefused(RefusalReason::kCancelled, "the fit was cancelled");
   GridOutcome merged;
-  DistinctMinima minima(minima_kept);
+  DistinctMinima minima(minima_kept, coordinates);
   for (const WorkerTally& tally : tallies) {
     merged.converged += tally.converged;
     for (std::size_t kind = 0; kind < merged.terminations.size(); ++kind)
       merged.terminations[kind] += tally.terminations[kind];
     for (const StartOutcome& outcome : tally.minima.best_first())
-      minima.offer(outcome, coordinates);
+      minima.offer(outcome);
   }
   merged.minima = minima.best_first();
   return merged;
@@ -277,14 +220,15 @@ GridOutcome run_projection(const FitRun& run,
                  {run.control.progress, run.control.cancel}, run.progress_total);
   GridOutcome outcome;
   outcome.converged = projected.finite;
-  DistinctMinima minima(static_cast<std::size_t>(options.bootstrap_minima));
+  DistinctMinima minima(static_cast<std::size_t>(options.bootstrap_minima),
+                        run.objective.coordinates());
   for (const law_fit_detail::ProjectedMinimum& minimum : projected.minima) {
     StartOutcome start;
     start.objective = minimum.objective;
     start.start = minimum.start;
     start.coordinates = minimum.coordinates;
     start.result = minimum.polish;
-    minima.offer(start, run.objective.coordinates());
+    minima.offer(start);
   }
   outcome.minima = minima.best_first();
   return outcome;

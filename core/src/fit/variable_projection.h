@@ -5,6 +5,7 @@
 #include <utility>
 #include <vector>
 
+#include "fit/distinct_minima.h"  // kSameMinimum: when two descents found one minimum
 #include "fit/law_objective.h"
 #include "fit/law_refit.h"
 #include "moescope/fit/law_fit.h"
@@ -52,9 +53,6 @@ inline constexpr int kStartInnerSteps = 3;
 
 // Distinct descents polished at the refit rules (more where LawFitOptions::bootstrap_minima asks).
 inline constexpr std::size_t kPolishedStarts = 8;
-// Two descents that end within this distance (largest coordinate difference) found the same
-// minimum: law_fit.cpp's rule.
-inline constexpr double kSameMinimum = 1e-3;
 
 // phi and the coefficients that reach it.
 class ReducedObjective {

@@ -9,6 +9,7 @@
 #include <thread>
 #include <utility>
 
+#include "fit/distinct_minima.h"
 #include "fit/law_refit.h"
 #include "fit/start_grid.h"
 #include "law/row_objective.h"
@@ -50,61 +51,8 @@ std::string join(const std::vector<std::string>& parts, const std::string& separ
   return joined;
 }
 
-struct StartOutcome {
-  double objective = std::numeric_limits<double>::infinity();
-  std::size_t start = std::numeric_limits<std::size_t>::max();
-  Coordinates u{};
-  numerics::LbfgsResult result;
-  bool improves_on(const StartOutcome& other) const {
-    return objective < other.objective || (objective == other.objective && start < other.start);
-  }
-};
-
-// Two converged starts within this distance (largest coordinate difference) found the same
-// minimum; fit_law's rule.
-constexpr double kSameMinimum = 1e-3;
-
-// The lowest distinct minima seen, best first, at most `capacity` (as fit_law keeps them).
-class DistinctMinima {
- public:
-  explicit DistinctMinima(std::size_t capacity = 0, int dimension = 0)
-      : capacity_(capacity), dimension_(dimension) {}
-  void offer(const StartOutcome& outcome) {
-    for (StartOutcome& kept : kept_) {
-      if (same(kept, outcome)) {
-        if (outcome.improves_on(kept))
-          kept = outcome;
-        sort();
-        return;
-      }
-    }
-    if (kept_.size() < capacity_)
-      kept_.push_back(outcome);
-    else if (!kept_.empty() && outcome.improves_on(kept_.back()))
-      kept_.back() = outcome;
-    else
-      return;
-    sort();
-  }
-  const std::vector<StartOutcome>& best_first() const { return kept_; }
-
- private:
-  bool same(const StartOutcome& x, const StartOutcome& y) const {
-    for (int k = 0; k < dimension_; ++k) {
-      if (std::abs(x.u[static_cast<std::size_t>(k)] - y.u[static_cast<std::size_t>(k)]) >
-          kSameMinimum)
-        return false;
-    }
-    return true;
-  }
-  void sort() {
-    std::sort(kept_.begin(), kept_.end(),
-              [](const StartOutcome& x, const StartOutcome& y) { return x.improves_on(y); });
-  }
-  std::size_t capacity_;
-  int dimension_;
-  std::vector<StartOutcome> kept_;
-};
+using StartOutcome = law_fit_detail::StartOutcome<Coordinates>;
+using DistinctMinima = law_fit_detail::DistinctMinima<Coordinates>;
 
 struct alignas(64) WorkerTally {
   DistinctMinima minima;
@@ -304,9 +252,9 @@ DefinedLawFitSummary fit_defined_law(const LawDefinition& law, const std::vector
         WorkerTally& tally = tallies[static_cast<std::size_t>(worker)];
         StartOutcome outcome;
         outcome.start = start;
-        grid.start(start, outcome.u.data());
-        outcome.result =
-            minimize(worker_objectives[static_cast<std::size_t>(worker)], outcome.u, lbfgs, stop);
+        grid.start(start, outcome.coordinates.data());
+        outcome.result = minimize(worker_objectives[static_cast<std::size_t>(worker)],
+                                  outcome.coordinates, lbfgs, stop);
         outcome.objective = outcome.result.objective;
         ++tally.terminations[static_cast<std::size_t>(outcome.result.termination)];
         if (!outcome.result.converged() || !std::isfinite(outcome.objective))
@@ -345,7 +293,7 @@ DefinedLawFitSummary fit_defined_law(const LawDefinition& law, const std::vector
     StartOutcome polished = best;
     RowObjective& own = worker_objectives.front();
     const std::atomic<bool> never{false};
-    polished.result = minimize(own, polished.u, refit, never);
+    polished.result = minimize(own, polished.coordinates, refit, never);
     if (polished.result.converged() && polished.result.objective <= best.objective) {
       polished.objective = polished.result.objective;
       polished.result.iterations += best.result.iterations;
@@ -355,7 +303,7 @@ DefinedLawFitSummary fit_defined_law(const LawDefinition& law, const std::vector
 
   DefinedLawFitSummary summary;
   summary.law = law;
-  const std::vector<double> values = values_at(objective, best.u);
+  const std::vector<double> values = values_at(objective, best.coordinates);
   for (std::size_t k = 0; k < dimension; ++k)
     summary.parameters.push_back({law.parameters()[k].name, values[k], false});
   for (const FixedValue& fixed : law.fixed())
@@ -366,7 +314,7 @@ DefinedLawFitSummary fit_defined_law(const LawDefinition& law, const std::vector
   summary.termination = numerics::describe(best.result.termination);
   summary.iterations = best.result.iterations;
   for (const StartOutcome& minimum : minima)
-    summary.minima.push_back(values_at(objective, minimum.u));
+    summary.minima.push_back(values_at(objective, minimum.coordinates));
 
   // Bootstrap: one refit per replicate to the fit rows drawn with replacement, from the minima
   // and random grid points (LawFitOptions::bootstrap; the same streams as fit_law's).
@@ -380,7 +328,7 @@ DefinedLawFitSummary fit_defined_law(const LawDefinition& law, const std::vector
         reweighted.set_weights(law_fit_detail::bootstrap_weights(reweighted.rows(), state));
         std::vector<Coordinates> from;
         for (const StartOutcome& minimum : minima)
-          from.push_back(minimum.u);
+          from.push_back(minimum.coordinates);
         for (int k = 0; k < options.bootstrap_grid_starts; ++k) {
           Coordinates start{};
           grid.start(law_fit_detail::next_random(state) % grid.size(), start.data());
