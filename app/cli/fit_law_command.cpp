@@ -2,12 +2,14 @@
 #include <iostream>
 
 #include "data_source.h"
+#include "defined_law.h"
 #include "fit_commands.h"
 #include "fit_progress.h"
 #include "moescope/fit/fit_refused.h"
 #include "moescope/fit/law_fit_runs.h"
 #include "moescope/fit/law_validation.h"
 #include "moescope/io/saved_fit.h"
+#include "moescope/law/builtin_laws.h"
 #include "moescope/run/run_filter.h"
 #include "number_options.h"
 #include "text_table.h"
@@ -17,7 +19,9 @@ namespace {
 
 struct FitLawArguments {
   DataSource source;
-  std::string form;  // empty: the form the data supports
+  std::string form;                // empty: the form the data supports; or a built-in law's name
+  std::string law_file;            // a user-defined law (--law-file)
+  std::vector<std::string> fixes;  // --fix NAME=VALUE
   std::string init_grid;
   std::string solver = "multistart";
   std::string holdout = kDefaultHoldoutRule;
@@ -87,37 +91,29 @@ void print_text(const RunLawFit& fitted, const FitDataSummary& data) {
   errors.print(std::cout);
 }
 
-nlohmann::ordered_json validation_json(const LawValidation& validation) {
-  nlohmann::ordered_json budgets = nlohmann::ordered_json::array();
-  for (const BudgetValidation& budget : validation.budgets) {
-    budgets.push_back({{"budget", number_or_null(budget.budget)},
-                       {"fitted_points", budget.fitted_points},
-                       {"points", budget.errors.points},
-                       {"mse", number_or_null(budget.errors.mse)},
-                       {"huber", number_or_null(budget.errors.huber)},
-                       {"best_observed_loss", number_or_null(budget.best_observed_loss)},
-                       {"best_predicted_loss", number_or_null(budget.best_predicted_loss)}});
+// A built-in law of resources/laws/ or a law file: fitted by the defined-law engine.
+void run_fit_defined_law(const FitLawArguments& args, const CLI::App& command) {
+  for (const char* option : {"--init-grid", "--solver"}) {
+    if (command.count(option) > 0) {
+      throw CLI::ValidationError(option,
+                                 std::string(option) +
+                                     " applies to the compiled forms (abnar, chinchilla); "
+                                     "a defined law's starts are its parameters' init lists");
+    }
   }
-  return {{"scheme", to_string(validation.scheme)},
-          {"budgets", budgets},
-          {"refused", validation.refused}};
-}
-
-void print_validation(const LawValidation& validation) {
-  std::cout << "\nValidation ("
-            << (validation.scheme == ValidationScheme::kForward
-                    ? "fitted to the smaller budgets, predicting the largest"
-                    : "each budget predicted by a refit without it")
-            << "):\n";
-  TextTable table({"budget C", "points", "MSE", "Huber", "best loss", "predicted"});
-  for (const BudgetValidation& budget : validation.budgets) {
-    table.add_row({brief(budget.budget), std::to_string(budget.errors.points),
-                   brief(budget.errors.mse), brief(budget.errors.huber),
-                   brief(budget.best_observed_loss), brief(budget.best_predicted_loss)});
-  }
-  table.print(std::cout);
-  for (const std::string& line : validation.refused)
-    std::cout << "not validated: " << line << '\n';
+  DefinedFitArguments defined{
+      .source = args.source,
+      .law = load_defined_law(args.law_file.empty() ? args.form : "", args.law_file, args.fixes,
+                              args.source.read.mapping),
+      .holdout = args.holdout,
+      .options = {},
+      .validate = args.validate,
+      .save = args.save,
+      .json = args.json};
+  defined.options.threads = args.threads;
+  defined.options.bootstrap = args.bootstrap;
+  defined.options.seed = args.seed;
+  run_defined_law_fit(std::move(defined));
 }
 
 void run_fit_law(const FitLawArguments& args) {
@@ -170,11 +166,26 @@ void add_fit_law_command(CLI::App& fit) {
   CLI::App* command = fit.add_subcommand(
       "law", "Fit the parametric law (Eq. 6 with sparsity, or Chinchilla's) by multi-start L-BFGS");
   args->source.add_options(*command);
+  auto* form =
+      command
+          ->add_option("--form", args->form,
+                       "Law: abnar (Eq. 6), chinchilla, or a law built in (" + law_form_list() +
+                           "); default: abnar, or chinchilla where every fit run has one sparsity")
+          ->check(CLI::IsMember(law_form_names()));
   command
-      ->add_option("--form", args->form,
-                   "Law: abnar (Eq. 6) or chinchilla; default: abnar, or chinchilla where every "
-                   "fit run has one sparsity")
-      ->check(CLI::IsMember({"abnar", "chinchilla"}));
+      ->add_option("--law-file", args->law_file,
+                   "A law of your own, LAW.json (expression, parameters, fixed values; the "
+                   "README's law-file format), instead of --form")
+      ->check(CLI::ExistingFile)
+      ->excludes(form);
+  // One NAME=VALUE per --fix, so that no later word is taken for one.
+  command
+      ->add_option(
+          "--fix", args->fixes,
+          "NAME=VALUE: hold a parameter of a defined law at VALUE, or change a fixed value "
+          "(repeatable)")
+      ->allow_extra_args(false)
+      ->check(name_value_list());
   command
       ->add_option("--init-grid", args->init_grid,
                    "Starts: epoch (4,500, Chinchilla only) or abnar-table2 (437,400 for Eq. 6); "
@@ -208,7 +219,18 @@ void add_fit_law_command(CLI::App& fit) {
       ->check(CLI::IsMember({"budgets", "forward"}));
   command->add_option("--save", args->save, "Write the fitted law to FIT.json (for predict)");
   command->add_flag("--json", args->json, "Print JSON");
-  command->callback([args] { run_fit_law(*args); });
+  command->callback([args, command] {
+    if (!args->law_file.empty() || (!args->form.empty() && !is_compiled_form(args->form))) {
+      run_fit_defined_law(*args, *command);
+      return;
+    }
+    if (!args->fixes.empty()) {
+      throw CLI::ValidationError("--fix", "--fix applies to the laws defined by files (--form " +
+                                              law::builtin_law_names() + ", or --law-file); " +
+                                              args->form + " is a compiled form");
+    }
+    run_fit_law(*args);
+  });
 }
 
 }  // namespace moescope::cli

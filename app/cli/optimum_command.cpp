@@ -1,14 +1,19 @@
 // moescope optimum: the compute-optimal (S, N, N_a, D, L) at a budget, through the fitted law.
+#include <algorithm>
+#include <filesystem>
 #include <iostream>
 
 #include "commands.h"
 #include "data_source.h"
+#include "defined_law.h"
 #include "fit_progress.h"
 #include "moescope/fit/law_fit_runs.h"
 #include "moescope/fit/law_optimum.h"
 #include "moescope/fit/optimum_report.h"
 #include "moescope/io/diagnostic.h"
 #include "moescope/io/saved_fit.h"
+#include "moescope/law/defined_law_optimum.h"
+#include "moescope/law/law_rows.h"
 #include "number_options.h"
 #include "text_table.h"
 
@@ -24,6 +29,7 @@ struct OptimumArguments {
   double max_sparsity = 0.98;
   int bootstrap = 100;
   int threads = 0;
+  std::vector<std::string> at;  // a user-defined law's other variables, NAME=VALUE
   bool json = false;
 };
 
@@ -60,6 +66,132 @@ std::string extrapolation_text(const Extrapolation& extrapolation) {
   add("N*", extrapolation.total_params);
   add("S*", extrapolation.sparsity);
   return text;
+}
+
+// A user-defined law's optimum: N* minimising L̂(N, D = C / (6N), C) with the law's other
+// variables given by --at (defined_law_optimum.h), intervals from the replicates' optima.
+void run_defined_optimum(const OptimumArguments& args) {
+  const SavedDefinedLaw saved = read_saved_defined_law(std::filesystem::path(args.law_file));
+  const law::LawDefinition& law = saved.law;
+  const auto at = parse_at(args.at);
+  for (const auto& [name, value] : at) {
+    const auto& variables = law.variables();
+    if (std::find(variables.begin(), variables.end(), name) == variables.end() || name == "N" ||
+        name == "D" || name == "C") {
+      throw InputError(Diagnostic{
+          {"", 0, "--at", ""},
+          name +
+              ": --at gives the law's variables other than N, D and C (the optimum varies N "
+              "and D at C = --budget); the law '" +
+              law.name() + "' uses " + [&] {
+                std::string names;
+                for (const std::string& variable : variables)
+                  names += (names.empty() ? "" : ", ") + variable;
+                return names.empty() ? std::string("none") : names;
+              }()});
+    }
+  }
+  if (const auto blockers = law::defined_law_optimum_blockers(law, at); !blockers.empty()) {
+    std::string names;
+    for (const std::string& name : blockers) {
+      const std::string_view meaning = law::variable_meaning(name);
+      names += (names.empty() ? "" : ", ") + name +
+               (meaning.empty() ? "" : " (" + std::string(meaning) + ")");
+    }
+    throw InputError(Diagnostic{
+        {args.law_file, 0, "", ""},
+        "the law '" + law.name() + "' gives no compute-optimal N and D by itself: it uses " +
+            names + ", none of N, D and C; hold " + (blockers.size() == 1 ? "it" : "them") +
+            " fixed with --at " + blockers.front() + "=VALUE to read the optimum over N and D"});
+  }
+  const law::DefinedLawOptimum best =
+      law::defined_law_optimum(law, saved.values, at, args.budget, args.max_params);
+  if (!best.refused.empty())
+    throw InputError(Diagnostic{{args.law_file, 0, "", ""}, "no optimum: " + best.refused});
+  std::vector<double> sizes, tokens, losses;
+  std::size_t at_edge = 0;
+  for (const std::vector<double>& replicate : saved.replicates) {
+    const law::DefinedLawOptimum one =
+        law::defined_law_optimum(law, replicate, at, args.budget, args.max_params);
+    if (!one.refused.empty()) {
+      ++at_edge;
+      continue;
+    }
+    sizes.push_back(one.total_params);
+    tokens.push_back(one.tokens);
+    losses.push_back(one.loss);
+  }
+  std::optional<Interval> size_interval, token_interval, loss_interval;
+  if (!losses.empty()) {
+    loss_interval = percentile_interval(losses);
+    if (best.has_split) {
+      size_interval = percentile_interval(sizes);
+      token_interval = percentile_interval(tokens);
+    }
+  }
+  const std::string unit(to_string(saved.loss_unit));
+  if (args.json) {
+    nlohmann::ordered_json given = nlohmann::ordered_json::object();
+    for (const auto& [name, value] : at)
+      given[name] = value;
+    nlohmann::ordered_json out{
+        {"budget", args.budget},
+        {"law", law.name()},
+        {"at", given},
+        {"N", best.has_split ? number_or_null(best.total_params) : nullptr},
+        {"D", best.has_split ? number_or_null(best.tokens) : nullptr},
+        {"loss", number_or_null(best.loss)},
+        {"loss_unit", unit},
+        {"intervals",
+         {{"N", interval_json(size_interval)},
+          {"D", interval_json(token_interval)},
+          {"loss", interval_json(loss_interval)}}},
+        {"max_params", args.max_params ? nlohmann::ordered_json(*args.max_params) : nullptr},
+        {"params_at_cap", best.at_cap},
+        {"bracket",
+         {{"N", interval_json(best.bracket)},
+          {"tokens_per_parameter",
+           number_pair(law::kMinTokensPerParameter, law::kMaxTokensPerParameter)}}},
+        {"replicates", saved.replicates.size()},
+        {"replicates_at_edge", at_edge}};
+    std::cout << out.dump(2) << '\n';
+    return;
+  }
+  auto shown = [](const std::optional<Interval>& interval) {
+    if (!interval)
+      return std::string("-");
+    if (!(interval->hi > interval->lo))
+      return "- (" + brief(interval->lo) + " in every refit)";
+    return brief(interval->lo) + " .. " + brief(interval->hi);
+  };
+  std::cout << "Compute-optimal model at C=" << brief(args.budget)
+            << (args.max_params ? " with N <= " + brief(*args.max_params) : std::string())
+            << ", through the law " << law.name();
+  for (const auto& [name, value] : at)
+    std::cout << ", " << name << " = " << brief(value);
+  std::cout << '\n';
+  TextTable table({"quantity", "optimum", "95% interval"});
+  if (best.has_split) {
+    table.add_row({std::string("N*") + (best.at_cap ? " (at the cap)" : ""),
+                   brief(best.total_params), shown(size_interval)});
+    table.add_row({"D*", brief(best.tokens), shown(token_interval)});
+    table.add_row({"D*/N*", brief(best.tokens / best.total_params), "-"});
+  }
+  table.add_row({"L* (" + unit + ")", brief(best.loss), shown(loss_interval)});
+  table.print(std::cout);
+  if (best.has_split) {
+    std::cout << "searched: N from " << brief(best.bracket.lo) << " to " << brief(best.bracket.hi)
+              << " (D/N from " << brief(law::kMinTokensPerParameter) << " to "
+              << brief(law::kMaxTokensPerParameter) << "), D = C/(6N)\n";
+  } else {
+    std::cout << "note: the law uses neither N nor D, so it gives the loss at C but no split of C "
+                 "into N and D\n";
+  }
+  if (at_edge > 0) {
+    std::cerr << "note: " << at_edge << " of " << saved.replicates.size()
+              << " replicates have no optimum in the searched range; the intervals are of the "
+                 "others\n";
+  }
 }
 
 void run_optimum(const OptimumArguments& args) {
@@ -140,6 +272,13 @@ void add_optimum_command(CLI::App& app) {
       ->capture_default_str();
   command->add_option("--threads", args->threads, "Worker threads for the fit (0: all cores)")
       ->check(thread_count());
+  command
+      ->add_option(
+          "--at", args->at,
+          "NAME=VALUE,...: a user-defined law's variables other than N, D and C, held fixed "
+          "(repeatable; --law only)")
+      ->allow_extra_args(false)
+      ->check(name_value_list());
   command->add_flag("--json", args->json, "Print JSON");
   command->callback([args, command] {
     // A saved law is used as it is: the runs and the fit's settings would be silently ignored.
@@ -156,6 +295,15 @@ void add_optimum_command(CLI::App& app) {
                          " would be ignored: use one, --law FIT.json, or the runs to fit a law "
                          "to (--data or --store, with the fit's options)");
       }
+    }
+    if (!args->law_file.empty() && is_defined_law_fit(read_json_file(args->law_file))) {
+      run_defined_optimum(*args);
+      return;
+    }
+    if (!args->at.empty()) {
+      throw CLI::ValidationError("--at",
+                                 "--at gives a user-defined law's variables (--law FIT.json "
+                                 "of a law fitted with --law-file or a built-in law)");
     }
     run_optimum(*args);
   });

@@ -1,12 +1,17 @@
 // moescope predict: the loss a saved fit expects for each row of a file, in row order.
+#include <algorithm>
 #include <cmath>
+#include <filesystem>
 #include <iostream>
 
 #include "commands.h"
 #include "data_source.h"
+#include "defined_law.h"
 #include "moescope/io/diagnostic.h"
 #include "moescope/io/run_table.h"
 #include "moescope/io/saved_fit.h"
+#include "moescope/law/law_rows.h"
+#include "moescope/run/run_variables.h"
 #include "text_table.h"
 
 namespace moescope::cli {
@@ -29,6 +34,8 @@ struct PredictArguments {
   // Rows are answered by their position in the file, so none is chosen (--where) or reduced
   // (--best-of) here; other columns may be ignored.
   bool ignore_unknown = false;
+  // NAME=VALUE: a user-defined law's variables given for every row (--at U=1e9).
+  std::vector<std::string> at;
   bool json = false;
 };
 
@@ -85,6 +92,45 @@ std::vector<Prediction> predict_law(const SavedLaw& saved, const std::vector<Run
   return predictions;
 }
 
+// A user-defined law: each variable from --at where given, else from the row (run_variable).
+std::vector<Prediction> predict_defined_law(const SavedDefinedLaw& saved,
+                                            const std::vector<std::pair<std::string, double>>& at,
+                                            const std::vector<Run>& runs, const std::string& file) {
+  const std::vector<std::string>& variables = saved.law.variables();
+  for (const auto& [name, value] : at) {
+    if (std::find(variables.begin(), variables.end(), name) == variables.end()) {
+      std::string names;
+      for (const std::string& variable : variables)
+        names += (names.empty() ? "" : ", ") + variable;
+      throw InputError(Diagnostic{{"", 0, "--at", ""},
+                                  name + " is no variable of the law '" + saved.law.name() + "' (" +
+                                      (names.empty() ? "none" : names) + ")"});
+    }
+  }
+  std::vector<Prediction> predictions;
+  std::vector<double> values(variables.size());
+  for (std::size_t row = 0; row < runs.size(); ++row) {
+    const Run& run = runs[row];
+    for (std::size_t v = 0; v < variables.size(); ++v) {
+      const auto given = std::find_if(
+          at.begin(), at.end(), [&](const auto& entry) { return entry.first == variables[v]; });
+      const std::optional<double> value = given != at.end() ? std::optional<double>(given->second)
+                                                            : run_variable(run, variables[v]);
+      if (!value || !std::isfinite(*value)) {
+        const std::string_view meaning = law::variable_meaning(variables[v]);
+        throw row_error(file, row, run,
+                        "the law needs " + variables[v] +
+                            (meaning.empty() ? "" : " (" + std::string(meaning) + ")") +
+                            ": give a " + law::variable_column(variables[v]) + " column, --map " +
+                            variables[v] + "=COLUMN or --at " + variables[v] + "=VALUE");
+      }
+      values[v] = *value;
+    }
+    predictions.push_back(checked({saved.loss(values), saved.interval(values)}, file, row, run));
+  }
+  return predictions;
+}
+
 const SurfaceFit& surface_for(const std::vector<SurfaceFit>& fits, const Run& run,
                               const std::string& file, std::size_t row) {
   if (fits.size() == 1)
@@ -129,19 +175,30 @@ std::vector<Prediction> predict_surface(const std::vector<SurfaceFit>& fits,
 
 void run_predict(const PredictArguments& args) {
   const nlohmann::json fit = read_json_file(args.fit_file);
+  const std::string kind = saved_fit_kind(fit, args.fit_file);
+  std::optional<SavedDefinedLaw> defined;
+  if (kind == "law" && is_defined_law_fit(fit))
+    defined = read_saved_defined_law(std::filesystem::path(args.fit_file));
+  const auto at = parse_at(args.at);
+  if (!at.empty() && !defined) {
+    throw InputError(Diagnostic{{"", 0, "--at", ""},
+                                "--at gives a user-defined law's variables; " + args.fit_file +
+                                    " holds a compiled form, whose variables come from the rows"});
+  }
   ReadOptions options;
-  options.mapping = ColumnMapping::parse(args.mapping);
+  options.mapping = ColumnMapping::parse(
+      args.mapping, defined ? law_extras(defined->law) : std::vector<std::string>{});
   options.ignore_unknown_columns = args.ignore_unknown;
   // Rows are never merged: one prediction per row, repeated rows included.
   const std::vector<Run> runs = read_data(args.data_file, options).runs;
-  const std::string kind = saved_fit_kind(fit, args.fit_file);
   const std::string unit(to_string(saved_fit_loss_unit(fit, args.fit_file)));
   std::optional<SavedLaw> law;
-  if (kind == "law")
+  if (kind == "law" && !defined)
     law = read_saved_law(fit, args.fit_file);
   const std::vector<Prediction> predictions =
-      law ? predict_law(*law, runs, args.data_file)
-          : predict_surface(read_saved_surfaces(fit, args.fit_file), runs, args.data_file);
+      defined ? predict_defined_law(*defined, at, runs, args.data_file)
+      : law   ? predict_law(*law, runs, args.data_file)
+              : predict_surface(read_saved_surfaces(fit, args.fit_file), runs, args.data_file);
   if (args.json) {
     nlohmann::ordered_json list = nlohmann::ordered_json::array();
     for (const Prediction& prediction : predictions) {
@@ -155,6 +212,8 @@ void run_predict(const PredictArguments& args) {
     nlohmann::ordered_json out{{"kind", kind}, {"loss_unit", unit}};
     if (law)
       out["form"] = to_string(law->law.form);
+    if (defined)
+      out["law"] = defined->law.name();
     out["predictions"] = list;
     std::cout << out.dump(2) << '\n';
     return;
@@ -174,7 +233,7 @@ void add_predict_command(CLI::App& app) {
   auto args = std::make_shared<PredictArguments>();
   CLI::App* command =
       app.add_subcommand("predict", "Predict the loss of each row of a file with a saved fit");
-  command->add_option("--fit", args->fit_file, "FIT.json from `moescope fit ... --save`")
+  command->add_option("--fit,--law", args->fit_file, "FIT.json from `moescope fit ... --save`")
       ->required()
       ->check(CLI::ExistingFile);
   command
@@ -186,6 +245,13 @@ void add_predict_command(CLI::App& app) {
   command->add_option("--map", args->mapping, "Column mapping, as for import");
   command->add_flag("--ignore-unknown", args->ignore_unknown,
                     "Read the known columns and ignore the others, as for import");
+  command
+      ->add_option("--at", args->at,
+                   "NAME=VALUE,...: a user-defined law's variable for every row (e.g. U=1e9), "
+                   "where the file "
+                   "has no column for it or to override it (repeatable)")
+      ->allow_extra_args(false)
+      ->check(name_value_list());
   command->add_flag("--json", args->json, "Print JSON");
   command->callback([args] { run_predict(*args); });
 }

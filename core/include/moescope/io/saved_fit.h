@@ -11,12 +11,16 @@
 #include "moescope/fit/law_fit_runs.h"
 #include "moescope/fit/optimum_report.h"
 #include "moescope/io/json_file.h"
+#include "moescope/law/defined_law_fit.h"
+#include "moescope/law/law_definition.h"
+#include "moescope/law/law_rows.h"
 #include "moescope/run/loss_units.h"
 
 // The saved fit, FIT.json: the file `moescope fit law|surface --save` writes and `moescope
 // predict|optimum|train plan --law`, the explorer (File > Open Saved Fit) and the planner read.
-// Defined here once; core/src/io/saved_fit.cpp is compiled into moescope_fit, as it holds the
-// fits' types. The format is documented in the README ("Saved fits").
+// Defined here once; core/src/io/saved_fit.cpp (kind, unit, surfaces) and saved_law.cpp (laws,
+// compiled and user-defined) are compiled into moescope_fit, as it holds the fits' types. The
+// format is documented in the README ("Saved fits").
 namespace moescope {
 
 // Where a fit's data came from, saved with the fit so a reader knows what it describes.
@@ -47,6 +51,38 @@ struct SavedLaw {
 // "loss_unit":"nats/token",...}; data.loss_conversion {"to", "bytes_per_token"} where the runs'
 // losses were converted before the fit.
 nlohmann::ordered_json law_json(const RunLawFit& fitted, const FitDataSummary& data);
+
+// A user-defined law fitted (law_definition.h: `moescope fit law --law-file LAW.json` or a
+// built-in law such as `--form kaplan`, with --save): kind "law" like the compiled forms', told
+// apart by its "law_definition", the law as its file (law::to_json, with every --fix applied), so
+// that the file alone says what was fitted and can be fitted again. Besides the compiled law's
+// fields (objective, starts, converged, seconds, fit, holdout, termination, param_intervals,
+// options, data, bootstrap, replicates) it holds "law" (the law's name), "variables" (the run
+// variables it uses), "params" (the fitted free parameters), "fixed" (the fixed values), "notes"
+// and data.range {variable: [lo, hi]} over the rows; it has no "form".
+struct SavedDefinedLaw {
+  law::LawDefinition law;
+  std::vector<double> values;  // the free parameters, law.parameters() order
+  // The bootstrap replicates' free parameters, the same order.
+  std::vector<std::vector<double>> replicates;
+  LossUnit loss_unit = kDefaultLossUnit;
+  std::string holdout_rule;  // options.holdout: the rule the fit held out
+  // The range of each variable over the rows fitted or held out, where saved.
+  std::vector<std::pair<std::string, Interval>> range;
+
+  // L̂ at `variables` (law.variables() order).
+  double loss(const std::vector<double>& variables) const;
+  // The central 95 % of the replicates' predictions there; nullopt without replicates.
+  std::optional<Interval> interval(const std::vector<double>& variables) const;
+};
+struct DefinedLawFitRecord {
+  const law::DefinedLawFitSummary& summary;
+  const law::LawRows& rows;
+  const law::DefinedLawFitOptions& options;
+};
+nlohmann::ordered_json defined_law_json(const DefinedLawFitRecord& fit, const FitDataSummary& data);
+// Whether a fit file holds a user-defined law (a "law_definition").
+bool is_defined_law_fit(const nlohmann::json& file);
 nlohmann::ordered_json surfaces_json(const std::vector<SurfaceFit>& fits,
                                      const SurfaceFitOptions& options, const FitDataSummary& data);
 
@@ -64,6 +100,14 @@ nlohmann::ordered_json surfaces_json(const std::vector<SurfaceFit>& fits,
 //    [0, kMaxSurfaceDegree]; coefficients exactly the names those degrees have, finite; replicates
 //    (at most kMaxSavedReplicates) the same; range's ln sizes in [0, 70] and sparsities in [0, 1),
 //    min <= max; budget null or > 0; cv_mse and cv_se null or >= 0.
+//  - a user-defined law: law_definition an object that parse_law_definition() accepts (it is
+//    re-parsed, with the variables listed in "variables": run variables, or extras' names that
+//    extra_name_problem() accepts, at most kMaxRunExtras of them); params exactly the law's free
+//    parameters and replicates (at most kMaxSavedReplicates) the same, each finite, within
+//    [-kMaxLawCoefficient, kMaxLawCoefficient] and within the parameter's own bounds; fixed, where
+//    present, exactly the law's fixed values; data.range's entries finite [lo, hi] pairs, lo <= hi,
+//    of the law's variables. read_saved_law() refuses such a file, naming the law (the compiled
+//    forms' readers cannot use it), and read_saved_defined_law() one without a law_definition.
 // A file may be nested no deeper than kMaxJsonDepth (json_limits.h); that is checked before it
 // is parsed.
 inline constexpr double kMaxLawCoefficient = 1e100;
@@ -75,9 +119,15 @@ std::string saved_fit_kind(const nlohmann::json& file, const std::string& path);
 LossUnit saved_fit_loss_unit(const nlohmann::json& file, const std::string& path);
 SavedLaw read_saved_law(const nlohmann::json& file, const std::string& path);
 std::vector<SurfaceFit> read_saved_surfaces(const nlohmann::json& file, const std::string& path);
+// `file` parsed keeping the order of its keys, which a law's definitions and parameters need
+// (nlohmann::json sorts them).
+SavedDefinedLaw read_saved_defined_law(const nlohmann::ordered_json& file, const std::string& path);
+// The file at `path`, checked as read_json_file() checks it, then read as above.
+SavedDefinedLaw read_saved_defined_law(const std::filesystem::path& path);
 
 // A FIT.json read whole: which kind it is and its contents, checked as above. Throws InputError
-// naming the file (cannot be opened, not JSON, nested too deep, a field that breaks the format).
+// naming the file (cannot be opened, not JSON, nested too deep, a field that breaks the format,
+// a user-defined law, which read_saved_defined_law() reads).
 struct SavedFit {
   enum class Kind { kLaw, kSurfaces };
   Kind kind = Kind::kLaw;
