@@ -13,6 +13,7 @@
 
 #include "moescope/model/sparsity_law.h"
 #include "moescope/numerics/numpy_legacy_normal.h"
+#include "moescope/plan/design_simulation.h"
 #include "moescope/plan/train_spec_file.h"
 
 namespace moescope {
@@ -192,48 +193,12 @@ TEST(DesignCriterionTest, MismatchedEnsemblesAreRefused) {
 
 // ---- Runs from a known law ---------------------------------------------------------------------
 
-constexpr double kBudget = 1e16;
-constexpr double kReferenceSize = 1.2e7;
-const std::vector<double> kSparsities = {0.5, 0.75, 0.875};
-const std::vector<double> kSizes = {4e6, 8e6, 1.6e7, 3.2e7};
-
-// Eq. 6 with Table 3's coefficients but lambda = 0.5: Table 3's lambda < 0 makes the loss at a
-// fixed N fall all the way to the sparsest level at these small sizes (S* would sit at the edge);
-// with 0.5, S* at N_ref lies near 0.78, inside the levels.
-double law_loss(const PlannedRun& run) {
-  SparsityLaw law = SparsityLaw::table3();
-  law.lambda = 0.5;
-  return law.loss(run.total_params, run.tokens, run.cell.sparsity);
-}
-
-PlannerOptions small_shapes() {
-  PlannerOptions options;
-  options.head_size = 32;            // heads of 32 reach the small sizes of S = 0.875
-  options.relative_tolerance = 0.3;  // the grid's sizes: the family's nearest shapes
-  return options;
-}
-
-Run draw(const PlannedRun& planned, numerics::NumpyLegacyNormal& normal) {
-  moescope::Run run;
-  run.total_params = planned.total_params;
-  run.active_params = planned.active_params;
-  run.sparsity = planned.cell.sparsity;
-  run.compute = planned.cell.compute;
-  run.tokens = planned.tokens;
-  run.loss = law_loss(planned) * std::exp(0.005 * normal());
-  return run;
-}
-
-// 3 sparsities x 4 sizes at C = 1e16, with 0.5 % log-normal noise.
-std::vector<moescope::Run> coarse_grid(std::uint32_t seed) {
-  numerics::NumpyLegacyNormal normal(seed);
-  std::vector<moescope::Run> runs;
-  for (const double sparsity : kSparsities) {
-    for (const double size : kSizes)
-      runs.push_back(draw(plan_run({kBudget, size, sparsity}, small_shapes()), normal));
-  }
-  return runs;
-}
+using design_simulation::coarse_grid;
+using design_simulation::draw;
+using design_simulation::fixed_grid;
+using design_simulation::kBudget;
+using design_simulation::kReferenceSize;
+using design_simulation::s_star_width;
 
 // 12 runs leave the degree search 3 coefficients (4 points each): fixed degrees, as --degrees.
 ActiveDesignOptions options(int proposals) {
@@ -242,7 +207,7 @@ ActiveDesignOptions options(int proposals) {
   design.proposals = proposals;
   design.reference_size = kReferenceSize;
   design.surface.degrees = SurfaceDegrees{2, 2, 1};
-  design.planner = small_shapes();
+  design.planner = design_simulation::planner();
   return design;
 }
 
@@ -275,7 +240,7 @@ TEST(ActiveDesignTest, ProposesRunsWithTheirReasonAndTheIntervalItExpects) {
     EXPECT_GT(proposal.score, 0);
     EXPECT_EQ(proposal.run.cell.compute, kBudget);
     EXPECT_EQ(proposal.run.relative_error, 0);
-    EXPECT_GE(proposal.run.steps, small_shapes().min_steps);
+    EXPECT_GE(proposal.run.steps, design_simulation::planner().min_steps);
   }
   // Without a reference size S* is read at the lowest-loss run's N.
   const std::vector<moescope::Run> grid = coarse_grid(1);
@@ -330,7 +295,7 @@ TEST(ActiveDesignTest, BudgetsWithoutAFitAreRefusedWithTheReasonNotThrown) {
   std::vector<moescope::Run> runs = coarse_grid(3);
   numerics::NumpyLegacyNormal normal(4);
   for (const double size : {4e6, 8e6, 1.6e7, 3.2e7})  // too few for 6 coefficients
-    runs.push_back(draw(plan_run({3e16, size, 0.75}, small_shapes()), normal));
+    runs.push_back(draw(plan_run({3e16, size, 0.75}, design_simulation::planner()), normal));
   ActiveDesignOptions design_options = options(3);
   design_options.budgets = {1e17, 3e16, kBudget};
   const ActiveDesign design = propose_next_runs(runs, design_options);
@@ -374,7 +339,7 @@ TEST(ActiveDesignTest, NStarHasOneReadOutPerSparsityLevel) {
   ASSERT_EQ(design.components.size(), 3u);
   for (std::size_t j = 0; j < 3; ++j) {
     const DesignComponent& component = design.components[j];
-    EXPECT_EQ(component.sparsity, kSparsities[j]);
+    EXPECT_EQ(component.sparsity, design_simulation::grid_sparsities()[j]);
     EXPECT_TRUE(component.interval.contains(component.estimate));
     EXPECT_NEAR(component.width, std::log(component.interval.hi / component.interval.lo), 1e-12);
     EXPECT_LE(component.expected_width, component.width);
@@ -442,44 +407,6 @@ TEST(FamilyRunsTest, EveryShapeInTheRangeExactAndPlannable) {
 }
 
 // ---- In simulation: active design against a fixed grid ------------------------------------
-
-// K more runs the way a user extends the grid: round robin over the sparsities, each sparsity's
-// share spread evenly in ln N over the grid's range, each the family's shape nearest its target
-// among those not yet run (the same shape again would give the same loss).
-std::vector<PlannedRun> fixed_grid(int count, const std::vector<moescope::Run>& grid) {
-  std::vector<PlannedRun> runs;
-  const double lo = std::log(kSizes.front()), hi = std::log(kSizes.back());
-  for (std::size_t s = 0; s < kSparsities.size(); ++s) {
-    std::vector<PlannedRun> shapes =
-        family_runs(kBudget, kSparsities[s], std::exp(lo) / 2, std::exp(hi) * 2, small_shapes());
-    std::erase_if(shapes, [&](const PlannedRun& shape) {
-      return std::any_of(grid.begin(), grid.end(), [&](const moescope::Run& run) {
-        return *run.sparsity == kSparsities[s] && *run.total_params == shape.total_params;
-      });
-    });
-    const int share = count / 3 + (static_cast<int>(s) < count % 3 ? 1 : 0);
-    for (int i = 0; i < share; ++i) {
-      const double target = lo + (hi - lo) * (i + 0.5) / share;
-      const auto nearest = std::min_element(shapes.begin(), shapes.end(),
-                                            [&](const PlannedRun& a, const PlannedRun& b) {
-                                              return std::abs(std::log(a.total_params) - target) <
-                                                     std::abs(std::log(b.total_params) - target);
-                                            });
-      runs.push_back(*nearest);
-      shapes.erase(nearest);
-    }
-  }
-  return runs;
-}
-
-double s_star_width(const std::vector<moescope::Run>& runs) {
-  SurfaceFitOptions surface;
-  surface.degrees = SurfaceDegrees{2, 2, 1};
-  const SurfaceFit fit =
-      fit_isoflop_surface(surface_points(runs, SizeAxis::kTotal).points, surface);
-  const std::optional<Interval> interval = optimal_sparsity(fit, kReferenceSize).sparsity_interval;
-  return interval ? interval->hi - interval->lo : std::nan("");
-}
 
 // From a coarse grid (12 runs), 5 more runs chosen by propose_next_runs against 5 of a fixed
 // grid, their losses drawn from the same law with the same noise stream, refitted: over 16 seeds

@@ -22,87 +22,19 @@
 #include "moescope/model/sparsity_law.h"
 #include "moescope/numerics/numpy_legacy_normal.h"
 #include "moescope/plan/active_design.h"
+#include "moescope/plan/design_simulation.h"
 
 namespace {
 
 using namespace moescope;
 
-constexpr double kBudget = 1e16;
-constexpr double kReferenceSize = 1.2e7;
-constexpr double kNoise = 0.005;
+using namespace design_simulation;
+
 constexpr int kSeeds = 32;
 constexpr int kRound = 5;
-const std::vector<double> kSparsities = {0.5, 0.75, 0.875};
-const std::vector<double> kSizes = {4e6, 8e6, 1.6e7, 3.2e7};
-
-SparsityLaw generating_law() {
-  SparsityLaw law = SparsityLaw::table3();
-  law.lambda = 0.5;
-  return law;
-}
-
-PlannerOptions planner() {
-  PlannerOptions options;
-  // Heads of 32 reach the small sizes of S = 0.875 (E = 8) that heads of 64 skip.
-  options.head_size = 32;
-  options.relative_tolerance = 0.3;  // the family's nearest shape to each grid size
-  return options;
-}
-
-SurfaceFitOptions surface() {
-  SurfaceFitOptions options;
-  options.degrees = SurfaceDegrees{2, 2, 1};
-  return options;
-}
-
-Run draw(const PlannedRun& planned, numerics::NumpyLegacyNormal& normal) {
-  Run run;
-  run.total_params = planned.total_params;
-  run.active_params = planned.active_params;
-  run.sparsity = planned.cell.sparsity;
-  run.compute = planned.cell.compute;
-  run.tokens = planned.tokens;
-  run.loss = generating_law().loss(planned.total_params, planned.tokens, planned.cell.sparsity) *
-             std::exp(kNoise * normal());
-  return run;
-}
 
 double width(const std::vector<Run>& runs) {
-  const SurfaceFit fit =
-      fit_isoflop_surface(surface_points(runs, SizeAxis::kTotal).points, surface());
-  const std::optional<Interval> interval = optimal_sparsity(fit, kReferenceSize).sparsity_interval;
-  return interval ? interval->hi - interval->lo : NAN;
-}
-
-// K runs the way a user extends the grid: round robin over the sparsities, each sparsity's share
-// spread evenly in ln N over the grid's range (midpoints of equal parts), each the family's shape
-// nearest its target among those not yet run: a shape trained twice with the same spec gives the
-// same loss, so a user adds none twice.
-std::vector<PlannedRun> fixed_grid(int count, const std::vector<Run>& grid) {
-  std::vector<PlannedRun> runs;
-  const double lo = std::log(kSizes.front());
-  const double hi = std::log(kSizes.back());
-  for (std::size_t s = 0; s < kSparsities.size(); ++s) {
-    std::vector<PlannedRun> shapes =
-        family_runs(kBudget, kSparsities[s], std::exp(lo) / 2, std::exp(hi) * 2, planner());
-    std::erase_if(shapes, [&](const PlannedRun& shape) {
-      return std::any_of(grid.begin(), grid.end(), [&](const Run& run) {
-        return *run.sparsity == kSparsities[s] && *run.total_params == shape.total_params;
-      });
-    });
-    const int share = count / 3 + (static_cast<int>(s) < count % 3 ? 1 : 0);
-    for (int i = 0; i < share; ++i) {
-      const double target = lo + (hi - lo) * (i + 0.5) / share;
-      const auto nearest = std::min_element(shapes.begin(), shapes.end(),
-                                            [&](const PlannedRun& a, const PlannedRun& b) {
-                                              return std::abs(std::log(a.total_params) - target) <
-                                                     std::abs(std::log(b.total_params) - target);
-                                            });
-      runs.push_back(*nearest);
-      shapes.erase(nearest);
-    }
-  }
-  return runs;
+  return s_star_width(runs);
 }
 
 double median(std::vector<double> values) {
@@ -151,12 +83,7 @@ Widths simulate(const std::vector<int>& added, double size_margin, double size_t
     rows->resize(added.size());
   widths.seconds_per_proposal.assign(added.size(), 0);
   for (int seed = 0; seed < kSeeds; ++seed) {
-    numerics::NumpyLegacyNormal normal(static_cast<std::uint32_t>(1000 + seed));
-    std::vector<Run> grid;
-    for (const double sparsity : kSparsities) {
-      for (const double size : kSizes)
-        grid.push_back(draw(plan_run({kBudget, size, sparsity}, planner()), normal));
-    }
+    const std::vector<Run> grid = coarse_grid(static_cast<std::uint32_t>(1000 + seed));
     for (std::size_t k = 0; k < added.size(); ++k) {
       const int count = added[k];
       if (count == 0) {
