@@ -5,6 +5,7 @@
 #include <QCommandLineParser>
 #include <QDir>
 #include <QDockWidget>
+#include <QFileInfo>
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <algorithm>
@@ -19,13 +20,16 @@
 #include "default_data.h"
 #include "explorer_session.h"
 #include "figure_view.h"
+#include "law_editor_dialog.h"
 #include "main_window.h"
 #include "moescope/explore/explorer_loader.h"
 #include "moescope/explore/explorer_model.h"
 #include "moescope/fit/fit_refused.h"
 #include "moescope/io/diagnostic.h"
 #include "moescope/io/number_format.h"
+#include "moescope/law/builtin_laws.h"
 #include "moescope/numerics/vector_registers.h"
+#include "moescope/run/run_variables.h"
 #include "run_source.h"
 #include "training_panel.h"
 
@@ -377,6 +381,30 @@ int run_window(QApplication& app, const QCommandLineParser& args) {
       std::cerr << "moescope-explorer: note: the validation gave nothing to show\n";
     QApplication::processEvents();
   }
+  // Each --law fitted as Fit > New Law's Fit does: beside the main fit, drawn over Figures 2b
+  // and 2c, with its residuals (the residual view shows the last).
+  for (const QString& name : args.values("law")) {
+    const std::optional<moescope::law::LawDefinition> law =
+        QFileInfo::exists(name)
+            ? moescope::law::read_law_file(name.toStdString(), moescope::law_run_variables())
+            : moescope::law::builtin_law(name.toStdString(), moescope::law_run_variables());
+    if (!law) {
+      std::cerr << "moescope-explorer: --law " << name.toStdString()
+                << ": no such file and no built-in law of that name ("
+                << moescope::law::builtin_law_names() << ")\n";
+      return 1;
+    }
+    LawEditorDialog* editor = window.openLawEditor(&*law);
+    if (!editor->startFit() || !editor->waitForFit()) {
+      std::cerr << "moescope-explorer: --law " << name.toStdString() << ": "
+                << (editor->errorText().isEmpty() ? editor->summaryText() : editor->errorText())
+                       .toStdString()
+                << '\n';
+      return 1;
+    }
+    editor->hide();
+    QApplication::processEvents();
+  }
   if (args.isSet("propose")) {
     // As the training panel's "Propose next runs" at the budget on display, with the panel
     // raised and tall enough that the plan shows in a screenshot.
@@ -463,6 +491,10 @@ int main(int argc, char** argv) {
       {"max-params", "Cap on total parameters N.", "N"},
       {"view", "View to show: surface or a figure name.", "NAME"},
       {"screenshot", "Save the window as PNG and exit.", "FILE"},
+      {"law",
+       "Fit a user-defined law (a law file, or a built-in law's name) beside the main fit, as "
+       "Fit > New Law does, before a screenshot or an export; repeatable.",
+       "FILE"},
       {"propose",
        "Propose the K runs that most narrow S* at the budget on display (the training panel's "
        "Propose next runs), before a screenshot or an export.",

@@ -53,10 +53,25 @@ QPen lawPen(const QColor& colour) {
   return pen;
 }
 
+QColor fitColour(int index) {
+  const auto count = static_cast<int>(kFitColours.size());
+  return kFitColours[static_cast<std::size_t>(((index % count) + count) % count)];
+}
+
+QPen fitPen(const QColor& colour) {
+  QPen pen(colour, kLineWidth);
+  pen.setCapStyle(Qt::FlatCap);
+  pen.setDashPattern({5.0, 2.0, 1.0, 2.0});
+  return pen;
+}
+
 BudgetScale BudgetScale::of(const Figure& figure) {
   BudgetScale scale;
   for (const std::vector<Series>* group : {&figure.curves, &figure.points}) {
     for (const Series& series : *group) {
+      // A user law's curves are in their fit's colour and do not move the ramp.
+      if (series.fit_colour)
+        continue;
       if (series.budget && !series.sparsity && !isSliderCurve(series) && *series.budget > 0)
         scale.log_budgets_.push_back(std::log10(*series.budget));
     }
@@ -86,6 +101,8 @@ double BudgetScale::position(double log_budget) const {
 }
 
 std::optional<QColor> keyedColour(const Series& series, const BudgetScale& budgets) {
+  if (series.fit_colour)
+    return std::nullopt;
   if (series.sparsity)
     return sparsityColour(*series.sparsity);
   if (series.budget)

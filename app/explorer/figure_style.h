@@ -19,6 +19,16 @@ const QColor kTextColour(0x1a, 0x1a, 0x1a);
 const std::array<QColor, 4> kCategorical = {QColor(0x1f, 0x77, 0xb4), QColor(0xd6, 0x27, 0x28),
                                             QColor(0x2c, 0xa0, 0x2c), QColor(0xff, 0x7f, 0x0e)};
 
+// The user-defined laws' curves (Series::fit_colour, law_collection.h), each fit in one colour:
+// red, near-black, brown, orange, pink and olive, away from viridis' blues and greens (the
+// sparsities), and drawn dash-dotted, unlike the main law's dashes.
+const std::array<QColor, 6> kFitColours = {QColor(0xd6, 0x27, 0x28), QColor(0x22, 0x22, 0x22),
+                                           QColor(0x8c, 0x56, 0x4b), QColor(0xff, 0x7f, 0x0e),
+                                           QColor(0xe3, 0x77, 0xc2), QColor(0x7f, 0x7f, 0x00)};
+QColor fitColour(int index);
+// Their line: dash-dotted, so that it reads apart from the main law's dashes.
+QPen fitPen(const QColor& colour);
+
 inline constexpr float kBandOpacity = 0.18F;
 inline constexpr double kRunMarkerSize = 7.5;
 inline constexpr double kMarkedValueSize = 12.0;

@@ -323,6 +323,8 @@ void FigureView::applyStyles() {
         pen.setStyle(Qt::DashLine);
         pen.setWidthF(2.5);
       }
+      if (source.fit_colour)
+        pen = fitPen(fitColour(*source.fit_colour));
       if (drawn.line_or_markers->pen() != pen)
         drawn.line_or_markers->setPen(pen);
     }
@@ -414,6 +416,15 @@ void FigureView::updateLegend() {
       if (colour && std::find(surface_colours.begin(), surface_colours.end(), *colour) !=
                         surface_colours.end())
         named = nullptr;
+    }
+    // A user law is named once, by its first curve.
+    if (named != nullptr && named->fit_colour) {
+      for (std::size_t k = 0; k < i; ++k) {
+        if (figure_->curves[k].fit_colour == named->fit_colour) {
+          named = nullptr;
+          break;
+        }
+      }
     }
     showMarkers(drawn_curves_[i].line_or_markers, named);
     showMarkers(drawn_curves_[i].band, nullptr);

@@ -71,6 +71,8 @@ QString caption(moescope::FigureId id) {
       return QStringLiteral("N* vs C");
     case FigureId::kOptimalTokensVsBudget:
       return QStringLiteral("D* vs C");
+    case FigureId::kResiduals:
+      return QStringLiteral("Residuals");
   }
   return QString::fromStdString(std::string(to_string(id)));
 }
@@ -110,6 +112,7 @@ MainWindow::MainWindow(const moescope::ExplorerLoadOptions& fit_options, QWidget
   buildViews();
   buildRunTable();
   buildTrainingPanel();
+  buildLawViews();
   buildStatusBar();
   buildMenus();
   connect(fit_job_, &FitJob::progress, this, &MainWindow::onFitProgress);
@@ -430,6 +433,7 @@ void MainWindow::buildMenus() {
       fit->addAction(tr("&Cancel fit"), QKeySequence(Qt::Key_Escape), this, &MainWindow::cancelFit);
   forget_saved_fit_action_ =
       fit->addAction(tr("Fit to the runs, not the saved fit"), this, &MainWindow::forgetSavedFit);
+  buildLawMenu(fit);
 
   QMenu* view = menuBar()->addMenu(tr("&View"));
   view->addAction(tr("&Reset 3-D camera"), QKeySequence(tr("Ctrl+R")), surface_view_,

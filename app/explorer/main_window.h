@@ -15,6 +15,7 @@
 #include "moescope/explore/explorer_data.h"
 #include "moescope/explore/explorer_loader.h"
 #include "moescope/explore/explorer_model.h"
+#include "moescope/explore/law_collection.h"
 #include "moescope/explore/read_out.h"
 #include "moescope/fit/law_validation.h"
 #include "moescope/store/run_store.h"
@@ -23,6 +24,7 @@
 #include "surface_scene.h"
 
 class QCheckBox;
+class QMenu;
 class QComboBox;
 class QProgressBar;
 class QPushButton;
@@ -33,6 +35,8 @@ namespace moescope::explorer {
 class BudgetSlider;
 class FigureView;
 class FitJob;
+class FitsPanel;
+class LawEditorDialog;
 class HeadlineJob;
 class ProposedRuns;
 class ValidationJob;
@@ -137,7 +141,19 @@ class MainWindow : public QMainWindow {
   void setLawOverlayShown(bool shown);
   bool lawOverlayShown() const;
 
-  // "surface" or a figure's name (moescope::to_string(FigureId)), in the order of the tabs.
+  // The fits beside the main one (Fit > New Law, main_window_laws.cpp): user-defined laws fitted
+  // in the law editor, drawn over Figures 2b and 2c, each with its residuals.
+  moescope::LawCollection& lawFits() { return law_fits_; }
+  // Opens the law editor (one, kept), on `start` or else what it showed last, with the runs.
+  LawEditorDialog* openLawEditor(const moescope::law::LawDefinition* start = nullptr);
+  // The fit the residual view shows: -1 the main fit, else a user fit's index.
+  void setResidualFit(int user_index);
+  void setResidualColouring(moescope::ResidualColouring colouring);
+  // Call after changing lawFits() from outside: the panel, the residual view and figures follow.
+  void onLawFitsChanged();
+
+  // "surface" or a figure's name (moescope::to_string(FigureId)), in the order of the tabs, then
+  // "residuals".
   static QStringList viewNames();
   QString currentViewName() const;
   bool showView(const QString& name);
@@ -170,6 +186,15 @@ class MainWindow : public QMainWindow {
   void onRunsLanded(const QString& store);
   void buildStatusBar();
   void buildMenus();
+  // The Fits dock, the residual tab and Fit > New Law / Law from Library (main_window_laws.cpp).
+  void buildLawViews();
+  void buildLawMenu(QMenu* fit);
+  void openLawFromLibrary();
+  void updateFitsPanel();
+  void drawResiduals();
+  int residualTab() const;
+  // Adds the user laws' curves to a figure of Figures 2b and 2c and notes those left out.
+  void overlayLawFits(moescope::Figure& figure);
   void setRuns(std::vector<moescope::Run> runs, std::vector<moescope::InvalidRun> invalid = {});
   // Reads the open store again (after a write) and refits.
   void rereadStore();
@@ -272,6 +297,14 @@ class MainWindow : public QMainWindow {
   TrainingPanel* training_panel_ = nullptr;
   // The runs active design proposed (the training panel's), marked on the 3-D view and figures.
   ProposedRuns* proposed_runs_ = nullptr;
+  // The user-defined laws, their panel and editor, and the residual view.
+  moescope::LawCollection law_fits_;
+  FitsPanel* fits_panel_ = nullptr;
+  LawEditorDialog* law_editor_ = nullptr;
+  FigureView* residual_view_ = nullptr;
+  QComboBox* residual_fit_ = nullptr;
+  QComboBox* residual_colouring_ = nullptr;
+  moescope::Figure residual_figure_;
   QLabel* fit_label_ = nullptr;
   QProgressBar* fit_progress_ = nullptr;
   QPushButton* cancel_fit_button_ = nullptr;

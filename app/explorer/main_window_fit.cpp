@@ -246,6 +246,7 @@ void MainWindow::onFitFinished(const std::shared_ptr<moescope::ExplorerLoad>& lo
   updateBudgetList();
   view_stack_->setCurrentWidget(tabs_);
   updateActions();
+  updateFitsPanel();
   refresh();
 }
 

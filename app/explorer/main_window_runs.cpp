@@ -11,6 +11,7 @@
 #include "display_text.h"
 #include "headline_job.h"
 #include "import_dialog.h"
+#include "law_editor_dialog.h"
 #include "main_window.h"
 #include "run_table_model.h"
 #include "run_table_view.h"
@@ -80,6 +81,8 @@ void MainWindow::setRuns(std::vector<moescope::Run> runs,
   run_table_view_->setInvalidRuns(problems);
   run_table_view_->setDeletable(store_.has_value());
   training_panel_->setRuns(runs_);
+  if (law_editor_ != nullptr)
+    law_editor_->setRuns(runs_, qs(fit_options_.holdout_rule));
   if (store_) {
     run_table_model_->setStatusCommit([this](const moescope::Run& run) { store_->update(run); });
   } else {

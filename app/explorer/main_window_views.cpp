@@ -295,6 +295,10 @@ void MainWindow::redrawCurrentView() {
       }
       return;
     }
+    if (index == residualTab()) {
+      drawResiduals();
+      return;
+    }
     const std::size_t figure = static_cast<std::size_t>(index - 1);
     if (figure_ids_[figure] == moescope::FigureId::kLawFitVsHeldOut &&
         validation_mode_->currentIndex() > 0) {
@@ -305,6 +309,7 @@ void MainWindow::redrawCurrentView() {
     } else {
       figures_[figure] = model_->figure(figure_ids_[figure], state_);
       markProposedRuns(figures_[figure], proposed_runs_->runs(), *data_, state_);
+      overlayLawFits(figures_[figure]);
     }
     figure_views_[figure]->setFigure(&figures_[figure]);
   } catch (const std::exception& error) {
@@ -314,6 +319,8 @@ void MainWindow::redrawCurrentView() {
 
 const moescope::Figure* MainWindow::currentFigure() const {
   const int index = tabs_->currentIndex();
+  if (index == residualTab())
+    return residual_view_->figure();
   return index > 0 ? figure_views_[static_cast<std::size_t>(index - 1)]->figure() : nullptr;
 }
 
@@ -321,6 +328,7 @@ QStringList MainWindow::viewNames() {
   QStringList names{QStringLiteral("surface")};
   for (const moescope::FigureId id : moescope::kAllFigures)
     names << QString::fromStdString(std::string(to_string(id)));
+  names << QString::fromStdString(std::string(to_string(moescope::FigureId::kResiduals)));
   return names;
 }
 
@@ -354,12 +362,18 @@ bool MainWindow::exportAll(const QString& directory, int dpi, QString* error) {
     figures_[i] = shown != nullptr ? moescope::validation_figure(*data_, *shown)
                                    : model_->figure(figure_ids_[i], state_);
     markProposedRuns(figures_[i], proposed_runs_->runs(), *data_, state_);
+    overlayLawFits(figures_[i]);
     figure_views_[i]->setFigure(&figures_[i]);
     const QString base =
         QDir(directory).filePath(QString::fromStdString(std::string(to_string(figure_ids_[i]))));
     if (!exportFigureFiles(*figure_views_[i], base, dpi, error))
       return false;
   }
+  // The residuals of the fit chosen in their tab.
+  drawResiduals();
+  if (!exportFigureFiles(*residual_view_, QDir(directory).filePath(QStringLiteral("residuals")),
+                         dpi, error))
+    return false;
   numerics::clear_upper_vector_registers();
   surface_scene_ = scene_from(
       model_->surface_grid(state_, moescope::SizeAxis::kTotal, kSurfaceSteps, kSurfaceSteps),
@@ -379,10 +393,12 @@ void MainWindow::exportCurrentView() {
   if (path.isEmpty())
     return;
   QString error;
-  const bool written = index == 0
-                           ? exportSurfaceTo(*surface_view_, path, &error)
-                           : exportFigureTo(*figure_views_[static_cast<std::size_t>(index - 1)],
-                                            path, kInteractiveExportDpi, &error);
+  const bool written =
+      index == 0 ? exportSurfaceTo(*surface_view_, path, &error)
+                 : exportFigureTo(index == residualTab()
+                                      ? *residual_view_
+                                      : *figure_views_[static_cast<std::size_t>(index - 1)],
+                                  path, kInteractiveExportDpi, &error);
   if (!written)
     QMessageBox::warning(this, tr("Export failed"), error);
 }

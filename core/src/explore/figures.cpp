@@ -506,6 +506,8 @@ std::string_view to_string(FigureId id) {
       return "optimal-params-vs-budget";
     case FigureId::kOptimalTokensVsBudget:
       return "optimal-tokens-vs-budget";
+    case FigureId::kResiduals:
+      return "residuals";
   }
   return "unknown";
 }
@@ -536,6 +538,10 @@ Figure build_any_figure(FigureId id, const ExplorerData& data, ExplorerCache& ca
     case FigureId::kOptimalParamsVsBudget:
     case FigureId::kOptimalTokensVsBudget:
       return optimal_vs_budget(id, data, cache, state);
+    case FigureId::kResiduals:
+      throw std::invalid_argument(
+          "the residual figure is drawn from a fit of the explorer's collection "
+          "(residual_figure, law_collection.h)");
   }
   throw std::invalid_argument("unknown figure");
 }

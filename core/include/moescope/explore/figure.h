@@ -24,6 +24,9 @@ enum class FigureId {
   kFlopRatio,                // 7: Eq. 9 / 6 N_a vs N
   kOptimalParamsVsBudget,    // N* vs C per sparsity: Approach 2's optima and the law's N*(C)
   kOptimalTokensVsBudget,    // D* vs C per sparsity: the same for the tokens
+  // A fit's residuals ln(L / L̂) against N (law_collection.h's residual_figure); drawn from the
+  // explorer's collection of fits, so not one of kAllFigures, which ExplorerModel draws.
+  kResiduals,
 };
 
 inline constexpr FigureId kAllFigures[] = {
@@ -65,6 +68,10 @@ struct Series {
   // What the series is drawn at, for colouring: the sparsity level or the budget C.
   std::optional<double> sparsity;
   std::optional<double> budget;
+  // A user-defined law's curve (law_collection.h): drawn dashed in that fit's colour (an index
+  // into the view's palette of fits) rather than by sparsity or budget, and named once in the
+  // legend however many curves the fit has.
+  std::optional<int> fit_colour;
 };
 
 struct Figure {
