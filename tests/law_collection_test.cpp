@@ -124,6 +124,7 @@ TEST(LawCollection, LawNeedingUniqueTokensHasNoCurve) {
   EXPECT_EQ(figure.curves[1].budget, 1e20);
   EXPECT_EQ(figure.curves[1].sparsity, 0.5);
   EXPECT_EQ(figure.curves[1].x.size(), static_cast<std::size_t>(kCurvePoints));
+  EXPECT_EQ(figure.title, " + 1 user law");  // the one drawn
 
   // A hidden fit draws nothing; another figure is left alone.
   fits.set_visible(0, false);

@@ -18,14 +18,14 @@ enum Column { kShown, kName, kObjective, kRuns, kRemove, kColumns };
 
 // A short stroke of the fit's line, as the figures draw it.
 QIcon swatch(const QPen& pen) {
-  QPixmap pixmap(28, 12);
+  QPixmap pixmap(40, 12);
   pixmap.fill(Qt::transparent);
   QPainter painter(&pixmap);
   painter.setRenderHint(QPainter::Antialiasing);
   QPen thick = pen;
   thick.setWidthF(2.5);
   painter.setPen(thick);
-  painter.drawLine(QPointF(1, 6), QPointF(27, 6));
+  painter.drawLine(QPointF(1, 6), QPointF(39, 6));
   return QIcon(pixmap);
 }
 
@@ -42,7 +42,7 @@ FitsPanel::FitsPanel(const moescope::LawCollection* fits, QWidget* parent)
   table_->verticalHeader()->hide();
   table_->setSelectionBehavior(QAbstractItemView::SelectRows);
   table_->setEditTriggers(QAbstractItemView::NoEditTriggers);
-  table_->setIconSize(QSize(28, 12));
+  table_->setIconSize(QSize(40, 12));
   layout->addWidget(table_);
   notes_ = new QLabel;
   notes_->setWordWrap(true);

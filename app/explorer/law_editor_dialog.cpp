@@ -179,6 +179,11 @@ void LawEditorDialog::buildFields() {
   summary_->setObjectName(QStringLiteral("lawSummary"));
   summary_->setFont(QFontDatabase::systemFont(QFontDatabase::FixedFont));
   summary_->setMinimumHeight(110);
+  summary_->setPlaceholderText(
+      tr("Fit fits the law to the explorer's runs from every start of the grid; its parameters "
+         "(with 95 % intervals where Bootstrap is on), objective and fit and held-out errors "
+         "appear here, and the fit joins the Fits panel, Figures 2b and 2c and the Residuals "
+         "tab."));
   layout->addWidget(summary_, 1);
 
   auto* buttons = new QHBoxLayout;

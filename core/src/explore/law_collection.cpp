@@ -163,6 +163,7 @@ std::vector<std::string> overlay_user_laws(Figure& figure, const LawCollection& 
   if (!(lo <= hi))
     return left_out;
   const std::vector<double> totals = log_axis(lo / kSizeMargin, hi * kSizeMargin, kCurvePoints);
+  std::size_t drawn = 0;
   for (const UserLawFit& fit : fits.fits()) {
     if (!fit.visible)
       continue;
@@ -180,7 +181,11 @@ std::vector<std::string> overlay_user_laws(Figure& figure, const LawCollection& 
     }
     if (!any)
       left_out.push_back(fit.name + ": not finite anywhere on the figure's models");
+    else
+      ++drawn;
   }
+  if (drawn > 0)
+    figure.title += " + " + std::to_string(drawn) + (drawn == 1 ? " user law" : " user laws");
   return left_out;
 }
 
