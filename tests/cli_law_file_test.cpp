@@ -141,7 +141,8 @@ TEST_F(CliLawFileTest, FixHoldsAParameterAndRefusesUnknownNamesAndHugeValues) {
   const Outcome unknown =
       moescope({"fit", "law", "--form", "kaplan", "--fix", "Nc=1e13", "--data", data});
   EXPECT_EQ(unknown.exit_code, 1);
-  EXPECT_NE(unknown.err.find("'Nc' is no parameter of the law 'kaplan'; its parameters are N_c, "
+  EXPECT_NE(unknown.err.find("'Nc' is no parameter of the law 'kaplan' (did you mean 'N_c'?); its "
+                             "parameters are N_c, "
                              "D_c, alpha_N, alpha_D"),
             std::string::npos)
       << unknown.err;

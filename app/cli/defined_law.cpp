@@ -226,8 +226,12 @@ law::LawDefinition with_fixes(const law::LawDefinition& law, const std::vector<s
         free.push_back(parameter.name);
       for (const law::FixedValue& value_of : law.fixed())
         fixed.push_back(value_of.name);
-      throw option_error("--fix", "'" + name + "' is no parameter of the law '" + law.name() +
-                                      "'; its parameters are " +
+      std::vector<std::string> all = free;
+      all.insert(all.end(), fixed.begin(), fixed.end());
+      const std::string guess = law::closest_name(name, all);
+      throw option_error("--fix", "'" + name + "' is no parameter of the law '" + law.name() + "'" +
+                                      (guess.empty() ? "" : " (did you mean '" + guess + "'?)") +
+                                      "; its parameters are " +
                                       (free.empty() ? std::string("none") : joined(free)) +
                                       (fixed.empty() ? "" : "; fixed: " + joined(fixed)));
     }

@@ -341,8 +341,11 @@ void run_fit_compare(CompareArguments args) {
       std::string interval = "-";
       if (std::find(fit.fixed.begin(), fit.fixed.end(), name) != fit.fixed.end())
         interval = "fixed";
-      else if (i < fit.intervals.size() && fit.intervals[i].second)
-        interval = brief(fit.intervals[i].second->lo) + " .. " + brief(fit.intervals[i].second->hi);
+      else if (i < fit.intervals.size() && fit.intervals[i].second) {
+        const Interval& range = *fit.intervals[i].second;
+        interval = range.hi > range.lo ? brief(range.lo) + " .. " + brief(range.hi)
+                                       : "- (" + brief(range.lo) + " in every refit)";
+      }
       table.add_row({name, brief(value), interval});
     }
     table.print(std::cout);
