@@ -164,12 +164,15 @@ void run_fit_law(const FitLawArguments& args) {
 void add_fit_law_command(CLI::App& fit) {
   auto args = std::make_shared<FitLawArguments>();
   CLI::App* command = fit.add_subcommand(
-      "law", "Fit the parametric law (Eq. 6 with sparsity, or Chinchilla's) by multi-start L-BFGS");
+      "law",
+      "Fit a scaling law by multi-start L-BFGS: Eq. 6 with sparsity, Chinchilla's, a law built in "
+      "(--form kaplan, ...) or one of your own (--law-file LAW.json)");
   args->source.add_options(*command);
   auto* form =
       command
           ->add_option("--form", args->form,
-                       "Law: abnar (Eq. 6), chinchilla, or a law built in (" + law_form_list() +
+                       "Law: abnar (Eq. 6), chinchilla, or a law built in (" +
+                           law::builtin_law_names() +
                            "); default: abnar, or chinchilla where every fit run has one sparsity")
           ->check(CLI::IsMember(law_form_names()));
   command
