@@ -18,34 +18,20 @@
 #include "moescope/fit/scaling_points.h"
 #include "moescope/io/column_mapping.h"
 #include "moescope/io/run_table.h"
+#include "support/epoch_points.h"
 #include "support/expect_refusal.h"
 
 namespace moescope::law {
 namespace {
 
+using moescope::testing_support::epoch_points;
+using moescope::testing_support::kEpochData;
+
 using testing_support::expect_refusal;
 using Json = nlohmann::ordered_json;
 
-const std::filesystem::path kEpochData =
-    std::filesystem::path(MOESCOPE_EXTERNAL_DIR) / "chinchilla-epoch" / "svg_extracted_data.csv";
 const std::filesystem::path kEpochLaw = std::filesystem::path(MOESCOPE_SOURCE_DIR) / "resources" /
                                         "laws" / "examples" / "chinchilla-epoch.json";
-
-// Epoch AI's data as their notebook filters it: the 5 highest losses dropped (240 of 245 rows),
-// D = C / (6 N).
-std::vector<ScalingPoint> epoch_points() {
-  ReadOptions read;
-  read.mapping = ColumnMapping::parse("N=Model Size,C=Training FLOP,loss=loss");
-  read.ignore_unknown_columns = true;
-  std::vector<ScalingPoint> points = scaling_points(read_runs(kEpochData, read).runs).points;
-  std::vector<double> losses;
-  for (const auto& point : points)
-    losses.push_back(point.loss);
-  std::sort(losses.begin(), losses.end(), std::greater<>());
-  const double fifth_largest = losses.at(4);
-  std::erase_if(points, [&](const ScalingPoint& point) { return !(point.loss < fifth_largest); });
-  return points;
-}
 
 TEST(DefinedLawFit, ChinchillaLawFileMatchesFitLawOnEpochData) {
   if (!std::filesystem::exists(kEpochData))

@@ -23,30 +23,16 @@
 #include "moescope/io/column_mapping.h"
 #include "moescope/io/run_table.h"
 #include "moescope/synthetic/synthetic_grid.h"
+#include "support/epoch_points.h"
 #include "support/quick_law_fit.h"
 
 namespace moescope {
 namespace {
 
+using moescope::testing_support::epoch_points;
+using moescope::testing_support::kEpochData;
+
 using testing_support::quick_chinchilla_options;
-
-const std::filesystem::path kEpochData =
-    std::filesystem::path(MOESCOPE_EXTERNAL_DIR) / "chinchilla-epoch" / "svg_extracted_data.csv";
-
-// Epoch AI's data as their notebook filters it: the 5 highest losses dropped (240 of 245 rows).
-std::vector<ScalingPoint> epoch_points() {
-  ReadOptions read;
-  read.mapping = ColumnMapping::parse("N=Model Size,C=Training FLOP,loss=loss");
-  read.ignore_unknown_columns = true;  // x, y, color, hex_color: where the point was drawn
-  std::vector<ScalingPoint> points = scaling_points(read_runs(kEpochData, read).runs).points;
-  std::vector<double> losses;
-  for (const auto& point : points)
-    losses.push_back(point.loss);
-  std::sort(losses.begin(), losses.end(), std::greater<>());
-  const double fifth_largest = losses.at(4);
-  std::erase_if(points, [&](const ScalingPoint& point) { return !(point.loss < fifth_largest); });
-  return points;
-}
 
 std::vector<ScalingPoint> synthetic_points(double noise_sigma) {
   SyntheticGridOptions options;

@@ -22,12 +22,13 @@
 #include "moescope/io/run_table.h"
 #include "moescope/synthetic/synthetic_grid.h"
 #include "numerics/nnls.h"
+#include "support/epoch_points.h"
 
 namespace moescope {
 namespace {
 
-const std::filesystem::path kEpochData =
-    std::filesystem::path(MOESCOPE_EXTERNAL_DIR) / "chinchilla-epoch" / "svg_extracted_data.csv";
+using moescope::testing_support::epoch_points;
+using moescope::testing_support::kEpochData;
 
 // splitmix64, uniform in [lo, hi).
 double uniform(std::uint64_t& state, double lo, double hi) {
@@ -133,21 +134,6 @@ TEST(Nnls, BindingConstraintsGiveExactZerosAndDuplicateColumnsEnterOnce) {
   // Every column pointing away from b: x = 0.
   const numerics::NnlsResult none = numerics::solve_nnls(a, -a * Eigen::Vector3d(1, 1, 1));
   EXPECT_TRUE(none.x.isZero(0.0));
-}
-
-// Epoch AI's data as their notebook filters it: the 5 highest losses dropped (240 of 245 rows).
-std::vector<ScalingPoint> epoch_points() {
-  ReadOptions read;
-  read.mapping = ColumnMapping::parse("N=Model Size,C=Training FLOP,loss=loss");
-  read.ignore_unknown_columns = true;
-  std::vector<ScalingPoint> points = scaling_points(read_runs(kEpochData, read).runs).points;
-  std::vector<double> losses;
-  for (const auto& point : points)
-    losses.push_back(point.loss);
-  std::sort(losses.begin(), losses.end(), std::greater<>());
-  const double fifth_largest = losses.at(4);
-  std::erase_if(points, [&](const ScalingPoint& point) { return !(point.loss < fifth_largest); });
-  return points;
 }
 
 // VP reaches the multi-start objective: the same within 1e-9 relative, or lower.

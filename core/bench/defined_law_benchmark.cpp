@@ -17,24 +17,11 @@
 #include "moescope/io/column_mapping.h"
 #include "moescope/io/run_table.h"
 #include "moescope/law/defined_law_fit.h"
+#include "support/epoch_points.h"
 
 namespace {
 
 using namespace moescope;
-
-std::vector<ScalingPoint> epoch_points(const std::filesystem::path& csv) {
-  ReadOptions read;
-  read.mapping = ColumnMapping::parse("N=Model Size,C=Training FLOP,loss=loss");
-  read.ignore_unknown_columns = true;
-  std::vector<ScalingPoint> points = scaling_points(read_runs(csv, read).runs).points;
-  std::vector<double> losses;
-  for (const auto& point : points)
-    losses.push_back(point.loss);
-  std::sort(losses.begin(), losses.end(), std::greater<>());
-  const double fifth_largest = losses.at(4);
-  std::erase_if(points, [&](const ScalingPoint& point) { return !(point.loss < fifth_largest); });
-  return points;
-}
 
 double median(std::vector<double> values) {
   std::sort(values.begin(), values.end());
@@ -45,15 +32,14 @@ double median(std::vector<double> values) {
 
 int main(int argc, char** argv) {
   const int threads = argc > 1 ? std::atoi(argv[1]) : 0;
-  const auto csv =
-      std::filesystem::path(MOESCOPE_EXTERNAL_DIR) / "chinchilla-epoch" / "svg_extracted_data.csv";
+  const auto& csv = testing_support::kEpochData;
   const auto law_file = std::filesystem::path(MOESCOPE_SOURCE_DIR) / "resources" / "laws" /
                         "examples" / "chinchilla-epoch.json";
   if (!std::filesystem::exists(csv)) {
     std::fprintf(stderr, "Epoch AI's data is absent: %s\n", csv.c_str());
     return 1;
   }
-  const auto points = epoch_points(csv);
+  const auto points = testing_support::epoch_points();
   const law::LawDefinition law = law::read_law_file(law_file, law::run_variables());
   std::vector<law::LawRow> rows;
   for (std::size_t i = 0; i < points.size(); ++i)

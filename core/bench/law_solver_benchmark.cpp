@@ -27,16 +27,18 @@
 #include "moescope/fit/scaling_points.h"
 #include "moescope/io/column_mapping.h"
 #include "moescope/io/run_table.h"
+#include "support/epoch_points.h"
 
 namespace {
+
+using moescope::testing_support::epoch_points;
+using moescope::testing_support::kEpochData;
 
 using moescope::LawFitOptions;
 using moescope::LawFitSummary;
 using moescope::LawSolver;
 using moescope::ScalingPoint;
 
-const std::filesystem::path kEpochData =
-    std::filesystem::path(MOESCOPE_EXTERNAL_DIR) / "chinchilla-epoch" / "svg_extracted_data.csv";
 const std::filesystem::path kStudy =
     std::filesystem::path(MOESCOPE_SOURCE_DIR) / "datasets" / "moe-study" / "runs.json";
 const std::filesystem::path kSynthetic =
@@ -52,21 +54,6 @@ std::string cpu_model() {
       return line.substr(line.find(':') + 2);
   }
   return "unknown";
-}
-
-// Epoch AI's points as their notebook filters them: the 5 highest losses dropped.
-std::vector<ScalingPoint> epoch_points() {
-  moescope::ReadOptions read;
-  read.mapping = moescope::ColumnMapping::parse("N=Model Size,C=Training FLOP,loss=loss");
-  read.ignore_unknown_columns = true;  // x, y, color, hex_color: where the point was drawn
-  auto points = moescope::scaling_points(moescope::read_runs(kEpochData, read).runs).points;
-  std::vector<double> losses;
-  for (const auto& point : points)
-    losses.push_back(point.loss);
-  std::sort(losses.begin(), losses.end(), std::greater<>());
-  const double fifth_largest = losses.at(4);
-  std::erase_if(points, [&](const ScalingPoint& point) { return !(point.loss < fifth_largest); });
-  return points;
 }
 
 LawFitSummary timed_fit(const char* label, const std::vector<ScalingPoint>& points,
