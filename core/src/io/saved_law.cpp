@@ -383,7 +383,10 @@ SavedDefinedLaw read_saved_defined_law(const nlohmann::ordered_json& ordered,
     if (!fixed->is_object()) {
       check.problem("fixed", "must be an object of the law's fixed values, got " + shown(*fixed));
     } else {
-      for (const auto& [name, value] : fixed->items()) {
+      for (const auto& item : fixed->items()) {
+        // Not a structured binding: Clang 14 (the sanitizer build's) cannot capture one.
+        const std::string name = item.key();
+        const json& value = item.value();
         const auto known = std::find_if(
             saved.law.fixed().begin(), saved.law.fixed().end(),
             [&](const law::FixedValue& fixed_value) { return fixed_value.name == name; });

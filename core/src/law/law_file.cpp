@@ -306,7 +306,10 @@ LawDefinition parse_law_definition(const nlohmann::ordered_json& json, std::stri
                                    " parameters may be fitted, got " +
                                    std::to_string(law.parameters_.size()));
   if (const Json* fixed = section("fixed")) {
-    for (const auto& [name, value] : fixed->items()) {
+    for (const auto& item : fixed->items()) {
+      // Not a structured binding: Clang 14 (the sanitizer build's) cannot capture one.
+      const std::string name = item.key();
+      const Json& value = item.value();
       const std::string where = "fixed." + name;
       if (const auto problem = name_problem(name, taken)) {
         problems.add(where,
