@@ -241,6 +241,11 @@ FittedLaw law_from_coordinates(LawForm form, const double* coordinates) {
     law.chinchilla = {std::exp(coordinates[kLogA]), std::exp(coordinates[kLogB]),
                       std::exp(coordinates[kLogE]), coordinates[kChinchillaAlpha],
                       coordinates[kChinchillaBeta]};
+    // As for Eq. 6 below: an exponent whose coefficient underflowed to 0 is reported as 0.
+    if (law.chinchilla.A == 0)
+      law.chinchilla.alpha = 0;
+    if (law.chinchilla.B == 0)
+      law.chinchilla.beta = 0;
     return law;
   }
   SparsityLaw& abnar = law.abnar;
@@ -254,6 +259,19 @@ FittedLaw law_from_coordinates(LawForm form, const double* coordinates) {
   abnar.gamma = coordinates[kGamma];
   abnar.lambda = coordinates[kLambda];
   abnar.delta = coordinates[kDelta];
+  // A coefficient whose exp underflowed to 0 leaves its term's exponents undetermined (every
+  // value gives the same zero term) and would make that term 0 * inf in linear space where they
+  // are large: they are reported as 0.
+  if (abnar.a == 0)
+    abnar.alpha = 0;
+  if (abnar.b == 0)
+    abnar.beta = 0;
+  if (abnar.c == 0)
+    abnar.lambda = 0;
+  if (abnar.d == 0) {
+    abnar.gamma = 0;
+    abnar.delta = 0;
+  }
   return law;
 }
 

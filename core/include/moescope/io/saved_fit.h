@@ -111,7 +111,10 @@ nlohmann::ordered_json surfaces_json(const std::vector<SurfaceFit>& fits,
 // A file may be nested no deeper than kMaxJsonDepth (json_limits.h); that is checked before it
 // is parsed.
 inline constexpr double kMaxLawCoefficient = 1e100;
-inline constexpr double kMaxLawExponent = 10;
+// A fit may take an exponent far from the start grid's [-1, 2] where its data hardly determine it
+// (lambda = -34 on the study: a term that is c at S = 0 and vanishes at any sparsity); beyond
+// 1e4 it is no fitted value.
+inline constexpr double kMaxLawExponent = 1e4;
 inline constexpr int kMaxSurfaceDegree = 4;                  // as SurfaceFitOptions::degrees allows
 inline constexpr std::size_t kMaxSavedReplicates = 100'000;  // as --bootstrap allows
 inline constexpr std::size_t kMaxSavedSurfaces = 10'000;
