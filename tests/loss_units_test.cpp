@@ -210,6 +210,24 @@ TEST(SavedFitLossUnit, IsWrittenReadAndCarriedToTheReadOut) {
   }
 }
 
+// A law the fit wrote is one the reader takes, however far its data let an exponent go: the
+// study's Eq. 6 fit has lambda = -34 in some bootstrap refits (a term that is c at S = 0 only).
+TEST(SavedFitLossUnit, ALawWithAFarExponentReadsBack) {
+  const std::vector<moescope::Run> runs = with_byte_level_runs(dense_runs(), dense_runs().size());
+  RunLawFit fitted =
+      fit_law_to_runs(runs, RunFilter::parse(""), LawForm::kChinchilla, quick_chinchilla_options());
+  fitted.summary.law.chinchilla.alpha = -34;
+  fitted.summary.replicates.assign(2, fitted.summary.law);
+  FitDataSummary summary{"runs.csv", fitted.data.points.size(), 0, "", fitted.data.loss_unit, {}};
+  const nlohmann::json file = nlohmann::json::parse(law_json(fitted, summary).dump());
+  const SavedLaw saved = read_saved_law(file, "FIT.json");
+  EXPECT_EQ(saved.law.chinchilla.alpha, -34);
+  EXPECT_EQ(saved.replicates.size(), 2u);
+  nlohmann::json beyond = file;
+  beyond["params"]["alpha"] = 2e4;
+  EXPECT_THROW(read_saved_law(beyond, "FIT.json"), InputError);
+}
+
 // The explorer names the unit of what it fitted on its loss axes.
 TEST(ExplorerLossUnit, LossAxesNameTheDataUnit) {
   const std::vector<moescope::Run> runs = with_byte_level_runs(generate_synthetic_grid({}), 245);
