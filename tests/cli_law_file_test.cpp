@@ -103,6 +103,31 @@ TEST_F(CliLawFileTest, FormKaplanRecoversItsGeneratingCoefficients) {
   EXPECT_FALSE(json.contains("replicates"));  // kept in the saved file only
 }
 
+// An interval that a bound stops is marked as such: here the data's beta (0.28) lies above the
+// law's upper bound 0.2, so every refit ends on it.
+TEST_F(CliLawFileTest, AnIntervalStoppedByABoundIsMarked) {
+  const std::string law = write("bounded.json", R"({"name": "bounded",
+    "expression": "E + A / N^alpha + B / D^beta",
+    "parameters": {"A": {"init": [400], "lower": 0, "scale": "log"},
+                   "B": {"init": [2000], "lower": 0, "scale": "log"},
+                   "E": {"init": [1.7], "lower": 0, "scale": "log"},
+                   "alpha": {"init": [0.34]}, "beta": {"init": [0.15], "lower": 0, "upper": 0.2}}})");
+  const std::string data = grid("c.csv", [](double n, double d) { return chinchilla(n, d); });
+  const Outcome outcome = moescope({"fit", "law", "--law-file", law, "--data", data, "--holdout",
+                                    "", "--bootstrap", "20", "--threads", "2"});
+  ASSERT_EQ(outcome.exit_code, 0) << outcome.err;
+  EXPECT_NE(outcome.out.find("*: the interval reaches the parameter's bound"), std::string::npos)
+      << outcome.out;
+  const std::size_t beta = outcome.out.find("\nbeta");
+  ASSERT_NE(beta, std::string::npos) << outcome.out;
+  const std::string row = outcome.out.substr(beta + 1, outcome.out.find('\n', beta + 1) - beta - 1);
+  EXPECT_EQ(row.back(), '*') << row;
+  const std::size_t alpha = outcome.out.find("\nalpha");
+  const std::string alpha_row =
+      outcome.out.substr(alpha + 1, outcome.out.find('\n', alpha + 1) - alpha - 1);
+  EXPECT_NE(alpha_row.back(), '*') << alpha_row;
+}
+
 TEST_F(CliLawFileTest, ParseErrorsNameTheFileAndColumn) {
   const std::string law = write("typo.json", R"({"name": "typo",
     "expression": "E + A / N^alpha + B / D^bet",

@@ -384,18 +384,31 @@ void print_defined_fit(const law::DefinedLawFitSummary& summary, const law::LawR
   const auto intervals = summary.parameter_intervals();
   TextTable table({"parameter", "value", "95% interval"});
   const std::vector<double> values = summary.free_values();
+  // A refit that ends on a parameter's bound was stopped by it, not by the data: an interval
+  // reaching one says so, rather than passing the bound off as what the data allow.
+  const auto on = [](double value, const std::optional<double>& bound) {
+    return bound && std::abs(value - *bound) <= 1e-6 * std::max(1.0, std::abs(*bound));
+  };
+  bool any_at_bound = false;
   for (std::size_t i = 0; i < law.parameters().size(); ++i) {
+    const law::LawParameter& parameter = law.parameters()[i];
     std::string interval = "-";
     if (i < intervals.size()) {
       const Interval& range = intervals[i].second;
       interval = range.hi > range.lo ? brief(range.lo) + " .. " + brief(range.hi)
                                      : "- (" + brief(range.lo) + " in every refit)";
+      if (on(range.lo, parameter.lower) || on(range.hi, parameter.upper)) {
+        interval += " *";
+        any_at_bound = true;
+      }
     }
-    table.add_row({law.parameters()[i].name, brief(values[i]), interval});
+    table.add_row({parameter.name, brief(values[i]), interval});
   }
   for (const law::FixedValue& fixed : law.fixed())
     table.add_row({fixed.name, brief(fixed.value), "fixed"});
   table.print(std::cout);
+  if (any_at_bound)
+    std::cout << "*: the interval reaches the parameter's bound: the data do not bound it there\n";
   std::cout << "objective " << summary.objective << " (summed "
             << (law.objective().loss == law::ObjectiveLoss::kHuber
                     ? "Huber, delta " + brief(law.objective().delta) + ","
