@@ -11,7 +11,9 @@
 #include <string>
 #include <vector>
 
+#include "support/json_checks.h"
 #include "support/run_program.h"
+#include "support/small_chinchilla.h"
 #include "support/temporary_folder.h"
 
 namespace {
@@ -26,34 +28,9 @@ double kaplan(double n, double d, double nc = kNc, double dc = kDc, double alpha
               double alpha_d = kAlphaD) {
   return std::pow(std::pow(nc / n, alpha_n / alpha_d) + dc / d, alpha_d);
 }
-double chinchilla(double n, double d, double a = 400, double b = 2000, double e = 1.7,
-                  double alpha = 0.34, double beta = 0.28) {
-  return e + a / std::pow(n, alpha) + b / std::pow(d, beta);
-}
-
-// A Chinchilla law file with a small grid (32 starts).
-const char* kChinchillaLaw = R"({
-  "name": "chinchilla-mine",
-  "expression": "E + A / N^alpha + B / D^beta",
-  "parameters": {
-    "A": {"init": [100, 1000], "lower": 0, "scale": "log"},
-    "B": {"init": [100, 1000], "lower": 0, "scale": "log"},
-    "E": {"init": [1, 2], "lower": 0, "scale": "log"},
-    "alpha": {"init": [0.2, 0.5], "lower": 0, "upper": 2},
-    "beta": {"init": [0.2, 0.5], "lower": 0, "upper": 2}
-  }
-})";
-
-bool has_non_finite(const nlohmann::json& json) {
-  if (json.is_number_float())
-    return !std::isfinite(json.get<double>());
-  if (json.is_structured()) {
-    for (const auto& item : json)
-      if (has_non_finite(item))
-        return true;
-  }
-  return false;
-}
+using moescope::testing_support::chinchilla;
+using moescope::testing_support::has_non_finite;
+using moescope::testing_support::kChinchillaLaw;
 
 class CliLawFileTest : public ::testing::Test {
  protected:

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "support/json_checks.h"
 #include "support/run_program.h"
 #include "support/temporary_folder.h"
 
@@ -23,16 +24,7 @@ const fs::path kEpochData =
     fs::path(MOESCOPE_EXTERNAL_DIR) / "chinchilla-epoch" / "svg_extracted_data.csv";
 const char* kEpochMapping = "N=Model Size,C=Training FLOP,x=,y=,color=,hex_color=";
 
-bool has_non_finite(const nlohmann::json& json) {
-  if (json.is_number_float())
-    return !std::isfinite(json.get<double>());
-  if (json.is_structured()) {
-    for (const auto& item : json)
-      if (has_non_finite(item))
-        return true;
-  }
-  return false;
-}
+using moescope::testing_support::has_non_finite;
 
 class CliLawTest : public ::testing::Test {
  protected:

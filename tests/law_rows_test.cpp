@@ -13,6 +13,7 @@
 #include "moescope/law/builtin_laws.h"
 #include "moescope/law/defined_law_optimum.h"
 #include "moescope/run/run_variables.h"
+#include "support/small_chinchilla.h"
 
 namespace {
 
@@ -33,21 +34,8 @@ moescope::Run make_run(const std::string& id, double n, double d, double loss) {
   return run;
 }
 
-double chinchilla(double n, double d) {
-  return 1.7 + 400 / std::pow(n, 0.34) + 2000 / std::pow(d, 0.28);
-}
-
-const char* kChinchillaLaw = R"({
-  "name": "chinchilla-test",
-  "expression": "E + A / N^alpha + B / D^beta",
-  "parameters": {
-    "A": {"init": [100, 1000], "lower": 0, "scale": "log"},
-    "B": {"init": [100, 1000], "lower": 0, "scale": "log"},
-    "E": {"init": [1, 2], "lower": 0, "scale": "log"},
-    "alpha": {"init": [0.2, 0.5], "lower": 0, "upper": 2},
-    "beta": {"init": [0.2, 0.5], "lower": 0, "upper": 2}
-  }
-})";
+using moescope::testing_support::chinchilla;
+using moescope::testing_support::kChinchillaLaw;
 
 std::vector<moescope::Run> chinchilla_grid() {
   std::vector<moescope::Run> runs;

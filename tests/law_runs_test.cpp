@@ -14,6 +14,7 @@
 #include "moescope/fit/law_validation.h"
 #include "moescope/fit/optimum_report.h"
 #include "moescope/synthetic/synthetic_grid.h"
+#include "support/json_checks.h"
 #include "support/quick_law_fit.h"
 
 namespace moescope {
@@ -34,17 +35,7 @@ std::vector<moescope::Run> runs_at_sparsity(double sparsity) {
   return runs;
 }
 
-// Does the JSON text hold a NaN or an infinity anywhere (which JSON cannot represent)?
-bool has_non_finite(const nlohmann::json& json) {
-  if (json.is_number_float())
-    return !std::isfinite(json.get<double>());
-  if (json.is_structured()) {
-    for (const auto& item : json)
-      if (has_non_finite(item))
-        return true;
-  }
-  return false;
-}
+using moescope::testing_support::has_non_finite;
 
 TEST(LawFormChoice, OneSparsityLevelGetsChinchillasFormAtThatLevel) {
   std::vector<ScalingPoint> points(3);

@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "fit_progress.h"
+#include "fit_report_text.h"
 #include "moescope/fit/fit_refused.h"
 #include "moescope/io/column_mapping.h"
 #include "moescope/io/diagnostic.h"
@@ -415,19 +416,9 @@ void print_defined_fit(const law::DefinedLawFitSummary& summary, const law::LawR
                     : std::string("squares"))
             << " on log loss); " << summary.converged << " of " << summary.starts
             << " starts converged in " << summary.seconds << " s\n";
-  if (!summary.replicates.empty() || summary.bootstrap_failed > 0) {
-    std::cout << "intervals: " << summary.replicates.size() << " bootstrap refits ("
-              << summary.bootstrap_failed << " failed), each from " << summary.minima.size()
-              << " local minima of the grid and random grid starts\n";
-  }
-  TextTable errors({"points", "n", "MSE", "Huber"});
-  errors.add_row({"fit", std::to_string(summary.fit.points), brief(summary.fit.mse),
-                  brief(summary.fit.huber)});
-  const bool scored = summary.holdout.points > 0;
-  errors.add_row({"held out (" + data.holdout_rule + ")", std::to_string(summary.holdout.points),
-                  scored ? brief(summary.holdout.mse) : "-",
-                  scored ? brief(summary.holdout.huber) : "-"});
-  errors.print(std::cout);
+  print_bootstrap_note(std::cout, summary.replicates.size(), summary.bootstrap_failed,
+                       summary.minima.size());
+  print_error_table(std::cout, summary.fit, summary.holdout, data.holdout_rule);
 }
 
 }  // namespace

@@ -5,6 +5,7 @@
 #include "defined_law.h"
 #include "fit_commands.h"
 #include "fit_progress.h"
+#include "fit_report_text.h"
 #include "moescope/fit/fit_refused.h"
 #include "moescope/fit/law_fit_runs.h"
 #include "moescope/fit/law_validation.h"
@@ -75,20 +76,9 @@ void print_text(const RunLawFit& fitted, const FitDataSummary& data) {
   std::cout << "objective " << summary.objective << " (summed Huber on log loss); "
             << summary.converged << " of " << summary.starts << " starts converged in "
             << summary.seconds << " s\n";
-  if (!summary.replicates.empty() || summary.bootstrap_failed > 0) {
-    std::cout << "intervals: " << summary.replicates.size() << " bootstrap refits ("
-              << summary.bootstrap_failed << " failed), each from " << summary.minima.size()
-              << " local minima of the grid and random grid starts\n";
-  }
-  TextTable errors({"points", "n", "MSE", "Huber"});
-  errors.add_row({"fit", std::to_string(summary.fit.points), brief(summary.fit.mse),
-                  brief(summary.fit.huber)});
-  // No run held out: no error to show (a mean over none is not a number).
-  const bool scored = summary.holdout.points > 0;
-  errors.add_row({"held out (" + data.holdout_rule + ")", std::to_string(summary.holdout.points),
-                  scored ? brief(summary.holdout.mse) : "-",
-                  scored ? brief(summary.holdout.huber) : "-"});
-  errors.print(std::cout);
+  print_bootstrap_note(std::cout, summary.replicates.size(), summary.bootstrap_failed,
+                       summary.minima.size());
+  print_error_table(std::cout, summary.fit, summary.holdout, data.holdout_rule);
 }
 
 // A built-in law of resources/laws/ or a law file: fitted by the defined-law engine.
