@@ -1,9 +1,11 @@
 #pragma once
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <cstddef>
 #include <limits>
+#include <string>
 #include <vector>
 
 #include "numerics/lbfgs.h"
@@ -78,6 +80,50 @@ class DistinctMinima {
   std::size_t capacity_;
   int dimension_;
   std::vector<Outcome> kept_;
+};
+
+// How many starts ended each way, indexed by numerics::LbfgsTermination.
+using TerminationCounts = std::array<std::size_t, 6>;
+
+// "4498 converged: ..., 2 not converged: ...": the counts that are not zero, for a refusal.
+inline std::string describe_terminations(const TerminationCounts& counts) {
+  std::string text;
+  for (std::size_t kind = 0; kind < counts.size(); ++kind) {
+    if (counts[kind] == 0)
+      continue;
+    text += (text.empty() ? "" : ", ") + std::to_string(counts[kind]) + " " +
+            std::string(numerics::describe(static_cast<numerics::LbfgsTermination>(kind)));
+  }
+  return text;
+}
+
+// What one worker of a multi-start grid has seen: how each start ended, and the best distinct
+// converged minima. Aligned to a cache line of its own, so that workers recording their results
+// do not slow each other down; merged into one at the end.
+template <typename Coordinates>
+struct alignas(64) StartTally {
+  DistinctMinima<Coordinates> minima;
+  std::size_t converged = 0;
+  TerminationCounts terminations{};
+
+  StartTally(std::size_t minima_kept, int dimension) : minima(minima_kept, dimension) {}
+
+  // A start whose L-BFGS has run: counted, and kept among the minima where it converged to a
+  // finite objective.
+  void record(const StartOutcome<Coordinates>& outcome) {
+    ++terminations[static_cast<std::size_t>(outcome.result.termination)];
+    if (!outcome.result.converged() || !std::isfinite(outcome.objective))
+      return;
+    ++converged;
+    minima.offer(outcome);
+  }
+  void merge(const StartTally& other) {
+    converged += other.converged;
+    for (std::size_t kind = 0; kind < terminations.size(); ++kind)
+      terminations[kind] += other.terminations[kind];
+    for (const StartOutcome<Coordinates>& outcome : other.minima.best_first())
+      minima.offer(outcome);
+  }
 };
 
 }  // namespace moescope::law_fit_detail

@@ -89,27 +89,8 @@ void check_points(const std::vector<ScalingPoint>& points, LawForm form) {
 using StartOutcome = law_fit_detail::StartOutcome<Coordinates>;
 using DistinctMinima = law_fit_detail::DistinctMinima<Coordinates>;
 
-using TerminationCounts = std::array<std::size_t, 6>;  // indexed by LbfgsTermination
-
-// What one worker has seen. Aligned to a cache line of its own, so that workers recording their
-// results do not slow each other down.
-struct alignas(64) WorkerTally {
-  DistinctMinima minima;  // the best converged starts, distinct
-  std::size_t converged = 0;
-  TerminationCounts terminations{};
-};
-
-std::string termination_counts(const TerminationCounts& counts) {
-  std::vector<std::string> parts;
-  for (std::size_t kind = 0; kind < counts.size(); ++kind) {
-    if (counts[kind] > 0) {
-      parts.push_back(
-          std::to_string(counts[kind]) + " " +
-          std::string(numerics::describe(static_cast<numerics::LbfgsTermination>(kind))));
-    }
-  }
-  return join(parts, ", ");
-}
+using law_fit_detail::TerminationCounts;
+using WorkerTally = law_fit_detail::StartTally<Coordinates>;
 
 // What the starts and the bootstrap share.
 struct FitRun {
@@ -131,9 +112,8 @@ struct GridOutcome {
 // Every start of the grid, each worker keeping its own tally, merged at the end.
 GridOutcome run_grid(const FitRun& run, std::size_t minima_kept) {
   const int coordinates = run.objective.coordinates();
-  std::vector<WorkerTally> tallies(static_cast<std::size_t>(run.threads));
-  for (WorkerTally& tally : tallies)
-    tally.minima = DistinctMinima(minima_kept, coordinates);
+  std::vector<WorkerTally> tallies(static_cast<std::size_t>(run.threads),
+                                   WorkerTally(minima_kept, coordinates));
   const bool finished = numerics::parallel_for(
       run.grid.size(), run.threads, {run.control.progress, run.control.cancel},
       {0, run.progress_total}, [&](int worker, std::size_t start, const std::atomic<bool>& stop) {
@@ -143,25 +123,14 @@ GridOutcome run_grid(const FitRun& run, std::size_t minima_kept) {
         run.grid.start(start, outcome.coordinates.data());
         outcome.result = minimize(run.objective, outcome.coordinates.data(), run.lbfgs, stop);
         outcome.objective = outcome.result.objective;
-        ++tally.terminations[static_cast<std::size_t>(outcome.result.termination)];
-        if (!outcome.result.converged() || !std::isfinite(outcome.objective))
-          return;
-        ++tally.converged;
-        tally.minima.offer(outcome);
+        tally.record(outcome);
       });
   if (!finished)
     throw FitRefused(RefusalReason::kCancelled, "the fit was cancelled");
-  GridOutcome merged;
-  DistinctMinima minima(minima_kept, coordinates);
-  for (const WorkerTally& tally : tallies) {
-    merged.converged += tally.converged;
-    for (std::size_t kind = 0; kind < merged.terminations.size(); ++kind)
-      merged.terminations[kind] += tally.terminations[kind];
-    for (const StartOutcome& outcome : tally.minima.best_first())
-      minima.offer(outcome);
-  }
-  merged.minima = minima.best_first();
-  return merged;
+  WorkerTally all(minima_kept, coordinates);
+  for (const WorkerTally& tally : tallies)
+    all.merge(tally);
+  return {all.minima.best_first(), all.converged, all.terminations};
 }
 
 // Minimises from the best start again with the refit rules; keeps the result where it converged
@@ -507,8 +476,8 @@ LawFitSummary fit_law(const std::vector<ScalingPoint>& points, const std::vector
                          ? "variable projection: no polished start converged (" +
                                std::to_string(outcome.converged) + " of " + std::to_string(starts) +
                                " exponent grid points gave a finite objective)"
-                         : "none of the " + std::to_string(starts) +
-                               " starts converged: " + termination_counts(outcome.terminations));
+                         : "none of the " + std::to_string(starts) + " starts converged: " +
+                               law_fit_detail::describe_terminations(outcome.terminations));
   }
   StartOutcome& best = outcome.minima.front();
   if (!projected)

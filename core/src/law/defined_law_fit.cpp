@@ -52,13 +52,8 @@ std::string join(const std::vector<std::string>& parts, const std::string& separ
 }
 
 using StartOutcome = law_fit_detail::StartOutcome<Coordinates>;
-using DistinctMinima = law_fit_detail::DistinctMinima<Coordinates>;
 
-struct alignas(64) WorkerTally {
-  DistinctMinima minima;
-  std::size_t converged = 0;
-  std::array<std::size_t, 6> terminations{};
-};
+using WorkerTally = law_fit_detail::StartTally<Coordinates>;
 
 void check_rows(const LawDefinition& law, const std::vector<LawRow>& rows) {
   constexpr std::size_t kNamed = 5;
@@ -243,9 +238,8 @@ DefinedLawFitSummary fit_defined_law(const LawDefinition& law, const std::vector
 
   // Every start, each worker with its own copy of the objective (its buffers) and tally.
   std::vector<RowObjective> worker_objectives(static_cast<std::size_t>(threads), objective);
-  std::vector<WorkerTally> tallies(static_cast<std::size_t>(threads));
-  for (WorkerTally& tally : tallies)
-    tally.minima = DistinctMinima(minima_kept, static_cast<int>(dimension));
+  std::vector<WorkerTally> tallies(static_cast<std::size_t>(threads),
+                                   WorkerTally(minima_kept, static_cast<int>(dimension)));
   bool finished = numerics::parallel_for(
       grid.size(), threads, {control.progress, control.cancel}, {0, progress_total},
       [&](int worker, std::size_t start, const std::atomic<bool>& stop) {
@@ -256,36 +250,20 @@ DefinedLawFitSummary fit_defined_law(const LawDefinition& law, const std::vector
         outcome.result = minimize(worker_objectives[static_cast<std::size_t>(worker)],
                                   outcome.coordinates, lbfgs, stop);
         outcome.objective = outcome.result.objective;
-        ++tally.terminations[static_cast<std::size_t>(outcome.result.termination)];
-        if (!outcome.result.converged() || !std::isfinite(outcome.objective))
-          return;
-        ++tally.converged;
-        tally.minima.offer(outcome);
+        tally.record(outcome);
       });
   if (!finished)
     throw FitRefused(RefusalReason::kCancelled, "the fit was cancelled");
-  DistinctMinima merged(minima_kept, static_cast<int>(dimension));
-  std::size_t converged = 0;
-  std::array<std::size_t, 6> terminations{};
-  for (const WorkerTally& tally : tallies) {
-    converged += tally.converged;
-    for (std::size_t kind = 0; kind < terminations.size(); ++kind)
-      terminations[kind] += tally.terminations[kind];
-    for (const StartOutcome& outcome : tally.minima.best_first())
-      merged.offer(outcome);
-  }
+  WorkerTally merged(minima_kept, static_cast<int>(dimension));
+  for (const WorkerTally& tally : tallies)
+    merged.merge(tally);
+  const std::size_t converged = merged.converged;
   if (converged == 0) {
-    std::vector<std::string> parts;
-    for (std::size_t kind = 0; kind < terminations.size(); ++kind) {
-      if (terminations[kind] > 0)
-        parts.push_back(
-            std::to_string(terminations[kind]) + " " +
-            std::string(numerics::describe(static_cast<numerics::LbfgsTermination>(kind))));
-    }
-    throw FitRefused(RefusalReason::kNoConvergence, "none of the " + std::to_string(grid.size()) +
-                                                        " starts converged: " + join(parts, ", "));
+    throw FitRefused(RefusalReason::kNoConvergence,
+                     "none of the " + std::to_string(grid.size()) + " starts converged: " +
+                         law_fit_detail::describe_terminations(merged.terminations));
   }
-  std::vector<StartOutcome> minima = merged.best_first();
+  std::vector<StartOutcome> minima = merged.minima.best_first();
 
   // Polish the best start with the refit rules; keep it where it converged and is no worse.
   StartOutcome& best = minima.front();
