@@ -4,6 +4,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "moescope/explore/explorer_data.h"
@@ -55,6 +56,15 @@ enum class SeriesKind {
   // Runs proposed to train next (active design, `moescope train plan --next`), not measured: at
   // the loss the fit predicts for them. The explorer adds them to the figures it shows.
   kProposed,
+  // Runs held out of the law's fit (--holdout, or a validation's held-out budget): markers drawn
+  // hollow and named as held out in the legend.
+  kHeldOut,
+  // An optimum: a curve's minimum, or a budget's empirical optimum read from its runs (one marker
+  // per point, drawn as a star), with its interval as an error bar where lo and hi are given.
+  kOptimum,
+  // A limit that is not data (Figure 4's cap on N, the data's range): a thin grey dotted line,
+  // named in the legend for what it is.
+  kBound,
 };
 
 // One line or one set of markers. x, y (and lo, hi when present) have equal lengths.
@@ -72,6 +82,8 @@ struct Series {
   // into the view's palette of fits) rather than by sparsity or budget, and named once in the
   // legend however many curves the fit has.
   std::optional<int> fit_colour;
+  // Per point, the id of the run a marker stands for (the CSV export names it); empty for curves.
+  std::vector<std::string> run_ids;
 };
 
 struct Figure {
@@ -87,6 +99,13 @@ struct Figure {
   // and the law's curves (dashed) together: what solid and dashed lines are.
   std::string solid_key = "Eq. 8 surface, 95 % band";
   std::string dashed_key = "Eq. 6 law";
+  // Short text drawn in the plot's upper left corner, one line each (Figure 6's MSE and Huber).
+  std::vector<std::string> annotations;
+  // The axis ranges the figure asks for, in data units (spanning its runs rather than every
+  // curve's reach); none: the view fits the axes to all series.
+  std::optional<std::pair<double, double>> x_range, y_range;
+  // Observed against predicted: equal ranges on both axes, drawn square.
+  bool square = false;
 };
 
 // Points per curve. Sparsity axes are spaced evenly in -ln(1 - S), as the optimum search is, so
