@@ -32,6 +32,7 @@
 #include "moescope/run/run_variables.h"
 #include "run_source.h"
 #include "training_panel.h"
+#include "view_export.h"
 
 namespace moescope::explorer {
 namespace {
@@ -300,19 +301,23 @@ int write_report(const QCommandLineParser& args) {
     std::cerr << "moescope-explorer: cannot create " << directory.toStdString() << '\n';
     return 1;
   }
+  std::vector<moescope::Figure> figures;
+  QString error;
   for (const moescope::FigureId id : moescope::kAllFigures) {
     numerics::clear_upper_vector_registers();
-    const moescope::Figure figure = model.figure(id, state);
+    const moescope::Figure& figure = figures.emplace_back(model.figure(id, state));
     FigureView view;
     view.setFigure(&figure);
     const QString base =
         QDir(directory).filePath(QString::fromStdString(std::string(to_string(id))));
-    if (!view.exportPng(base + ".png", args.value("dpi").toInt()) ||
-        !view.exportSvg(base + ".svg") || !view.exportPdf(base + ".pdf") ||
-        !view.exportCsv(base + ".csv")) {
-      std::cerr << "moescope-explorer: export failed: " << view.lastError().toStdString() << '\n';
+    if (!exportFigureFiles(view, base, figureExportStyle().dpi, &error, {&loaded.data, &state})) {
+      std::cerr << "moescope-explorer: export failed: " << error.toStdString() << '\n';
       return 1;
     }
+  }
+  if (!exportPanelFiles(figures, directory, {&loaded.data, &state}, &error)) {
+    std::cerr << "moescope-explorer: export failed: " << error.toStdString() << '\n';
+    return 1;
   }
   std::cout << "No display: wrote the figures at C=" << moescope::format_brief(state.budget)
             << " to " << directory.toStdString() << "/ (the 3-D view needs a display).\n"
@@ -431,7 +436,7 @@ int run_window(QApplication& app, const QCommandLineParser& args) {
   }
   if (args.isSet("export-all")) {
     QString error;
-    if (!window.exportAll(args.value("export-all"), args.value("dpi").toInt(), &error)) {
+    if (!window.exportAll(args.value("export-all"), figureExportStyle().dpi, &error)) {
       std::cerr << "moescope-explorer: export failed: " << error.toStdString() << '\n';
       return 1;
     }
@@ -515,8 +520,13 @@ int main(int argc, char** argv) {
        "Figure 6 shows the law validated across budgets: budgets (leave one out) or forward.",
        "SCHEME"},
   });
+  addFigureExportOptions(args);
   args.process(app);
   if (const QString problem = usage_problem(args); !problem.isEmpty()) {
+    std::cerr << "moescope-explorer: " << problem.toStdString() << '\n';
+    return 2;
+  }
+  if (const QString problem = useFigureExportOptions(args); !problem.isEmpty()) {
     std::cerr << "moescope-explorer: " << problem.toStdString() << '\n';
     return 2;
   }

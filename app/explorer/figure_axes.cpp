@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "display_text.h"
 #include "figure_style.h"
 
 namespace moescope::explorer::figure_axes {
@@ -60,9 +61,11 @@ QString tickLabel(double value) {
   const double magnitude = std::fabs(value);
   if (magnitude >= 1e-3 && magnitude < 1e4)
     return QString::number(value, 'g', 4);
+  // 10^20 and 3×10^19, typeset, as a printed log axis has them.
   const int exponent = static_cast<int>(std::floor(std::log10(magnitude) + 1e-9));
   const double mantissa = value / std::pow(10.0, exponent);
-  return QString::number(mantissa, 'g', 3) + QStringLiteral("e") + QString::number(exponent);
+  return richLabel(QString::number(mantissa, 'g', 3) + QStringLiteral("e") +
+                   QString::number(exponent));
 }
 
 std::vector<Tick> axisTicks(double axis_lo, double axis_hi, bool log) {
@@ -97,10 +100,12 @@ QCategoryAxis* makeAxis() {
   axis->setGridLinePen(QPen(kGridColour, 0.8));
   axis->setMinorGridLineVisible(false);
   QFont label_font = axis->labelsFont();
+  label_font.setFamily(figureFontFamily());
   label_font.setPointSize(kTickLabelPointSize);
   axis->setLabelsFont(label_font);
   axis->setLabelsColor(kTextColour);
   QFont title_font = axis->titleFont();
+  title_font.setFamily(figureFontFamily());
   title_font.setPointSize(kAxisTitlePointSize);
   title_font.setBold(false);
   axis->setTitleFont(title_font);

@@ -36,7 +36,8 @@ void extendRange(plot_style::Range& range, const std::vector<double>& values, bo
 // flat range gets a unit range around it.
 plot_style::Range paddedRange(plot_style::Range range);
 
-// "2e9", "1e20", "0.25", "3.1": scientific only where plain digits would be long.
+// "2×10^9", "10^20" (rich text, superscripts), "0.25", "3.1": powers of ten only where plain
+// digits would be long.
 QString tickLabel(double value);
 
 struct Tick {

@@ -1,5 +1,6 @@
 // Shows every figure of the paper in a FigureView on the default synthetic data, exports each to
-// PNG, SVG, PDF and CSV, checks what was written, and times in-place updates as the budget slider
+// PNG, SVG, PDF and CSV (in a style, `figure_gallery OUT_DIR paper`, with Figure 2's three panels
+// in one file besides), checks what was written, and times in-place updates as the budget slider
 // would drive them; exits non-zero on any failure, so that it can run unattended under xvfb-run
 // as a test.
 #include <QApplication>
@@ -16,9 +17,11 @@
 #include <cstddef>
 #include <cstdio>
 #include <exception>
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "figure_panels.h"
 #include "figure_view.h"
 #include "moescope/explore/explorer_loader.h"
 #include "moescope/explore/explorer_model.h"
@@ -136,11 +139,21 @@ void timeBudgetDrag(const moescope::ExplorerModel& model, std::vector<moescope::
 int main(int argc, char** argv) {
   using namespace moescope::explorer;
   QApplication application(argc, argv);
-  if (argc != 2) {
-    std::fprintf(stderr, "usage: figure_gallery OUT_DIR\n");
+  if (argc != 2 && argc != 3) {
+    std::fprintf(stderr, "usage: figure_gallery OUT_DIR [paper|slides|screen]\n");
     return 2;
   }
   const QString out_dir = QString::fromLocal8Bit(argv[1]);
+  FigureExportStyle style;
+  if (argc == 3) {
+    QString error;
+    const std::optional<FigureLook> look = parseLook(QString::fromLocal8Bit(argv[2]), &error);
+    if (!look) {
+      std::fprintf(stderr, "figure_gallery: %s\n", qPrintable(error));
+      return 2;
+    }
+    style = FigureExportStyle::of(*look);
+  }
   try {
     const moescope::ExplorerData data = makeDefaultData();
     const moescope::ExplorerModel model(data);
@@ -156,6 +169,7 @@ int main(int argc, char** argv) {
     for (std::size_t i = 0; i < kFigureCount; ++i) {
       figures[i] = model.figure(moescope::kAllFigures[i], state);
       auto* view = new FigureView(&window);
+      view->setExportStyle(style);
       view->setFigure(&figures[i]);
       grid->addWidget(view, static_cast<int>(i) / kColumns, static_cast<int>(i) % kColumns);
       views.push_back(view);
@@ -167,6 +181,10 @@ int main(int argc, char** argv) {
     bool ok = true;
     for (std::size_t i = 0; i < kFigureCount; ++i) {
       const std::string name(moescope::to_string(moescope::kAllFigures[i]));
+      if (!views[i]->hasContent()) {
+        std::printf("%s: nothing to draw, not exported\n", name.c_str());
+        continue;
+      }
       ok = exportAndCheck(*views[i], out_dir + QLatin1Char('/') + QString::fromStdString(name)) &&
            ok;
     }
@@ -175,6 +193,17 @@ int main(int argc, char** argv) {
       ok = false;
     }
     window.grab().save(out_dir + QStringLiteral("/window.png"));
+    if (argc == 3) {
+      QString error;
+      const std::vector<const moescope::Figure*> panels = {&figures[0], &figures[1], &figures[2]};
+      style.width_inches = kNamedSizes[1].width_inches;  // a page's width, as the paper has it
+      style.height_inches = 2.4;
+      if (exportPanels(panels, style, out_dir + QStringLiteral("/panels-figure-2"), &error)
+              .isEmpty()) {
+        std::fprintf(stderr, "FAILED: panels: %s\n", qPrintable(error));
+        ok = false;
+      }
+    }
 
     timeBudgetDrag(model, figures, views);
     return ok ? 0 : 1;

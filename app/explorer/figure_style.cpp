@@ -1,8 +1,11 @@
 #include "figure_style.h"
 
+#include <QFontDatabase>
 #include <QString>
 #include <algorithm>
+#include <array>
 #include <cmath>
+#include <iostream>
 
 #include "plot_style.h"
 
@@ -21,12 +24,68 @@ QColor lineColour(const plot_style::ColourRamp& ramp, double position) {
 
 }  // namespace
 
+QString figureFontFamily() {
+  static const QString family = [] {
+    const QString wanted = QStringLiteral("DejaVu Sans");
+    if (QFontDatabase::families().contains(wanted))
+      return wanted;
+    const int id = QFontDatabase::addApplicationFont(
+        QStringLiteral("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"));
+    const QStringList loaded = QFontDatabase::applicationFontFamilies(id);
+    if (!loaded.isEmpty())
+      return loaded.first();
+    std::cerr << "moescope-explorer: note: DejaVu Sans not found (Debian: apt install "
+                 "fonts-dejavu-core); figures use the default font\n";
+    return QFontDatabase::systemFont(QFontDatabase::GeneralFont).family();
+  }();
+  return family;
+}
+
+Look screenLook() {
+  Look look;
+  look.font_family = figureFontFamily();
+  return look;
+}
+
+Look lookOf(const FigureExportStyle& style) {
+  Look look = screenLook();
+  look.title = style.title;
+  if (style.look == FigureLook::kScreen && style.font_points <= 0)
+    return look;
+  // Points to pixels of the layout, at FigureView::kLayoutDpi = 96 per inch.
+  constexpr double kPixelsPerPoint = 96.0 / 72.0;
+  const double body = style.bodyPoints() * kPixelsPerPoint;
+  look.body_pixels = body;
+  look.title_pixels = body + kPixelsPerPoint;
+  if (style.look == FigureLook::kPaper) {
+    // Thin lines and small markers, as a printed page has them; bands dark enough to print.
+    look.line_width = 1.0 * kPixelsPerPoint;
+    look.law_line_width = 0.8 * kPixelsPerPoint;
+    look.run_marker_size = 4.0 * kPixelsPerPoint;
+    look.marked_value_size = 6.5 * kPixelsPerPoint;
+    look.band_opacity = 0.28;
+    look.grid_width = 0.4 * kPixelsPerPoint;
+  } else if (style.look == FigureLook::kSlides) {
+    look.line_width = 3.0;
+    look.law_line_width = 2.0;
+    look.run_marker_size = 10.0;
+    look.marked_value_size = 15.0;
+    look.band_opacity = 0.22;
+  }
+  return look;
+}
+
 QColor sparsityColour(double sparsity) {
-  constexpr double kMostSparse = 0.98;
-  const double linear = sparsity / kMostSparse;
-  const double logarithmic =
-      std::log1p(-std::min(sparsity, kMostSparse)) / std::log1p(-kMostSparse);
-  return lineColour(plot_style::kViridis, 0.5 * linear + 0.5 * logarithmic);
+  static const std::array<QColor, 14> kLevels = {
+      QColor(0x33, 0x22, 0x88), QColor(0x1f, 0x78, 0xd0), QColor(0x55, 0xc0, 0xe8),
+      QColor(0x44, 0xaa, 0x99), QColor(0x22, 0x88, 0x33), QColor(0x88, 0xaa, 0x33),
+      QColor(0xb8, 0xa0, 0x20), QColor(0xe6, 0x9f, 0x00), QColor(0xee, 0x66, 0x77),
+      QColor(0xcc, 0x33, 0x11), QColor(0xaa, 0x33, 0x77), QColor(0x88, 0x22, 0x55),
+      QColor(0x55, 0x55, 0x55), QColor(0x11, 0x11, 0x11)};
+  const double doublings = -std::log2(1.0 - std::clamp(sparsity, 0.0, 0.9999));
+  const auto index = static_cast<std::size_t>(
+      std::clamp(std::lround(2.0 * doublings), 0L, static_cast<long>(kLevels.size() - 1)));
+  return kLevels[index];
 }
 
 bool isSliderCurve(const Series& series) {

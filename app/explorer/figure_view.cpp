@@ -15,12 +15,14 @@
 #include <QPainter>
 #include <QPainterPath>
 #include <QScatterSeries>
+#include <QTextDocument>
 #include <QVBoxLayout>
 #include <algorithm>
 #include <cmath>
 #include <optional>
 #include <string>
 
+#include "display_text.h"
 #include "figure_axes.h"
 #include "figure_style.h"
 #include "plot_style.h"
@@ -47,6 +49,38 @@ bool setNameIfChanged(QAbstractSeries* series, const QString& name) {
   return true;
 }
 
+// How wide rich text is set in `font`.
+double richWidth(const QString& html, const QFont& font) {
+  QTextDocument document;
+  document.setDefaultFont(font);
+  document.setDocumentMargin(0);
+  document.setHtml(html);
+  return document.idealWidth();
+}
+
+// A font of the figures' family at a look's pixel size, or else at `points`.
+QFont lookFont(QFont font, const Look& look, double pixels, double points) {
+  font.setFamily(look.font_family);
+  font.setBold(false);
+  if (pixels > 0)
+    font.setPixelSize(std::max(1, static_cast<int>(std::lround(pixels))));
+  else
+    font.setPointSizeF(points);
+  return font;
+}
+
+bool isKind(const Series& series, moescope::SeriesKind kind) {
+  return series.kind == kind;
+}
+
+// Series named in the legend for what they are, whatever colour they share with a curve.
+bool namedForItsKind(const Series& series) {
+  return isKind(series, moescope::SeriesKind::kHeldOut) ||
+         isKind(series, moescope::SeriesKind::kOptimum) ||
+         isKind(series, moescope::SeriesKind::kBound) ||
+         isKind(series, moescope::SeriesKind::kProposed);
+}
+
 }  // namespace
 
 FigureView::FigureView(QWidget* parent) : QWidget(parent) {
@@ -58,17 +92,10 @@ FigureView::FigureView(QWidget* parent) : QWidget(parent) {
   chart_->setPlotAreaBackgroundVisible(false);
   chart_->setMargins(QMargins(6, 6, 6, 6));
   chart_->setAnimationOptions(QChart::NoAnimation);
-  QFont title_font = chart_->titleFont();
-  title_font.setPointSize(kTitlePointSize);
-  title_font.setBold(false);
-  chart_->setTitleFont(title_font);
   chart_->setTitleBrush(kTextColour);
   QLegend* legend = chart_->legend();
   legend->setAlignment(Qt::AlignRight);
   legend->setMarkerShape(QLegend::MarkerShapeFromSeries);
-  QFont legend_font = legend->font();
-  legend_font.setPointSize(kLegendPointSize);
-  legend->setFont(legend_font);
   legend->setLabelColor(kTextColour);
 
   // Why the figure is empty, in a box over the plot: part of the chart's scene, so exports have it.
@@ -79,9 +106,12 @@ FigureView::FigureView(QWidget* parent) : QWidget(parent) {
   message_box_->setVisible(false);
   message_text_ = new QGraphicsTextItem(message_box_);
   message_text_->setDefaultTextColor(kTextColour);
-  QFont message_font = message_text_->font();
-  message_font.setPointSize(kAxisTitlePointSize);
-  message_text_->setFont(message_font);
+  // The annotations: a few lines in the plot's upper left corner (Figure 6's MSE and Huber).
+  annotation_text_ = new QGraphicsTextItem(chart_);
+  annotation_text_->setDefaultTextColor(kTextColour);
+  annotation_text_->setZValue(15);
+  annotation_text_->setVisible(false);
+  applyLook(look_);
   connect(chart_, &QChart::plotAreaChanged, this, [this] { placeOverlays(); });
 
   chart_view_ = new QChartView(chart_, this);
@@ -130,14 +160,44 @@ void FigureView::setFigure(const Figure* figure) {
 }
 
 void FigureView::updateTitles() {
-  const QString title = QString::fromStdString(figure_->title);
+  const QString title = look_.title ? richLabel(figure_->title) : QString();
   if (chart_->title() != title)
     chart_->setTitle(title);
   for (auto [axis, label] :
        {std::pair{x_axis_, &figure_->x_label}, std::pair{y_axis_, &figure_->y_label}}) {
-    const QString text = QString::fromStdString(*label);
+    const QString text = richLabel(*label);
     if (axis->titleText() != text)
       axis->setTitleText(text);
+  }
+}
+
+void FigureView::applyLook(const Look& look) {
+  look_ = look;
+  chart_->setTitleFont(lookFont(chart_->titleFont(), look, look.title_pixels, kTitlePointSize));
+  QLegend* legend = chart_->legend();
+  legend->setFont(lookFont(legend->font(), look, look.body_pixels, kLegendPointSize));
+  message_text_->setFont(
+      lookFont(message_text_->font(), look, look.body_pixels, kAxisTitlePointSize));
+  annotation_text_->setFont(
+      lookFont(annotation_text_->font(), look, look.body_pixels, kLegendPointSize));
+  for (QCategoryAxis* axis : {x_axis_, y_axis_}) {
+    if (axis == nullptr)
+      continue;
+    axis->setLabelsFont(lookFont(axis->labelsFont(), look, look.body_pixels, kTickLabelPointSize));
+    axis->setTitleFont(lookFont(axis->titleFont(), look, look.body_pixels, kAxisTitlePointSize));
+    axis->setGridLinePen(QPen(kGridColour, look.grid_width));
+  }
+  // Restyled in place once the chart draws the figure's series (rebuildChart styles them later).
+  const bool drawn = figure_ != nullptr && x_axis_ != nullptr &&
+                     drawn_curves_.size() >= figure_->curves.size() &&
+                     drawn_points_.size() >= figure_->points.size() &&
+                     (drawn_curves_.empty() || drawn_curves_.front().line_or_markers != nullptr) &&
+                     (drawn_points_.empty() || drawn_points_.front().line_or_markers != nullptr) &&
+                     key_surface_ != nullptr;
+  if (drawn) {
+    updateTitles();
+    applyStyles();
+    updateLegend();
   }
 }
 
@@ -174,6 +234,13 @@ void FigureView::addKey() {
     attach(series);
     series->setVisible(false);
   }
+  key_runs_ = new QScatterSeries;
+  key_runs_->setName(QStringLiteral("runs"));
+  key_runs_->setMarkerShape(QScatterSeries::MarkerShapeCircle);
+  key_runs_->setColor(kAxisColour);
+  key_runs_->setBorderColor(Qt::white);
+  attach(key_runs_);
+  key_runs_->setVisible(false);
 }
 
 bool FigureView::showSeriesOfFigure() {
@@ -210,7 +277,9 @@ void FigureView::rebuildChart() {
   drawn_curves_.clear();
   drawn_points_.clear();
   key_surface_ = key_law_ = nullptr;
+  key_runs_ = nullptr;
   x_axis_ = y_axis_ = nullptr;
+  chart_->setPlotArea(QRectF());
   if (figure_ == nullptr) {
     chart_->setTitle(QString());
     placeOverlays();
@@ -220,6 +289,7 @@ void FigureView::rebuildChart() {
   y_axis_ = makeAxis();
   chart_->addAxis(x_axis_, Qt::AlignBottom);
   chart_->addAxis(y_axis_, Qt::AlignLeft);
+  applyLook(look_);
   drawn_log_x_ = figure_->log_x;
   drawn_log_y_ = figure_->log_y;
   updateTitles();
@@ -248,13 +318,14 @@ void FigureView::rebuildChart() {
   applyStyles();
   updateAxes();
   updateLegend();
+  squarePlotArea();
   placeOverlays();
 }
 
 bool FigureView::updateSeriesData() {
   bool names_changed = false;
   auto update = [&](const Series& source, DrawnSeries& drawn) {
-    names_changed |= setNameIfChanged(drawn.line_or_markers, QString::fromStdString(source.label));
+    names_changed |= setNameIfChanged(drawn.line_or_markers, richLabel(source.label));
     replaceIfChanged(drawn.line_or_markers,
                      axisPoints(source.x, source.y, drawn_log_x_, drawn_log_y_));
     if (drawn.band != nullptr && !source.lo.empty()) {
@@ -279,40 +350,58 @@ void FigureView::applyStyles() {
     const std::optional<QColor> keyed = keyedColour(source, budgets);
     // Runs proposed to train next are in one colour of their own, whatever their sparsity.
     const bool proposed = source.kind == moescope::SeriesKind::kProposed;
+    const bool held_out = source.kind == moescope::SeriesKind::kHeldOut;
+    const bool optimum = source.kind == moescope::SeriesKind::kOptimum;
+    const bool bound = source.kind == moescope::SeriesKind::kBound;
     QColor colour = keyed.value_or(kAxisColour);
     if (proposed)
       colour = plot_style::toQColor(plot_style::kProposed);
+    else if (bound)
+      colour = kBoundColour;
     else if (!keyed && markers)
       colour = kCategorical[unkeyed_points++ % kCategorical.size()];
     if (markers) {
       auto* scatter = static_cast<QScatterSeries*>(drawn.line_or_markers);
+      const QScatterSeries::MarkerShape shape =
+          optimum ? QScatterSeries::MarkerShapeStar : QScatterSeries::MarkerShapeCircle;
+      if (scatter->markerShape() != shape)
+        scatter->setMarkerShape(shape);
       // A lone marker marks a value on a curve (Figure 2a's S*), not one run among many: larger,
       // so that the curve under it does not hide it. (A budget of one run is still a run.) A
-      // proposal is as large, so that a measured run under it does not hide it.
+      // proposal is as large, so that a measured run under it does not hide it; a star needs the
+      // size to read as one.
       const double size =
-          proposed || (source.x.size() == 1 && source.kind != moescope::SeriesKind::kRuns)
-              ? kMarkedValueSize
-              : kRunMarkerSize;
+          proposed || optimum ||
+                  (source.x.size() == 1 && source.kind != moescope::SeriesKind::kRuns && !held_out)
+              ? look_.marked_value_size
+              : look_.run_marker_size;
       if (scatter->markerSize() != size)
         scatter->setMarkerSize(size);
       // A value the law marks beside the surface's (Figure 2a's S*) is hollow, as its curve is
-      // dashed; so is a proposal, a run not yet trained.
-      const bool hollow = proposed || (compares && source.kind == moescope::SeriesKind::kLaw);
+      // dashed; so are a proposal, a run not yet trained, and a run held out of the fit.
+      const bool hollow =
+          proposed || held_out || (compares && source.kind == moescope::SeriesKind::kLaw);
       const QColor fill = hollow ? QColor(Qt::white) : colour;
-      // A white rim keeps overlapping markers and markers on lines apart.
-      const QColor rim = hollow ? colour : QColor(Qt::white);
-      if (scatter->color() != fill || scatter->borderColor() != rim) {
+      // A white rim keeps overlapping markers and markers on lines apart; a star's is dark, so
+      // that it shows on a band of its colour.
+      const QColor rim = hollow ? colour : optimum ? kTextColour : QColor(Qt::white);
+      const double rim_width = (proposed  ? 2.5
+                                : hollow  ? 2.0
+                                : optimum ? 0.8
+                                          : 1.0) *
+                               look_.run_marker_size / screenLook().run_marker_size;
+      if (scatter->color() != fill || scatter->borderColor() != rim ||
+          scatter->pen().widthF() != rim_width) {
         scatter->setColor(fill);
-        scatter->setBorderColor(rim);
         QPen pen = scatter->pen();
-        pen.setWidthF(proposed ? 2.5 : hollow ? 2.0 : 1.0);
+        pen.setWidthF(std::max(0.6, rim_width));
         scatter->setPen(pen);
         scatter->setBorderColor(rim);
       }
     } else {
       // Qt Charts strokes a solid line segment by segment: round caps would put two arcs at every
       // point, a third of a figure's painting time; square caps fill the joints as well.
-      QPen pen(colour, kLineWidth);
+      QPen pen(colour, look_.line_width);
       pen.setCapStyle(Qt::SquareCap);
       // Unkeyed curves are references (y = x) or fits drawn over coloured markers.
       if (!keyed)
@@ -325,12 +414,18 @@ void FigureView::applyStyles() {
       }
       if (source.fit_colour)
         pen = fitPen(fitColour(*source.fit_colour));
+      if (pen.style() != Qt::SolidLine || pen.dashPattern().size() > 1)
+        pen.setWidthF(std::max(pen.widthF() * look_.line_width / kLineWidth, look_.law_line_width));
+      if (bound) {
+        pen = QPen(colour, look_.law_line_width, Qt::DotLine);
+        pen.setCapStyle(Qt::FlatCap);
+      }
       if (drawn.line_or_markers->pen() != pen)
         drawn.line_or_markers->setPen(pen);
     }
     if (drawn.band != nullptr) {
       QColor fill = colour;
-      fill.setAlphaF(kBandOpacity);
+      fill.setAlphaF(static_cast<float>(look_.band_opacity));
       if (drawn.band->brush().color() != fill) {
         drawn.band->setBrush(fill);
         drawn.band->setPen(Qt::NoPen);
@@ -341,6 +436,10 @@ void FigureView::applyStyles() {
     style(figure_->curves[i], drawn_curves_[i], false);
   for (std::size_t i = 0; i < figure_->points.size(); ++i)
     style(figure_->points[i], drawn_points_[i], true);
+  if (key_surface_ != nullptr) {
+    key_surface_->setPen(QPen(kAxisColour, look_.line_width));
+    key_runs_->setMarkerSize(look_.run_marker_size);
+  }
 }
 
 void FigureView::updateAxes() {
@@ -373,8 +472,23 @@ void FigureView::updateAxes() {
     y_extent.include(points_y_extent.lo);
     y_extent.include(points_y_extent.hi);
   }
-  const plot_style::Range x_range = paddedRange(x_extent);
-  const plot_style::Range y_range = paddedRange(y_extent);
+  plot_style::Range x_range = paddedRange(x_extent);
+  plot_style::Range y_range = paddedRange(y_extent);
+  // The ranges a figure asks for (its runs' span rather than every curve's reach) win.
+  auto asked = [](const std::optional<std::pair<double, double>>& range, bool log,
+                  plot_style::Range& axis) {
+    if (range && drawable(range->first, log) && drawable(range->second, log) &&
+        range->second > range->first)
+      axis = {toAxis(range->first, log), toAxis(range->second, log)};
+  };
+  asked(figure_->x_range, drawn_log_x_, x_range);
+  asked(figure_->y_range, drawn_log_y_, y_range);
+  // Observed against predicted: one range for both axes, so that y = x is the diagonal.
+  if (figure_->square && drawn_log_x_ == drawn_log_y_) {
+    const plot_style::Range both{std::min(x_range.lo, y_range.lo),
+                                 std::max(x_range.hi, y_range.hi)};
+    x_range = y_range = both;
+  }
   setTicks(x_axis_, x_range.lo, x_range.hi, drawn_log_x_);
   setTicks(y_axis_, y_range.lo, y_range.hi, drawn_log_y_);
 }
@@ -388,10 +502,8 @@ void FigureView::updateLegend() {
       return;
     for (QLegendMarker* marker : legend->markers(series))
       marker->setVisible(named != nullptr);
-    if (named != nullptr) {
-      widest_label =
-          std::max(widest_label, metrics.horizontalAdvance(QString::fromStdString(named->label)));
-    }
+    if (named != nullptr)
+      widest_label = std::max(widest_label, richWidth(richLabel(named->label), legend->font()));
   };
   // Markers of a sparsity that a curve already names would only double the legend (Figure 2b
   // has a curve and a set of runs per sparsity); the marker shape tells runs from the law.
@@ -449,28 +561,56 @@ void FigureView::updateLegend() {
     if (compares || may_compare)
       widest_label = std::max(widest_label, metrics.horizontalAdvance(label));
   }
+  // Runs whose colour a curve names are keyed once, by a grey marker: what the dots are.
+  bool runs_keyed_by_curves = false;
   for (std::size_t i = 0; i < drawn_points_.size(); ++i) {
     const Series* named = i < figure_->points.size() ? &figure_->points[i] : nullptr;
-    if (named != nullptr) {
+    if (named != nullptr && !namedForItsKind(*named)) {
       const std::optional<QColor> colour = keyedColour(*named, budgets);
       if (colour &&
-          std::find(curve_colours.begin(), curve_colours.end(), *colour) != curve_colours.end())
+          std::find(curve_colours.begin(), curve_colours.end(), *colour) != curve_colours.end()) {
+        runs_keyed_by_curves |= named->kind == moescope::SeriesKind::kRuns && !named->x.empty();
         named = nullptr;
+      }
     }
     showMarkers(drawn_points_[i].line_or_markers, named);
     showMarkers(drawn_points_[i].band, nullptr);
   }
-  legend->setVisible(!figure_->curves.empty() || !figure_->points.empty());
+  if (key_runs_ != nullptr) {
+    key_runs_->setVisible(runs_keyed_by_curves);
+    for (QLegendMarker* marker : legend->markers(key_runs_))
+      marker->setVisible(runs_keyed_by_curves);
+  }
+  legend->setVisible(hasContent());
 
   // The marker, the gaps beside it and the legend's margins take about three lines' height; the
   // width is rounded up to a quarter inch at the layout's resolution.
   constexpr double kWidthStep = kLayoutDpi / 4;
-  const double width = std::ceil((widest_label + 3 * metrics.height()) / kWidthStep) * kWidthStep;
+  // At most two fifths of the chart's width, longer labels elided: a narrow panel keeps its plot.
+  const double width =
+      std::min(std::ceil((widest_label + 3 * metrics.height()) / kWidthStep) * kWidthStep,
+               std::max(kWidthStep, 0.4 * chart_->size().width()));
   legend->setMinimumWidth(width);
   legend->setMaximumWidth(width);
   // Laid out now: a legend that gained markers hides them all until its next layout, which a
   // change of its width starts at once and an unchanged width leaves to the event loop.
   legend->layout()->activate();
+}
+
+bool FigureView::hasContent() const {
+  return figure_ != nullptr && (!figure_->curves.empty() || !figure_->points.empty());
+}
+
+void FigureView::squarePlotArea() {
+  if (figure_ == nullptr || !figure_->square)
+    return;
+  chart_->setPlotArea(QRectF());
+  chart_->layout()->activate();
+  const QRectF plot = chart_->plotArea();
+  const double side = std::min(plot.width(), plot.height());
+  if (side <= 0)
+    return;
+  chart_->setPlotArea(QRectF(plot.left(), plot.top(), side, side));
 }
 
 void FigureView::placeOverlays() {
@@ -490,6 +630,21 @@ void FigureView::placeOverlays() {
     message_box_->setPos(corner);
     message_text_->setPos(0, 0);
   }
+  // Annotations: the plot's upper left corner, one line each.
+  QStringList annotations;
+  if (figure_ != nullptr) {
+    for (const std::string& line : figure_->annotations)
+      annotations << richLabel(line);
+  }
+  annotation_text_->setVisible(!annotations.isEmpty() && plot.width() > 0);
+  if (annotation_text_->isVisible()) {
+    const QString html = annotations.join(QStringLiteral("<br>"));
+    if (annotation_text_->data(0).toString() != html) {
+      annotation_text_->setHtml(html);
+      annotation_text_->setData(0, html);
+    }
+    annotation_text_->setPos(plot.topLeft() + QPointF(2, 2));
+  }
   // Error bars: a vertical line from lo to hi at each marker, with short caps.
   for (std::size_t i = 0; i < drawn_points_.size(); ++i) {
     DrawnSeries& drawn = drawn_points_[i];
@@ -507,8 +662,11 @@ void FigureView::placeOverlays() {
       drawn.error_bars = new QGraphicsPathItem(chart_);
       drawn.error_bars->setZValue(10);
     }
-    // In the markers' colour (applyStyles has set it).
-    const QPen bar_pen(static_cast<QScatterSeries*>(drawn.line_or_markers)->color(), 1.4);
+    const QScatterSeries* markers = static_cast<QScatterSeries*>(drawn.line_or_markers);
+    // In the markers' colour, the rim's where they are hollow or stars.
+    const QPen bar_pen(
+        markers->color() == QColor(Qt::white) ? markers->borderColor() : markers->color(),
+        std::max(0.8, 1.4 * look_.line_width / kLineWidth));
     if (drawn.error_bars->pen() != bar_pen)
       drawn.error_bars->setPen(bar_pen);
     QPainterPath path;
@@ -536,6 +694,10 @@ void FigureView::placeOverlays() {
 
 QString FigureView::shownMessage() const {
   return message_box_->isVisible() ? message_text_->toPlainText() : QString();
+}
+
+QString FigureView::shownAnnotations() const {
+  return annotation_text_->isVisible() ? annotation_text_->toPlainText() : QString();
 }
 
 }  // namespace moescope::explorer

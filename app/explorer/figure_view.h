@@ -4,6 +4,8 @@
 #include <QWidget>
 #include <vector>
 
+#include "figure_export_options.h"
+#include "figure_style.h"
 #include "moescope/explore/figure.h"
 
 class QAbstractSeries;
@@ -17,6 +19,7 @@ class QChartView;
 class QLineSeries;
 class QPainter;
 class QRectF;
+class QScatterSeries;
 class QXYSeries;
 
 namespace moescope::explorer {
@@ -30,8 +33,15 @@ namespace moescope::explorer {
 // interval per point (Approach 2's optima) get error bars. A figure's message (why it is empty)
 // is drawn in a box over the plot, in exports too.
 //
+// Held-out runs are hollow markers, optima stars with their error bars, bounds thin grey dotted
+// lines, each named in the legend; runs whose colour a curve names already are keyed once, by a
+// grey "runs" marker. A figure's annotations are drawn in the plot's upper left corner, its
+// x_range and y_range bound the axes, and a square figure has equal axes on a square plot.
+// Labels are typeset (display_text.h's richLabel): N_a as N with a subscript a, 1e20 as 10^20.
+//
 // Colours, pens and axes are figure_style's and figure_axes' (over plot_style, which the 3-D view
-// shares); the exports are in figure_view_export.cpp.
+// shares); the exports are in figure_view_export.cpp, drawn in the export style's look (size,
+// fonts, lines; FigureExportStyle), the screen's look coming back after.
 class FigureView : public QWidget {
   Q_OBJECT
 
@@ -40,10 +50,6 @@ class FigureView : public QWidget {
   static inline const QString kSurfaceKey = QStringLiteral("Eq. 8 surface, 95 % band");
   static inline const QString kLawKey = QStringLiteral("Eq. 6 law");
 
-  // The size exported figures are laid out at, a matplotlib default, so that fonts keep their
-  // size relative to the plot whatever the DPI.
-  static constexpr double kExportWidthInches = 6.4;
-  static constexpr double kExportHeightInches = 4.8;
   // Qt lays text out in points at this many pixels per inch; exports scale the whole scene from
   // it.
   static constexpr double kLayoutDpi = 96.0;
@@ -63,8 +69,15 @@ class FigureView : public QWidget {
   // Whether the last setFigure updated in place rather than rebuilding.
   bool lastUpdateWasInPlace() const { return last_update_in_place_; }
 
+  // How exports look and how large they are; the screen's look by default.
+  void setExportStyle(const FigureExportStyle& style) { export_style_ = style; }
+  const FigureExportStyle& exportStyle() const { return export_style_; }
+  // Whether the figure draws anything: a figure of no series (only a message, such as Figure 5
+  // without downstream metrics) is not worth a file.
+  bool hasContent() const;
+
   // Each export returns false, with lastError() saying why, when there is no figure or the file
-  // cannot be written.
+  // cannot be written. PNG at `dpi`, the export style's size; SVG and PDF vector.
   bool exportPng(const QString& path, int dpi);
   bool exportSvg(const QString& path);
   bool exportPdf(const QString& path);
@@ -73,6 +86,12 @@ class FigureView : public QWidget {
   QString lastError() const { return last_error_; }
   // The figure's message as drawn over the plot; empty when none is shown.
   QString shownMessage() const;
+  // The figure's annotations as drawn (rich text), one per line; empty when none.
+  QString shownAnnotations() const;
+
+  // Draws the figure in the export style's look, laid out at `inches`, into `target` of
+  // `painter`: what every export, and a multi-panel file's panels, are drawn with.
+  bool renderForExport(QPainter& painter, const QRectF& target, const QSizeF& inches);
 
  private:
   // What the chart draws for one moescope::Series.
@@ -111,7 +130,10 @@ class FigureView : public QWidget {
   void updateLegend();
   // Places the error bars and the message box for the chart's current plot area.
   void placeOverlays();
-  bool renderForExport(QPainter& painter, const QRectF& target);
+  // Fonts, pens and legend placement of `look`; the series' pens follow in applyStyles.
+  void applyLook(const figure_style::Look& look);
+  // Equal axes on a square plot, for a square figure, once the chart is laid out.
+  void squarePlotArea();
   bool fail(const QString& message);
 
   const moescope::Figure* figure_ = nullptr;
@@ -124,6 +146,11 @@ class FigureView : public QWidget {
   std::vector<DrawnSeries> drawn_points_;
   QLineSeries* key_surface_ = nullptr;
   QLineSeries* key_law_ = nullptr;
+  // A grey marker named "runs": the runs' key where their colours are named by curves.
+  QScatterSeries* key_runs_ = nullptr;
+  QGraphicsTextItem* annotation_text_ = nullptr;
+  figure_style::Look look_ = figure_style::screenLook();
+  FigureExportStyle export_style_;
   QGraphicsRectItem* message_box_ = nullptr;
   QGraphicsTextItem* message_text_ = nullptr;
   bool drawn_log_x_ = false;

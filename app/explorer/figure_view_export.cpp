@@ -1,7 +1,8 @@
-// FigureView's exports: the chart laid out at the export's size and rendered to PNG, SVG or PDF,
-// and the numbers behind it as CSV.
+// FigureView's exports: the chart laid out at the export style's size, in its look, and rendered
+// to PNG, SVG or PDF (vector, the font embedded), and the numbers behind it as CSV.
 #include <QChart>
 #include <QFile>
+#include <QFont>
 #include <QGraphicsLayout>
 #include <QGraphicsScene>
 #include <QImage>
@@ -39,20 +40,29 @@ bool FigureView::fail(const QString& message) {
   return false;
 }
 
-bool FigureView::renderForExport(QPainter& painter, const QRectF& target) {
+bool FigureView::renderForExport(QPainter& painter, const QRectF& target, const QSizeF& inches) {
   if (figure_ == nullptr)
     return fail(QStringLiteral("no figure to export"));
   painter.setRenderHint(QPainter::Antialiasing);
   painter.setRenderHint(QPainter::TextAntialiasing);
-  // Laid out at the export's size in inches, so that an export looks the same whatever the size
-  // of the window it came from.
+  painter.setRenderHint(QPainter::SmoothPixmapTransform);
+  // Laid out at the export's size in inches, in its look, so that an export looks the same
+  // whatever the size of the window it came from, and its text prints at the points asked for.
   const QSizeF shown_size = chart_->size();
-  chart_->resize(QSizeF(kExportWidthInches * kLayoutDpi, kExportHeightInches * kLayoutDpi));
+  const figure_style::Look shown_look = look_;
+  chart_->resize(inches * kLayoutDpi);
+  applyLook(figure_style::lookOf(export_style_));
+  // SVG names the painter's font on every group, lines' too: the figures' family, not Qt's
+  // "Sans Serif".
+  painter.setFont(QFont(look_.font_family));
   chart_->layout()->activate();
+  squarePlotArea();
   placeOverlays();
   chart_->scene()->render(&painter, target, chart_->sceneBoundingRect());
   chart_->resize(shown_size);
+  applyLook(shown_look);
   chart_->layout()->activate();
+  squarePlotArea();
   placeOverlays();
   return true;
 }
@@ -60,15 +70,16 @@ bool FigureView::renderForExport(QPainter& painter, const QRectF& target) {
 bool FigureView::exportPng(const QString& path, int dpi) {
   if (dpi <= 0)
     return fail(QStringLiteral("DPI must be positive, not %1").arg(dpi));
-  QImage image(static_cast<int>(std::lround(kExportWidthInches * dpi)),
-               static_cast<int>(std::lround(kExportHeightInches * dpi)), QImage::Format_RGB32);
+  const QSizeF inches(export_style_.width_inches, export_style_.height_inches);
+  QImage image(static_cast<int>(std::lround(inches.width() * dpi)),
+               static_cast<int>(std::lround(inches.height() * dpi)), QImage::Format_RGB32);
   image.fill(Qt::white);
   constexpr double kInchesPerMetre = 39.3700787;
   image.setDotsPerMeterX(static_cast<int>(std::lround(dpi * kInchesPerMetre)));
   image.setDotsPerMeterY(static_cast<int>(std::lround(dpi * kInchesPerMetre)));
   {
     QPainter painter(&image);
-    if (!renderForExport(painter, QRectF(image.rect())))
+    if (!renderForExport(painter, QRectF(image.rect()), inches))
       return false;
   }
   if (!image.save(path, "PNG"))
@@ -80,8 +91,9 @@ bool FigureView::exportSvg(const QString& path) {
   QFile file(path);
   if (!file.open(QIODevice::WriteOnly | QIODevice::Truncate))
     return fail(QStringLiteral("cannot write %1: %2").arg(path, file.errorString()));
-  const QSize size(static_cast<int>(std::lround(kExportWidthInches * kLayoutDpi)),
-                   static_cast<int>(std::lround(kExportHeightInches * kLayoutDpi)));
+  const QSizeF inches(export_style_.width_inches, export_style_.height_inches);
+  const QSize size(static_cast<int>(std::lround(inches.width() * kLayoutDpi)),
+                   static_cast<int>(std::lround(inches.height() * kLayoutDpi)));
   QSvgGenerator generator;
   generator.setOutputDevice(&file);
   generator.setSize(size);
@@ -90,7 +102,7 @@ bool FigureView::exportSvg(const QString& path) {
   generator.setTitle(QString::fromStdString(figure_ ? figure_->title : std::string()));
   {
     QPainter painter(&generator);
-    if (!renderForExport(painter, QRectF(QPointF(0, 0), QSizeF(size))))
+    if (!renderForExport(painter, QRectF(QPointF(0, 0), QSizeF(size)), inches))
       return false;
   }
   if (file.error() != QFileDevice::NoError)
@@ -103,7 +115,8 @@ bool FigureView::exportPdf(const QString& path) {
   if (!file.open(QIODevice::WriteOnly | QIODevice::Truncate))
     return fail(QStringLiteral("cannot write %1: %2").arg(path, file.errorString()));
   QPdfWriter writer(&file);
-  writer.setPageSize(QPageSize(QSizeF(kExportWidthInches, kExportHeightInches), QPageSize::Inch));
+  const QSizeF inches(export_style_.width_inches, export_style_.height_inches);
+  writer.setPageSize(QPageSize(inches, QPageSize::Inch));
   writer.setPageMargins(QMarginsF(0, 0, 0, 0));
   writer.setResolution(300);
   writer.setTitle(QString::fromStdString(figure_ ? figure_->title : std::string()));
@@ -111,7 +124,7 @@ bool FigureView::exportPdf(const QString& path) {
     QPainter painter(&writer);
     if (!painter.isActive())
       return fail(QStringLiteral("cannot start a PDF in %1").arg(path));
-    if (!renderForExport(painter, QRectF(0, 0, writer.width(), writer.height())))
+    if (!renderForExport(painter, QRectF(0, 0, writer.width(), writer.height()), inches))
       return false;
   }
   if (file.error() != QFileDevice::NoError)
@@ -126,7 +139,7 @@ bool FigureView::exportCsv(const QString& path) {
   if (!file.open(QIODevice::WriteOnly | QIODevice::Truncate | QIODevice::Text))
     return fail(QStringLiteral("cannot write %1: %2").arg(path, file.errorString()));
   QTextStream out(&file);
-  out << "series,label,x,y,lo,hi\n";
+  out << "series,label,x,y,lo,hi,run_id\n";
   auto write = [&out](const Series& series, const char* kind) {
     const QString label = csvField(QString::fromStdString(series.label));
     for (std::size_t i = 0; i < series.x.size(); ++i) {
@@ -136,6 +149,9 @@ bool FigureView::exportCsv(const QString& path) {
         out << csvNumber(series.lo[i]) << ',' << csvNumber(series.hi[i]);
       else
         out << ',';
+      out << ',';
+      if (i < series.run_ids.size())
+        out << csvField(QString::fromStdString(series.run_ids[i]));
       out << '\n';
     }
   };

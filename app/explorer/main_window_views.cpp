@@ -26,6 +26,7 @@
 #include "read_out_panel.h"
 #include "surface_view.h"
 #include "training_panel.h"
+#include "export_dialog.h"
 #include "view_export.h"
 
 namespace moescope::explorer {
@@ -366,9 +367,11 @@ bool MainWindow::exportAll(const QString& directory, int dpi, QString* error) {
     figure_views_[i]->setFigure(&figures_[i]);
     const QString base =
         QDir(directory).filePath(QString::fromStdString(std::string(to_string(figure_ids_[i]))));
-    if (!exportFigureFiles(*figure_views_[i], base, dpi, error))
+    if (!exportFigureFiles(*figure_views_[i], base, dpi, error, {data_.get(), &state_}))
       return false;
   }
+  if (!exportPanelFiles(figures_, directory, {data_.get(), &state_}, error))
+    return false;
   // The residuals of the fit chosen in their tab.
   drawResiduals();
   if (!exportFigureFiles(*residual_view_, QDir(directory).filePath(QStringLiteral("residuals")),
@@ -388,6 +391,8 @@ bool MainWindow::exportAll(const QString& directory, int dpi, QString* error) {
 
 void MainWindow::exportCurrentView() {
   const int index = tabs_->currentIndex();
+  if (index > 0 && !chooseFigureExportStyle(this))
+    return;
   const QString path =
       QFileDialog::getSaveFileName(this, tr("Export view"), QString(), exportFilter(index > 0));
   if (path.isEmpty())
@@ -398,7 +403,7 @@ void MainWindow::exportCurrentView() {
                  : exportFigureTo(index == residualTab()
                                       ? *residual_view_
                                       : *figure_views_[static_cast<std::size_t>(index - 1)],
-                                  path, kInteractiveExportDpi, &error);
+                                  path, figureExportStyle().dpi, &error, {data_.get(), &state_});
   if (!written)
     QMessageBox::warning(this, tr("Export failed"), error);
 }

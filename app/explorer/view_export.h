@@ -1,13 +1,22 @@
 #pragma once
 
 #include <QString>
+#include <QStringList>
+#include <vector>
+
+class QCommandLineParser;
+
+#include "figure_bundle.h"
+#include "figure_export_options.h"
+#include "moescope/explore/figure.h"
 
 namespace moescope::explorer {
 
 class FigureView;
 class SurfaceView;
 
-// The views' exports to files: which formats, at which size, under which names.
+// The views' exports to files: which formats, at which size and in which style, under which
+// names, with the bundle (figure_bundle.h) beside each.
 
 // The 3-D view's exports, in pixels.
 inline constexpr int kSurfaceExportWidth = 1600;
@@ -15,12 +24,29 @@ inline constexpr int kSurfaceExportHeight = 1200;
 // A figure exported by the menu as PNG.
 inline constexpr int kInteractiveExportDpi = 300;
 
-// Writes a figure in every format beside `base`: base.png at `dpi`, base.svg, base.pdf and
-// base.csv.
-bool exportFigureFiles(FigureView& view, const QString& base, int dpi, QString* error);
+// The style this process exports figures in: the command line's (--style, --size, ...) or the
+// export dialog's last choice; the screen's until either sets it.
+const FigureExportStyle& figureExportStyle();
+void setFigureExportStyle(const FigureExportStyle& style);
+
+// Writes a figure in every format beside `base`, in figureExportStyle(): base.png at `dpi`,
+// base.svg, base.pdf, base.csv, and the bundle base.json and base.tex. A figure with nothing to
+// draw (only its message) is not written: a note on stderr says so, and it counts as done.
+bool exportFigureFiles(FigureView& view, const QString& base, int dpi, QString* error,
+                       const FigureSource& source = {});
 // Writes a figure to `path` in the format its suffix names: .svg, .pdf, .csv, PNG at `dpi`
-// otherwise.
-bool exportFigureTo(FigureView& view, const QString& path, int dpi, QString* error);
+// otherwise, with the bundle beside it. A figure with nothing to draw is refused, `error` saying
+// why (its message).
+bool exportFigureTo(FigureView& view, const QString& path, int dpi, QString* error,
+                    const FigureSource& source = {});
+// The figures of figureExportStyle().panels side by side in DIR/panels-A+B+C.{png,svg,pdf} (the
+// figures' names), with their bundle; nothing where no panels are asked for. `figures` holds
+// every figure drawn, to pick from by name.
+bool exportPanelFiles(const std::vector<moescope::Figure>& figures, const QString& directory,
+                      const FigureSource& source, QString* error);
+// Reads --style, --size, --font-size, --no-title, --dpi and --panels (addFigureExportOptions)
+// into figureExportStyle(); returns what is wrong with them, empty when nothing is.
+QString useFigureExportOptions(const QCommandLineParser& parser);
 // Writes the 3-D view as PNG, at kSurfaceExportWidth x kSurfaceExportHeight.
 bool exportSurfaceTo(SurfaceView& view, const QString& path, QString* error);
 // The file dialog's filter for exporting the 3-D view (PNG) or a figure (any format).

@@ -1,16 +1,25 @@
 // The figure view follows a slider drag in place: the chart keeps its series, hides the bands and
 // runs a figure lacks and shows them again when it has them, and rebuilds only when the axes
-// change kind.
+// change kind. It draws what the camera-ready figures ask for: held-out runs, optima and bounds
+// named in the legend, a "runs" key, annotations, asked-for ranges, square axes, typeset labels
+// and sparsity colours that tell 0.9, 0.95 and 0.98 apart.
 #include "figure_view.h"
 
 #include <QAbstractSeries>
 #include <QApplication>
 #include <QAreaSeries>
+#include <QCategoryAxis>
 #include <QChart>
 #include <QChartView>
 #include <QLegend>
 #include <QLegendMarker>
+#include <QLineSeries>
+#include <QScatterSeries>
 #include <QTest>
+#include <cmath>
+
+#include "display_text.h"
+#include "figure_style.h"
 
 using namespace moescope::explorer;
 
@@ -54,6 +63,50 @@ int visibleLegendEntries(QChart* chart) {
   return count;
 }
 
+QStringList visibleLegendLabels(QChart* chart) {
+  QStringList labels;
+  for (const QLegendMarker* marker : chart->legend()->markers()) {
+    if (marker->isVisible())
+      labels << marker->label();
+  }
+  return labels;
+}
+
+moescope::Series markers(const std::string& label, moescope::SeriesKind kind,
+                         std::optional<double> sparsity) {
+  moescope::Series series;
+  series.label = label;
+  series.kind = kind;
+  series.sparsity = sparsity;
+  series.x = {1e8, 1e9};
+  series.y = {3.0, 2.6};
+  return series;
+}
+
+// Figure 2b's look: a law curve and runs at S = 0.5, a held-out run, an optimum, a bound.
+moescope::Figure figureOfEveryKind() {
+  moescope::Figure figure;
+  figure.title = "L vs N_a at C = 1e20";
+  figure.x_label = "Active parameters N_a";
+  figure.y_label = "Loss L";
+  figure.log_x = true;
+  moescope::Series law = markers("S = 0.5", moescope::SeriesKind::kLaw, 0.5);
+  law.x = {1e8, 3e8, 1e9};
+  law.y = {3.0, 2.7, 2.6};
+  moescope::Series bound = markers("cap on N", moescope::SeriesKind::kBound, std::nullopt);
+  bound.x = {5e8, 5e8};
+  bound.y = {2.5, 3.1};
+  figure.curves = {law, bound};
+  moescope::Series optimum = markers("optimum", moescope::SeriesKind::kOptimum, 0.5);
+  optimum.x = {3e8};
+  optimum.y = {2.7};
+  optimum.lo = {2.65};
+  optimum.hi = {2.75};
+  figure.points = {markers("runs S = 0.5", moescope::SeriesKind::kRuns, 0.5),
+                   markers("held out", moescope::SeriesKind::kHeldOut, 0.5), optimum};
+  return figure;
+}
+
 }  // namespace
 
 class FigureViewTest : public QObject {
@@ -63,6 +116,13 @@ class FigureViewTest : public QObject {
   void bandsHideDuringADragAndReturnInPlace();
   void runsComeAndGoInPlace();
   void aNewAxisKindRebuilds();
+  void everyKindIsNamedInTheLegend();
+  void heldOutRunsAreHollowAndOptimaStars();
+  void askedForRangesBoundTheAxes();
+  void aSquareFigureHasEqualAxesOnASquarePlot();
+  void annotationsAreShown();
+  void labelsAreTypeset();
+  void paperSparsitiesTakeDistinctColours();
 };
 
 void FigureViewTest::bandsHideDuringADragAndReturnInPlace() {
@@ -129,6 +189,133 @@ void FigureViewTest::aNewAxisKindRebuilds() {
   const moescope::Figure with_bands = figureWith(true, false);
   view.setFigure(&with_bands);
   QVERIFY(!view.lastUpdateWasInPlace());
+}
+
+void FigureViewTest::everyKindIsNamedInTheLegend() {
+  FigureView view;
+  view.resize(800, 500);
+  view.show();
+  QChart* chart = view.findChild<QChartView*>()->chart();
+  const moescope::Figure figure = figureOfEveryKind();
+  view.setFigure(&figure);
+  const QStringList labels = visibleLegendLabels(chart);
+  // The runs share the law's colour: the law names it, a grey "runs" marker keys the dots.
+  QVERIFY2(labels.contains(QStringLiteral("S = 0.5")), qPrintable(labels.join(" | ")));
+  QVERIFY(labels.contains(QStringLiteral("runs")));
+  QVERIFY(!labels.contains(QStringLiteral("runs S = 0.5")));
+  // Held-out runs, optima and bounds are named for what they are, whatever their colour.
+  QVERIFY(labels.contains(QStringLiteral("held out")));
+  QVERIFY(labels.contains(QStringLiteral("optimum")));
+  QVERIFY(labels.contains(QStringLiteral("cap on N")));
+  QCOMPARE(labels.size(), 5);
+}
+
+void FigureViewTest::heldOutRunsAreHollowAndOptimaStars() {
+  FigureView view;
+  const moescope::Figure figure = figureOfEveryKind();
+  view.setFigure(&figure);
+  QChart* chart = view.findChild<QChartView*>()->chart();
+  QScatterSeries* held_out = nullptr;
+  QScatterSeries* optimum = nullptr;
+  QLineSeries* bound = nullptr;
+  for (QAbstractSeries* series : chart->series()) {
+    if (series->name() == QStringLiteral("held out"))
+      held_out = qobject_cast<QScatterSeries*>(series);
+    if (series->name() == QStringLiteral("optimum"))
+      optimum = qobject_cast<QScatterSeries*>(series);
+    if (series->name() == QStringLiteral("cap on N"))
+      bound = qobject_cast<QLineSeries*>(series);
+  }
+  QVERIFY(held_out != nullptr && optimum != nullptr && bound != nullptr);
+  QCOMPARE(held_out->color(), QColor(Qt::white));
+  QCOMPARE(held_out->borderColor(), figure_style::sparsityColour(0.5));
+  QCOMPARE(optimum->markerShape(), QScatterSeries::MarkerShapeStar);
+  QCOMPARE(bound->pen().style(), Qt::DotLine);
+  QCOMPARE(bound->pen().color(), figure_style::kBoundColour);
+}
+
+void FigureViewTest::askedForRangesBoundTheAxes() {
+  FigureView view;
+  moescope::Figure figure = figureOfEveryKind();
+  figure.x_range = std::pair{5e7, 2e9};
+  figure.y_range = std::pair{2.4, 3.2};
+  view.setFigure(&figure);
+  QChart* chart = view.findChild<QChartView*>()->chart();
+  auto* x_axis = qobject_cast<QCategoryAxis*>(chart->axes(Qt::Horizontal).front());
+  auto* y_axis = qobject_cast<QCategoryAxis*>(chart->axes(Qt::Vertical).front());
+  // Log x: the axis runs over log10 of the range.
+  QCOMPARE(x_axis->min(), std::log10(5e7));
+  QCOMPARE(x_axis->max(), std::log10(2e9));
+  QCOMPARE(y_axis->min(), 2.4);
+  QCOMPARE(y_axis->max(), 3.2);
+}
+
+void FigureViewTest::aSquareFigureHasEqualAxesOnASquarePlot() {
+  FigureView view;
+  view.resize(900, 500);
+  view.show();
+  moescope::Figure figure;
+  figure.title = "Observed vs predicted";
+  figure.square = true;
+  moescope::Series points = markers("fitted", moescope::SeriesKind::kRuns, std::nullopt);
+  points.x = {2.0, 3.0};
+  points.y = {2.2, 3.5};
+  figure.points = {points};
+  view.setFigure(&figure);
+  QVERIFY(QTest::qWaitForWindowExposed(&view));
+  QChart* chart = view.findChild<QChartView*>()->chart();
+  auto* x_axis = qobject_cast<QCategoryAxis*>(chart->axes(Qt::Horizontal).front());
+  auto* y_axis = qobject_cast<QCategoryAxis*>(chart->axes(Qt::Vertical).front());
+  QCOMPARE(x_axis->min(), y_axis->min());
+  QCOMPARE(x_axis->max(), y_axis->max());
+  QVERIFY(x_axis->max() >= 3.5);
+  QCOMPARE(std::lround(chart->plotArea().width()), std::lround(chart->plotArea().height()));
+}
+
+void FigureViewTest::annotationsAreShown() {
+  FigureView view;
+  view.resize(800, 500);
+  view.show();
+  moescope::Figure figure = figureOfEveryKind();
+  figure.annotations = {"MSE = 1.2e-4", "Huber = 3e-5"};
+  view.setFigure(&figure);
+  QVERIFY(QTest::qWaitForWindowExposed(&view));
+  const QString shown = view.shownAnnotations();
+  QVERIFY2(shown.contains(QStringLiteral("MSE = 1.2")), qPrintable(shown));
+  QVERIFY(shown.contains(QStringLiteral("Huber")));
+  figure.annotations.clear();
+  view.setFigure(&figure);
+  QVERIFY(view.shownAnnotations().isEmpty());
+}
+
+void FigureViewTest::labelsAreTypeset() {
+  QCOMPARE(richLabel(std::string("Active parameters N_a")),
+           QStringLiteral("Active parameters N<sub>a</sub>"));
+  QCOMPARE(richLabel(std::string("C = 1e20")), QStringLiteral("C = 10<sup>20</sup>"));
+  QCOMPARE(richLabel(std::string("C = 3e19, N <= 2.5e8")),
+           QStringLiteral("C = 3\u00d710<sup>19</sup>, N \u2264 2.5\u00d710<sup>8</sup>"));
+  QCOMPARE(richLabel(std::string("N* \u221d C^0.52")),
+           QStringLiteral("N* \u221d C<sup>0.52</sup>"));
+  QCOMPARE(richLabel(std::string("Eq. 9 / 6 N_a")), QStringLiteral("Eq. 9 / 6 N<sub>a</sub>"));
+  // Markup in a label is text, not markup.
+  QCOMPARE(richLabel(std::string("a <b> c")), QStringLiteral("a &lt;b&gt; c"));
+}
+
+void FigureViewTest::paperSparsitiesTakeDistinctColours() {
+  const std::vector<double> levels = {0.0, 0.25, 0.5, 0.75, 0.9, 0.95, 0.98};
+  for (std::size_t i = 0; i < levels.size(); ++i) {
+    for (std::size_t k = i + 1; k < levels.size(); ++k) {
+      const QColor a = figure_style::sparsityColour(levels[i]);
+      const QColor b = figure_style::sparsityColour(levels[k]);
+      // Apart by a fifth of the RGB cube's diagonal at least, not three shades of one green.
+      const double distance =
+          std::hypot(a.redF() - b.redF(), a.greenF() - b.greenF(), a.blueF() - b.blueF());
+      QVERIFY2(
+          distance > 0.35,
+          qPrintable(
+              QStringLiteral("S = %1 and %2: %3").arg(levels[i]).arg(levels[k]).arg(distance)));
+    }
+  }
 }
 
 QTEST_MAIN(FigureViewTest)

@@ -1,0 +1,14 @@
+#pragma once
+
+class QWidget;
+
+namespace moescope::explorer {
+
+// File > Export's choices before the file dialog: the style (paper, slides, screen), the size
+// (inches or a named size such as column), the text size, the title and the PNG resolution,
+// as --style, --size, --font-size, --no-title and --dpi give them on the command line. Starts
+// from the last choices (QSettings) and, when accepted, remembers them and makes them the
+// process's export style (view_export.h's figureExportStyle); returns whether it was accepted.
+bool chooseFigureExportStyle(QWidget* parent);
+
+}  // namespace moescope::explorer
