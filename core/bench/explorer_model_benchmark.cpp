@@ -56,7 +56,7 @@ Timings replay(const moescope::ExplorerModel& model, bool replicate_intervals) {
     auto start = std::chrono::steady_clock::now();
     const moescope::ReadOut read_out = model.read_out(state);
     timings.read_out.push_back(milliseconds_since(start));
-    state.slice_total_params = read_out.point.total_params;  // Figure 2a follows N*
+    state.slice_total_params = {read_out.point.total_params};  // Figure 2a follows N*
     start = std::chrono::steady_clock::now();
     for (const moescope::FigureId id : moescope::kAllFigures)
       model.figure(id, state);

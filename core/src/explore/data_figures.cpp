@@ -1,6 +1,9 @@
 // Figures 5, 6 and 7 of the paper: drawn from the data alone, so no slider moves them.
+#include <algorithm>
+#include <cmath>
 #include <map>
 #include <set>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -27,13 +30,16 @@ Figure downstream_vs_upstream(const ExplorerData& data) {
         tasks.insert(metric.task);
     }
   }
-  if (tasks.empty()) {
-    return make_figure(FigureId::kDownstreamVsUpstream, "No downstream metrics in the data",
-                       loss_label(data, "Upstream loss L"), "Downstream error", false, false);
-  }
   Figure figure =
       make_figure(FigureId::kDownstreamVsUpstream, "Downstream error vs upstream loss",
                   loss_label(data, "Upstream loss L"), "Downstream error", false, false);
+  if (tasks.empty()) {
+    // No series: nothing to draw, and nothing to export (figure.h, nothing_to_draw).
+    figure.message =
+        "No downstream metrics in the data: no run has an accuracy or error on a downstream task "
+        "(a run's \"downstream\" metrics), so there is nothing to draw.";
+    return figure;
+  }
   for (const std::string& task : tasks) {
     const std::vector<DownstreamPoint> points = downstream_points(data.runs, task);
     if (points.empty())
@@ -69,11 +75,13 @@ Figure downstream_vs_upstream(const ExplorerData& data) {
   return figure;
 }
 
-Figure law_fit_vs_held_out(const ExplorerData& data) {
-  Figure figure =
-      make_figure(FigureId::kLawFitVsHeldOut, law_name(data) + " fit: predicted vs observed loss",
-                  loss_label(data, "Observed loss L"), loss_label(data, "Predicted loss L\u0302"),
-                  false, false);
+Figure law_fit_panel(const ExplorerData& data, bool held_out) {
+  Figure figure = make_figure(held_out ? FigureId::kLawHeldOut : FigureId::kLawFitVsHeldOut,
+                              law_name(data) + (held_out ? " on the runs held out of its fit"
+                                                         : " fit: predicted vs observed loss"),
+                              loss_label(data, "Observed loss L"),
+                              loss_label(data, "Predicted loss L\u0302"), false, false);
+  figure.square = true;
   if (!data.law) {
     figure.title = "Law fit: predicted vs observed loss";
     figure.message = "No law: " + data.law_refused + ".";
@@ -85,42 +93,90 @@ Figure law_fit_vs_held_out(const ExplorerData& data) {
                                 " entries for " + std::to_string(points.size()) +
                                 " scaling points");
   }
-  Series fitted, held_out;
-  fitted.label = "fit";
-  held_out.label = "held out";
-  fitted.kind = held_out.kind = SeriesKind::kRuns;
+  // Both panels share one square range, over every point of either, so that they read alike
+  // side by side.
+  std::vector<ScalingPoint> panel;
   double lowest = INFINITY, highest = -INFINITY;
   for (std::size_t i = 0; i < points.size(); ++i) {
-    Series& series = !data.holdout.empty() && data.holdout[i] ? held_out : fitted;
     const double predicted = data.law->loss(points[i]);
-    series.x.push_back(points[i].loss);
-    series.y.push_back(predicted);
     lowest = std::min({lowest, points[i].loss, predicted});
     highest = std::max({highest, points[i].loss, predicted});
+    const bool out = !data.holdout.empty() && data.holdout[i];
+    if (out == held_out)
+      panel.push_back(points[i]);
   }
-  if (!points.empty()) {
-    Series diagonal;
-    diagonal.label = "y = x";
-    diagonal.x = diagonal.y = {lowest, highest};
-    figure.curves.push_back(std::move(diagonal));
+  if (panel.empty()) {
+    figure.message = held_out ? "Nothing was held out of the fit: a hold-out rule (--holdout; the "
+                                "paper holds out S = 0.98) puts its runs here."
+                              : "Every run was held out of the fit: none was fitted.";
+    return figure;
   }
-  figure.points.push_back(std::move(fitted));
-  figure.points.push_back(std::move(held_out));
+  const double margin = 0.03 * std::max(highest - lowest, 1e-9 * std::abs(highest));
+  figure.x_range = figure.y_range = std::pair(lowest - margin, highest + margin);
+  Series identity;
+  identity.label = "y = x";
+  identity.x = identity.y = {figure.x_range->first, figure.x_range->second};
+  figure.curves.push_back(std::move(identity));
+  Series runs;
+  runs.label = held_out ? "held out" : "fitted";
+  runs.kind = held_out ? SeriesKind::kHeldOut : SeriesKind::kRuns;
+  for (const ScalingPoint& point : panel) {
+    runs.x.push_back(point.loss);
+    runs.y.push_back(data.law->loss(point));
+    runs.run_ids.push_back(data.runs[point.run_index].id);
+  }
+  figure.points.push_back(std::move(runs));
+  // The paper's measures (Appendix E), as the fit reports them (measure_errors).
+  const ErrorMeasures errors = measure_errors(*data.law, panel, data.law_options.huber_delta);
+  figure.annotations = {
+      "n = " + std::to_string(errors.points),
+      "MSE = " + format_brief(errors.mse),
+      "Huber (\u03b4 = " + format_brief(data.law_options.huber_delta) +
+          ") = " + format_brief(errors.huber),
+  };
   return figure;
 }
 
+// N, and Eq. 9 and 6 N_a per token, are linear in the depth: their values at one and two layers
+// give them at any real depth.
+struct DepthLinear {
+  double at_one, per_layer;
+  double at(double layers) const { return at_one + (layers - 1.0) * per_layer; }
+};
+template <typename Count>
+DepthLinear depth_linear(Architecture arch, const Count& count) {
+  arch.n_layers = 1;
+  const double one = count(arch);
+  arch.n_layers = 2;
+  return {one, count(arch) - one};
+}
+
 Figure flop_ratio() {
-  Figure figure = make_figure(FigureId::kFlopRatio, "FLOPs per token: Eq. 9 over 6 N_a",
-                              "Total parameters N", "Eq. 9 / 6 N_a", true, false);
+  Figure figure =
+      make_figure(FigureId::kFlopRatio, "FLOPs per token: Eq. 9 over 6 N_a (continuous depth)",
+                  "Total parameters N", "Eq. 9 / 6 N_a", true, false);
   for (const double sparsity : kFlopRatioSparsities) {
     const ExpertChoice experts = experts_for_sparsity(sparsity);
+    // The family's depth grows with width at a fixed aspect ratio, read off its widest shape.
+    // Rounded to whole layers (as family_shape builds models) the ratio saws at every width where
+    // the depth steps; at the real depth it is the smooth trend the paper draws. From two layers
+    // (the family's floor) up.
+    const double width_per_layer =
+        double(kFamilyMaxWidth) / family_shape(kFamilyMaxWidth, experts).n_layers;
     Series curve;
     curve.label = sparsity_label(sparsity);
     curve.sparsity = sparsity;
-    for (int width = kFamilyMinWidth; width <= kFamilyMaxWidth; width += kFamilyHeadDim) {
-      const Architecture arch = family_shape(width, experts);
-      curve.x.push_back(count_parameters(arch).total);
-      curve.y.push_back(eq9_to_6na_ratio(arch));
+    for (const double width : log_axis(2.0 * width_per_layer, kFamilyMaxWidth, kCurvePoints)) {
+      const Architecture arch = family_shape(static_cast<int>(std::lround(width)), experts);
+      const double layers = arch.d_model / width_per_layer;
+      const DepthLinear total =
+          depth_linear(arch, [](const Architecture& a) { return count_parameters(a).total; });
+      const DepthLinear eq9 =
+          depth_linear(arch, [](const Architecture& a) { return flops_per_token_eq9(a); });
+      const DepthLinear six_na =
+          depth_linear(arch, [](const Architecture& a) { return flops_per_token_6na(a); });
+      curve.x.push_back(total.at(layers));
+      curve.y.push_back(eq9.at(layers) / six_na.at(layers));
     }
     figure.curves.push_back(std::move(curve));
   }

@@ -69,13 +69,17 @@ LawSparsityOptimum refine_optimal_sparsity(const SparsityLaw& law, double budget
                                            const std::vector<double>& sparsities,
                                            const std::vector<double>& losses);
 
-// S* against N at one budget (Figure 4), at `totals` and, where S* changes fast, between them.
+// S* against N at one budget (Figure 4), at `totals` and, where S* changes fast, between them;
+// with the central 95 % of the replicates' S* at each N as its band (empty without replicates).
 struct OptimalSparsityCurve {
   double budget = 0;
   std::vector<double> total, sparsity;
+  std::vector<double> sparsity_lo, sparsity_hi;
 };
-OptimalSparsityCurve optimal_sparsity_curve(const SparsityLaw& law, double budget,
-                                            const std::vector<double>& totals, double max_sparsity);
+OptimalSparsityCurve optimal_sparsity_curve(const SparsityLaw& law,
+                                            const std::vector<SparsityLaw>& replicates,
+                                            double budget, const std::vector<double>& totals,
+                                            double max_sparsity);
 
 // What ExplorerModel keeps between calls: facts about the runs, and the curves and figures that no
 // budget move changes.
@@ -88,6 +92,9 @@ struct ExplorerCache {
   SizeRange total_range, active_range;  // of the finished runs
   // The budgets drawn one curve each (shown_budgets(data_budgets)).
   std::vector<double> shown_budgets;
+  // Per run of ExplorerData::runs, whether it was held out of the law's fit
+  // (ExplorerData::holdout, which is per scaling point); empty when nothing was held out.
+  std::vector<bool> held_out_runs;
   // The law as Eq. 6 (FittedLaw::as_sparsity_law: a Chinchilla-form law has c = d = 0), and its
   // replicates; nullopt without a law.
   std::optional<SparsityLaw> law;
@@ -105,7 +112,7 @@ struct ExplorerCache {
   std::optional<SizeCurveKey> current_size_key;
   OptimalSizeCurve current_size_curve;
 
-  std::optional<Figure> downstream, law_fit, flop_ratio;
+  std::optional<Figure> downstream, law_fit, law_held_out, flop_ratio;
   // The N*-vs-C and D*-vs-C figures, without and with their bands.
   std::optional<Figure> params_vs_budget[2], tokens_vs_budget[2];
 
@@ -175,6 +182,14 @@ std::string no_sparsity_law(const ExplorerData& data);
 // Figure 4 through a surface over N: S*(N) over its data's sizes, with the replicates' interval
 // of S* as its band (figures.cpp).
 Series surface_sparsity_curve(const SurfaceFit& fit, double max_sparsity);
+// A copy of `fit` searched over sparsities up to `max_sparsity` at most; without its replicates
+// (and so without intervals) unless `with_replicates`.
+SurfaceFit capped(const SurfaceFit& fit, double max_sparsity, bool with_replicates);
+// Figure 2a and the sizes it draws at (sparsity_slice_figure.cpp; ExplorerModel says which).
+std::vector<double> loss_vs_sparsity_sizes(const ExplorerData& data, const ExplorerCache& cache,
+                                           const ExplorerState& state);
+Figure loss_vs_sparsity(const ExplorerData& data, const ExplorerCache& cache,
+                        const ExplorerState& state);
 // Figures 3a-c and 4 (optima_figures.cpp).
 Figure optimal_vs_sparsity(FigureId id, const ExplorerData& data, ExplorerCache& cache,
                            const ExplorerState& state);
@@ -182,7 +197,9 @@ Figure optimal_sparsity_vs_size(const ExplorerData& data, ExplorerCache& cache,
                                 const ExplorerState& state);
 // Figures 5, 6 and 7, which no slider moves (data_figures.cpp).
 Figure downstream_vs_upstream(const ExplorerData& data);
-Figure law_fit_vs_held_out(const ExplorerData& data);
+// Figure 6's panels: the runs fitted (6a, kLawFitVsHeldOut) or those held out (6b, kLawHeldOut),
+// observed against predicted on square axes shared by both panels.
+Figure law_fit_panel(const ExplorerData& data, bool held_out);
 Figure flop_ratio();
 // The N*-vs-C and D*-vs-C figures (budget_figures.cpp).
 Figure optimal_vs_budget(FigureId id, const ExplorerData& data, ExplorerCache& cache,

@@ -5,7 +5,9 @@
 #include <cstdio>
 
 #include "explorer_cache.h"
+#include "moescope/fit/fit_refused.h"
 #include "moescope/fit/isoflop_surface.h"
+#include "moescope/fit/scaling_points.h"
 #include "moescope/io/number_format.h"
 
 namespace moescope {
@@ -150,6 +152,18 @@ ExplorerCache make_cache(const ExplorerData& data) {
     cache.total_range = {total_lo, total_hi};
   if (active_hi > active_lo)
     cache.active_range = {active_lo, active_hi};
+  if (!data.holdout.empty()) {
+    try {
+      const std::vector<ScalingPoint> fit_points = scaling_points(data.runs).points;
+      if (fit_points.size() == data.holdout.size()) {
+        cache.held_out_runs.assign(data.runs.size(), false);
+        for (std::size_t i = 0; i < fit_points.size(); ++i)
+          cache.held_out_runs[fit_points[i].run_index] = data.holdout[i];
+      }
+    } catch (const FitRefused&) {
+      // Losses in several units: no law was fitted, so nothing was held out of one.
+    }
+  }
   if (data.law) {
     cache.law = data.law->as_sparsity_law();
     for (const FittedLaw& replicate : data.replicates)
@@ -262,6 +276,10 @@ const std::vector<double>& ExplorerModel::shown_budgets() const {
 
 const std::vector<double>& ExplorerModel::data_sparsities() const {
   return cache_->data_sparsities;
+}
+
+std::vector<double> ExplorerModel::loss_vs_sparsity_sizes(const ExplorerState& state) const {
+  return moescope::loss_vs_sparsity_sizes(*data_, *cache_, state);
 }
 
 ReadOut ExplorerModel::read_out(const ExplorerState& state) const {

@@ -40,14 +40,10 @@ Figure make_figure(FigureId id, std::string title, std::string x_label, std::str
   return figure;
 }
 
-namespace {
-
 // ---- The surfaces' curves -------------------------------------------------------------------
 // As in the paper, Figures 2 and 4 read the IsoFLOP surfaces (Eq. 8), each over its own data's
 // range; the law's curves (Eq. 6) come with them for comparison.
 
-// A copy of `fit` searched over sparsities up to `max_sparsity` at most; without its replicates
-// (and so without intervals) unless `with_replicates`.
 SurfaceFit capped(const SurfaceFit& fit, double max_sparsity, bool with_replicates) {
   SurfaceFit copy;
   copy.axis = fit.axis;
@@ -61,6 +57,8 @@ SurfaceFit capped(const SurfaceFit& fit, double max_sparsity, bool with_replicat
     copy.replicates = fit.replicates;
   return copy;
 }
+
+namespace {
 
 // Where a slice of a surface at one sparsity is known: the runs of that sparsity at its budget,
 // as (ln size on the fit's axis, ln size on the other axis), by increasing size; runs of equal
@@ -195,15 +193,19 @@ Series surface_sparsity_curve(const SurfaceFit& fit, double max_sparsity) {
     if (!split_any)
       break;
   }
-  const bool bands = std::all_of(points.begin(), points.end(), [](const Point& point) {
+  // A size where no replicate gave S* gets a band of no width there, rather than the whole curve
+  // losing its band.
+  const bool bands = std::any_of(points.begin(), points.end(), [](const Point& point) {
     return point.best.sparsity_interval.has_value();
   });
   for (const Point& point : points) {
     curve.x.push_back(point.total);
     curve.y.push_back(point.best.sparsity);
     if (bands) {
-      curve.lo.push_back(point.best.sparsity_interval->lo);
-      curve.hi.push_back(point.best.sparsity_interval->hi);
+      const Interval interval =
+          point.best.sparsity_interval.value_or(Interval{point.best.sparsity, point.best.sparsity});
+      curve.lo.push_back(interval.lo);
+      curve.hi.push_back(interval.hi);
     }
   }
   return curve;
@@ -221,136 +223,139 @@ std::string no_sparsity_law(const ExplorerData& data) {
 
 namespace {
 
-Figure loss_vs_sparsity(const ExplorerData& data, const ExplorerCache& cache,
-                        const ExplorerState& state) {
-  const double total = state.slice_total_params;
-  Figure figure =
-      make_figure(FigureId::kLossVsSparsity,
-                  "Loss vs sparsity at N = " + format_brief(total) + ", " +
-                      budget_label(state.budget) + budget_extrapolation_note(data, state.budget),
-                  "Sparsity S", loss_label(data, "Loss L"), false, false);
-  figure.dashed_key = law_name(data);
-  if (one_sparsity_level(cache)) {
-    figure.message = one_level_message(
-        cache,
-        "loss against sparsity needs runs at several sparsities, so this view is empty. "
-        "Loss against size per budget is in 2b, the compute-optimal size against the budget in "
-        "'N* vs C'.");
-    return figure;
+// The runs of one data budget at one sparsity, on the figure's size axis, with their ids; where
+// `data_budget` is empty, the runs without C (data at one token count). The runs held out of the
+// law's fit (ExplorerData::holdout) come as a kHeldOut series of their own.
+struct BudgetRuns {
+  Series fitted, held_out;
+};
+BudgetRuns runs_at(const ExplorerData& data, const ExplorerCache& cache,
+                   std::optional<double> data_budget, double sparsity, bool total_axis) {
+  BudgetRuns runs;
+  const std::string where =
+      data_budget ? "at " + budget_label(*data_budget) : std::string("without C");
+  runs.fitted.label = sparsity_label(sparsity) + " (runs " + where + ")";
+  runs.held_out.label = sparsity_label(sparsity) + " (runs " + where + ", held out of the fit)";
+  runs.fitted.kind = SeriesKind::kRuns;
+  runs.held_out.kind = SeriesKind::kHeldOut;
+  for (Series* series : {&runs.fitted, &runs.held_out}) {
+    series->sparsity = sparsity;
+    series->budget = data_budget;
   }
-  const bool with_law = law_over_sparsity(data);
-  if (with_law) {
-    const SparsityLaw& law = *cache.law;
-    Series curve;
-    curve.label = "Eq. 6 law, N = " + format_brief(total);
-    curve.kind = SeriesKind::kLaw;
-    curve.budget = state.budget;
-    for (const double sparsity : sparsity_axis(state.max_sparsity, kCurvePoints)) {
-      curve.x.push_back(sparsity);
-      curve.y.push_back(law_loss(law, state.budget, total, sparsity));
-    }
-    figure.curves.push_back(std::move(curve));
-    const LawSparsityOptimum best =
-        optimal_sparsity(law, state.budget, total, family(), state.max_sparsity);
-    Series marker;
-    marker.label = "S*, Eq. 6";
-    marker.kind = SeriesKind::kLaw;
-    marker.budget = state.budget;
-    marker.sparsity = best.sparsity;
-    marker.x = {best.sparsity};
-    marker.y = {best.loss};
-    figure.points.push_back(std::move(marker));
-  }
-  auto nothing = [&](const std::string& why) {
-    if (with_law) {
-      figure.title += ": Eq. 6 law only" + why;
-    } else {
-      figure.message = "Nothing to draw: " + no_sparsity_law(data) + why + ".";
-    }
-    return figure;
-  };
-
-  // The surface's slice at this N, where a surface over N was fitted at this budget and its runs
-  // reach this N.
-  const std::optional<std::size_t> index = surface_at_budget(data, state.budget);
-  if (!index)
-    return nothing(with_law ? "" : ", and no Eq. 8 surface at this budget");
-  const SurfaceFit& fit = data.surfaces[*index];
-  const double log_total = std::log(total);
-  if (fit.axis != SizeAxis::kTotal || fit.single_sparsity_level() || log_total < fit.log_size_min ||
-      log_total > fit.log_size_max) {
-    return nothing(fit.axis != SizeAxis::kTotal  ? " (surface over N_a)"
-                   : fit.single_sparsity_level() ? " (this budget's runs have one sparsity level)"
-                                                 : " (N beyond the runs)");
-  }
-  if (!with_law)
-    figure.title += ": Eq. 8 surface only (" + no_sparsity_law(data) + ")";
-  const SurfaceFit searched = capped(fit, state.max_sparsity, false);
-  Series slice;
-  slice.label = "Eq. 8 surface at " +
-                (fit.budget ? budget_label(*fit.budget) : std::string("runs without C")) +
-                ", N = " + format_brief(total);
-  slice.kind = SeriesKind::kSurface;
-  slice.budget = fit.budget;
-  const bool bands = state.replicate_intervals && !fit.replicates.empty();
-  for (const double sparsity : sparsity_axis(searched.sparsity_max, kCurvePoints)) {
-    slice.x.push_back(sparsity);
-    slice.y.push_back(fit.loss(total, sparsity));
-    if (bands) {
-      const Interval band = fit.band(total, sparsity);
-      slice.lo.push_back(band.lo);
-      slice.hi.push_back(band.hi);
-    }
-  }
-  figure.curves.push_back(std::move(slice));
-  const SparsityOptimum surface_best = optimal_sparsity(searched, total);
-  Series surface_marker;
-  surface_marker.label = "S*, Eq. 8";
-  surface_marker.kind = SeriesKind::kSurface;
-  surface_marker.budget = fit.budget;
-  surface_marker.sparsity = surface_best.sparsity;
-  surface_marker.x = {surface_best.sparsity};
-  surface_marker.y = {surface_best.loss};
-  figure.points.push_back(std::move(surface_marker));
-  return figure;
-}
-
-// The runs of one data budget at one sparsity, on the figure's size axis; where
-// `data_budget` is empty, the runs without C (data at one token count).
-Series runs_at(const ExplorerData& data, std::optional<double> data_budget, double sparsity,
-               bool total_axis) {
-  Series measured;
-  measured.label = sparsity_label(sparsity) + " (runs " +
-                   (data_budget ? "at " + budget_label(*data_budget) : std::string("without C")) +
-                   ")";
-  measured.kind = SeriesKind::kRuns;
-  measured.sparsity = sparsity;
-  measured.budget = data_budget;
-  for (const Run& run : data.runs) {
+  for (std::size_t i = 0; i < data.runs.size(); ++i) {
+    const Run& run = data.runs[i];
     const bool of_budget =
         data_budget ? run_at_budget(data, run, *data_budget)
                     : run.status == RunStatus::kDone && !run.compute && run.loss.has_value();
     const std::optional<double>& size = total_axis ? run.total_params : run.active_params;
     if (!of_budget || !run.sparsity || !size || std::abs(*run.sparsity - sparsity) > 1e-6)
       continue;
-    measured.x.push_back(*size);
-    measured.y.push_back(*run.loss);
+    Series& series =
+        i < cache.held_out_runs.size() && cache.held_out_runs[i] ? runs.held_out : runs.fitted;
+    series.x.push_back(*size);
+    series.y.push_back(*run.loss);
+    series.run_ids.push_back(run.id);
   }
-  return measured;
+  return runs;
 }
 
-// The law's L against size at one budget and sparsity, over `totals`.
-Series law_size_curve(const SparsityLaw& law, double budget, double sparsity,
-                      const std::vector<double>& totals, bool total_axis) {
+void add_runs(Figure& figure, BudgetRuns runs) {
+  for (Series* series : {&runs.fitted, &runs.held_out}) {
+    if (!series->x.empty())
+      figure.points.push_back(std::move(*series));
+  }
+}
+
+// The law's L against size at one budget and sparsity, over `totals`; with the central 95 % of
+// the replicates' losses as its band where `replicates` are given.
+Series law_size_curve(const SparsityLaw& law, const std::vector<SparsityLaw>& replicates,
+                      double budget, double sparsity, const std::vector<double>& totals,
+                      bool total_axis) {
   Series curve;
   curve.kind = SeriesKind::kLaw;
   curve.sparsity = sparsity;
   curve.budget = budget;
+  std::vector<double> losses(replicates.size());
   for (const double total : totals) {
     curve.x.push_back(total_axis ? total : family().active(total, sparsity));
     curve.y.push_back(law_loss(law, budget, total, sparsity));
+    if (replicates.empty())
+      continue;
+    for (std::size_t r = 0; r < replicates.size(); ++r)
+      losses[r] = law_loss(replicates[r], budget, total, sparsity);
+    const bool any_finite =
+        std::any_of(losses.begin(), losses.end(), [](double loss) { return std::isfinite(loss); });
+    // No replicate with a loss here: a band of no width rather than none along the whole curve.
+    const Interval band =
+        any_finite ? percentile_interval(losses) : Interval{curve.y.back(), curve.y.back()};
+    curve.lo.push_back(band.lo);
+    curve.hi.push_back(band.hi);
   }
   return curve;
+}
+
+// A curve's minimum over its drawn sizes as a kOptimum marker: the vertex of the parabola in
+// ln(size) through the lowest point and its neighbours, with the curve's band at the nearest
+// drawn point as its interval. None where the lowest point is an end: the minimum lies beyond
+// the curve (or it has none), and a marker at its end would claim one.
+std::optional<Series> curve_minimum(const Series& curve) {
+  if (curve.x.size() < 3)
+    return std::nullopt;
+  const auto lowest =
+      static_cast<std::size_t>(std::min_element(curve.y.begin(), curve.y.end()) - curve.y.begin());
+  if (lowest == 0 || lowest + 1 == curve.y.size())
+    return std::nullopt;
+  const double u0 = std::log(curve.x[lowest - 1]), u1 = std::log(curve.x[lowest]),
+               u2 = std::log(curve.x[lowest + 1]);
+  const double y0 = curve.y[lowest - 1], y1 = curve.y[lowest], y2 = curve.y[lowest + 1];
+  // Newton's divided differences: y = y0 + d01 (u - u0) + d012 (u - u0)(u - u1).
+  const double d01 = (y1 - y0) / (u1 - u0), d12 = (y2 - y1) / (u2 - u1);
+  const double d012 = (d12 - d01) / (u2 - u0);
+  if (!(d012 > 0))
+    return std::nullopt;
+  const double u = std::clamp(0.5 * (u0 + u1) - d01 / (2 * d012), u0, u2);
+  Series marker;
+  marker.label = curve.label + ", minimum";
+  marker.kind = SeriesKind::kOptimum;
+  marker.sparsity = curve.sparsity;
+  marker.budget = curve.budget;
+  marker.fit_colour = curve.fit_colour;
+  marker.x = {std::exp(u)};
+  marker.y = {y0 + d01 * (u - u0) + d012 * (u - u0) * (u - u1)};
+  if (!curve.lo.empty()) {
+    const std::size_t nearest = std::abs(u - u0) < std::abs(u - u1)   ? lowest - 1
+                                : std::abs(u - u2) < std::abs(u - u1) ? lowest + 1
+                                                                      : lowest;
+    marker.lo = {std::min(curve.lo[nearest], marker.y[0])};
+    marker.hi = {std::max(curve.hi[nearest], marker.y[0])};
+  }
+  return marker;
+}
+
+void add_minima(Figure& figure) {
+  std::vector<Series> minima;
+  for (const Series& curve : figure.curves) {
+    if (std::optional<Series> marker = curve_minimum(curve))
+      minima.push_back(std::move(*marker));
+  }
+  for (Series& marker : minima)
+    figure.points.push_back(std::move(marker));
+}
+
+// The x axis over the runs shown (kRuns, kHeldOut), a factor kRangeMargin beyond them: the
+// law's curves reach further, to show their shape, but the figure is about the data.
+void span_runs(Figure& figure) {
+  double lo = INFINITY, hi = 0;
+  for (const Series& points : figure.points) {
+    if (points.kind != SeriesKind::kRuns && points.kind != SeriesKind::kHeldOut)
+      continue;
+    for (const double x : points.x) {
+      lo = std::min(lo, x);
+      hi = std::max(hi, x);
+    }
+  }
+  if (hi > 0 && lo <= hi)
+    figure.x_range = std::pair(lo / kRangeMargin, hi * kRangeMargin);
 }
 
 // Figures 2b and 2c on data of one sparsity level (dense data): loss against size per budget,
@@ -375,35 +380,43 @@ Figure loss_vs_size_per_budget(const ExplorerData& data, ExplorerCache& cache,
                                               cache.total_range.hi * kSizeMargin, kCurvePoints);
   const std::optional<double> slider_budget =
       nearest_data_budget(cache, data.binning, state.budget);
+  const bool slider_shown =
+      slider_budget && std::find(cache.shown_budgets.begin(), cache.shown_budgets.end(),
+                                 *slider_budget) != cache.shown_budgets.end();
+  const std::vector<SparsityLaw> no_replicates;
+  const std::vector<SparsityLaw>& replicates =
+      state.replicate_intervals ? cache.replicates : no_replicates;
+  // Coloured by budget: the runs' labels name the budget, the sparsity is the figure's.
+  auto add_budget_runs = [&](double budget) {
+    BudgetRuns runs = runs_at(data, cache, budget, level, total_axis);
+    runs.fitted.sparsity.reset();
+    runs.held_out.sparsity.reset();
+    runs.fitted.label = "runs at " + budget_label(budget);
+    runs.held_out.label = "runs at " + budget_label(budget) + ", held out of the fit";
+    add_runs(figure, std::move(runs));
+  };
   for (const double budget : cache.shown_budgets) {
     if (with_law) {
-      Series curve = law_size_curve(*cache.law, budget, level, totals, total_axis);
-      curve.sparsity.reset();  // coloured by budget
+      Series curve = law_size_curve(*cache.law, replicates, budget, level, totals, total_axis);
+      curve.sparsity.reset();
       curve.label = budget_label(budget);
       figure.curves.push_back(std::move(curve));
     }
-    Series measured = runs_at(data, budget, level, total_axis);
-    measured.sparsity.reset();
-    measured.label = "runs at " + budget_label(budget);
-    if (!measured.x.empty())
-      figure.points.push_back(std::move(measured));
+    add_budget_runs(budget);
   }
-  if (with_law) {
-    Series curve = law_size_curve(*cache.law, state.budget, level, totals, total_axis);
+  // The slider's curve, unless it sits on a budget drawn already.
+  if (with_law && !slider_shown) {
+    Series curve = law_size_curve(*cache.law, replicates, state.budget, level, totals, total_axis);
     curve.sparsity.reset();
     curve.label = budget_label(state.budget) +
                   (budget_extrapolation_note(data, state.budget).empty() ? "" : " extrapolated") +
                   " (slider)";
     figure.curves.push_back(std::move(curve));
   }
-  if (slider_budget && std::find(cache.shown_budgets.begin(), cache.shown_budgets.end(),
-                                 *slider_budget) == cache.shown_budgets.end()) {
-    Series measured = runs_at(data, *slider_budget, level, total_axis);
-    measured.sparsity.reset();
-    measured.label = "runs at " + budget_label(*slider_budget);
-    if (!measured.x.empty())
-      figure.points.push_back(std::move(measured));
-  }
+  if (slider_budget && !slider_shown)
+    add_budget_runs(*slider_budget);
+  add_minima(figure);
+  span_runs(figure);
   if (cache.shown_budgets.size() < cache.data_budgets.size()) {
     figure.title += " (" + std::to_string(cache.shown_budgets.size()) + " of " +
                     std::to_string(cache.data_budgets.size()) + " budgets)";
@@ -431,12 +444,15 @@ Figure loss_vs_size(const ExplorerData& data, ExplorerCache& cache, const Explor
   const std::vector<double> totals = log_axis(cache.total_range.lo / kSizeMargin,
                                               cache.total_range.hi * kSizeMargin, kCurvePoints);
   const std::optional<std::size_t> surface = surface_at_budget(data, state.budget);
+  const std::vector<SparsityLaw> no_replicates;
   bool any_law = false;
   for (const double sparsity : sparsities) {
     // A law of one sparsity level draws that level only; a refused law, nothing.
     if (!law_at_sparsity(data, sparsity))
       continue;
-    Series curve = law_size_curve(*cache.law, state.budget, sparsity, totals, total_axis);
+    Series curve =
+        law_size_curve(*cache.law, state.replicate_intervals ? cache.replicates : no_replicates,
+                       state.budget, sparsity, totals, total_axis);
     curve.label = sparsity_label(sparsity) + ", " + law_name(data);
     figure.curves.push_back(std::move(curve));
     any_law = true;
@@ -457,13 +473,12 @@ Figure loss_vs_size(const ExplorerData& data, ExplorerCache& cache, const Explor
   // surface on display has no budget.
   std::optional<double> data_budget = nearest_data_budget(cache, data.binning, state.budget);
   const bool budgetless = !data_budget && surface && !data.surfaces[*surface].budget;
+  add_minima(figure);
   if (data_budget || budgetless) {
-    for (const double sparsity : cache.data_sparsities) {
-      Series measured = runs_at(data, data_budget, sparsity, total_axis);
-      if (!measured.x.empty())
-        figure.points.push_back(std::move(measured));
-    }
+    for (const double sparsity : cache.data_sparsities)
+      add_runs(figure, runs_at(data, cache, data_budget, sparsity, total_axis));
   }
+  span_runs(figure);
   if (!any_law && !any_surface) {
     figure.message =
         "No curve at this budget: " + no_sparsity_law(data) +
@@ -500,6 +515,8 @@ std::string_view to_string(FigureId id) {
       return "downstream-vs-upstream";
     case FigureId::kLawFitVsHeldOut:
       return "law-fit-vs-held-out";
+    case FigureId::kLawHeldOut:
+      return "law-held-out";
     case FigureId::kFlopRatio:
       return "flop-ratio";
     case FigureId::kOptimalParamsVsBudget:
@@ -532,7 +549,9 @@ Figure build_any_figure(FigureId id, const ExplorerData& data, ExplorerCache& ca
     case FigureId::kDownstreamVsUpstream:
       return kept(cache.downstream, [&] { return downstream_vs_upstream(data); });
     case FigureId::kLawFitVsHeldOut:
-      return kept(cache.law_fit, [&] { return law_fit_vs_held_out(data); });
+      return kept(cache.law_fit, [&] { return law_fit_panel(data, false); });
+    case FigureId::kLawHeldOut:
+      return kept(cache.law_held_out, [&] { return law_fit_panel(data, true); });
     case FigureId::kFlopRatio:
       return kept(cache.flop_ratio, [] { return flop_ratio(); });
     case FigureId::kOptimalParamsVsBudget:

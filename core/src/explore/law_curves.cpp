@@ -231,16 +231,18 @@ LawSparsityOptimum refine_optimal_sparsity(const SparsityLaw& law, double budget
   return best;
 }
 
-OptimalSparsityCurve optimal_sparsity_curve(const SparsityLaw& law, double budget,
-                                            const std::vector<double>& totals,
+OptimalSparsityCurve optimal_sparsity_curve(const SparsityLaw& law,
+                                            const std::vector<SparsityLaw>& replicates,
+                                            double budget, const std::vector<double>& totals,
                                             double max_sparsity) {
   const ActiveParameterModel model = ActiveParameterModel::paper_family();
   const std::vector<double> sparsities = sparsity_axis(max_sparsity, kCurvePoints);
-  auto optimum_at = [&](double total) {
-    return refine_optimal_sparsity(law, budget, total, model, sparsities,
-                                   losses_over_sparsity(law, budget, total, sparsities, model))
+  auto law_optimum_at = [&](const SparsityLaw& which, double total) {
+    return refine_optimal_sparsity(which, budget, total, model, sparsities,
+                                   losses_over_sparsity(which, budget, total, sparsities, model))
         .sparsity;
   };
+  auto optimum_at = [&](double total) { return law_optimum_at(law, total); };
   OptimalSparsityCurve curve;
   curve.budget = budget;
   curve.total = totals;
@@ -267,6 +269,16 @@ OptimalSparsityCurve optimal_sparsity_curve(const SparsityLaw& law, double budge
     curve = std::move(finer);
     if (!split_any)
       break;
+  }
+  if (replicates.empty())
+    return curve;
+  std::vector<double> optima(replicates.size());
+  for (const double total : curve.total) {
+    for (std::size_t r = 0; r < replicates.size(); ++r)
+      optima[r] = law_optimum_at(replicates[r], total);
+    const Interval band = percentile_interval(optima);
+    curve.sparsity_lo.push_back(band.lo);
+    curve.sparsity_hi.push_back(band.hi);
   }
   return curve;
 }

@@ -80,8 +80,11 @@ struct ExplorerState {
   // The memory bound of Section 2.2 on N; none by default.
   std::optional<double> max_total_params;
   double max_sparsity = 0.98;
-  double slice_total_params = 1e9;  // the N of Figure 2a
-  double slice_sparsity = 0.5;      // the S marked in Figures 2b and 2c
+  // The N of Figure 2a's curves, one curve each (one N: the single slice a slider sets). Empty:
+  // a few sizes of the runs at the budget, spread in log over their range
+  // (ExplorerModel::loss_vs_sparsity_sizes).
+  std::vector<double> slice_total_params;
+  double slice_sparsity = 0.5;  // the S marked in Figures 2b and 2c
   // Replicate optima cost about twenty times the point values (one optimum search per bootstrap
   // refit), too much for a redraw while a slider moves. The explorer sets this false during a
   // drag and true once the slider settles. When false, neither the read-out nor the figures

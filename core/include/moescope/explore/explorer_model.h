@@ -48,6 +48,12 @@ class ExplorerModel {
   // The sparsity levels of the runs, increasing and distinct (one for dense data).
   const std::vector<double>& data_sparsities() const;
 
+  // The N of Figure 2a's curves at `state`: state.slice_total_params where given; else up to
+  // kMostSliceSizes distinct N of the runs at the data budget the state's budget falls in (all
+  // runs' between budgets), the smallest, the largest and those nearest in log to even steps
+  // between them.
+  std::vector<double> loss_vs_sparsity_sizes(const ExplorerState& state) const;
+
   ReadOut read_out(const ExplorerState& state) const;
   std::vector<CappedReadOut> capped_read_outs(const ExplorerState& state) const;
   Figure figure(FigureId id, const ExplorerState& state) const;

@@ -13,7 +13,7 @@ namespace moescope {
 
 // The paper's figures, by number.
 enum class FigureId {
-  kLossVsSparsity,           // 2a: L vs S at fixed N, through the surface and the law at C
+  kLossVsSparsity,           // 2a: L vs S at a few fixed N, through the surface and the law at C
   kLossVsParams,             // 2b: L vs N at the data's sparsities
   kLossVsActiveParams,       // 2c: L vs N_a at the data's sparsities
   kOptimalParamsVsSparsity,  // 3a: N* vs S per budget
@@ -21,22 +21,32 @@ enum class FigureId {
   kOptimalLossVsSparsity,    // 3c: L* vs S per budget
   kOptimalSparsityVsParams,  // 4: S* vs N per budget, through the surfaces and the law
   kDownstreamVsUpstream,     // 5: downstream error vs upstream loss
-  kLawFitVsHeldOut,          // 6: observed vs predicted loss
+  kLawFitVsHeldOut,          // 6a: predicted vs observed loss of the runs fitted
   kFlopRatio,                // 7: Eq. 9 / 6 N_a vs N
   kOptimalParamsVsBudget,    // N* vs C per sparsity: Approach 2's optima and the law's N*(C)
   kOptimalTokensVsBudget,    // D* vs C per sparsity: the same for the tokens
   // A fit's residuals ln(L / L̂) against N (law_collection.h's residual_figure); drawn from the
   // explorer's collection of fits, so not one of kAllFigures, which ExplorerModel draws.
   kResiduals,
+  // 6b: predicted vs observed loss of the runs held out of the fit (the paper's S = 0.98), on
+  // the same square axes as 6a: the paper's Figure 6 is these two panels side by side.
+  kLawHeldOut,
 };
 
 inline constexpr FigureId kAllFigures[] = {
-    FigureId::kLossVsSparsity,          FigureId::kLossVsParams,
-    FigureId::kLossVsActiveParams,      FigureId::kOptimalParamsVsSparsity,
-    FigureId::kOptimalActiveVsSparsity, FigureId::kOptimalLossVsSparsity,
-    FigureId::kOptimalSparsityVsParams, FigureId::kOptimalParamsVsBudget,
-    FigureId::kOptimalTokensVsBudget,   FigureId::kDownstreamVsUpstream,
-    FigureId::kLawFitVsHeldOut,         FigureId::kFlopRatio,
+    FigureId::kLossVsSparsity,
+    FigureId::kLossVsParams,
+    FigureId::kLossVsActiveParams,
+    FigureId::kOptimalParamsVsSparsity,
+    FigureId::kOptimalActiveVsSparsity,
+    FigureId::kOptimalLossVsSparsity,
+    FigureId::kOptimalSparsityVsParams,
+    FigureId::kOptimalParamsVsBudget,
+    FigureId::kOptimalTokensVsBudget,
+    FigureId::kDownstreamVsUpstream,
+    FigureId::kLawFitVsHeldOut,
+    FigureId::kLawHeldOut,
+    FigureId::kFlopRatio,
 };
 
 // A stable name for files and --view: "loss-vs-sparsity", "flop-ratio", ...
@@ -78,6 +88,9 @@ struct Series {
   // What the series is drawn at, for colouring: the sparsity level or the budget C.
   std::optional<double> sparsity;
   std::optional<double> budget;
+  // Figure 2a's curves, markers and runs are drawn at one total parameter count N each, and
+  // coloured by it (the budget and the sparsity are the same for all, or the x axis).
+  std::optional<double> total_params;
   // A user-defined law's curve (law_collection.h): drawn dashed in that fit's colour (an index
   // into the view's palette of fits) rather than by sparsity or budget, and named once in the
   // legend however many curves the fit has.
@@ -108,10 +121,25 @@ struct Figure {
   bool square = false;
 };
 
+// A figure with no series (curves and points both empty) has nothing to draw: a view shows its
+// message, and an export writes no file for it (Figure 5 without downstream metrics, 6b with
+// nothing held out, the sparsity figures on dense data).
+inline bool nothing_to_draw(const Figure& figure) {
+  return figure.curves.empty() && figure.points.empty();
+}
+
 // Points per curve. Sparsity axes are spaced evenly in -ln(1 - S), as the optimum search is, so
 // that 0.9 .. 0.98, where the paper's curves bend, gets as many points as the dense end; size
 // axes are spaced evenly in log N.
 inline constexpr int kCurvePoints = 48;
+
+// Figure 2a draws at most this many sizes when it chooses them from the data.
+inline constexpr std::size_t kMostSliceSizes = 4;
+// A run is drawn on Figure 2a's curve at N when its own N lies within this factor of N.
+inline constexpr double kNearSize = 1.1;
+// Axis ranges that span runs (Figures 2b, 2c) reach this factor beyond them on a log axis, so
+// that no marker sits on the frame.
+inline constexpr double kRangeMargin = 1.25;
 
 // Figures 2 and 4 read the IsoFLOP surfaces (Eq. 8), as the paper's do, with the law's curves
 // (Eq. 6) beside them; a surface is "at" the state's budget when that falls in its budget
@@ -121,10 +149,27 @@ inline constexpr int kCurvePoints = 48;
 //    that sparsity's runs span at that budget (on the other axis than the fit's, placed at the
 //    runs' other size, interpolated in log between them), with SurfaceFit::band as its band;
 //    the law's curve per sparsity at the state's budget, and the runs (kRuns), as before.
-//  - 2a: at a fitted budget with a surface over N whose runs reach slice_total_params, the
-//    surface's L(S) at that N with its band, and its S* (optimal_sparsity) as a marker.
+//  - 2a: one curve per N of ExplorerModel::loss_vs_sparsity_sizes (the state's, or a few of the
+//    data's), as the paper shows S* rising with N: the law's L(S) at that N (kLaw) and, at a
+//    fitted budget with a surface over N whose runs reach that N, the surface's with its band
+//    (kSurface); each with its S* as a kOptimum marker (the surface's with the replicates'
+//    interval of the loss there); and the runs of that budget within kNearSize of that N (kRuns,
+//    with run ids). Curves, markers and runs carry their N (Series::total_params).
+//  - 2b, 2c: the law's curves with the replicates' band; each curve's minimum (the vertex through
+//    its lowest drawn points; none where that is an end) as a kOptimum marker with the curve's
+//    band there as its interval; the runs held out of the law's fit (ExplorerData::holdout) as
+//    their own kHeldOut series beside the fitted ones (kRuns), both with run ids; x_range spans
+//    the runs shown (a factor kRangeMargin either side) rather than the law's reach.
 //  - 4: per surface over N, S*(N) over its data's sizes (optimal_sparsity), with the replicates'
-//    interval of S* as its band; the law's S*(N) per data budget and at the slider's.
+//    interval of S* as its band (a point where a replicate search fails gets a band of no width
+//    rather than the curve losing its band); the law's S*(N) per shown budget, and at the
+//    slider's unless that is a shown budget (no curve twice); the largest sparsity searched and
+//    the state's cap on N as kBound lines.
+//  - 3a-c: beside the law's curves, each shown budget's empirical optima per sparsity
+//    (kOptimum): Approach 2's minimum of that budget's IsoFLOP curve where one was fitted, with
+//    its 95 % interval (N_a* read at the runs' N_a for that N*, as 2c places sizes), else the
+//    run of lowest loss at that budget and sparsity (its run id). The slider's curve is left out
+//    where the slider sits on a shown budget.
 // Like Figure 3's, the bands come only with state.replicate_intervals. Titles say when a figure
 // shows the law only ("...: Eq. 6 law only").
 //
@@ -148,6 +193,14 @@ inline constexpr int kCurvePoints = 48;
 // (fit_optimal_size_power_law, fit_optimal_tokens_power_law; the exponent and its interval in
 // the label), and the law's N*(C) (D*(C)) at that level (optimal_size, dashed) over the data's
 // budgets and a factor kExtrapolationFactor either side, with the replicates' band.
+//
+// Figure 6 is two figures, its panels: the runs fitted (kLawFitVsHeldOut, kRuns) and those held
+// out (kLawHeldOut, kHeldOut), observed against the law's prediction, each with run ids, the
+// line y = x (kOther), square axes over one range that spans the points of both panels, and
+// annotations "n = ...", "MSE = ...", "Huber (δ = ...) = ..." as measure_errors computes them
+// on that panel's points. A panel without points (nothing held out) has no series.
+// Figure 7 sweeps the model family's widths at its real depth (d_model over its aspect ratio,
+// not rounded to whole layers): the ratio is smooth in N, as the paper draws it.
 //
 // The figure at this state, computed from scratch. ExplorerModel gives the same figures faster
 // by keeping what does not depend on the budget.
