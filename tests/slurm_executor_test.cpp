@@ -44,6 +44,7 @@ while [ $# -gt 0 ]; do
   esac
 done
 echo "fake-train: training on $(hostname -s)"
+echo "fake-train: rank ${SLURM_PROCID:-none} of ${SLURM_NTASKS:-none} meeting at ${MASTER_ADDR:-none}, NCCL_NVLS_ENABLE=${NCCL_NVLS_ENABLE:-unset}"
 printf '{"step":1,"tokens":1024,"val_loss":4.4}\n' >> "$out/metrics.jsonl"
 sleep "$sleep_for"
 printf '{"step":2,"tokens":2048,"val_loss":3.9}\n' >> "$out/metrics.jsonl"
@@ -208,6 +209,39 @@ TEST_F(SlurmExecutorTest, AFinishedJobLandsInTheStoreAsRemoteWithItsSlurmJob) {
   EXPECT_TRUE(contains(script, "#SBATCH --partition=" + cluster_->partition())) << script;
   EXPECT_TRUE(contains(script, "#SBATCH --requeue")) << script;
   EXPECT_TRUE(contains(script, "#SBATCH --signal=B:TERM@60")) << script;
+  // One rank: the trainer itself, not srun, with NVLink multicast off.
+  EXPECT_FALSE(contains(script, "srun")) << script;
+  EXPECT_FALSE(contains(script, "#SBATCH --ntasks-per-node")) << script;
+  EXPECT_TRUE(contains(read_text(trainer_log_file(job.request.out_dir)), "NCCL_NVLS_ENABLE=0"));
+}
+
+// A spec of several ranks asks Slurm for them and starts them with srun, each told its place.
+TEST_F(SlurmExecutorTest, ASpecOfTwoRanksIsStartedAsTwoSrunTasks) {
+  SlurmExecutor executor(options({fake_trainer_}));
+  RunQueue queue(dir() / "queue", executor);
+  JobRequest request = fake_request("two-ranks");
+  nlohmann::json spec = nlohmann::json::parse(read_text(request.spec_file));
+  spec["ranks"] = 2;
+  spec["device"] = "cpu";
+  std::ofstream(request.spec_file) << spec.dump(2);
+  const std::vector<Job> added = queue.add({request}, store());
+  drive(queue, 60s);
+
+  const Job job = *queue.job(added[0].id);
+  ASSERT_EQ(job.state, JobState::kDone) << job.message;
+  const std::string script = read_text(job.request.out_dir / "slurm-job.sh");
+  EXPECT_TRUE(contains(script, "#SBATCH --nodes=1\n")) << script;
+  EXPECT_TRUE(contains(script, "#SBATCH --ntasks-per-node=2\n")) << script;
+  EXPECT_FALSE(contains(script, "--gpus-per-node")) << script;
+  EXPECT_TRUE(contains(
+      script, "'srun' '--label' '--kill-on-bad-exit=1' '--ntasks=2' '" + fake_trainer_ + "'"))
+      << script;
+  // srun's --label puts each task's rank before its lines.
+  const std::string log = read_text(trainer_log_file(job.request.out_dir));
+  EXPECT_TRUE(contains(
+      log, "0: fake-train: rank 0 of 2 meeting at " + cluster_->node() + ", NCCL_NVLS_ENABLE=0"))
+      << log;
+  EXPECT_TRUE(contains(log, "1: fake-train: rank 1 of 2 meeting at " + cluster_->node())) << log;
 }
 
 // With run directories on the cluster's side, a corpus the spec names beside it travels with it.

@@ -14,6 +14,9 @@
 #include "moescope/model/accounting.h"
 #include "moescope/trainer/throughput_table.h"
 #include "moescope/training/corpus.h"
+#include "moescope/training/distributed.h"
+#include "moescope/training/rank_launcher.h"
+#include "moescope/training/run_directory.h"
 #include "moescope/training/throughput_benchmark.h"
 #include "moescope/training/trainer.h"
 #include "moescope/version.h"
@@ -137,6 +140,28 @@ void print_plan(const TrainSpec& spec, const Placement& placement) {
   std::cout << plan.dump(2) << '\n';
 }
 
+// A run of several ranks on this node, started here: the launcher holds the run directory (its
+// lock, and the spec checked against a restart's) and starts the ranks, which find their places in
+// the environment it gives them. Runs over several nodes are started by srun (the Slurm executor).
+int launch_ranks(const TrainSpec& spec, const std::filesystem::path& out, int argc, char** argv) {
+  if (spec.nodes > 1) {
+    throw SpecError({{"nodes", "nodes=" + std::to_string(spec.nodes) +
+                                   ": a run over several nodes is started by srun (moescope "
+                                   "train's Slurm executor), which gives each rank its place"}});
+  }
+  const std::string canonical_spec = to_json(spec);
+  if (RunDirectory::finished_run(out, canonical_spec)) {
+    std::cerr << "moescope-train: " << RunDirectory::result_file_in(out).string()
+              << " exists: the run has finished\n";
+    return 0;
+  }
+  place_run(spec);  // refuses a device or memory problem before any rank starts
+  const RunDirectory directory(out);
+  directory.claim(canonical_spec);
+  return launch_local_ranks(std::vector<std::string>(argv + 1, argv + argc), spec.world_size(),
+                            out);
+}
+
 int run_benchmark(const Arguments& arguments) {
   BenchmarkOptions options;
   if (!arguments.models.empty()) {
@@ -198,6 +223,8 @@ int main(int argc, char** argv) {
       print_plan(spec, place_run(spec));
       return 0;
     }
+    if (spec.world_size() > 1 && !rank_place_from_environment(spec.world_size()))
+      return launch_ranks(spec, arguments->out, argc, argv);
     TrainOptions options;
     options.out = arguments->out;
     options.data_folder =

@@ -9,13 +9,16 @@
 #include <sstream>
 #include <stdexcept>
 
-#include "moescope/trainer/train_spec.h"
 #include "moescope/io/atomic_file.h"
+#include "moescope/trainer/train_spec.h"
 
 namespace moescope::training {
 
-RunDirectory::RunDirectory(std::filesystem::path folder) : folder_(std::move(folder)) {
+RunDirectory::RunDirectory(std::filesystem::path folder, bool take_lock)
+    : folder_(std::move(folder)) {
   std::filesystem::create_directories(folder_);
+  if (!take_lock)
+    return;
   const std::filesystem::path lock = folder_ / ".lock";
   lock_fd_ = ::open(lock.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
   if (lock_fd_ < 0)
@@ -27,7 +30,8 @@ RunDirectory::RunDirectory(std::filesystem::path folder) : folder_(std::move(fol
 }
 
 RunDirectory::~RunDirectory() {
-  ::close(lock_fd_);
+  if (lock_fd_ >= 0)
+    ::close(lock_fd_);
 }
 
 namespace {

@@ -7,6 +7,7 @@
 
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <fstream>
 #include <memory>
 
@@ -20,9 +21,11 @@
 #include "moescope/training/batch_sampler.h"
 #include "moescope/training/checkpoint.h"
 #include "moescope/training/corpus.h"
+#include "moescope/training/distributed.h"
 #include "moescope/training/downstream_eval.h"
 #include "moescope/training/lr_schedule.h"
 #include "moescope/training/peak_flops.h"
+#include "moescope/training/rank_launcher.h"
 #include "moescope/training/run_directory.h"
 #include "moescope/training/token_file.h"
 #include "moescope/training/training_step.h"
@@ -43,7 +46,7 @@ std::string format(const char* pattern, double value) {
   return text;
 }
 
-std::string resolve_device(const TrainSpec& spec) {
+std::string resolve_device(const TrainSpec& spec, int local_rank) {
   if (spec.device == "cpu" || (spec.device == "auto" && !torch::cuda::is_available()))
     return "cpu";
   if (!torch::cuda::is_available()) {
@@ -51,8 +54,14 @@ std::string resolve_device(const TrainSpec& spec) {
                                     "\": CUDA is not available here (no GPU, or "
                                     "a LibTorch built without CUDA)"}});
   }
-  const int ordinal = spec.device.starts_with("cuda:") ? std::stoi(spec.device.substr(5)) : 0;
+  const int ordinal = spec.gpus > 0                      ? local_rank
+                      : spec.device.starts_with("cuda:") ? std::stoi(spec.device.substr(5))
+                                                         : 0;
   const auto devices = static_cast<int>(torch::cuda::device_count());
+  if (spec.gpus > devices) {
+    throw SpecError({{"gpus", "gpus=" + std::to_string(spec.gpus) + " but this node has " +
+                                  std::to_string(devices) + " CUDA devices"}});
+  }
   if (ordinal >= devices) {
     throw SpecError({{"device", "\"" + spec.device + "\": there are " + std::to_string(devices) +
                                     " CUDA devices"}});
@@ -75,11 +84,13 @@ Batch to_batch(const torch::Tensor& rows, const torch::Device& device) {
 // One run in this process: the model, its optimizer, the data and the run directory.
 class TrainingSession {
  public:
+  // `directory` is null on the ranks other than rank 0, which write nothing.
   TrainingSession(const TrainSpec& spec, const TrainOptions& options, const Placement& placement,
-                  const RunDirectory& directory, const CorpusFiles& corpus)
+                  const RunDirectory* directory, const CorpusFiles& corpus, RankGroup* ranks)
       : spec_(spec),
-        log_(*options.log),
+        log_(directory ? *options.log : silent_),
         directory_(directory),
+        checkpoint_file_(RunDirectory::checkpoint_file_in(options.out)),
         device_(placement.device),
         train_file_(corpus.train),
         validation_file_(corpus.validation),
@@ -88,7 +99,7 @@ class TrainingSession {
         // peak, following the schedule below it, the decoupled ("scale-free") decay the paper used.
         optimizer_(model_->parameters(),
                    AdamWOptions{.weight_decay = spec.weight_decay / spec.learning_rate}),
-        step_(spec, *model_, optimizer_, device_, *options.log) {
+        step_(spec, *model_, optimizer_, device_, *options.log, ranks) {
     const std::uint64_t sequence = static_cast<std::uint64_t>(spec.architecture.context) + 1;
     if (train_file_.tokens().size() < sequence || validation_file_.tokens().size() < sequence) {
       throw std::runtime_error(
@@ -111,15 +122,19 @@ class TrainingSession {
   }
 
   void run() {
+    // Every rank reads the checkpoint: it holds the whole model and optimizer state, whatever
+    // the rank count that wrote it.
     const std::optional<TrainingProgress> resumed =
-        load_checkpoint(directory_.checkpoint_file(), *model_, optimizer_, device_);
-    // Lines after the checkpoint's step will be written again; without a checkpoint, all will.
-    directory_.keep_metrics_through(resumed ? resumed->step : -1);
-    metrics_.open(directory_.metrics_file(), std::ios::app | std::ios::binary);
+        load_checkpoint(checkpoint_file_, *model_, optimizer_, device_);
+    if (directory_) {
+      // Lines after the checkpoint's step will be written again; without a checkpoint, all will.
+      directory_->keep_metrics_through(resumed ? resumed->step : -1);
+      metrics_.open(directory_->metrics_file(), std::ios::app | std::ios::binary);
+    }
     if (resumed) {
       progress_ = *resumed;
       log_ << "moescope-train: resuming at step " << progress_.step << " from "
-           << directory_.checkpoint_file().string() << "\n";
+           << checkpoint_file_.string() << "\n";
     } else {
       validate();
     }
@@ -158,8 +173,8 @@ class TrainingSession {
     write_training_line(rate);
     if (spec_.eval_interval > 0 && progress_.step % spec_.eval_interval == 0)
       validate();
-    if (checkpoint && !last)
-      save_checkpoint(directory_.checkpoint_file(), *model_, optimizer_, progress_);
+    if (checkpoint && !last && directory_)
+      save_checkpoint(checkpoint_file_, *model_, optimizer_, progress_);
     window_start_ = Clock::now();  // validation and checkpoints are not training time
   }
 
@@ -243,20 +258,22 @@ class TrainingSession {
   }
 
   void finish() {
+    if (!directory_)
+      return;
     metrics_.close();
     outcome_.seconds = progress_.seconds;
     outcome_.tokens_per_second = steady_seconds_ > 0
                                      ? steady_tokens_ / steady_seconds_
                                      : spec_.trained_tokens() / std::max(progress_.seconds, 1e-9);
-    outcome_.curve = read_metrics_log(directory_.metrics_file()).validation;
+    outcome_.curve = read_metrics_log(directory_->metrics_file()).validation;
     char host[256] = "localhost";
     ::gethostname(host, sizeof host - 1);
-    const std::string name = std::filesystem::absolute(directory_.folder()).filename().string();
+    const std::string name = std::filesystem::absolute(directory_->folder()).filename().string();
     // run.json first: result.json marks the run finished, so it must come last.
     write_file_atomically(
-        directory_.run_file(),
+        directory_->run_file(),
         format_runs({finished_run(spec_, outcome_, name, host)}, TableFormat::kJson));
-    write_file_atomically(directory_.result_file(), result_json(spec_, outcome_));
+    write_file_atomically(directory_->result_file(), result_json(spec_, outcome_));
     log_ << "moescope-train: done: val_loss " << format("%.4f", outcome_.validation_loss) << ", "
          << format("%.0f", outcome_.tokens_per_second) << " tokens/s";
     if (outcome_.peak_flops) {
@@ -265,12 +282,14 @@ class TrainingSession {
                                                             *outcome_.peak_flops))
            << " of a measured peak of " << format("%.3g", *outcome_.peak_flops) << " FLOP/s";
     }
-    log_ << "; " << directory_.result_file().string() << "\n";
+    log_ << "; " << directory_->result_file().string() << "\n";
   }
 
   const TrainSpec& spec_;
+  std::ostream silent_{nullptr};  // the log of the ranks other than rank 0
   std::ostream& log_;
-  const RunDirectory& directory_;
+  const RunDirectory* directory_;
+  std::filesystem::path checkpoint_file_;
   torch::Device device_;
   TokenFile train_file_;
   TokenFile validation_file_;
@@ -293,9 +312,9 @@ class TrainingSession {
 
 }  // namespace
 
-Placement place_run(const TrainSpec& spec) {
+Placement place_run(const TrainSpec& spec, int local_rank) {
   Placement placement;
-  placement.device = resolve_device(spec);
+  placement.device = resolve_device(spec, local_rank);
   const bool on_cuda = placement.device != "cpu";
   placement.precision = spec.precision == "auto" ? (on_cuda ? "bf16" : "fp32") : spec.precision;
   placement.fused_attention = fused_attention_available();
@@ -327,14 +346,29 @@ void train(const TrainSpec& spec, const TrainOptions& options) {
   // Before anything is created or locked: a finished run's folder may be read-only.
   if (RunDirectory::finished_run(options.out, canonical_spec))
     return has_finished();
-  const Placement placement = place_run(spec);
-  const RunDirectory directory(options.out);
-  directory.claim(canonical_spec);
-  if (directory.finished())  // by another process since the first look
-    return has_finished();
+  const std::optional<RankPlace> place = rank_place_from_environment(spec.world_size());
+  if (spec.world_size() > 1 && !place)
+    throw std::runtime_error("a run of " + std::to_string(spec.world_size()) +
+                             " ranks trains in its ranks' processes: moescope-train starts them "
+                             "(launch_local_ranks), or srun does");
+  const Placement placement = place_run(spec, place ? place->local_rank : 0);
+  std::unique_ptr<RankGroup> ranks;
+  if (place) {
+    keep_nvlink_multicast_off();  // before NCCL reads it, however the rank was started
+    ranks = std::make_unique<RankGroup>(*place,
+                                        resolve_backend(spec.backend, placement.device != "cpu"));
+  }
+  std::optional<RunDirectory> directory;
+  if (!place || place->rank == 0) {
+    directory.emplace(options.out, std::getenv(kLauncherHoldsLock) == nullptr);
+    directory->claim(canonical_spec);
+    if (!place && directory->finished())  // by another process since the first look
+      return has_finished();
+  }
   at::set_num_threads(spec.threads);
   const CorpusFiles corpus = prepare_corpus(spec.corpus, options.data_folder, log);
-  TrainingSession session(spec, options, placement, directory, corpus);
+  TrainingSession session(spec, options, placement, directory ? &*directory : nullptr, corpus,
+                          ranks.get());
 
   const ParameterCount count = count_parameters(spec.architecture);
   const double repetitions = epochs(spec, std::filesystem::file_size(corpus.train));
@@ -345,7 +379,12 @@ void train(const TrainSpec& spec, const TrainOptions& options) {
       << format("%.3g", repetitions) << " epochs; " << placement.device << ", "
       << placement.precision << ", " << spec.threads << " CPU thread"
       << (spec.threads == 1 ? "" : "s") << ", "
-      << (placement.fused_attention ? "fused" : "explicit") << " attention\n";
+      << (placement.fused_attention ? "fused" : "explicit") << " attention";
+  if (ranks) {
+    log << "; rank " << ranks->rank() << " of " << ranks->world() << " ("
+        << resolve_backend(spec.backend, placement.device != "cpu") << ")";
+  }
+  log << "\n";
   if (repetitions > kMaxUsefulEpochs) {
     log << "moescope-train: warning: the run repeats its training data "
         << format("%.1f", repetitions) << " times (over " << kMaxUsefulEpochs

@@ -64,19 +64,20 @@ struct TrainingStep::Graph {};
 #endif
 
 TrainingStep::TrainingStep(const TrainSpec& spec, MoeTransformer& model, AdamW& optimizer,
-                           const torch::Device& device, std::ostream& log)
-    : spec_(spec), model_(model), optimizer_(optimizer), device_(device), log_(log) {
+                           const torch::Device& device, std::ostream& log, RankGroup* ranks)
+    : spec_(spec), model_(model), optimizer_(optimizer), device_(device), log_(log), ranks_(ranks) {
   const std::int64_t width = spec.architecture.context + 1;
+  const std::int64_t rows = spec.batch_size / (ranks ? ranks->world() : 1);
+  first_row_ = ranks ? ranks->rank() * rows : 0;
   const auto bytes = torch::TensorOptions().dtype(torch::kUInt8);
   const auto on_device = torch::TensorOptions().dtype(torch::kFloat).device(device);
-  host_rows_ = torch::empty({spec.batch_size, width}, bytes.pinned_memory(device.is_cuda()));
-  device_rows_ =
-      device.is_cuda() ? torch::empty({spec.batch_size, width}, bytes.device(device)) : host_rows_;
+  host_rows_ = torch::empty({rows, width}, bytes.pinned_memory(device.is_cuda()));
+  device_rows_ = device.is_cuda() ? torch::empty({rows, width}, bytes.device(device)) : host_rows_;
   learning_rate_ = torch::zeros({}, on_device);
   window_language_ = torch::zeros({}, on_device);
   window_auxiliary_ = torch::zeros({}, on_device);
 #ifdef MOESCOPE_WITH_TORCH_CUDA
-  if (device.is_cuda())
+  if (device.is_cuda() && ranks == nullptr)
     graph_ = std::make_unique<Graph>(device);
 #endif
 }
@@ -87,23 +88,25 @@ void TrainingStep::copy_rows(std::int64_t step, std::span<const std::uint8_t> tr
 #ifdef MOESCOPE_WITH_TORCH_CUDA
   if (graph_) {
     graph_->rows_copied.synchronize();  // the previous step's copy has left the pinned rows
-    copy_training_rows(train_tokens, spec_.seed, step, 0, spec_.batch_size,
+    copy_training_rows(train_tokens, spec_.seed, step, first_row_, host_rows_.size(0),
                        spec_.architecture.context, host_rows_.data_ptr<std::uint8_t>());
     device_rows_.copy_(host_rows_, /*non_blocking=*/true);
     graph_->rows_copied.record(graph_->stream);
     return;
   }
 #endif
-  copy_training_rows(train_tokens, spec_.seed, step, 0, spec_.batch_size,
+  copy_training_rows(train_tokens, spec_.seed, step, first_row_, host_rows_.size(0),
                      spec_.architecture.context, host_rows_.data_ptr<std::uint8_t>());
+  if (device_.is_cuda())
+    device_rows_.copy_(host_rows_, /*non_blocking=*/true);
 }
 
 void TrainingStep::compute() {
   optimizer_.zero_grad();
   const int context = spec_.architecture.context;
   const std::int64_t rows = spec_.micro_batch_size;
-  const double micro_batches = spec_.batch_size / spec_.micro_batch_size;
-  for (std::int64_t first = 0; first < spec_.batch_size; first += rows) {
+  const double micro_batches = spec_.batch_size / spec_.micro_batch_size;  // of the global batch
+  for (std::int64_t first = 0; first < device_rows_.size(0); first += rows) {
     const torch::Tensor tokens = device_rows_.narrow(0, first, rows).to(torch::kLong);
     const torch::Tensor inputs = tokens.narrow(1, 0, context);
     const torch::Tensor targets = tokens.narrow(1, 1, context);
@@ -116,6 +119,10 @@ void TrainingStep::compute() {
     window_language_.add_(language.detach() / micro_batches);
     window_auxiliary_.add_(auxiliary.detach() / micro_batches);
   }
+  // Bucketed after the backward passes rather than overlapped with them: LibTorch 1.13's C++
+  // API has no hook that runs once a parameter's gradient is accumulated.
+  if (ranks_)
+    ranks_->sum(optimizer_.gradients());
   const torch::Tensor divisor = spec_.grad_clip > 0
                                     ? clipping_divisor(optimizer_.gradients(), spec_.grad_clip)
                                     : torch::Tensor();
@@ -166,6 +173,12 @@ void TrainingStep::run(std::int64_t step, double learning_rate,
 
 TrainingStep::WindowLosses TrainingStep::take_window_losses(std::int64_t steps) {
   const double count = static_cast<double>(std::max<std::int64_t>(steps, 1));
+  if (ranks_) {
+    const torch::Tensor both = torch::stack({window_language_, window_auxiliary_});
+    ranks_->sum({both});
+    window_language_.copy_(both[0]);
+    window_auxiliary_.copy_(both[1]);
+  }
   const WindowLosses losses{window_language_.item<double>() / count,
                             window_auxiliary_.item<double>() / count};
   window_language_.zero_();

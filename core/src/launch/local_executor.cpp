@@ -18,6 +18,7 @@
 #include "launch/crash_point.h"
 #include "launch/log_tail.h"
 #include "launch/spawn_setup.h"
+#include "moescope/trainer/train_spec.h"
 
 extern char** environ;
 
@@ -192,6 +193,22 @@ constexpr const char* kFinishedHandle = "finished";
 
 // How long the trainer may take to confirm a finished run (it reads the spec and result.json).
 constexpr std::chrono::seconds kFinishedCheckLimit{60};
+
+// This process's environment for a job's trainer, with NVLink multicast off unless it says
+// otherwise (kNvlinkMulticastVariable).
+std::vector<std::string> trainer_environment() {
+  const std::string prefix = std::string(kNvlinkMulticastVariable) + "=";
+  std::vector<std::string> variables;
+  bool named = false;
+  for (char** variable = environ; *variable != nullptr; ++variable) {
+    variables.emplace_back(*variable);
+    named = named || variables.back().starts_with(prefix);
+  }
+  if (!named)
+    variables.push_back(prefix + "0");
+  return variables;
+}
+
 // The most of its output kept for a message.
 constexpr std::size_t kMaxCheckOutput = 8192;
 
@@ -346,9 +363,15 @@ std::string LocalExecutor::submit(const JobRequest& request) {
     arguments.push_back(word.data());
   arguments.push_back(nullptr);
 
+  std::vector<std::string> variables = trainer_environment();
+  std::vector<char*> environment;
+  for (std::string& variable : variables)
+    environment.push_back(variable.data());
+  environment.push_back(nullptr);
+
   pid_t shell = 0;
   const int spawned = ::posix_spawn(&shell, options_.shell.c_str(), &setup.actions,
-                                    &setup.attributes, arguments.data(), environ);
+                                    &setup.attributes, arguments.data(), environment.data());
   if (spawned != 0) {
     throw ExecutorError(out.string() + ": cannot start " + options_.shell + ": " +
                         std::strerror(spawned));

@@ -15,6 +15,7 @@
 #include "launch/spec_inputs.h"
 #include "launch/ssh_scripts.h"
 #include "moescope/trainer/train_records.h"
+#include "moescope/trainer/train_spec.h"
 
 namespace moescope {
 namespace {
@@ -139,10 +140,32 @@ std::string directory_key(const fs::path& out_dir) {
   return key.str();
 }
 
+// The processes a job's trainer runs as (the spec's nodes, and ranks or gpus per node): one, or
+// srun's tasks, each a rank that reads its place from SLURM_PROCID, SLURM_NTASKS, SLURM_LOCALID.
+struct JobRanks {
+  int nodes = 1;
+  int tasks_per_node = 1;
+  int gpus_per_node = 0;
+  int world() const { return nodes * tasks_per_node; }
+};
+
+JobRanks job_ranks(const fs::path& spec_file) {
+  try {
+    const SpecSummary summary = read_spec_summary(spec_file);
+    return {summary.nodes, summary.ranks_per_node, summary.gpus_per_node};
+  } catch (const std::runtime_error&) {
+    return {};  // the trainer refuses the spec itself, with a better message
+  }
+}
+
 // The job script: the trainer in the background, SIGTERM passed on to it, its exit status
 // recorded. `wait` returns early when the trap runs; the loop waits on until the trainer is gone.
+// A run of several ranks starts them with srun, which ends them all when one fails
+// (--kill-on-bad-exit) and prefixes each output line with its rank (--label); they meet at the
+// job's first node, on a port taken from the job id.
 std::string job_script(const std::vector<std::string>& sbatch_lines,
-                       const std::vector<std::string>& trainer, const std::string& exit_file) {
+                       const std::vector<std::string>& trainer, const std::string& exit_file,
+                       const JobRanks& ranks) {
   std::string script = "#!/bin/sh\n";
   for (const std::string& line : sbatch_lines)
     script += "#SBATCH " + line + "\n";
@@ -151,7 +174,20 @@ std::string job_script(const std::vector<std::string>& sbatch_lines,
       "# status. Run again after a requeue, the trainer resumes from its checkpoint.\n";
   script += "exit_file=" + shell_quote(exit_file) + "\n";
   script += "rm -f \"$exit_file\"\n";
-  script += shell_command_line(trainer) + " </dev/null &\n";
+  script += std::string("export ") + kNvlinkMulticastVariable + "=\"${" + kNvlinkMulticastVariable +
+            ":-0}\"\n";
+  if (ranks.world() > 1) {
+    script +=
+        "MASTER_ADDR=$(scontrol show hostnames \"$SLURM_JOB_NODELIST\" | head -n 1)\n"
+        "MASTER_PORT=$((20000 + SLURM_JOB_ID % 20000))\n"
+        "export MASTER_ADDR MASTER_PORT\n";
+    std::vector<std::string> launched = {"srun", "--label", "--kill-on-bad-exit=1",
+                                         "--ntasks=" + std::to_string(ranks.world())};
+    launched.insert(launched.end(), trainer.begin(), trainer.end());
+    script += shell_command_line(launched) + " </dev/null &\n";
+  } else {
+    script += shell_command_line(trainer) + " </dev/null &\n";
+  }
   script +=
       "trainer=$!\n"
       "trap 'kill -TERM \"$trainer\" 2>/dev/null' TERM\n"
@@ -357,8 +393,15 @@ std::string SlurmExecutor::submit(const JobRequest& request) {
   if (!options_.data_dir.empty())
     trainer.insert(trainer.end(), {"--data", options_.data_dir});
   trainer.insert(trainer.end(), {"--spec", spec.string(), "--out", remote.string()});
-  write_file(out / kJobScript, job_script(sbatch_lines, trainer, (remote / kExitFile).string()),
-             request);
+  const JobRanks ranks = job_ranks(request.spec_file);
+  if (ranks.world() > 1) {
+    sbatch_lines.push_back("--nodes=" + std::to_string(ranks.nodes));
+    sbatch_lines.push_back("--ntasks-per-node=" + std::to_string(ranks.tasks_per_node));
+  }
+  if (ranks.gpus_per_node > 0)
+    sbatch_lines.push_back("--gpus-per-node=" + std::to_string(ranks.gpus_per_node));
+  write_file(out / kJobScript,
+             job_script(sbatch_lines, trainer, (remote / kExitFile).string(), ranks), request);
   stage_in(request);
 
   // Paths and the name travel as words of their own (quoted for the login node's shell with via),

@@ -76,6 +76,10 @@ SpecSummary read_spec_summary(const std::filesystem::path& spec_file) {
   summary.hyper.learning_rate = number(spec, "lr");
   summary.hyper.warmup_fraction = number(spec, "warmup_fraction");
   summary.hyper.load_balance = number(spec, "load_balance");
+  summary.nodes = whole(spec, "nodes").value_or(1);
+  summary.gpus_per_node = whole(spec, "gpus").value_or(0);
+  summary.ranks_per_node =
+      summary.gpus_per_node > 0 ? summary.gpus_per_node : whole(spec, "ranks").value_or(1);
   return summary;
 }
 

@@ -33,6 +33,8 @@ const std::set<std::string>& known_keys() {
       // Data, bookkeeping and placement
       "corpus", "eval_interval", "eval_tokens", "log_interval", "checkpoint_interval", "device",
       "precision", "threads", "tasks", "task_items",
+      // Several ranks
+      "nodes", "ranks", "gpus", "expert_parallel", "backend",
       // Provenance
       "design"};
   return keys;
@@ -132,6 +134,17 @@ class SpecReader {
       return std::nullopt;
     }
     return value.get<std::string>();
+  }
+
+  std::optional<bool> flag(const char* key) {
+    if (!object_.contains(key))
+      return std::nullopt;
+    const json& value = object_.at(key);
+    if (!value.is_boolean()) {
+      problem(key, "must be true or false, got " + value.dump());
+      return std::nullopt;
+    }
+    return value.get<bool>();
   }
 
   void problem(const std::string& key, const std::string& message) {
@@ -394,6 +407,72 @@ void read_tasks(SpecReader& reader, TrainSpec& spec, const std::filesystem::path
   }
 }
 
+// The rank layout: nodes x (ranks or gpus) processes, each with its share of the global batch
+// (the same global batch as one rank trains on, split into the same micro-batches, so that the
+// loss curve does not depend on the rank count). Without micro_batch_size, a rank's share is one
+// micro-batch.
+void read_ranks(SpecReader& reader, TrainSpec& spec) {
+  constexpr std::int64_t kMaxProcesses = 1024;
+  if (const auto value = reader.integer("nodes", false, 1, kMaxProcesses))
+    spec.nodes = static_cast<int>(*value);
+  if (const auto value = reader.integer("ranks", false, 1, kMaxProcesses))
+    spec.ranks = static_cast<int>(*value);
+  // 0: none asked for, as the canonical spec writes it.
+  if (const auto value = reader.integer("gpus", false, 0, kMaxProcesses))
+    spec.gpus = static_cast<int>(*value);
+  if (spec.ranks > 1 && spec.gpus > 0) {
+    reader.problem("gpus",
+                   "give either ranks (CPU processes per node) or gpus (CUDA processes "
+                   "per node), not both");
+    return;
+  }
+  if (spec.ranks > 1 && spec.device != "cpu") {
+    reader.problem("ranks", "ranks=" + std::to_string(spec.ranks) +
+                                " starts CPU processes: set \"device\": \"cpu\", or ask for "
+                                "CUDA processes with gpus");
+  }
+  if (spec.gpus > 0 && spec.device != "auto" && spec.device != "cuda") {
+    reader.problem("gpus", "gpus=" + std::to_string(spec.gpus) +
+                               " puts one rank on each GPU of a node: device must be auto or "
+                               "cuda, got \"" +
+                               spec.device + "\"");
+  }
+  if (const auto backend = reader.text("backend")) {
+    if (*backend == "auto" || *backend == "gloo" || *backend == "nccl")
+      spec.backend = *backend;
+    else
+      reader.problem("backend", "must be auto, gloo or nccl, got \"" + *backend + "\"");
+  }
+  if (spec.backend == "nccl" && spec.device == "cpu")
+    reader.problem("backend", "nccl reduces CUDA tensors: a cpu run needs gloo (or auto)");
+  if (const auto expert_parallel = reader.flag("expert_parallel")) {
+    spec.expert_parallel = *expert_parallel;
+    if (*expert_parallel) {
+      reader.problem("expert_parallel",
+                     "not yet supported: every rank holds all experts (data parallelism); "
+                     "leave expert_parallel out or false");
+    }
+  }
+  const int world = spec.world_size();
+  if (world == 1 || spec.batch_size < 1)
+    return;
+  if (spec.batch_size % world != 0) {
+    reader.problem("batch_size", "batch_size=" + std::to_string(spec.batch_size) +
+                                     " does not divide among the " + std::to_string(world) +
+                                     " ranks (nodes x ranks or gpus)");
+    return;
+  }
+  const int share = spec.batch_size / world;
+  if (!reader.has("micro_batch_size"))
+    spec.micro_batch_size = share;
+  else if (spec.micro_batch_size > 0 && share % spec.micro_batch_size != 0) {
+    reader.problem("micro_batch_size",
+                   "micro_batch_size=" + std::to_string(spec.micro_batch_size) +
+                       " does not divide a rank's share of the batch, batch_size / " +
+                       std::to_string(world) + " ranks = " + std::to_string(share));
+  }
+}
+
 void check_architecture(SpecReader& reader, const TrainSpec& spec) {
   const Architecture& arch = spec.architecture;
   bool complete = arch.d_model > 0 && arch.n_layers > 0 && arch.n_heads > 0 && arch.experts > 0 &&
@@ -474,6 +553,7 @@ TrainSpec parse_train_spec(std::string_view json_text, const std::filesystem::pa
   read_optimisation(reader, spec);
   read_placement(reader, spec, spec_folder, corpus_root);
   read_tasks(reader, spec, spec_folder, corpus_root, object);
+  read_ranks(reader, spec);
   check_architecture(reader, spec);
   derive_steps(reader, spec);
   read_schedule_of_work(reader, spec);
@@ -525,6 +605,11 @@ std::string to_json(const TrainSpec& spec) {
       {"tasks", spec.tasks},
       {"task_items", spec.task_items},
       {"design", spec.design},
+      {"nodes", spec.nodes},
+      {"ranks", spec.ranks},
+      {"gpus", spec.gpus},
+      {"expert_parallel", spec.expert_parallel},
+      {"backend", spec.backend},
   };
   if (spec.tokens)
     object["tokens"] = *spec.tokens;
@@ -555,7 +640,7 @@ std::string to_spec_file(const TrainSpec& spec) {
     if (value != filled_in)
       object[key] = value;
   };
-  unless("micro_batch_size", spec.micro_batch_size, spec.batch_size);
+  unless("micro_batch_size", spec.micro_batch_size, spec.batch_size / spec.world_size());
   unless("final_lr_fraction", spec.final_lr_fraction, defaults.final_lr_fraction);
   unless("weight_decay", spec.weight_decay, defaults.weight_decay);
   unless("grad_clip", spec.grad_clip, defaults.grad_clip);
@@ -571,6 +656,11 @@ std::string to_spec_file(const TrainSpec& spec) {
   unless("tasks", spec.tasks, default_tasks(spec.corpus));
   unless("task_items", spec.task_items, defaults.task_items);
   unless("design", spec.design, defaults.design);
+  unless("nodes", spec.nodes, defaults.nodes);
+  unless("ranks", spec.ranks, defaults.ranks);
+  unless("gpus", spec.gpus, defaults.gpus);
+  unless("expert_parallel", spec.expert_parallel, defaults.expert_parallel);
+  unless("backend", spec.backend, defaults.backend);
   return object.dump(2) + "\n";
 }
 
@@ -584,6 +674,9 @@ std::vector<FieldProblem> spec_differences(std::string_view recorded, std::strin
   };
   std::vector<FieldProblem> problems;
   for (const std::string& key : known_keys()) {
+    if (std::find(std::begin(kRankLayoutKeys), std::end(kRankLayoutKeys), key) !=
+        std::end(kRankLayoutKeys))
+      continue;
     if (shown(before, key) != shown(now, key)) {
       problems.push_back(
           {key, shown(now, key) + " here but " + shown(before, key) + " in the recorded spec"});

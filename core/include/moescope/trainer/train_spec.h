@@ -96,7 +96,20 @@ struct TrainSpec {
   // (`moescope train plan --next`). Empty when not said. Training does not read it.
   std::string design;
 
+  // Several ranks (training/README.md, "Several ranks"): data parallelism over nodes x ranks per
+  // node processes, each training on its share of every global batch. `ranks` counts CPU
+  // processes per node (device cpu), `gpus` CUDA processes per node, one per GPU; a spec gives
+  // at most one of the two. These keys place the run without changing what it computes, so a run
+  // may resume on another rank count (kRankLayoutKeys).
+  int nodes = 1;
+  int ranks = 1;
+  int gpus = 0;                  // 0: not asked for
+  bool expert_parallel = false;  // refused for now: experts are replicated on every rank
+  std::string backend = "auto";  // auto (nccl on CUDA, gloo on the CPU), gloo or nccl
+
   double tokens_per_step() const;
+  int ranks_per_node() const { return gpus > 0 ? gpus : ranks; }
+  int world_size() const { return nodes * ranks_per_node(); }
   // steps * tokens_per_step(): what the run trains on, at most the tokens asked for.
   double trained_tokens() const;
 };
@@ -129,8 +142,18 @@ std::string to_json(const TrainSpec& spec);
 // key whose value is not the one the reader would fill in. It parses back to an equal spec.
 std::string to_spec_file(const TrainSpec& spec);
 
+// The keys that say where a run's ranks and experts go, not what it computes: a restart may change
+// them (a run checkpointed on 2 ranks resumes on 1), so spec_differences leaves them out.
+inline constexpr const char* kRankLayoutKeys[] = {"nodes", "ranks", "gpus", "backend",
+                                                  "expert_parallel"};
+
+// NVLink multicast (NCCL's NVLS) stays off in every environment a trainer starts in, as the GPU
+// machines this project uses require: the executors and moescope-train's own rank launcher set
+// kNvlinkMulticastVariable=0 unless the environment already names a value.
+inline constexpr const char* kNvlinkMulticastVariable = "NCCL_NVLS_ENABLE";
+
 // One problem per key whose value differs between two canonical specs (from to_json), showing
-// both values.
+// both values; the rank layout (kRankLayoutKeys) may differ.
 std::vector<FieldProblem> spec_differences(std::string_view recorded, std::string_view requested);
 
 // The message of a SpecError, one "key: problem" line per problem.
@@ -147,6 +170,10 @@ struct SpecSummary {
   std::optional<double> tokens;
   std::int64_t steps = 0;  // whole_steps of the tokens; 0 when unknown
   HyperParameters hyper;   // lr, warmup_fraction and load_balance, where given
+  // The processes the run asks for (nodes, and gpus or ranks per node); 1 and 0 where not given.
+  int nodes = 1;
+  int ranks_per_node = 1;
+  int gpus_per_node = 0;
 };
 
 // Throws std::runtime_error naming the file when it cannot be read, nests deeper than

@@ -21,8 +21,9 @@ namespace moescope::training {
 class RunDirectory {
  public:
   // Creates the folder if needed and takes its lock; throws std::runtime_error when another
-  // process holds it.
-  explicit RunDirectory(std::filesystem::path folder);
+  // process holds it. `take_lock` false: the caller's launcher holds it for this process (the
+  // ranks of a run started by moescope-train itself, rank_launcher.h).
+  explicit RunDirectory(std::filesystem::path folder, bool take_lock = true);
   ~RunDirectory();
   RunDirectory(const RunDirectory&) = delete;
   RunDirectory& operator=(const RunDirectory&) = delete;
@@ -43,7 +44,10 @@ class RunDirectory {
 
   const std::filesystem::path& folder() const { return folder_; }
   std::filesystem::path spec_file() const { return spec_file_in(folder_); }
-  std::filesystem::path checkpoint_file() const { return folder_ / "checkpoint.pt"; }
+  std::filesystem::path checkpoint_file() const { return checkpoint_file_in(folder_); }
+  static std::filesystem::path checkpoint_file_in(const std::filesystem::path& folder) {
+    return folder / "checkpoint.pt";
+  }
   std::filesystem::path metrics_file() const { return moescope::metrics_file(folder_); }
   std::filesystem::path result_file() const { return result_file_in(folder_); }
   static std::filesystem::path spec_file_in(const std::filesystem::path& folder) {

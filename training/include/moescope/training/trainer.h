@@ -22,8 +22,9 @@ struct Placement {
 };
 
 // Resolves the spec's device and precision and checks that the run fits in memory. Throws
-// SpecError naming the key when the device does not exist or the run does not fit.
-Placement place_run(const TrainSpec& spec);
+// SpecError naming the key when the device does not exist or the run does not fit. A rank of a
+// run over `gpus` takes GPU `local_rank` of its node.
+Placement place_run(const TrainSpec& spec, int local_rank = 0);
 
 struct TrainOptions {
   std::filesystem::path out;          // the run directory (run_directory.h)
@@ -33,9 +34,11 @@ struct TrainOptions {
 };
 
 // Trains the run of `spec` in options.out: from its checkpoint if it has one, to result.json and
-// run.json. Returns at once when the folder holds the finished run. Throws SpecError before any
-// work when the spec cannot run here (device, memory) or differs from the folder's spec, and
-// std::runtime_error for other failures (a missing corpus, a folder another process works in).
+// run.json. A run of several ranks calls this in each rank's process, which finds its place in
+// the environment (distributed.h); rank 0 alone writes the folder. Returns at once when the folder
+// holds the finished run. Throws SpecError before any work when the spec cannot run here (device,
+// memory) or differs from the folder's spec, and std::runtime_error for other failures (a missing
+// corpus, a folder another process works in).
 void train(const TrainSpec& spec, const TrainOptions& options);
 
 // What this build trains with, for `moescope-train --version` (and `moescope hosts check`):

@@ -9,6 +9,7 @@
 
 #include "moescope/trainer/train_spec.h"
 #include "moescope/training/adamw.h"
+#include "moescope/training/distributed.h"
 #include "moescope/training/transformer.h"
 
 namespace moescope::training {
@@ -29,10 +30,16 @@ namespace moescope::training {
 // outside the capture; a replay runs the kernels the eager step ran, in the same order.
 // MOESCOPE_CUDA_GRAPH=0 in the environment keeps every step eager (to compare, or to rule the
 // graph out). A capture that fails throws: what it leaves behind is not safe to train on.
+//
+// With several ranks (`ranks` not null), this rank trains on its share of the step's rows, rows
+// [rank, rank + 1) x batch_size / world, in the global batch's micro-batches: every micro-batch's
+// loss is divided by the global batch's micro-batch count, so that the gradients summed over the
+// ranks (RankGroup::sum, once the backward passes are done) are the one-rank step's, up to the
+// order of the sums. Steps of several ranks stay eager (no graph).
 class TrainingStep {
  public:
   TrainingStep(const TrainSpec& spec, MoeTransformer& model, AdamW& optimizer,
-               const torch::Device& device, std::ostream& log);
+               const torch::Device& device, std::ostream& log, RankGroup* ranks = nullptr);
   ~TrainingStep();
   TrainingStep(const TrainingStep&) = delete;
   TrainingStep& operator=(const TrainingStep&) = delete;
@@ -41,8 +48,8 @@ class TrainingStep {
   // Returns without waiting for the device. Throws std::runtime_error when the capture fails.
   void run(std::int64_t step, double learning_rate, std::span<const std::uint8_t> train_tokens);
 
-  // The mean language-model and auxiliary losses of the steps since the last call, per step;
-  // waits for the device.
+  // The mean language-model and auxiliary losses of the steps since the last call, per step,
+  // over the whole global batch (summed over the ranks); waits for the device.
   struct WindowLosses {
     double language = 0;
     double auxiliary = 0;
@@ -64,8 +71,10 @@ class TrainingStep {
   AdamW& optimizer_;
   torch::Device device_;
   std::ostream& log_;
-  torch::Tensor host_rows_;    // [batch, context + 1] uint8, pinned on CUDA
-  torch::Tensor device_rows_;  // the same on the device
+  RankGroup* ranks_;            // null: one rank
+  std::int64_t first_row_ = 0;  // this rank's first row of a step's global batch
+  torch::Tensor host_rows_;     // [rows of this rank, context + 1] uint8, pinned on CUDA
+  torch::Tensor device_rows_;   // the same on the device
   torch::Tensor learning_rate_;
   torch::Tensor window_language_;
   torch::Tensor window_auxiliary_;

@@ -1,0 +1,282 @@
+// moescope-train over several ranks (data parallelism through c10d's Gloo on the CPU): the spec
+// keys and their refusals, two ranks training the one-rank loss curve on the same global batches,
+// and a killed rank ending the run, which then resumes on one rank.
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "moescope/trainer/train_spec.h"
+#include "support/temporary_folder.h"
+
+extern char** environ;
+
+namespace {
+
+namespace fs = std::filesystem;
+using moescope::testing_support::TemporaryFolder;
+using nlohmann::json;
+
+// 60 steps of 8 sequences in micro-batches of 4, a checkpoint every 10 steps (to kill a rank
+// after one). One rank adds the gradients of its two micro-batches, 0 + g1 + g2; each of two ranks
+// computes one, and the all-reduce adds them, g1 + g2: the same sums in the same order, so the
+// weights agree to the last bit (the validation losses are equal). The training losses reported
+// are sums over a window of steps, which two ranks add in another order: they differ in the last
+// bits. (With more micro-batches per rank the gradients' order differs too, and a tiny MoE
+// amplifies the last bits through its routing decisions: training/README.md, "Several ranks".)
+constexpr const char* kSpec = R"({
+  "d_model": 32, "layers": 1, "heads": 1, "experts": 4, "active": 2, "granularity": 1,
+  "context": 32, "batch_size": 8, "micro_batch_size": 4, "tokens": 15360, "lr": 0.003,
+  "warmup_fraction": 0.1, "seed": 11, "eval_tokens": 2048, "eval_interval": 30,
+  "log_interval": 10, "checkpoint_interval": 10, "device": "cpu", "tasks": []
+})";
+
+// How far two ranks' losses may lie from one rank's. Measured: 0 for validation, 4e-7 for the
+// training windows (above).
+constexpr double kLossTolerance = 1e-5;
+
+std::string read_file(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+// The training losses of metrics.jsonl, in order, and the validation losses.
+struct Curve {
+  std::vector<double> training;
+  std::vector<double> validation;
+};
+
+Curve read_curve(const fs::path& out) {
+  Curve curve;
+  std::istringstream text(read_file(out / "metrics.jsonl"));
+  for (std::string line; std::getline(text, line);) {
+    const json object = json::parse(line);
+    if (object.contains("loss"))
+      curve.training.push_back(object.at("loss").get<double>());
+    if (object.contains("val_loss"))
+      curve.validation.push_back(object.at("val_loss").get<double>());
+  }
+  return curve;
+}
+
+// The largest difference between two curves' losses; infinity when their lengths differ.
+double largest_difference(const std::vector<double>& a, const std::vector<double>& b) {
+  if (a.size() != b.size())
+    return INFINITY;
+  double largest = 0;
+  for (std::size_t i = 0; i < a.size(); ++i)
+    largest = std::max(largest, std::abs(a[i] - b[i]));
+  return largest;
+}
+
+// moescope-train as a child process, stderr to a file.
+class Trainer {
+ public:
+  Trainer(const std::vector<std::string>& args, const fs::path& stderr_file) {
+    std::vector<std::string> words = {MOESCOPE_TRAIN_BINARY};
+    words.insert(words.end(), args.begin(), args.end());
+    std::vector<char*> argv;
+    for (std::string& word : words)
+      argv.push_back(word.data());
+    argv.push_back(nullptr);
+    posix_spawn_file_actions_t actions;
+    posix_spawn_file_actions_init(&actions);
+    posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, "/dev/null", O_WRONLY, 0);
+    posix_spawn_file_actions_addopen(&actions, STDERR_FILENO, stderr_file.c_str(),
+                                     O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    const int status = posix_spawn(&pid_, argv[0], &actions, nullptr, argv.data(), environ);
+    posix_spawn_file_actions_destroy(&actions);
+    if (status != 0)
+      throw std::runtime_error("cannot start " + words[0]);
+  }
+
+  pid_t pid() const { return pid_; }
+  bool running() const { return ::waitpid(pid_, nullptr, WNOHANG) == 0; }
+
+  // The exit status, or -1 when the process was killed.
+  int wait() {
+    int status = 0;
+    ::waitpid(pid_, &status, 0);
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  }
+
+ private:
+  pid_t pid_ = -1;
+};
+
+// The child of `parent` whose environment says RANK=`rank`.
+std::optional<pid_t> rank_process(pid_t parent, int rank) {
+  const std::string task = std::to_string(parent);
+  std::istringstream children(read_file("/proc/" + task + "/task/" + task + "/children"));
+  const std::string wanted = "RANK=" + std::to_string(rank);
+  for (pid_t child = 0; children >> child;) {
+    std::istringstream environment(read_file("/proc/" + std::to_string(child) + "/environ"));
+    for (std::string variable; std::getline(environment, variable, '\0');) {
+      if (variable == wanted)
+        return child;
+    }
+  }
+  return std::nullopt;
+}
+
+class DistributedTrainingTest : public ::testing::Test {
+ protected:
+  // The one-rank run that the others are compared with.
+  void SetUp() override {
+    write_spec(one_rank_spec(), json::parse(kSpec));
+    std::string err;
+    ASSERT_EQ(run(one_rank_spec(), one_rank_out(), err), 0) << err;
+  }
+
+  fs::path dir() const { return folder_.path(); }
+  fs::path one_rank_spec() const { return dir() / "one-rank.json"; }
+  fs::path one_rank_out() const { return dir() / "one-rank"; }
+
+  static void write_spec(const fs::path& file, const json& spec) {
+    std::ofstream(file) << spec.dump(2);
+  }
+  fs::path two_rank_spec() const {
+    json spec = json::parse(kSpec);
+    spec["ranks"] = 2;
+    const fs::path file = dir() / "two-ranks.json";
+    write_spec(file, spec);
+    return file;
+  }
+
+  static std::vector<std::string> args(const fs::path& spec, const fs::path& out) {
+    return {"--spec", spec.string(),
+            "--out",  out.string(),
+            "--data", (fs::path(MOESCOPE_BINARY_DIR) / "training-data").string()};
+  }
+
+  // Runs to the end; returns the exit status, with stderr in `err`.
+  int run(const fs::path& spec, const fs::path& out, std::string& err) const {
+    const fs::path log = dir() / (out.filename().string() + ".stderr");
+    const int status = Trainer(args(spec, out), log).wait();
+    err = read_file(log);
+    return status;
+  }
+
+  TemporaryFolder folder_{"distributed-training"};
+};
+
+TEST(DistributedTrainingSpec, KeysOfSeveralRanksAreCheckedAndMayChangeOnResume) {
+  const TemporaryFolder folder("distributed-spec");
+  const fs::path dir = folder.path();
+  auto problems = [&dir](const json& changes) {
+    json spec = json::parse(kSpec);
+    spec.update(changes);
+    try {
+      moescope::parse_train_spec(spec.dump(), dir);
+    } catch (const moescope::SpecError& error) {
+      return moescope::describe(error);
+    }
+    return std::string();
+  };
+  EXPECT_EQ(problems({{"ranks", 2}}), "");
+  EXPECT_NE(problems({{"ranks", 3}}).find("batch_size: batch_size=8 does not divide among the 3"),
+            std::string::npos);
+  EXPECT_NE(problems({{"ranks", 2}, {"micro_batch_size", 8}})
+                .find("micro_batch_size: micro_batch_size=8 does not divide a rank's share"),
+            std::string::npos);
+  EXPECT_NE(problems({{"ranks", 2}, {"device", "auto"}}).find("ranks: ranks=2 starts CPU"),
+            std::string::npos);
+  EXPECT_NE(problems({{"ranks", 2}, {"gpus", 2}}).find("gpus: give either ranks"),
+            std::string::npos);
+  EXPECT_NE(problems({{"gpus", 2}}).find("gpus: gpus=2 puts one rank on each GPU"),
+            std::string::npos);
+  EXPECT_NE(problems({{"backend", "nccl"}}).find("backend: nccl reduces CUDA tensors"),
+            std::string::npos);
+  EXPECT_NE(problems({{"backend", "mpi"}}).find("backend: must be auto, gloo or nccl"),
+            std::string::npos);
+  EXPECT_NE(problems({{"expert_parallel", true}}).find("expert_parallel: not yet supported"),
+            std::string::npos);
+  EXPECT_NE(problems({{"expert_parallel", 1}}).find("expert_parallel: must be true or false"),
+            std::string::npos);
+  EXPECT_NE(problems({{"nodes", 0}}).find("nodes: must lie in [1, 1024]"), std::string::npos);
+
+  // Without micro_batch_size, a rank's share of the batch is one micro-batch.
+  json spec = json::parse(kSpec);
+  spec.erase("micro_batch_size");
+  spec["ranks"] = 2;
+  const moescope::TrainSpec two = moescope::parse_train_spec(spec.dump(), dir);
+  EXPECT_EQ(two.micro_batch_size, 4);
+  EXPECT_EQ(two.world_size(), 2);
+  // The canonical spec and the spec file keep the keys; a restart may change the rank count.
+  EXPECT_EQ(moescope::parse_train_spec(moescope::to_spec_file(two), dir).micro_batch_size, 4);
+  const moescope::TrainSpec one = moescope::parse_train_spec(kSpec, dir);
+  json two_ranks = json::parse(kSpec);
+  two_ranks["ranks"] = 2;
+  const moescope::TrainSpec two_explicit = moescope::parse_train_spec(two_ranks.dump(), dir);
+  EXPECT_TRUE(
+      moescope::spec_differences(moescope::to_json(one), moescope::to_json(two_explicit)).empty());
+}
+
+TEST_F(DistributedTrainingTest, TwoGlooRanksTrainTheOneRankLossCurve) {
+  std::string err;
+  const fs::path out = dir() / "two-ranks";
+  ASSERT_EQ(run(two_rank_spec(), out, err), 0) << err << read_file(out / "rank-1.log");
+  const Curve one = read_curve(one_rank_out());
+  const Curve two = read_curve(out);
+  ASSERT_EQ(one.training.size(), 6u);
+  ASSERT_EQ(one.validation.size(), 3u);  // steps 0, 30 and 60
+  EXPECT_LT(largest_difference(one.training, two.training), kLossTolerance);
+  EXPECT_LT(largest_difference(one.validation, two.validation), kLossTolerance);
+  EXPECT_LT(two.validation.back(), two.validation.front() - 0.3);  // it learnt
+  // Each rank logged to its own file, rank 0 alone wrote the run's records.
+  EXPECT_NE(read_file(out / "rank-1.log").find("rank 1 of 2 (gloo)"), std::string::npos);
+  EXPECT_TRUE(fs::exists(out / "result.json"));
+  const json result = json::parse(read_file(out / "result.json"));
+  EXPECT_EQ(result.at("steps").get<int>(), 60);
+  std::cout << "largest loss difference, 2 ranks vs 1: training "
+            << largest_difference(one.training, two.training) << ", validation "
+            << largest_difference(one.validation, two.validation) << "\n";
+}
+
+TEST_F(DistributedTrainingTest, AKilledRankEndsTheRunWhichResumesOnOneRank) {
+  const fs::path out = dir() / "killed";
+  const fs::path log = dir() / "killed.stderr";
+  Trainer launcher(args(two_rank_spec(), out), log);
+  // After the first checkpoint, rank 1 is killed: the launcher stops rank 0 and fails, naming
+  // rank 1's log.
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  while (!fs::exists(out / "checkpoint.pt") && launcher.running() &&
+         std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  const std::optional<pid_t> rank_1 = rank_process(launcher.pid(), 1);
+  ASSERT_TRUE(rank_1) << read_file(log);
+  ::kill(*rank_1, SIGKILL);
+  EXPECT_EQ(launcher.wait(), 1);
+  const std::string err = read_file(log);
+  EXPECT_NE(err.find("rank 1 of 2 was killed by signal 9"), std::string::npos) << err;
+  EXPECT_NE(err.find((out / "rank-1.log").string() + ", ends:"), std::string::npos) << err;
+  EXPECT_FALSE(fs::exists(out / "result.json"));
+
+  // Resumed on one rank (the checkpoint holds the whole model and optimizer state), the run ends
+  // where the uninterrupted one-rank run ends.
+  std::string resumed_err;
+  ASSERT_EQ(run(one_rank_spec(), out, resumed_err), 0) << resumed_err;
+  EXPECT_NE(resumed_err.find("resuming at step"), std::string::npos) << resumed_err;
+  const Curve expected = read_curve(one_rank_out());
+  const Curve resumed = read_curve(out);
+  EXPECT_LT(largest_difference(expected.training, resumed.training), kLossTolerance);
+  EXPECT_LT(largest_difference(expected.validation, resumed.validation), kLossTolerance);
+}
+
+}  // namespace
