@@ -474,6 +474,7 @@ int main(int argc, char** argv) {
                           std::getenv("QT_QPA_PLATFORM") == nullptr;
   if (no_display)
     ::setenv("QT_QPA_PLATFORM", "offscreen", 0);
+  renameQtStyleArgument(argc, argv);
   QApplication app(argc, argv);
   QApplication::setOrganizationName("MoEScope");
   QApplication::setApplicationName("moescope-explorer");

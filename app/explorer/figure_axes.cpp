@@ -7,7 +7,6 @@
 #include <algorithm>
 #include <cmath>
 
-#include "display_text.h"
 #include "figure_style.h"
 
 namespace moescope::explorer::figure_axes {
@@ -61,11 +60,12 @@ QString tickLabel(double value) {
   const double magnitude = std::fabs(value);
   if (magnitude >= 1e-3 && magnitude < 1e4)
     return QString::number(value, 'g', 4);
-  // 10^20 and 3×10^19, typeset, as a printed log axis has them.
+  // 10²⁰ and 3×10¹⁹, as a printed log axis has them; in Unicode superscripts rather than rich
+  // text, which Qt Charts measures by its markup and elides on a narrow axis.
   const int exponent = static_cast<int>(std::floor(std::log10(magnitude) + 1e-9));
   const double mantissa = value / std::pow(10.0, exponent);
-  return richLabel(QString::number(mantissa, 'g', 3) + QStringLiteral("e") +
-                   QString::number(exponent));
+  return plot_style::superscriptNumbers(QString::number(mantissa, 'g', 3) + QStringLiteral("e") +
+                                        QString::number(exponent));
 }
 
 std::vector<Tick> axisTicks(double axis_lo, double axis_hi, bool log) {
@@ -77,7 +77,8 @@ std::vector<Tick> axisTicks(double axis_lo, double axis_hi, bool log) {
   constexpr std::size_t kFewestTicks = 4;
   std::vector<Tick> ticks;
   for (const std::vector<double>& multiples :
-       {std::vector<double>{1}, std::vector<double>{1, 2, 5}, std::vector<double>{1, 2, 3, 5}}) {
+       {std::vector<double>{1}, std::vector<double>{1, 3}, std::vector<double>{1, 2, 5},
+        std::vector<double>{1, 2, 3, 5}}) {
     ticks.clear();
     for (int decade = static_cast<int>(std::floor(axis_lo));
          decade <= static_cast<int>(std::ceil(axis_hi)); ++decade) {
@@ -89,6 +90,19 @@ std::vector<Tick> axisTicks(double axis_lo, double axis_hi, bool log) {
     }
     if (ticks.size() >= kFewestTicks)
       break;
+  }
+  // With two powers of ten to read, the ticks between them go unlabelled, as a printed log axis
+  // has them: their labels, 3×10⁸ beside 10⁹, crowd a narrow axis until Qt elides them all. (A
+  // category axis names each tick uniquely: by so many zero-width spaces.)
+  const auto decades = std::count_if(ticks.begin(), ticks.end(), [](const Tick& tick) {
+    return std::fabs(tick.axis_position - std::round(tick.axis_position)) < 1e-9;
+  });
+  if (decades >= 2) {
+    int unlabelled = 0;
+    for (Tick& tick : ticks) {
+      if (std::fabs(tick.axis_position - std::round(tick.axis_position)) >= 1e-9)
+        tick.label = QString(++unlabelled, QChar(0x200b));
+    }
   }
   return ticks;
 }

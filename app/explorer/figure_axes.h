@@ -36,8 +36,8 @@ void extendRange(plot_style::Range& range, const std::vector<double>& values, bo
 // flat range gets a unit range around it.
 plot_style::Range paddedRange(plot_style::Range range);
 
-// "2×10^9", "10^20" (rich text, superscripts), "0.25", "3.1": powers of ten only where plain
-// digits would be long.
+// "2×10⁹", "10²⁰" (Unicode superscripts), "0.25", "3.1": powers of ten only where plain digits
+// would be long.
 QString tickLabel(double value);
 
 struct Tick {
@@ -46,8 +46,9 @@ struct Tick {
 };
 
 // Ticks between two axis positions (log10 units on a log axis). A linear axis ticks at round
-// values (plot_style's nearest step). A log axis spanning decades ticks at 1 (then 2 and 5) times
-// powers of ten; one spanning less than a decade ticks at round values, placed logarithmically.
+// values (plot_style's nearest step). A log axis spanning decades ticks at 1 (then 3, then 2 and 5)
+// times powers of ten; one spanning less than a decade ticks at round values, placed
+// logarithmically.
 std::vector<Tick> axisTicks(double axis_lo, double axis_hi, bool log);
 
 // An axis in the figures' look, its labels on the ticks.

@@ -82,8 +82,8 @@ QString texNumber(double value) {
     return QStringLiteral("--");
   return QStringLiteral("$%1$").arg(
       QString::number(value, 'g', 4)
-          .replace(QRegularExpression(QStringLiteral("e([+-]?)0*(\\d+)")),
-                   QStringLiteral("\\\\times 10^{\\1\\2}")));
+          .replace(QRegularExpression(QStringLiteral("e\\+?(-?)0*(\\d+)")),
+                   QStringLiteral("\\times 10^{\\1\\2}")));
 }
 
 bool writeText(const QString& path, const QByteArray& text, QString* error) {

@@ -3,6 +3,9 @@
 #include <QCommandLineParser>
 #include <QSettings>
 #include <cmath>
+#include <cstring>
+#include <string>
+#include <vector>
 
 namespace moescope::explorer {
 namespace {
@@ -140,9 +143,22 @@ QStringList parsePanels(const QString& text, const QStringList& known, QString* 
   return figures;
 }
 
+void renameQtStyleArgument(int argc, char** argv) {
+  // Kept for the process's life, as argv's strings are.
+  static std::vector<std::string> renamed;
+  renamed.reserve(static_cast<std::size_t>(argc));
+  for (int i = 1; i < argc; ++i) {
+    const std::string argument = argv[i];
+    if (argument == "--style" || argument.rfind("--style=", 0) == 0) {
+      renamed.push_back("--figure-style" + argument.substr(std::strlen("--style")));
+      argv[i] = renamed.back().data();
+    }
+  }
+}
+
 void addFigureExportOptions(QCommandLineParser& parser) {
   parser.addOptions({
-      {"style",
+      {{"style", "figure-style"},
        "Exported figures' look: paper (a real font at print size, thin lines), "
        "slides or screen (the default).",
        "STYLE"},

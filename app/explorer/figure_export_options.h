@@ -58,8 +58,12 @@ bool parseSize(const QString& text, double* width_inches, double* height_inches,
 // draws it).
 QStringList parsePanels(const QString& text, const QStringList& known, QString* error);
 
-// The options above, on the explorer's command line.
+// The options above, on the explorer's command line. --style is also --figure-style: QApplication
+// takes --style for itself (the widgets' style), so renameQtStyleArgument must run first.
 void addFigureExportOptions(QCommandLineParser& parser);
+// Renames --style (and --style=X) in `argv` to --figure-style before QApplication reads and drops
+// it as a widget style it does not know.
+void renameQtStyleArgument(int argc, char** argv);
 // The style the command line asks for, or nullopt with `error` naming the option and what is
 // wrong; `figure_names` are the names --panels may list.
 std::optional<FigureExportStyle> figureExportStyleFrom(const QCommandLineParser& parser,

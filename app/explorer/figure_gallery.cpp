@@ -197,7 +197,8 @@ int main(int argc, char** argv) {
       QString error;
       const std::vector<const moescope::Figure*> panels = {&figures[0], &figures[1], &figures[2]};
       style.width_inches = kNamedSizes[1].width_inches;  // a page's width, as the paper has it
-      style.height_inches = 2.4;
+      style.height_inches = 3.0;
+      style.title = false;  // a paper's caption names the panels
       if (exportPanels(panels, style, out_dir + QStringLiteral("/panels-figure-2"), &error)
               .isEmpty()) {
         std::fprintf(stderr, "FAILED: panels: %s\n", qPrintable(error));

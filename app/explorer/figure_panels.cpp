@@ -5,8 +5,13 @@
 #include <QImage>
 #include <QPageSize>
 #include <QPainter>
+#include <QPainterPath>
 #include <QPdfWriter>
+#include <QRegularExpression>
+#include <QScatterSeries>
 #include <QSvgGenerator>
+#include <QTextDocument>
+#include <algorithm>
 #include <cmath>
 #include <memory>
 
@@ -16,32 +21,158 @@
 namespace moescope::explorer {
 namespace {
 
-// Draws the panels into `painter`, whose device is `size` wide and high in its own units, of
-// which `units_per_inch` make an inch.
+using LegendEntry = FigureView::LegendEntry;
+
+// The panels' legends as one, short: a line is named by its label up to the first comma or
+// parenthesis ("S = 0.5", whose colour is the same in every panel), and markers of one shape are
+// keyed once, in grey, by what follows the comma ("Eq. 6 law, minimum" keys every star).
+std::vector<LegendEntry> sharedLegend(const std::vector<std::unique_ptr<FigureView>>& views) {
+  static const QRegularExpression kQualifier(QStringLiteral("(,| \\().*$"));
+  std::vector<LegendEntry> entries;
+  for (const auto& view : views) {
+    for (LegendEntry entry : view->legendEntries()) {
+      const qsizetype comma = entry.label.indexOf(QStringLiteral(", "));
+      if (entry.marker && comma > 0) {
+        entry.label = entry.label.mid(entry.label.lastIndexOf(QStringLiteral(", ")) + 2);
+        if (entry.label.endsWith(QLatin1Char(')')) && !entry.label.contains(QLatin1Char('(')))
+          entry.label.chop(1);
+        // A hollow marker's colour is its rim's.
+        if (entry.fill == QColor(Qt::white))
+          entry.pen.setColor(figure_style::kAxisColour);
+        else
+          entry.fill = figure_style::kAxisColour;
+      } else {
+        entry.label.remove(kQualifier);
+      }
+      const bool known = std::any_of(entries.begin(), entries.end(), [&](const LegendEntry& one) {
+        return one.label == entry.label && one.marker == entry.marker;
+      });
+      if (!known)
+        entries.push_back(entry);
+    }
+  }
+  return entries;
+}
+
+// A marker's outline, centred on `centre`, `size` across.
+QPainterPath markerPath(int shape, const QPointF& centre, double size) {
+  QPainterPath path;
+  if (shape == QScatterSeries::MarkerShapeStar) {
+    for (int k = 0; k < 10; ++k) {
+      const double radius = (k % 2 == 0 ? 0.5 : 0.2) * size;
+      const double angle = -M_PI / 2 + k * M_PI / 5;
+      const QPointF point = centre + QPointF(radius * std::cos(angle), radius * std::sin(angle));
+      if (k == 0)
+        path.moveTo(point);
+      else
+        path.lineTo(point);
+    }
+    path.closeSubpath();
+  } else {
+    path.addEllipse(centre, size / 2, size / 2);
+  }
+  return path;
+}
+
+// The layout of the shared legend: columns of entries across the whole width.
+struct LegendGrid {
+  int columns = 1, rows = 0;
+  double column_width = 0, row_height = 0, sample_width = 0;
+};
+
+LegendGrid legendGrid(const std::vector<LegendEntry>& entries, const QFont& font, double width) {
+  LegendGrid grid;
+  const double em = font.pixelSize();
+  grid.sample_width = 2.2 * em;
+  grid.row_height = 1.35 * em;
+  double widest = 0;
+  for (const LegendEntry& entry : entries) {
+    QTextDocument text;
+    text.setDefaultFont(font);
+    text.setDocumentMargin(0);
+    text.setHtml(entry.label);
+    widest = std::max(widest, text.idealWidth());
+  }
+  grid.column_width = grid.sample_width + 0.6 * em + widest + 1.2 * em;
+  grid.columns = std::max(1, static_cast<int>(width / grid.column_width));
+  grid.rows = static_cast<int>((entries.size() + grid.columns - 1) / grid.columns);
+  return grid;
+}
+
+// Draws the panels into `painter`, whose device is `size` wide and high in its own units: each
+// panel without its legend, its letter under it, and one legend for all under the letters.
 bool paintPanels(QPainter& painter, const std::vector<std::unique_ptr<FigureView>>& views,
-                 const FigureExportStyle& style, const QSizeF& size, QString* error) {
+                 const std::vector<LegendEntry>& legend, const FigureExportStyle& style,
+                 const QSizeF& size, QString* error) {
   const figure_style::Look look = figure_style::lookOf(style);
   const double units_per_inch = size.width() / style.width_inches;
-  // The letters' strip: a line and a half of the body text.
-  const double strip_inches = 1.6 * style.bodyPoints() / 72.0;
-  const double panel_width = size.width() / static_cast<double>(views.size());
-  const double panel_height = size.height() - strip_inches * units_per_inch;
-  const QSizeF panel_inches(style.width_inches / static_cast<double>(views.size()),
-                            style.height_inches - strip_inches);
-  painter.fillRect(QRectF(QPointF(0, 0), size), Qt::white);
-  QFont letter_font(look.font_family);
-  letter_font.setPixelSize(
+  const double units_per_layout_pixel = units_per_inch / FigureView::kLayoutDpi;
+  QFont font(look.font_family);
+  font.setPixelSize(
       std::max(1, static_cast<int>(std::lround(style.bodyPoints() / 72.0 * units_per_inch))));
+  const LegendGrid grid = legendGrid(legend, font, size.width());
+  const double legend_height =
+      grid.rows * grid.row_height + (grid.rows > 0 ? 0.3 * grid.row_height : 0);
+  const double letter_height = 1.5 * font.pixelSize();
+  const double panel_width = size.width() / static_cast<double>(views.size());
+  const double panel_height = size.height() - letter_height - legend_height;
+  if (panel_height < 0.25 * size.height()) {
+    *error = QStringLiteral("%1 legend entries leave no room for the panels at %2 x %3 in")
+                 .arg(legend.size())
+                 .arg(style.width_inches)
+                 .arg(style.height_inches);
+    return false;
+  }
+  const QSizeF panel_inches(panel_width / units_per_inch, panel_height / units_per_inch);
+  painter.fillRect(QRectF(QPointF(0, 0), size), Qt::white);
   for (std::size_t i = 0; i < views.size(); ++i) {
     const QRectF target(panel_width * static_cast<double>(i), 0, panel_width, panel_height);
     if (!views[i]->renderForExport(painter, target, panel_inches)) {
       *error = views[i]->lastError();
       return false;
     }
-    painter.setFont(letter_font);
+    painter.setFont(font);
     painter.setPen(figure_style::kTextColour);
-    painter.drawText(QRectF(target.left(), panel_height, panel_width, size.height() - panel_height),
+    painter.drawText(QRectF(target.left(), panel_height, panel_width, letter_height),
                      Qt::AlignCenter, QStringLiteral("(%1)").arg(QChar('a' + static_cast<int>(i))));
+  }
+  // The legend, centred, row by row.
+  const double legend_width = grid.columns * grid.column_width;
+  const double left = std::max(0.0, (size.width() - legend_width) / 2);
+  const double top = panel_height + letter_height;
+  for (std::size_t k = 0; k < legend.size(); ++k) {
+    const LegendEntry& entry = legend[k];
+    const auto column = static_cast<int>(k % static_cast<std::size_t>(grid.columns));
+    const auto row = static_cast<int>(k / static_cast<std::size_t>(grid.columns));
+    const QPointF origin(left + column * grid.column_width, top + row * grid.row_height);
+    const double middle = origin.y() + grid.row_height / 2;
+    QPen pen = entry.pen;
+    if (entry.marker) {
+      // Sizes and widths as the panels draw them, in the look, scaled to this device.
+      const double scale = look.run_marker_size / figure_style::screenLook().run_marker_size;
+      pen.setWidthF(std::max(0.6, pen.widthF() * scale) * units_per_layout_pixel);
+      painter.setPen(pen);
+      painter.setBrush(entry.fill);
+      painter.drawPath(markerPath(entry.shape, QPointF(origin.x() + grid.sample_width / 2, middle),
+                                  entry.size * scale * units_per_layout_pixel));
+    } else {
+      pen.setWidthF(
+          std::max(look.law_line_width, pen.widthF() * look.line_width / figure_style::kLineWidth) *
+          units_per_layout_pixel);
+      painter.setPen(pen);
+      painter.drawLine(QPointF(origin.x(), middle),
+                       QPointF(origin.x() + grid.sample_width, middle));
+    }
+    QTextDocument text;
+    text.setDefaultFont(font);
+    text.setDocumentMargin(0);
+    text.setHtml(QStringLiteral("<span style=\"color:%1\">%2</span>")
+                     .arg(figure_style::kTextColour.name(), entry.label));
+    painter.save();
+    painter.translate(origin.x() + grid.sample_width + 0.6 * font.pixelSize(),
+                      middle - text.size().height() / 2);
+    text.drawContents(&painter);
+    painter.restore();
   }
   return true;
 }
@@ -51,14 +182,17 @@ bool paintPanels(QPainter& painter, const std::vector<std::unique_ptr<FigureView
 QStringList exportPanels(const std::vector<const moescope::Figure*>& figures,
                          const FigureExportStyle& style, const QString& base, QString* error,
                          QStringList* skipped) {
-  // Each panel's text at the size a figure of the panel's width takes.
+  // Each panel's text, and the legend's, at the size a figure of the panel's width takes.
   FigureExportStyle panel_style = style;
   panel_style.width_inches = style.width_inches / static_cast<double>(figures.size());
   panel_style.font_points = panel_style.bodyPoints();
+  FigureExportStyle file_style = style;
+  file_style.font_points = panel_style.font_points;
   std::vector<std::unique_ptr<FigureView>> views;
   for (const moescope::Figure* figure : figures) {
     auto view = std::make_unique<FigureView>();
     view->setExportStyle(panel_style);
+    view->setExportLegendShown(false);
     view->setFigure(figure);
     if (!view->hasContent()) {
       if (skipped != nullptr)
@@ -71,6 +205,7 @@ QStringList exportPanels(const std::vector<const moescope::Figure*>& figures,
     *error = QStringLiteral("no panel of %1 has anything to draw").arg(base);
     return {};
   }
+  const std::vector<LegendEntry> legend = sharedLegend(views);
   const QString png = base + QStringLiteral(".png");
   const QString svg = base + QStringLiteral(".svg");
   const QString pdf = base + QStringLiteral(".pdf");
@@ -82,7 +217,9 @@ QStringList exportPanels(const std::vector<const moescope::Figure*>& figures,
     image.setDotsPerMeterX(static_cast<int>(std::lround(style.dpi * kInchesPerMetre)));
     image.setDotsPerMeterY(static_cast<int>(std::lround(style.dpi * kInchesPerMetre)));
     QPainter painter(&image);
-    if (!paintPanels(painter, views, style, QSizeF(image.size()), error))
+    painter.setRenderHint(QPainter::Antialiasing);
+    painter.setRenderHint(QPainter::TextAntialiasing);
+    if (!paintPanels(painter, views, legend, file_style, QSizeF(image.size()), error))
       return {};
     painter.end();
     if (!image.save(png, "PNG")) {
@@ -104,7 +241,8 @@ QStringList exportPanels(const std::vector<const moescope::Figure*>& figures,
     generator.setViewBox(QRect(QPoint(0, 0), size));
     generator.setResolution(static_cast<int>(FigureView::kLayoutDpi));
     QPainter painter(&generator);
-    if (!paintPanels(painter, views, style, QSizeF(size), error))
+    painter.setRenderHint(QPainter::Antialiasing);
+    if (!paintPanels(painter, views, legend, file_style, QSizeF(size), error))
       return {};
   }
   {
@@ -122,7 +260,9 @@ QStringList exportPanels(const std::vector<const moescope::Figure*>& figures,
       *error = QStringLiteral("cannot start a PDF in %1").arg(pdf);
       return {};
     }
-    if (!paintPanels(painter, views, style, QSizeF(writer.width(), writer.height()), error))
+    painter.setRenderHint(QPainter::Antialiasing);
+    if (!paintPanels(painter, views, legend, file_style, QSizeF(writer.width(), writer.height()),
+                     error))
       return {};
   }
   return {png, svg, pdf};

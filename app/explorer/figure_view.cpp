@@ -90,7 +90,7 @@ FigureView::FigureView(QWidget* parent) : QWidget(parent) {
   chart_->setBackgroundRoundness(0);
   chart_->setDropShadowEnabled(false);
   chart_->setPlotAreaBackgroundVisible(false);
-  chart_->setMargins(QMargins(6, 6, 6, 6));
+  chart_->setMargins(kChartMargins);
   chart_->setAnimationOptions(QChart::NoAnimation);
   chart_->setTitleBrush(kTextColour);
   QLegend* legend = chart_->legend();
@@ -279,7 +279,6 @@ void FigureView::rebuildChart() {
   key_surface_ = key_law_ = nullptr;
   key_runs_ = nullptr;
   x_axis_ = y_axis_ = nullptr;
-  chart_->setPlotArea(QRectF());
   if (figure_ == nullptr) {
     chart_->setTitle(QString());
     placeOverlays();
@@ -320,6 +319,37 @@ void FigureView::rebuildChart() {
   updateLegend();
   squarePlotArea();
   placeOverlays();
+}
+
+bool FigureView::squarePlotArea() {
+  const bool square = figure_ != nullptr && figure_->square;
+  if (!square) {
+    if (chart_->margins() != kChartMargins)
+      chart_->setMargins(kChartMargins);
+    return false;
+  }
+  // The plot takes what the title, the axes and the legend leave; a margin on its longer side
+  // makes it square. The axes' labels move as the plot does: a few rounds settle it.
+  for (int round = 0; round < 4; ++round) {
+    chart_->layout()->activate();
+    const QRectF plot = chart_->plotArea();
+    const double excess = plot.width() - plot.height();
+    if (plot.width() <= 0 || std::fabs(excess) <= 1.0)
+      break;
+    // A wide plot narrowed from both sides, so that it stays in the middle.
+    QMargins margins = chart_->margins();
+    const int extra_across =
+        std::max(0, margins.left() + margins.right() - kChartMargins.left() -
+                        kChartMargins.right() + static_cast<int>(std::lround(excess)));
+    const int extra_bottom = std::max(
+        0, margins.bottom() - kChartMargins.bottom() - static_cast<int>(std::lround(excess)));
+    margins = kChartMargins;
+    margins.setLeft(margins.left() + extra_across / 2);
+    margins.setRight(margins.right() + extra_across - extra_across / 2);
+    margins.setBottom(margins.bottom() + extra_bottom);
+    chart_->setMargins(margins);
+  }
+  return true;
 }
 
 bool FigureView::updateSeriesData() {
@@ -601,18 +631,6 @@ bool FigureView::hasContent() const {
   return figure_ != nullptr && (!figure_->curves.empty() || !figure_->points.empty());
 }
 
-void FigureView::squarePlotArea() {
-  if (figure_ == nullptr || !figure_->square)
-    return;
-  chart_->setPlotArea(QRectF());
-  chart_->layout()->activate();
-  const QRectF plot = chart_->plotArea();
-  const double side = std::min(plot.width(), plot.height());
-  if (side <= 0)
-    return;
-  chart_->setPlotArea(QRectF(plot.left(), plot.top(), side, side));
-}
-
 void FigureView::placeOverlays() {
   // The message: a box over the middle of the plot, wrapped to most of its width.
   const QString message = figure_ != nullptr ? QString::fromStdString(figure_->message) : QString();
@@ -694,6 +712,30 @@ void FigureView::placeOverlays() {
 
 QString FigureView::shownMessage() const {
   return message_box_->isVisible() ? message_text_->toPlainText() : QString();
+}
+
+std::vector<FigureView::LegendEntry> FigureView::legendEntries() const {
+  std::vector<LegendEntry> entries;
+  if (!hasContent())
+    return entries;
+  for (QLegendMarker* marker : chart_->legend()->markers()) {
+    if (!marker->isVisible() || !marker->series()->isVisible() ||
+        marker->series()->type() == QAbstractSeries::SeriesTypeArea)
+      continue;
+    LegendEntry entry;
+    entry.label = marker->label();
+    if (const auto* scatter = qobject_cast<const QScatterSeries*>(marker->series())) {
+      entry.marker = true;
+      entry.shape = scatter->markerShape();
+      entry.fill = scatter->color();
+      entry.pen = QPen(scatter->borderColor(), scatter->pen().widthF());
+      entry.size = scatter->markerSize();
+    } else if (const auto* line = qobject_cast<const QXYSeries*>(marker->series())) {
+      entry.pen = line->pen();
+    }
+    entries.push_back(entry);
+  }
+  return entries;
 }
 
 QString FigureView::shownAnnotations() const {

@@ -1,5 +1,8 @@
 #pragma once
 
+#include <QColor>
+#include <QMargins>
+#include <QPen>
 #include <QString>
 #include <QWidget>
 #include <vector>
@@ -53,6 +56,7 @@ class FigureView : public QWidget {
   // Qt lays text out in points at this many pixels per inch; exports scale the whole scene from
   // it.
   static constexpr double kLayoutDpi = 96.0;
+  static constexpr QMargins kChartMargins{6, 6, 6, 6};
 
   explicit FigureView(QWidget* parent = nullptr);
   ~FigureView() override;
@@ -88,6 +92,20 @@ class FigureView : public QWidget {
   QString shownMessage() const;
   // The figure's annotations as drawn (rich text), one per line; empty when none.
   QString shownAnnotations() const;
+
+  // One entry of the legend as shown: its label (rich text) and how its sample is drawn, a line
+  // in `pen`, or a marker of `shape` filled with `fill` and rimmed with `pen`.
+  struct LegendEntry {
+    QString label;
+    QPen pen;
+    bool marker = false;
+    int shape = 0;  // QScatterSeries::MarkerShape
+    QColor fill;
+    double size = 0;
+  };
+  std::vector<LegendEntry> legendEntries() const;
+  // Whether exports draw the legend beside the plot (a multi-panel file draws one for all).
+  void setExportLegendShown(bool shown) { export_legend_shown_ = shown; }
 
   // Draws the figure in the export style's look, laid out at `inches`, into `target` of
   // `painter`: what every export, and a multi-panel file's panels, are drawn with.
@@ -132,8 +150,9 @@ class FigureView : public QWidget {
   void placeOverlays();
   // Fonts, pens and legend placement of `look`; the series' pens follow in applyStyles.
   void applyLook(const figure_style::Look& look);
-  // Equal axes on a square plot, for a square figure, once the chart is laid out.
-  void squarePlotArea();
+  // A square figure's plot made square, by a margin on its longer side, once the chart is laid
+  // out at its size; returns whether the figure is square.
+  bool squarePlotArea();
   bool fail(const QString& message);
 
   const moescope::Figure* figure_ = nullptr;
@@ -151,6 +170,7 @@ class FigureView : public QWidget {
   QGraphicsTextItem* annotation_text_ = nullptr;
   figure_style::Look look_ = figure_style::screenLook();
   FigureExportStyle export_style_;
+  bool export_legend_shown_ = true;
   QGraphicsRectItem* message_box_ = nullptr;
   QGraphicsTextItem* message_text_ = nullptr;
   bool drawn_log_x_ = false;

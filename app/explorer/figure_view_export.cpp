@@ -6,6 +6,7 @@
 #include <QGraphicsLayout>
 #include <QGraphicsScene>
 #include <QImage>
+#include <QLegend>
 #include <QPageSize>
 #include <QPainter>
 #include <QPdfWriter>
@@ -55,10 +56,13 @@ bool FigureView::renderForExport(QPainter& painter, const QRectF& target, const 
   // SVG names the painter's font on every group, lines' too: the figures' family, not Qt's
   // "Sans Serif".
   painter.setFont(QFont(look_.font_family));
+  const bool legend_shown = chart_->legend()->isVisible();
+  chart_->legend()->setVisible(legend_shown && export_legend_shown_);
   chart_->layout()->activate();
   squarePlotArea();
   placeOverlays();
   chart_->scene()->render(&painter, target, chart_->sceneBoundingRect());
+  chart_->legend()->setVisible(legend_shown);
   chart_->resize(shown_size);
   applyLook(shown_look);
   chart_->layout()->activate();

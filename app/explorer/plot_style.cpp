@@ -1,5 +1,6 @@
 #include "plot_style.h"
 
+#include <QRegularExpression>
 #include <cmath>
 
 namespace moescope::explorer::plot_style {
@@ -53,6 +54,28 @@ Range widenedToTicks(const Range& range, double step) {
   widened.lo = std::floor(range.lo / step + 1e-9) * step;
   widened.hi = std::ceil(range.hi / step - 1e-9) * step;
   return widened;
+}
+
+QString superscriptNumbers(const QString& plain) {
+  static const QRegularExpression kScientific(
+      QStringLiteral("(?<![\\w.])(\\d+(?:\\.\\d+)?)e([+-]?)(\\d+)(?![\\w.])"));
+  static const QString kDigits =
+      QStringLiteral("\u2070\u00b9\u00b2\u00b3\u2074\u2075\u2076\u2077\u2078\u2079");
+  QString typeset;
+  qsizetype from = 0;
+  for (auto it = kScientific.globalMatch(plain); it.hasNext();) {
+    const QRegularExpressionMatch match = it.next();
+    typeset += plain.mid(from, match.capturedStart() - from);
+    QString power = QStringLiteral("10");
+    if (match.captured(2) == QStringLiteral("-"))
+      power += QChar(0x207b);
+    for (const QChar digit : match.captured(3))
+      power += kDigits.at(digit.digitValue());
+    const QString mantissa = match.captured(1);
+    typeset += mantissa == QStringLiteral("1") ? power : mantissa + QChar(0x00d7) + power;
+    from = match.capturedEnd();
+  }
+  return typeset + plain.mid(from);
 }
 
 }  // namespace moescope::explorer::plot_style

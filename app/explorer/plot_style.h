@@ -1,6 +1,7 @@
 #pragma once
 
 #include <QColor>
+#include <QString>
 #include <algorithm>
 #include <array>
 #include <limits>
@@ -46,6 +47,10 @@ inline constexpr char kProposedLabel[] = "proposed (--next)";
 
 // The ramp's colour at `position` in [0, 1] (clamped).
 Rgb rampColour(const ColourRamp& ramp, double position);
+
+// "1e20" as 10²⁰ and "1.5e20" as 1.5×10²⁰ in Unicode superscripts, for text painted plain (the
+// 3-D view's ticks and title, which QPainter::drawText sets without markup).
+QString superscriptNumbers(const QString& plain);
 
 // The values an axis spans; empty until a value is included.
 struct Range {

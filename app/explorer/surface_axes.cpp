@@ -113,7 +113,8 @@ void SurfaceAxes::show(const SurfaceScene& scene, const WorldFrame& frame) {
     tick_positions_[axis].clear();
     const plot_style::Range& range = axis == 0 ? frame.x : axis == 1 ? frame.y : frame.z;
     for (const double tick : *ticks[axis]) {
-      tick_labels_[axis].append(QString(formats[axis]).arg(tick));
+      // Sizes as powers of ten, 10⁹, as a printed axis has them.
+      tick_labels_[axis].append(plot_style::superscriptNumbers(QString(formats[axis]).arg(tick)));
       tick_positions_[axis].push_back((tick - range.lo) / range.span() * kBoxSize[axis]);
     }
   }

@@ -32,16 +32,12 @@ void fillViridis(vtkLookupTable* table) {
 // text again whenever the loss range moves, which is on every budget step, at a quarter of the
 // frame's cost; and it sizes its text to the bar rather than to the view.
 void paintColourBar(QPainter& painter, const QRect& area, const plot_style::Range& loss,
-                    const QFont& label_font) {
-  constexpr int kLabels = 5;
+                    const std::vector<double>& ticks, const QFont& label_font) {
   const int text_pixels = label_font.pixelSize();
   const QFontMetrics metrics(label_font);
-  auto label = [&](int index) {
-    const double value = loss.lo + loss.span() * index / (kLabels - 1);
-    return QString::number(value, 'f', 2);
-  };
+  auto label = [&](std::size_t index) { return QString::number(ticks[index], 'g', 4); };
   int label_width = 0;
-  for (int index = 0; index < kLabels; ++index)
+  for (std::size_t index = 0; index < ticks.size(); ++index)
     label_width = std::max(label_width, metrics.horizontalAdvance(label(index)));
   const int gap = text_pixels / 2;
   const QRect bar(area.right() - text_pixels - label_width - gap - text_pixels,
@@ -53,8 +49,10 @@ void paintColourBar(QPainter& painter, const QRect& area, const plot_style::Rang
   painter.fillRect(bar, ramp);
   painter.setPen(plot_style::toQColor(kInk));
   painter.setFont(label_font);
-  for (int index = 0; index < kLabels; ++index) {
-    const int y = bar.bottom() - (bar.height() - 1) * index / (kLabels - 1);
+  // At the z axis' ticks.
+  for (std::size_t index = 0; index < ticks.size(); ++index) {
+    const double position = (ticks[index] - loss.lo) / loss.span();
+    const int y = bar.bottom() - static_cast<int>(std::lround((bar.height() - 1) * position));
     painter.drawText(QPoint(bar.right() + gap, y + metrics.capHeight() / 2), label(index));
   }
   // Above the top label, which reaches half a cap height above the bar.
@@ -83,9 +81,9 @@ SurfaceVtkScene::SurfaceVtkScene(vtkRenderer* renderer) {
 
 void SurfaceVtkScene::show(const SurfaceScene& scene) {
   const std::optional<WorldFrame> frame = frameOf(scene);
-  title_ = QString::fromStdString(scene.title);
+  title_ = plot_style::superscriptNumbers(QString::fromStdString(scene.title));
   message_ = QString::fromStdString(scene.message);
-  overlay_label_ = QString::fromStdString(scene.overlay_label);
+  overlay_label_ = plot_style::superscriptNumbers(QString::fromStdString(scene.overlay_label));
   has_runs_ = !scene.points.empty();
   has_ridge_ = scene.ridge.size() >= 2;
   if (!frame) {
@@ -115,7 +113,7 @@ void SurfaceVtkScene::paintText(QPainter& painter, vtkRenderer* renderer, const 
   overlay_.paintSeeThrough(painter, renderer, area, label_font);
   proposals_.paintRings(painter, renderer, area, label_font);
   if (colour_range_)
-    paintColourBar(painter, area, *colour_range_, label_font);
+    paintColourBar(painter, area, *colour_range_, colour_ticks_, label_font);
   paintKey(painter, area, label_font);
   paintMessage(painter, area, label_font);
 }
@@ -252,8 +250,11 @@ void SurfaceVtkScene::showSurface(const SurfaceScene& scene, const WorldFrame& f
   surface_loss_->Modified();
   surface_normals_->Modified();
   loss.widenIfFlat(0.5);
-  colours_->SetTableRange(loss.lo, loss.hi);
-  colour_range_ = loss;
+  // The colours span the box's loss axis, so that the colour bar reads as the z axis does, tick
+  // for tick.
+  colours_->SetTableRange(frame.z.lo, frame.z.hi);
+  colour_range_ = frame.z;
+  colour_ticks_ = frame.z_ticks;
 }
 
 void SurfaceVtkScene::setSmoothNormals(std::size_t columns, std::size_t rows) {

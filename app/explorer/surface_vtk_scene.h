@@ -84,6 +84,7 @@ class SurfaceVtkScene {
   std::size_t surface_columns_ = 0, surface_rows_ = 0;
   std::vector<std::array<double, 3>> world_;  // the surface's points, for its normals
   std::optional<plot_style::Range> colour_range_;
+  std::vector<double> colour_ticks_;
 
   vtkNew<vtkPoints> run_centres_;
   vtkNew<vtkPolyData> runs_;

@@ -115,6 +115,17 @@ void FigureExportTest::theCommandLineGivesAStyle() {
   QVERIFY(six);
   QCOMPARE(six->panels, QStringList{QStringLiteral("law-fit-vs-held-out")});
 
+  // QApplication would take --style for the widgets' style: it is renamed before Qt sees it.
+  char program[] = "moescope-explorer", style[] = "--style", paper_look[] = "paper",
+       joined[] = "--style=slides";
+  char* argv[] = {program, style, paper_look, joined};
+  renameQtStyleArgument(4, argv);
+  QCOMPARE(QByteArray(argv[1]), QByteArray("--figure-style"));
+  QCOMPARE(QByteArray(argv[2]), QByteArray("paper"));
+  QCOMPARE(QByteArray(argv[3]), QByteArray("--figure-style=slides"));
+  const std::optional<FigureExportStyle> renamed = parse({"--figure-style", "slides"}, &error);
+  QVERIFY(renamed && renamed->look == FigureLook::kSlides);
+
   QVERIFY(!parse({"--style", "poster"}, &error));
   QVERIFY2(error.startsWith(QStringLiteral("--style")), qPrintable(error));
   QVERIFY(!parse({"--font-size", "2"}, &error));
