@@ -127,15 +127,26 @@ template <Epilogue kEpilogue>
 __device__ __forceinline__ void store_tile(const GemmArguments& args, const float* staged, int m0,
                                            int n0, int row_count, std::int64_t row_base) {
   if constexpr (kEpilogue == Epilogue::kSwigluForward) {
-    // The tile's 128 columns are 64 gate columns and the 64 up columns that pair with them.
+    // The tile's 128 columns are 64 gate columns and the 64 up columns that pair with them. Each
+    // thread first reads the routing weights of all its rows (two dependent trips to memory),
+    // so that the rows' trips overlap instead of following one another.
+    constexpr int kTasks = kTileM * 8 / kThreads;
     const int hidden = args.n / 2;
-    for (int task = static_cast<int>(threadIdx.x); task < kTileM * 8; task += kThreads) {
-      const int r = task / 8;
-      const int c = (task % 8) * 8;
+    const int c = (static_cast<int>(threadIdx.x) % 8) * 8;
+    float weights[kTasks];
+#pragma unroll
+    for (int j = 0; j < kTasks; ++j) {
+      const int r = static_cast<int>(threadIdx.x) / 8 + j * (kThreads / 8);
+      weights[j] = m0 + r < row_count
+                       ? args.row_weights.weights[args.row_weights.assignment[row_base + m0 + r]]
+                       : 0.0f;
+    }
+#pragma unroll
+    for (int j = 0; j < kTasks; ++j) {
+      const int r = static_cast<int>(threadIdx.x) / 8 + j * (kThreads / 8);
       if (m0 + r >= row_count)
         continue;
       const std::int64_t row = row_base + m0 + r;
-      const float weight = args.row_weights.weights[args.row_weights.assignment[row]];
       Bf16x8 gate;
       Bf16x8 up;
       Bf16x8 activation;
@@ -145,7 +156,7 @@ __device__ __forceinline__ void store_tile(const GemmArguments& args, const floa
         const float u = staged[r * kStagedStride + kGateUpInterleave + c + i];
         gate.set(i, g);
         up.set(i, u);
-        activation.set(i, weight * (g * sigmoid(g) * u));
+        activation.set(i, weights[j] * (g * sigmoid(g) * u));
       }
       store_bf16x8(args.out + row * args.n + n0 + c, gate);
       store_bf16x8(args.out + row * args.n + n0 + kGateUpInterleave + c, up);
@@ -167,46 +178,67 @@ __device__ __forceinline__ void store_tile(const GemmArguments& args, const floa
   } else {
     // The tile holds u = d(activations) for hidden columns n0 + c... of its rows, before the
     // routing weight; their gate and up values sit in the interleaved layout of the forward's
-    // pre-activations. Each row's 16 chunks are 16 consecutive lanes of one warp, which add
-    // their shares of <u, silu(gate) * up> in a fixed order; every thread runs the same number
-    // of rounds, so the whole warp takes part in each shuffle.
+    // pre-activations. This epilogue moves more bytes than the product's operands, so each
+    // thread issues the loads (gate, up, routing weight) of kRowsInFlight rows together, one trip
+    // to memory for them all rather than one a row (all 8 rows at once spill registers). Each
+    // row's 16 chunks are 16 consecutive lanes of one warp, which add their shares of
+    // <u, silu(gate) * up> in a fixed order; every thread runs the same number of rounds, so the
+    // whole warp takes part in each shuffle.
     static_assert(kTileN / 8 == 16 && kThreads % 16 == 0);
+    constexpr int kTasks = kTileM * 16 / kThreads;
+    constexpr int kRowsInFlight = 4;
+    static_assert(kTasks % kRowsInFlight == 0);
     const int column_tiles = ceil_div(args.n, kTileN);
-    for (int task = static_cast<int>(threadIdx.x); task < kTileM * 16; task += kThreads) {
-      const int r = task / 16;
-      const int c = (task % 16) * 8;
-      const bool row_valid = m0 + r < row_count;
-      const std::int64_t row = row_base + m0 + r;
-      float dot = 0.0f;
-      if (row_valid && n0 + c < args.n) {
-        const float weight = args.row_weights.weights[args.row_weights.assignment[row]];
-        const int h = n0 + c;
-        const std::int64_t gate_index = row * 2 * args.n +
-                                        (h / kGateUpInterleave) * 2 * kGateUpInterleave +
-                                        h % kGateUpInterleave;
-        const Bf16x8 gate = load_bf16x8(args.pre_activations + gate_index);
-        const Bf16x8 up = load_bf16x8(args.pre_activations + gate_index + kGateUpInterleave);
-        Bf16x8 grad_gate;
-        Bf16x8 grad_up;
+    const int c = (static_cast<int>(threadIdx.x) % 16) * 8;
+    const int h = n0 + c;
+    const bool column_valid = h < args.n;
+    const int gate_column = (h / kGateUpInterleave) * 2 * kGateUpInterleave + h % kGateUpInterleave;
+#pragma unroll 1
+    for (int batch = 0; batch < kTasks; batch += kRowsInFlight) {
+      Bf16x8 gate[kRowsInFlight];
+      Bf16x8 up[kRowsInFlight];
+      float weights[kRowsInFlight];
 #pragma unroll
-        for (int i = 0; i < 8; ++i) {
-          const float u = staged[r * kStagedStride + c + i];
-          const float g = gate.get(i);
-          const float s = sigmoid(g);
-          const float silu = g * s;
-          dot += u * (silu * up.get(i));
-          const float grad_activation = weight * u;
-          grad_up.set(i, grad_activation * silu);
-          grad_gate.set(i, grad_activation * up.get(i) * s * (1.0f + g * (1.0f - s)));
+      for (int j = 0; j < kRowsInFlight; ++j) {
+        const int r = static_cast<int>(threadIdx.x) / 16 + (batch + j) * (kThreads / 16);
+        const std::int64_t row = row_base + m0 + r;
+        if (m0 + r < row_count && column_valid) {
+          const std::int64_t gate_index = row * 2 * args.n + gate_column;
+          weights[j] = args.row_weights.weights[args.row_weights.assignment[row]];
+          gate[j] = load_bf16x8(args.pre_activations + gate_index);
+          up[j] = load_bf16x8(args.pre_activations + gate_index + kGateUpInterleave);
         }
-        store_bf16x8(args.out + gate_index, grad_gate);
-        store_bf16x8(args.out + gate_index + kGateUpInterleave, grad_up);
       }
 #pragma unroll
-      for (int offset = 8; offset > 0; offset /= 2)
-        dot += __shfl_xor_sync(0xffffffffu, dot, offset);
-      if (row_valid && task % 16 == 0)
-        args.weight_partials[row * column_tiles + n0 / kTileN] = dot;
+      for (int j = 0; j < kRowsInFlight; ++j) {
+        const int r = static_cast<int>(threadIdx.x) / 16 + (batch + j) * (kThreads / 16);
+        const bool row_valid = m0 + r < row_count;
+        const std::int64_t row = row_base + m0 + r;
+        float dot = 0.0f;
+        if (row_valid && column_valid) {
+          const std::int64_t gate_index = row * 2 * args.n + gate_column;
+          Bf16x8 grad_gate;
+          Bf16x8 grad_up;
+#pragma unroll
+          for (int i = 0; i < 8; ++i) {
+            const float u = staged[r * kStagedStride + c + i];
+            const float g = gate[j].get(i);
+            const float s = sigmoid(g);
+            const float silu = g * s;
+            dot += u * (silu * up[j].get(i));
+            const float grad_activation = weights[j] * u;
+            grad_up.set(i, grad_activation * silu);
+            grad_gate.set(i, grad_activation * up[j].get(i) * s * (1.0f + g * (1.0f - s)));
+          }
+          store_bf16x8(args.out + gate_index, grad_gate);
+          store_bf16x8(args.out + gate_index + kGateUpInterleave, grad_up);
+        }
+#pragma unroll
+        for (int offset = 8; offset > 0; offset /= 2)
+          dot += __shfl_xor_sync(0xffffffffu, dot, offset);
+        if (row_valid && threadIdx.x % 16 == 0)
+          args.weight_partials[row * column_tiles + n0 / kTileN] = dot;
+      }
     }
   }
 }

@@ -3,10 +3,12 @@
 // the tensor cores from shared memory in the 128-byte-swizzled layout, K-major or MN-major as
 // they lie in memory. Slices 64 deep arrive through a 3-stage cp.async pipeline issued by all 256
 // threads, rows gathered through the token index as they are copied (TMA copies boxes, so it does
-// not fit the gathered operand; the weights could take it, the next step). Writing the plain
-// outputs straight from the accumulators, without the shared-memory staging, was tried and made
-// the products 5-20 % slower on the H200 (docs/benchmarks.md). Two kernels: ragged
-// rows (forward and data gradients: each expert's rows against its own weight) and ragged
+// not fit the gathered operand; the weights could take it), each slice's copies issued after its
+// products, while they run. Tried and measured slower (docs/benchmarks.md): writing the plain
+// outputs straight from the accumulators, no shared-memory staging (H200); and a persistent block
+// per SM streaming all of its tiles through one 4-stage pipeline, the epilogue overlapping the
+// next tile's products (H100: one block per SM hides too little latency). Two kernels:
+// ragged rows (forward and data gradients: each expert's rows against its own weight) and ragged
 // reduction (weight gradients). Built for sm_90a alone (kernels/CMakeLists.txt); grouped_gemm.cu
 // calls it on compute capability 9.0 and keeps mma.sync everywhere else.
 #include <cstdint>
@@ -20,6 +22,13 @@ constexpr int kTileK = 64;  // one 128-byte swizzle row of bf16
 // 3 stages of 32 KB (plus alignment) leave room for 2 blocks per SM, so that one block's
 // epilogue overlaps the other's products.
 constexpr int kStages = 3;
+// Products of earlier slices a warpgroup leaves running when it moves to the next slice
+// (wgmma.wait_group's argument). Each costs a slice of lead for the copies: kLead slices are
+// copied ahead of the one being multiplied. 1 (products overlapping across slices, copies one
+// slice ahead) ran 10 % slower on the H100 than 0: the copies' lead matters more.
+constexpr int kPendingProducts = 0;
+constexpr int kLead = kStages - 1 - kPendingProducts;
+static_assert(kLead >= 1);
 constexpr int kOperandBytes = 128 * kTileK * 2;
 constexpr int kStageBytes = 2 * kOperandBytes;
 constexpr int kPipelineBytes = kStages * kStageBytes;
@@ -106,7 +115,7 @@ __device__ __forceinline__ void multiply_tile(std::uint32_t shared, float* stage
   const int thread = static_cast<int>(threadIdx.x);
   const int warpgroup = thread / 128;
 #pragma unroll
-  for (int stage = 0; stage < kStages - 1; ++stage) {
+  for (int stage = 0; stage < kLead; ++stage) {
     if (stage < k_tiles)
       load_stage(stage, stage);
     asm volatile("cp.async.commit_group;\n");
@@ -116,16 +125,10 @@ __device__ __forceinline__ void multiply_tile(std::uint32_t shared, float* stage
   for (int i = 0; i < 64; ++i)
     accumulator[i] = 0.0f;
   for (int k_tile = 0; k_tile < k_tiles; ++k_tile) {
-    asm volatile("cp.async.wait_group %0;\n" ::"n"(kStages - 2));
+    asm volatile("cp.async.wait_group %0;\n" ::"n"(kLead - 1));
     // The tensor cores read shared memory through the async proxy.
     asm volatile("fence.proxy.async.shared::cta;\n" ::: "memory");
     __syncthreads();
-    // The slot refilled here was read by the products of the previous iteration, which every
-    // warpgroup waited for before the barrier above.
-    const int next = k_tile + kStages - 1;
-    if (next < k_tiles)
-      load_stage(next % kStages, next);
-    asm volatile("cp.async.commit_group;\n");
 
     const std::uint32_t a_tile = shared + (k_tile % kStages) * kStageBytes + warpgroup * 64 * 128;
     const std::uint32_t b_tile = shared + (k_tile % kStages) * kStageBytes + kOperandBytes;
@@ -142,9 +145,18 @@ __device__ __forceinline__ void multiply_tile(std::uint32_t shared, float* stage
       multiply_accumulate<kATransposed, kBTransposed>(accumulator, a, b);
     }
     asm volatile("wgmma.commit_group.sync.aligned;\n" ::: "memory");
-    asm volatile("wgmma.wait_group.sync.aligned 0;\n" ::: "memory");
+    // The next copies are issued while the tensor cores work on this slice. The slot refilled
+    // here was read by the products of slice k_tile - 1 - kPendingProducts, which every
+    // warpgroup waited for before the barrier above.
+    const int next = k_tile + kLead;
+    if (next < k_tiles)
+      load_stage(next % kStages, next);
+    asm volatile("cp.async.commit_group;\n");
+    asm volatile("wgmma.wait_group.sync.aligned %0;\n" ::"n"(kPendingProducts) : "memory");
     fence_accumulators(accumulator);
   }
+  asm volatile("wgmma.wait_group.sync.aligned 0;\n" ::: "memory");
+  fence_accumulators(accumulator);
   asm volatile("cp.async.wait_group 0;\n" ::: "memory");
   __syncthreads();
 
