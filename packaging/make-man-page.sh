@@ -1,0 +1,106 @@
+#!/usr/bin/env bash
+# Writes the man page moescope(1) from the program's own help: `moescope --help`, every
+# subcommand's, recursively, and the explorer's (`moescope explore --help`), so that the page says
+# what the binary it ships with does. Run at build time (cmake/Packaging.cmake).
+# Usage: make-man-page.sh MOESCOPE OUTPUT
+set -euo pipefail
+if [ $# -ne 2 ]; then
+  echo "usage: $0 MOESCOPE OUTPUT" >&2
+  exit 2
+fi
+moescope=$1
+output=$2
+
+# A help text as roff. Options and subcommands (an indented name, two or more spaces, a
+# description, and its continuation lines further indented: CLI11's layout and Qt's) become
+# tagged paragraphs; the help flags themselves are left out, every section would repeat them.
+# Backslashes and hyphens are escaped (a man page's "-" may print as a typographic hyphen, which a
+# copied option would not survive).
+to_roff() {
+  awk '
+    function esc(text, out, i, c) {
+      out = ""
+      for (i = 1; i <= length(text); i++) {
+        c = substr(text, i, 1)
+        if (c == "\\") out = out "\\e"
+        else if (c == "-") out = out "\\-"
+        else out = out c
+      }
+      if (out ~ /^[.\047]/) out = "\\&" out
+      return out
+    }
+    function flush() {
+      if (tag != "" && tag !~ /^-h, ?--help$/ && tag != "--help-all")
+        printf ".TP\n.B %s\n%s\n", esc(tag), esc(body)
+      tag = ""
+      body = ""
+    }
+    /^Usage: / {
+      flush()
+      usage = substr($0, 8)
+      sub(/^[^ ]*\/moescope-explorer/, "moescope-explorer", usage)
+      printf ".PP\nUsage: %s\n", esc(usage)
+      next
+    }
+    /^[A-Z][A-Za-z ]*:$/ { flush(); printf ".PP\n\\fI%s\\fR\n", esc($0); in_list = 1; next }
+    /^$/ { flush(); in_list = 0; next }
+    in_list && /^  [^ ]/ {
+      flush()
+      entry = substr($0, 3)
+      split_at = match(entry, /   */)
+      if (split_at) {
+        tag = substr(entry, 1, split_at - 1)
+        body = substr(entry, split_at + RLENGTH)
+      } else {
+        tag = entry
+      }
+      next
+    }
+    in_list && /^   / { sub(/^ +/, ""); body = (body == "" ? $0 : body " " $0); next }
+    { flush(); printf ".PP\n%s\n", esc($0) }
+    END { flush() }
+  '
+}
+
+# The subcommands a CLI11 help text lists.
+subcommands_of() {
+  awk '/^Subcommands:$/ { listed = 1; next } listed && /^$/ { exit } listed && /^  [a-z]/ { print $1 }'
+}
+
+# A section for `moescope WORDS...` and for each of its subcommands, depth first.
+describe_command() {
+  local help
+  if ! help=$("$moescope" "$@" --help 2>/dev/null); then
+    echo "make-man-page: \`moescope $* --help\` failed; its section is left out" >&2
+    return 0
+  fi
+  printf '.SS "moescope %s"\n' "$*"
+  to_roff <<<"$help"
+  local subcommand
+  for subcommand in $(subcommands_of <<<"$help"); do
+    describe_command "$@" "$subcommand"
+  done
+}
+
+top_help=$("$moescope" --help)
+version=$("$moescope" --version)
+summary=$(head -n 1 <<<"$top_help" | sed -e 's/^MoEScope: //')
+{
+  printf '.TH MOESCOPE 1 "" "%s" "User Commands"\n' "$version"
+  # Options and file names read better unhyphenated and ragged-right.
+  printf '.nh\n.ad l\n'
+  printf '.SH NAME\nmoescope \\- %s\n' "$summary"
+  printf '.SH SYNOPSIS\n.B moescope\n[\\fIOPTIONS\\fR] \\fISUBCOMMAND\\fR [\\fIOPTIONS\\fR]\n'
+  printf '.SH DESCRIPTION\n\\fBmoescope\\fR is the command line of MoEScope. Each subcommand has\n'
+  printf 'its own options, listed under COMMANDS below and by \\fBmoescope \\fISUBCOMMAND\\fB \\-\\-help\\fR.\n'
+  to_roff <<<"$(tail -n +2 <<<"$top_help" | grep -v '^Usage: ')"
+  printf '.SH COMMANDS\n'
+  for subcommand in $(subcommands_of <<<"$top_help"); do
+    describe_command "$subcommand"
+  done
+  printf '.SH FILES\n.TP\n.I /usr/share/moescope/datasets\n'
+  printf 'The data sets built into the binaries, as files, with their descriptions.\n'
+  printf '.TP\n.I /usr/share/moescope/laws\n'
+  printf 'The built-in scaling laws and an example law file (\\fB\\-\\-law\\-file\\fR).\n'
+  printf '.SH "SEE ALSO"\n\\fBmoescope\\-explorer \\-\\-help\\fR, \\fBmoescope\\-train \\-\\-help\\fR\n'
+} >"$output"
