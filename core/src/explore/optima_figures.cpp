@@ -284,10 +284,11 @@ Figure optimal_sparsity_vs_size(const ExplorerData& data, ExplorerCache& cache,
     }
     for (const OptimalSparsityCurve& curve : found->second)
       add(curve, budget_label(curve.budget) + kLawTag);
+    // The slider's curve without a band: a replicate's S* at every N of it would cost a settled
+    // redraw some 50 ms (explorer_model_benchmark), three times all the other figures; the data
+    // budgets' bands, computed once, stay.
     if (!slider_on_shown_budget(data, cache, state.budget)) {
-      add(optimal_sparsity_curve(
-              *cache.law, state.replicate_intervals ? cache.replicates : std::vector<SparsityLaw>{},
-              state.budget, totals, state.max_sparsity),
+      add(optimal_sparsity_curve(*cache.law, {}, state.budget, totals, state.max_sparsity),
           slider_label(data, state.budget, kLawTag));
     }
   }

@@ -162,9 +162,10 @@ inline constexpr double kRangeMargin = 1.25;
 //    the runs shown (a factor kRangeMargin either side) rather than the law's reach.
 //  - 4: per surface over N, S*(N) over its data's sizes (optimal_sparsity), with the replicates'
 //    interval of S* as its band (a point where a replicate search fails gets a band of no width
-//    rather than the curve losing its band); the law's S*(N) per shown budget, and at the
-//    slider's unless that is a shown budget (no curve twice); the largest sparsity searched and
-//    the state's cap on N as kBound lines.
+//    rather than the curve losing its band); the law's S*(N) per shown budget with the
+//    replicates' interval of S* as its band, and at the slider's (without a band) unless that is
+//    a shown budget (no curve twice); the largest sparsity searched and the state's cap on N as
+//    kBound lines.
 //  - 3a-c: beside the law's curves, each shown budget's empirical optima per sparsity
 //    (kOptimum): Approach 2's minimum of that budget's IsoFLOP curve where one was fitted, with
 //    its 95 % interval (N_a* read at the runs' N_a for that N*, as 2c places sizes), else the
