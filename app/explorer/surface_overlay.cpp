@@ -2,6 +2,7 @@
 
 #include <vtkCamera.h>
 #include <vtkMatrix4x4.h>
+#include <vtkPointData.h>
 #include <vtkProperty.h>
 #include <vtkRenderWindow.h>
 
@@ -9,6 +10,7 @@
 #include <QPointF>
 #include <QPolygonF>
 #include <algorithm>
+#include <cmath>
 #include <utility>
 
 #include "surface_style.h"
@@ -29,7 +31,12 @@ constexpr std::size_t kOverlayLines = 12;
 SurfaceOverlay::SurfaceOverlay() {
   wireframe_->SetPoints(points_);
   wireframe_->SetLines(lines_);
+  colours_->SetNumberOfComponents(3);
+  wireframe_->GetPointData()->SetScalars(colours_);
   mapper_->SetInputData(wireframe_);
+  mapper_->SetColorModeToDirectScalars();
+  mapper_->SetScalarModeToUsePointData();
+  mapper_->ScalarVisibilityOn();
   actor_->SetMapper(mapper_);
   for (vtkActor* actor : {actor_.Get(), ridge_.actor()}) {
     vtkProperty* property = actor->GetProperty();
@@ -61,16 +68,38 @@ void SurfaceOverlay::show(const SurfaceScene& scene, const WorldFrame& frame) {
     const std::size_t columns = scene.x_values.size();
     const std::size_t rows = scene.y_values.size();
     points_->SetNumberOfPoints(static_cast<vtkIdType>(columns * rows));
+    colours_->SetNumberOfTuples(static_cast<vtkIdType>(columns * rows));
     world_.resize(columns * rows);
+    // The sizes the budget's runs span; none: the whole grid is the law's alone.
+    plot_style::Range runs;
+    for (const auto& point : scene.points)
+      runs.include(point.x);
+    extrapolates_ = false;
+    auto channel = [](double value) {
+      return static_cast<unsigned char>(std::lround(value * 255));
+    };
+    // Beyond the runs, two thirds of the way to white.
+    constexpr double kPale = 0.65;
+    const std::array<unsigned char, 3> inside = {channel(kOverlay.r), channel(kOverlay.g),
+                                                 channel(kOverlay.b)};
+    const std::array<unsigned char, 3> beyond = {channel(kOverlay.r + (1 - kOverlay.r) * kPale),
+                                                 channel(kOverlay.g + (1 - kOverlay.g) * kPale),
+                                                 channel(kOverlay.b + (1 - kOverlay.b) * kPale)};
     for (std::size_t row = 0; row < rows; ++row) {
       for (std::size_t column = 0; column < columns; ++column) {
         const std::size_t index = row * columns + column;
         world_[index] =
             frame.toWorld(scene.x_values[column], scene.y_values[row], scene.overlay_z[index]);
         points_->SetPoint(static_cast<vtkIdType>(index), world_[index].data());
+        const double x = scene.x_values[column];
+        const bool extrapolated = !runs.empty() && (x < runs.lo - 1e-9 || x > runs.hi + 1e-9);
+        extrapolates_ |= extrapolated;
+        colours_->SetTypedTuple(static_cast<vtkIdType>(index),
+                                extrapolated ? beyond.data() : inside.data());
       }
     }
     points_->Modified();
+    colours_->Modified();
     if (columns != columns_ || rows != rows_)
       wire(columns, rows);
 

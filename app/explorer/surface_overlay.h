@@ -7,6 +7,7 @@
 #include <vtkPolyData.h>
 #include <vtkPolyDataMapper.h>
 #include <vtkRenderer.h>
+#include <vtkUnsignedCharArray.h>
 
 #include <QFont>
 #include <QPainter>
@@ -24,7 +25,8 @@ namespace moescope::explorer {
 
 // The scene's overlay (the law's surface at a fitted budget): a wireframe and its ridge (a tube),
 // drawn in the scene where it lies above the surface, and again, faintly, by paintSeeThrough over
-// the rendered frame, from the same points in the box, where the surface hides it.
+// the rendered frame, from the same points in the box, where the surface hides it. Beyond the
+// sizes of the budget's runs the law is extrapolated: the wireframe is pale there.
 class SurfaceOverlay {
  public:
   SurfaceOverlay();
@@ -39,6 +41,8 @@ class SurfaceOverlay {
   bool shown() const { return shown_; }
   // Whether the scene last shown has an overlay (drawn or not).
   bool present() const { return present_; }
+  // Whether part of it lies beyond the sizes of the scene's runs, drawn pale.
+  bool extrapolates() const { return extrapolates_; }
 
   // The overlay's faint copy over the frame that `renderer` drew last, shown at `area`. Painted by
   // Qt: in VTK a translucent copy would take a translucency pass, on a software renderer a quarter
@@ -54,6 +58,8 @@ class SurfaceOverlay {
   void updateVisibility();
 
   vtkNew<vtkPoints> points_;
+  // Per node, RGB: the overlay's colour over the runs' sizes, paler beyond.
+  vtkNew<vtkUnsignedCharArray> colours_;
   vtkNew<vtkCellArray> lines_;
   vtkNew<vtkPolyData> wireframe_;
   vtkNew<vtkPolyDataMapper> mapper_;
@@ -63,6 +69,7 @@ class SurfaceOverlay {
   std::vector<std::vector<std::size_t>> polylines_;  // into world_
   std::size_t columns_ = 0, rows_ = 0;
   bool present_ = false;
+  bool extrapolates_ = false;
   bool shown_ = true;
 };
 

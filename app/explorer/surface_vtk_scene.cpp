@@ -189,8 +189,9 @@ void SurfaceVtkScene::paintKey(QPainter& painter, const QRect& area,
   }
   if (overlay_.present()) {
     const bool shown = overlay_.shown();
-    const QString state =
-        shown ? QStringLiteral("wireframe and its ridge") : QStringLiteral("hidden");
+    QString state = shown ? QStringLiteral("wireframe and its ridge") : QStringLiteral("hidden");
+    if (shown && overlay_.extrapolates())
+      state += QStringLiteral(", pale beyond the runs' sizes (extrapolated)");
     entry(QStringLiteral("%1: %2 (Ctrl+L)").arg(overlay_label_, state), [&](const QRectF& box) {
       const double alpha = shown ? 1.0 : kOverlayHiddenOpacity;
       painter.setPen(QPen(plot_style::toQColor(kOverlay, alpha), 1.2));
