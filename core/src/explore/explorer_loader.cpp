@@ -62,6 +62,18 @@ ExplorerLoad load_explorer_data(std::vector<Run> runs, const ExplorerLoadOptions
       // Shown as saved: the runs' points and hold-outs describe the data beside it.
       describe_law_data(runs, options, load.data, load.notes);
       load.notes.push_back("law read from " + options.saved_fit_file);
+    } else if (options.cached_law) {
+      const SavedLaw& cached = *options.cached_law;
+      describe_law_data(runs, options, load.data, load.notes);
+      if (!cached.form_note.empty())
+        load.notes.push_back(cached.form_note);
+      load.data.law = cached.law;
+      load.data.replicates = cached.replicates;
+      load.data.law_minima = cached.minima;
+      load.data.law_scope = cached.scope;
+      load.data.law_note = cached.form_note;
+      load.data.law_points = scaling_points(runs).points;
+      load.data.law_options = options_as_fitted(options.law, cached.scope.form);
     } else {
       // "too few points: got 0" would not say that every run lacks D, say.
       if (const std::string why = no_usable_runs_message(runs, FitInput::kLaw); !why.empty())
@@ -72,13 +84,14 @@ ExplorerLoad load_explorer_data(std::vector<Run> runs, const ExplorerLoadOptions
       if (!fitted.form_note.empty())
         load.notes.push_back(fitted.form_note);
       load.data.law = fitted.summary.law;
-      load.data.replicates = std::move(fitted.summary.replicates);
-      load.data.law_minima = std::move(fitted.summary.minima);
+      load.data.replicates = fitted.summary.replicates;
+      load.data.law_minima = fitted.summary.minima;
       load.data.law_scope = fitted.scope;
       load.data.law_note = fitted.form_note;
-      load.data.holdout = std::move(fitted.holdout);
-      load.data.law_points = std::move(fitted.data.points);
+      load.data.holdout = fitted.holdout;
+      load.data.law_points = fitted.data.points;
       load.data.law_options = fitted.options;
+      load.law_fit = std::move(fitted);
     }
   } catch (const FitRefused& refused) {
     if (refused.reason() == RefusalReason::kCancelled)

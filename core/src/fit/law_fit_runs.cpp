@@ -56,15 +56,19 @@ RunLawFit fit_law_to_runs(const std::vector<Run>& runs, const RunFilter& holdout
     result.scope.sparsity = choice.sparsity;
   result.scope.range = data_range(result.data.points);
   result.scope.loss_unit = result.data.loss_unit;
+  result.options = options_as_fitted(std::move(options), fitted);
+  result.summary = fit_law(result.data.points, result.holdout, result.options, control);
+  return result;
+}
+
+LawFitOptions options_as_fitted(LawFitOptions options, LawForm fitted) {
   if (fitted != options.form) {
     // The grid was set up for the other form: its coordinates do not carry over.
     options.init_grid.reset();
     options.grid_override.clear();
     options.form = fitted;
   }
-  result.options = options;
-  result.summary = fit_law(result.data.points, result.holdout, options, control);
-  return result;
+  return options;
 }
 
 }  // namespace moescope

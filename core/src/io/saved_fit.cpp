@@ -302,11 +302,14 @@ nlohmann::ordered_json surfaces_json(const std::vector<SurfaceFit>& fits,
   return json;
 }
 
+bool is_saved_fit(const nlohmann::json& file) {
+  const json* format = file.is_object() ? FitChecker::member(file, "format") : nullptr;
+  return format != nullptr && format->is_string() && format->get<std::string>() == "moescope-fit";
+}
+
 std::string saved_fit_kind(const nlohmann::json& file, const std::string& path) {
   FitChecker check(path);
-  const json* format = FitChecker::member(file, "format");
-  if (!file.is_object() || format == nullptr || !format->is_string() ||
-      format->get<std::string>() != "moescope-fit") {
+  if (!is_saved_fit(file)) {
     throw file_error(path,
                      "not a MoEScope fit (expected \"format\": \"moescope-fit\"; write one "
                      "with moescope fit ... --save)");

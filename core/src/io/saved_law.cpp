@@ -138,6 +138,10 @@ nlohmann::ordered_json law_json(const RunLawFit& fitted, const FitDataSummary& d
     replicates.push_back(parameters_json(replicate));
   }
   json["replicates"] = replicates;
+  nlohmann::ordered_json minima = nlohmann::ordered_json::array();
+  for (const FittedLaw& minimum : summary.minima)
+    minima.push_back(parameters_json(minimum));
+  json["minima"] = minima;
   return json;
 }
 
@@ -156,14 +160,26 @@ SavedLaw read_saved_law(const nlohmann::json& file, const std::string& path) {
   check.finish();
   const std::optional<FittedLaw> law =
       law_from(check, *form, FitChecker::member(file, "params"), "params");
-  SavedLaw saved{law.value_or(FittedLaw{}), {}, {*form, {}, {}, saved_fit_loss_unit(file, path)}};
-  if (const json* replicates = check.array(FitChecker::member(file, "replicates"), "replicates",
-                                           kMaxSavedReplicates, true)) {
-    for (std::size_t i = 0; i < replicates->size(); ++i) {
-      if (auto replicate =
-              law_from(check, *form, &(*replicates)[i], "replicates[" + std::to_string(i) + "]"))
-        saved.replicates.push_back(std::move(*replicate));
+  SavedLaw saved{
+      law.value_or(FittedLaw{}), {}, {*form, {}, {}, saved_fit_loss_unit(file, path)}, {}, {}};
+  // The replicates, and the minima, which a file written before they were saved lacks.
+  for (const auto& [field, laws] :
+       {std::pair{"replicates", &saved.replicates}, std::pair{"minima", &saved.minima}}) {
+    if (const json* array =
+            check.array(FitChecker::member(file, field), field, kMaxSavedReplicates, true)) {
+      for (std::size_t i = 0; i < array->size(); ++i) {
+        if (auto parsed = law_from(check, *form, &(*array)[i],
+                                   std::string(field) + "[" + std::to_string(i) + "]"))
+          laws->push_back(std::move(*parsed));
+      }
     }
+  }
+  if (const json* note = FitChecker::member(file, "form_note");
+      note != nullptr && !note->is_null()) {
+    if (note->is_string())
+      saved.form_note = note->get<std::string>();
+    else
+      check.problem("form_note", "must be a string or null, got " + shown(*note));
   }
   if (const json* sparsity = FitChecker::member(file, "law_sparsity");
       sparsity != nullptr && !sparsity->is_null()) {

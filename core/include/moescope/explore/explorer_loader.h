@@ -41,6 +41,10 @@ struct ExplorerLoadOptions {
   // saved surfaces replace the surface fits. None by default.
   std::optional<SavedFit> saved_fit;
   std::string saved_fit_file;  // where it was read from, named in labels and notes
+  // The law's fit as the fit cache kept it for these runs and options (fit_cache.h): used as if
+  // fitted now, its minima included (Figure 6's validation refits from them), so the law is not
+  // fitted. None by default.
+  std::optional<SavedLaw> cached_law;
 
   // A first look in under a second: two values per coordinate of the law's grid (512 starts
   // instead of Table 2's 437,400) and 20 bootstrap refits. Not the paper's fit: its read-outs
@@ -52,6 +56,9 @@ struct ExplorerLoad {
   ExplorerData data;
   // Runs the fits could not use, and budgets whose surface was refused, one line each.
   std::vector<std::string> notes;
+  // The law's fit where it was fitted now (not read from a saved fit or the cache): what the fit
+  // cache keeps.
+  std::optional<RunLawFit> law_fit;
 };
 
 // Fits the law (reporting progress through `control`, which can cancel it), a surface per budget

@@ -44,6 +44,11 @@ struct RunLawFit {
   std::string form_note;
 };
 
+// `options` as a fit of `fitted` uses them: where `fitted` is not options.form, the grid options
+// (init_grid, grid_override), which name the other form's coordinates, give way to the fitted
+// form's default grid.
+LawFitOptions options_as_fitted(LawFitOptions options, LawForm fitted);
+
 // Fits `form`, or where it is nullopt the form the fit points support (choose_law_form), with
 // `options`. Where the form fitted is not options.form, the grid options (init_grid,
 // grid_override), which name the other form's coordinates, give way to the fitted form's default

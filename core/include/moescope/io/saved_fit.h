@@ -45,6 +45,11 @@ struct SavedLaw {
   // written before ranges were saved has none: its read-outs carry no extrapolation flags) and
   // the unit of its losses (nats/token in a file written before units were saved).
   LawScope scope;
+  // The fit's distinct local minima, best first ("minima"; none in a file written before they
+  // were saved): what validating the law across budgets starts its refits from.
+  std::vector<FittedLaw> minima;
+  // Why the form was chosen, where the data chose it (RunLawFit::form_note); empty otherwise.
+  std::string form_note;
 };
 
 // Saved fits are JSON: {"format":"moescope-fit","version":1,"kind":"law"|"surfaces",
@@ -93,9 +98,9 @@ nlohmann::ordered_json surfaces_json(const std::vector<SurfaceFit>& fits,
 //    LossUnit's names, or absent in a file written before units were recorded: nats/token;
 //  - a law: form "abnar" or "chinchilla"; params exactly the form's parameters, coefficients
 //    (A, B, E; a, b, c, d, e) finite in [0, kMaxLawCoefficient] and exponents (alpha, beta,
-//    gamma, lambda, delta) finite in [-kMaxLawExponent, kMaxLawExponent]; replicates (at most
-//    kMaxSavedReplicates) the same; law_sparsity null or in [0, 1); data.range's C, N and S
-//    finite [lo, hi] pairs, lo <= hi;
+//    gamma, lambda, delta) finite in [-kMaxLawExponent, kMaxLawExponent]; replicates and minima
+//    (each at most kMaxSavedReplicates; minima may be absent) the same; form_note null or a string;
+//    law_sparsity null or in [0, 1); data.range's C, N and S finite [lo, hi] pairs, lo <= hi;
 //  - surfaces (1 to kMaxSavedSurfaces): axis "N" or "N_active"; degrees three whole numbers in
 //    [0, kMaxSurfaceDegree]; coefficients exactly the names those degrees have, finite; replicates
 //    (at most kMaxSavedReplicates) the same; range's ln sizes in [0, 70] and sparsities in [0, 1),
@@ -118,6 +123,9 @@ inline constexpr double kMaxLawExponent = 1e4;
 inline constexpr int kMaxSurfaceDegree = 4;                  // as SurfaceFitOptions::degrees allows
 inline constexpr std::size_t kMaxSavedReplicates = 100'000;  // as --bootstrap allows
 inline constexpr std::size_t kMaxSavedSurfaces = 10'000;
+// Whether `file` says it is a saved fit ("format": "moescope-fit"), valid or not: how a reader
+// that takes a saved fit or a law file (`moescope explore --law FILE`) tells them apart.
+bool is_saved_fit(const nlohmann::json& file);
 std::string saved_fit_kind(const nlohmann::json& file, const std::string& path);
 LossUnit saved_fit_loss_unit(const nlohmann::json& file, const std::string& path);
 SavedLaw read_saved_law(const nlohmann::json& file, const std::string& path);
