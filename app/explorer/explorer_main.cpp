@@ -1,4 +1,5 @@
 // moescope-explorer: the desktop explorer, also run headless by scripts (`moescope explore`).
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <QApplication>
@@ -14,6 +15,7 @@
 #include <cstdlib>
 #include <iostream>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -26,11 +28,15 @@
 #include "moescope/explore/explorer_model.h"
 #include "moescope/fit/fit_refused.h"
 #include "moescope/io/diagnostic.h"
+#include "moescope/io/fit_cache.h"
+#include "moescope/io/json_file.h"
 #include "moescope/io/number_format.h"
 #include "moescope/law/builtin_laws.h"
 #include "moescope/numerics/vector_registers.h"
 #include "moescope/run/run_variables.h"
 #include "run_source.h"
+#include "surface_camera_bench.h"
+#include "surface_view.h"
 #include "training_panel.h"
 #include "view_export.h"
 
@@ -45,17 +51,41 @@ RunSource source_of(const QCommandLineParser& args) {
   return RunSource::defaultData();
 }
 
+// Whether a --law value names a saved fit (FIT.json: "format": "moescope-fit") rather than a
+// law's definition (a law file or a built-in law's name). A file that is not JSON is refused
+// naming it (read_json_file).
+bool holds_saved_fit(const QString& law) {
+  return QFileInfo(law).isFile() &&
+         moescope::is_saved_fit(moescope::read_json_file(law.toStdString()));
+}
+
+// The saved fit to show instead of fitting: --fit FILE, or a --law FILE that holds one; at most
+// one of them.
+std::optional<QString> saved_fit_file(const QCommandLineParser& args) {
+  QStringList files = args.isSet("fit") ? QStringList{args.value("fit")} : QStringList{};
+  for (const QString& law : args.values("law")) {
+    if (holds_saved_fit(law))
+      files << law;
+  }
+  if (files.size() > 1) {
+    throw std::invalid_argument(("one saved fit at a time: " + files.join(QStringLiteral(" and ")) +
+                                 " are saved fits (--fit FILE or --law FILE)")
+                                    .toStdString());
+  }
+  return files.isEmpty() ? std::nullopt : std::optional(files.front());
+}
+
 // How to fit: `base` (the defaults, or the last session's settings), the 512-start grid with
-// --quick-fit, a saved fit shown instead of fitting with --fit, and the budgets as --budget-bins
-// or --budget-tolerance group them.
+// --quick-fit, a saved fit shown instead of fitting with --fit or --law FIT.json, and the budgets
+// as --budget-bins or --budget-tolerance group them.
 moescope::ExplorerLoadOptions load_options(const QCommandLineParser& args,
                                            moescope::ExplorerLoadOptions base = {}) {
   moescope::ExplorerLoadOptions options =
       args.isSet("quick-fit") ? moescope::ExplorerLoadOptions::quick() : std::move(base);
-  if (args.isSet("fit")) {
+  if (const std::optional<QString> file = saved_fit_file(args)) {
     // Throws InputError naming the file and field, as `moescope optimum --law` does.
-    options.saved_fit = moescope::read_saved_fit(args.value("fit").toStdString());
-    options.saved_fit_file = args.value("fit").toStdString();
+    options.saved_fit = moescope::read_saved_fit(file->toStdString());
+    options.saved_fit_file = file->toStdString();
   }
   if (args.isSet("budget-bins"))
     options.binning = moescope::BudgetBinning::per_decade(args.value("budget-bins").toInt());
@@ -106,13 +136,19 @@ QString usage_problem(const QCommandLineParser& args) {
   if (args.isSet("propose") && !whole("propose", 1))
     return QStringLiteral("--propose takes a whole number >= 1 (runs to propose), not '%1'")
         .arg(args.value("propose"));
-  if (args.isSet("bench-slider") && !whole("bench-slider", 1))
-    return QStringLiteral("--bench-slider takes a whole number >= 1, not '%1'")
-        .arg(args.value("bench-slider"));
+  for (const char* bench : {"bench-slider", "bench-camera"}) {
+    if (args.isSet(bench) && !whole(bench, 1))
+      return QStringLiteral("--%1 takes a whole number >= 1, not '%2'")
+          .arg(bench, args.value(bench));
+  }
+  if (args.isSet("first-view") && !args.isSet("screenshot"))
+    return QStringLiteral("--first-view says when --screenshot takes its picture; give both");
   return {};
 }
 
 double percentile(std::vector<double> values, double fraction) {
+  if (values.empty())
+    return std::nan("");  // printed as null: nothing was timed
   std::sort(values.begin(), values.end());
   const auto index = static_cast<std::size_t>(fraction * static_cast<double>(values.size() - 1));
   return values[index];
@@ -141,6 +177,39 @@ moescope::ExplorerLoad load(const QCommandLineParser& args) {
   for (const std::string& note : loaded.notes)
     std::cerr << "note: " << note << '\n';
   return loaded;
+}
+
+// A benchmark's timings as one line of JSON: {"<what>": count, "p50_ms", "p99_ms"}.
+void print_timings(const std::vector<double>& milliseconds, const char* what) {
+  std::cout << QJsonDocument(QJsonObject{{what, static_cast<int>(milliseconds.size())},
+                                         {"p50_ms", percentile(milliseconds, 0.50)},
+                                         {"p99_ms", percentile(milliseconds, 0.99)}})
+                   .toJson(QJsonDocument::Compact)
+                   .toStdString()
+            << '\n';
+}
+
+// A --law value that is not a saved fit: a law file, or else a built-in law's name (nullopt
+// where there is none of that name). A file that is neither a saved fit nor a law file is refused
+// saying both.
+std::optional<moescope::law::LawDefinition> law_definition(const QString& name) {
+  if (!QFileInfo::exists(name))
+    return moescope::law::builtin_law(name.toStdString(), moescope::law_run_variables());
+  try {
+    return moescope::law::read_law_file(name.toStdString(), moescope::law_run_variables());
+  } catch (const std::exception& error) {
+    throw std::invalid_argument("--law " + name.toStdString() +
+                                " is neither a saved fit (\"format\": \"moescope-fit\", from "
+                                "moescope fit law --save) nor a law file: " +
+                                error.what());
+  }
+}
+
+int save_screenshot(QWidget& window, const QString& path) {
+  if (window.grab().save(path))
+    return 0;
+  std::cerr << "moescope-explorer: cannot write " << path.toStdString() << '\n';
+  return 1;
 }
 
 bool extrapolated(const moescope::ReadOut& read_out) {
@@ -339,10 +408,12 @@ int write_report(const QCommandLineParser& args) {
 int run_window(QApplication& app, const QCommandLineParser& args) {
   // A scripted run depends on its arguments alone; an interactive one resumes the last session.
   const bool headless = args.isSet("screenshot") || args.isSet("export-all") ||
-                        args.isSet("bench-slider") || args.isSet("print-readout");
+                        args.isSet("bench-slider") || args.isSet("bench-camera") ||
+                        args.isSet("print-readout");
   const bool source_given = args.isSet("data") || args.isSet("store");
   const ExplorerSession session = headless ? ExplorerSession{} : ExplorerSession::load();
   MainWindow window(load_options(args, session.fit_options));
+  window.useFitCache(moescope::default_fit_cache_directory());
   window.resize(1500, 950);
   if (source_given || headless) {
     window.openSource(source_of(args));
@@ -368,6 +439,16 @@ int run_window(QApplication& app, const QCommandLineParser& args) {
   if (!headless)
     return app.exec();
 
+  if (args.isSet("first-view")) {
+    // The picture of what a reader sees first: the first look or the cached fit.
+    if (!window.waitForFirstView()) {
+      std::cerr << "moescope-explorer: " << window.fitStatus().toStdString() << '\n';
+      return 1;
+    }
+    window.waitForHeadline();
+    QApplication::processEvents();
+    return save_screenshot(window, args.value("screenshot"));
+  }
   if (!window.waitForFit()) {
     std::cerr << "moescope-explorer: " << window.fitStatus().toStdString() << '\n';
     return 1;
@@ -389,10 +470,9 @@ int run_window(QApplication& app, const QCommandLineParser& args) {
   // Each --law fitted as Fit > New Law's Fit does: beside the main fit, drawn over Figures 2b
   // and 2c, with its residuals (the residual view shows the last).
   for (const QString& name : args.values("law")) {
-    const std::optional<moescope::law::LawDefinition> law =
-        QFileInfo::exists(name)
-            ? moescope::law::read_law_file(name.toStdString(), moescope::law_run_variables())
-            : moescope::law::builtin_law(name.toStdString(), moescope::law_run_variables());
+    if (holds_saved_fit(name))
+      continue;  // shown instead of the fit (load_options)
+    const std::optional<moescope::law::LawDefinition> law = law_definition(name);
     if (!law) {
       std::cerr << "moescope-explorer: --law " << name.toStdString()
                 << ": no such file and no built-in law of that name ("
@@ -445,26 +525,48 @@ int run_window(QApplication& app, const QCommandLineParser& args) {
     // The headline's intervals come from a worker thread: the picture shows them.
     window.waitForHeadline();
     QApplication::processEvents();
-    if (!window.grab().save(args.value("screenshot"))) {
-      std::cerr << "moescope-explorer: cannot write " << args.value("screenshot").toStdString()
-                << '\n';
-      return 1;
-    }
+    if (const int failed = save_screenshot(window, args.value("screenshot")))
+      return failed;
   }
-  if (args.isSet("bench-slider")) {
-    const std::vector<double> times = window.replaySliderDrag(args.value("bench-slider").toInt());
-    std::cout << QJsonDocument(QJsonObject{{"updates", static_cast<int>(times.size())},
-                                           {"p50_ms", percentile(times, 0.50)},
-                                           {"p99_ms", percentile(times, 0.99)}})
-                     .toJson(QJsonDocument::Compact)
-                     .toStdString()
-              << '\n';
+  if (args.isSet("bench-slider"))
+    print_timings(window.replaySliderDrag(args.value("bench-slider").toInt()), "updates");
+  if (args.isSet("bench-camera")) {
+    // As a reader turns the view: once it shows the fit, the headline's intervals in.
+    window.showView(QStringLiteral("surface"));
+    window.waitForHeadline();
+    QApplication::processEvents();
+    print_timings(
+        replayCameraMoves(*window.findChild<SurfaceView*>(), args.value("bench-camera").toInt()),
+        "moves");
   }
   return 0;
 }
 
 }  // namespace
 }  // namespace moescope::explorer
+
+namespace {
+
+// Qt wants a private runtime folder ($XDG_RUNTIME_DIR, which a login session provides) and warns
+// on every start without one ("QStandardPaths: XDG_RUNTIME_DIR not set"), as under xvfb-run, cron
+// or a container. Where it is unset, a folder of this user's alone stands in: created 0700, and
+// used only if it is a real folder (not a link) owned by this user that no one else may enter.
+void provide_runtime_directory() {
+  const char* set = std::getenv("XDG_RUNTIME_DIR");
+  if (set != nullptr && *set != '\0')
+    return;
+  const char* temporary = std::getenv("TMPDIR");
+  const std::string folder =
+      std::string(temporary != nullptr && *temporary != '\0' ? temporary : "/tmp") +
+      "/moescope-runtime-" + std::to_string(::getuid());
+  ::mkdir(folder.c_str(), 0700);
+  struct stat status {};
+  if (::lstat(folder.c_str(), &status) == 0 && S_ISDIR(status.st_mode) &&
+      status.st_uid == ::getuid() && (status.st_mode & 077) == 0)
+    ::setenv("XDG_RUNTIME_DIR", folder.c_str(), 1);
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
   using namespace moescope::explorer;
@@ -474,6 +576,7 @@ int main(int argc, char** argv) {
                           std::getenv("QT_QPA_PLATFORM") == nullptr;
   if (no_display)
     ::setenv("QT_QPA_PLATFORM", "offscreen", 0);
+  provide_runtime_directory();
   renameQtStyleArgument(argc, argv);
   QApplication app(argc, argv);
   QApplication::setOrganizationName("MoEScope");
@@ -491,15 +594,17 @@ int main(int argc, char** argv) {
       {"map", "Column mapping for --data, as for moescope import.", "SPEC"},
       {"store", "Runs from a store.", "PATH"},
       {"fit",
-       "A saved fit (FIT.json of moescope fit law|surface --save) to show instead of fitting.",
+       "A saved fit (FIT.json of moescope fit law|surface --save) to show instead of fitting "
+       "(--law FIT.json does the same).",
        "FILE"},
       {"budget", "Compute budget C to open at.", "C"},
       {"max-params", "Cap on total parameters N.", "N"},
       {"view", "View to show: surface or a figure name.", "NAME"},
       {"screenshot", "Save the window as PNG and exit.", "FILE"},
       {"law",
-       "Fit a user-defined law (a law file, or a built-in law's name) beside the main fit, as "
-       "Fit > New Law does, before a screenshot or an export; repeatable.",
+       "A saved fit (FIT.json) to show instead of fitting, as --fit; or a user-defined law (a law "
+       "file, or a built-in law's name) to fit beside the main fit, as Fit > New Law does, before "
+       "a screenshot or an export; repeatable.",
        "FILE"},
       {"propose",
        "Propose the K runs that most narrow S* at the budget on display (the training panel's "
@@ -507,7 +612,12 @@ int main(int argc, char** argv) {
        "K"},
       {"export-all", "Export every view to DIR and exit.", "DIR"},
       {"dpi", "Resolution of exported PNG figures.", "DPI", "150"},
+      {"first-view",
+       "With --screenshot: take it as soon as the views show a fit (the quick first look, or the "
+       "cached fit) rather than after the full fit."},
       {"bench-slider", "Replay a budget-slider drag over N positions, print timings, exit.", "N"},
+      {"bench-camera",
+       "Replay N camera moves in the 3-D view (turns, tilts, zooms), print timings, exit.", "N"},
       {"json", "Print machine-readable output (the default for --bench-slider)."},
       {"print-readout", "Print the read-out as moescope optimum --json does, and exit."},
       {"quick-fit", "Fit the law from 512 starts instead of Table 2's 437,400 (a first look)."},
@@ -531,7 +641,8 @@ int main(int argc, char** argv) {
     std::cerr << "moescope-explorer: " << problem.toStdString() << '\n';
     return 2;
   }
-  if (no_display && (args.isSet("screenshot") || args.isSet("bench-slider"))) {
+  if (no_display &&
+      (args.isSet("screenshot") || args.isSet("bench-slider") || args.isSet("bench-camera"))) {
     // The window's 3-D view renders through an X display; Qt's offscreen platform gives none.
     std::cerr << "moescope-explorer: --screenshot and --bench-slider need a display; run under a "
                  "virtual one: xvfb-run -a moescope explore ... (Debian: apt install xvfb xauth)\n";

@@ -78,16 +78,33 @@ QString caption(moescope::FigureId id) {
 }
 
 // A scroll area as wide as its widget needs: it scrolls only vertically, and a splitter would
-// otherwise squeeze the controls and clip their labels.
+// otherwise squeeze the controls and clip their labels. It is never shorter than what shows the
+// widget down to the bottom of `kept` (the read-out): docks enlarged below it stop there rather
+// than scroll the read-out out of sight.
 class PanelScrollArea : public QScrollArea {
  public:
+  void keepVisible(QWidget* kept) {
+    kept_ = kept;
+    // The read-out grows and shrinks with its rows: its layout requests say when.
+    kept->installEventFilter(this);
+  }
   QSize minimumSizeHint() const override {
     QSize size = QScrollArea::minimumSizeHint();
     if (widget() != nullptr) {
       size.setWidth(widget()->minimumSizeHint().width() + verticalScrollBar()->sizeHint().width() +
                     2 * frameWidth());
     }
+    if (kept_ != nullptr)
+      size.setHeight(std::max(size.height(), keptHeight()));
     return size;
+  }
+  bool eventFilter(QObject* watched, QEvent* event) override {
+    if (watched == kept_ && event->type() == QEvent::LayoutRequest &&
+        keptHeight() != kept_height_) {
+      kept_height_ = keptHeight();
+      updateGeometry();
+    }
+    return QScrollArea::eventFilter(watched, event);
   }
   QSize sizeHint() const override {
     QSize size = QScrollArea::sizeHint();
@@ -97,6 +114,15 @@ class PanelScrollArea : public QScrollArea {
     }
     return size;
   }
+
+ private:
+  // From the top of the widget to the bottom of `kept_` at its preferred height.
+  int keptHeight() const {
+    return kept_->mapTo(widget(), QPoint(0, 0)).y() + kept_->sizeHint().height() + 2 * frameWidth();
+  }
+
+  QWidget* kept_ = nullptr;
+  int kept_height_ = 0;
 };
 
 }  // namespace
@@ -120,8 +146,11 @@ MainWindow::MainWindow(const moescope::ExplorerLoadOptions& fit_options, QWidget
   connect(fit_job_, &FitJob::failed, this,
           [this](const QString& message) { onFitEnded(tr("The fit failed: %1").arg(message)); });
   connect(fit_job_, &FitJob::cancelled, this, [this] {
-    onFitEnded(model_ ? tr("Refit cancelled; showing the previous fit.")
-                      : tr("Fit cancelled. Fit > Refit (F5) fits again."));
+    onFitEnded(!model_ ? tr("Fit cancelled. Fit > Refit (F5) fits again.")
+               : showing_first_look_
+                   ? tr("Full fit cancelled; showing the first look (the quick grid). Fit > "
+                        "Refit (F5) fits again.")
+                   : tr("Refit cancelled; showing the previous fit."));
   });
   connect(headline_job_, &HeadlineJob::finished, this,
           [this](double budget, const std::shared_ptr<std::vector<moescope::CappedReadOut>>& rows) {
@@ -267,7 +296,9 @@ void MainWindow::buildControls() {
   // Scrolled, so that a long read-out (a refusal's message, the headline's rows) never squeezes
   // the controls above it.
   auto* scroll = new PanelScrollArea;
+  scroll->setObjectName(QStringLiteral("controlsScroll"));
   scroll->setWidget(panel);
+  scroll->keepVisible(read_out_panel_);
   scroll->setWidgetResizable(true);
   scroll->setFrameShape(QFrame::NoFrame);
   scroll->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
@@ -304,6 +335,7 @@ void MainWindow::buildViews() {
   no_fit_label_->setAlignment(Qt::AlignCenter);
   no_fit_label_->setWordWrap(true);
   view_stack_ = new QStackedWidget;
+  view_stack_->setObjectName(QStringLiteral("viewStack"));
   view_stack_->addWidget(no_fit_label_);
   view_stack_->addWidget(tabs_);
   auto* splitter = static_cast<QSplitter*>(centralWidget());

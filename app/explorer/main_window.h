@@ -18,6 +18,7 @@
 #include "moescope/explore/law_collection.h"
 #include "moescope/explore/read_out.h"
 #include "moescope/fit/law_validation.h"
+#include "moescope/io/fit_cache.h"
 #include "moescope/store/run_store.h"
 #include "run_source.h"
 #include "slider_scale.h"
@@ -95,8 +96,18 @@ class MainWindow : public QMainWindow {
   bool hasFit() const { return model_ != nullptr; }
   // The fit on display; null before the first.
   const moescope::ExplorerData* data() const { return data_.get(); }
-  // Runs the event loop until the fit under way ends; returns whether the window has a fit.
+  // Runs the event loop until the fit under way ends (the full fit after a first look
+  // included); returns whether the window has a fit.
   bool waitForFit();
+  // Runs the event loop until the views show a fit (a first look, a cached or a full fit) or the
+  // fit ends without one; returns whether they show one.
+  bool waitForFirstView();
+  // Whether the views show the quick grid's first look while the full fit runs (or after it was
+  // cancelled). A fit of the published grid starts with one unless its law is in the fit cache.
+  bool isShowingFirstLook() const;
+  // Keeps the law of every full fit in `directory` (fit_cache.h) and opens the same runs with
+  // the same settings from there without refitting; none (the default) fits every time.
+  void useFitCache(std::optional<std::filesystem::path> directory);
   void cancelFit();
   // The status bar's account of the last fit: what was fitted, or why there is no fit.
   QString fitStatus() const;
@@ -205,6 +216,7 @@ class MainWindow : public QMainWindow {
   void startFit();
   void onFitProgress(qint64 done, qint64 total);
   void onFitFinished(const std::shared_ptr<moescope::ExplorerLoad>& load);
+  void writeFitCache(const moescope::ExplorerLoad& load);
   void buildValidationControls(QWidget* container, FigureView* view);
   void startValidation(moescope::ValidationScheme scheme);
   void showValidationNote(const QString& title, const QString& message);
@@ -259,6 +271,16 @@ class MainWindow : public QMainWindow {
 
   FitJob* fit_job_ = nullptr;
   QElapsedTimer fit_clock_;
+  // The fit the job runs: the quick grid's first look, then the fit asked for.
+  enum class FitStage { kFirstLook, kFinal };
+  FitStage fit_stage_ = FitStage::kFinal;
+  bool showing_first_look_ = false;
+  // The fit cache, the key of the fit under way, when its law was fitted where it came from
+  // the cache, and what went wrong with the cache (the status bar's tooltip says it).
+  std::optional<moescope::FitCache> fit_cache_;
+  std::string cache_key_;
+  QString cached_fit_made_;
+  QString cache_note_;
   QLabel* source_label_ = nullptr;
   BudgetSlider* budget_slider_ = nullptr;
   QLabel* budget_label_ = nullptr;

@@ -24,6 +24,7 @@
 #include "headline_job.h"
 #include "main_window.h"
 #include "moescope/fit/scaling_points.h"
+#include "moescope/io/fit_cache.h"
 #include "moescope/io/saved_fit.h"
 #include "read_out_panel.h"
 #include "training_panel.h"
@@ -60,6 +61,14 @@ QString law_description(const moescope::ExplorerData& data) {
   return QObject::tr(
       "Chinchilla's form fitted across sparsity levels: it ignores S and has no "
       "optimum over it.");
+}
+
+// The quick grid's starts, which the first look fits: the product of its coordinates' values.
+long first_look_starts() {
+  long starts = 1;
+  for (const auto& [coordinate, values] : moescope::ExplorerLoadOptions::quick().law.grid_override)
+    starts *= static_cast<long>(values.size());
+  return starts;
 }
 
 // Runs the event loop until `job` finishes, fails or is cancelled. The window's own handlers run
@@ -118,6 +127,12 @@ bool MainWindow::isFitting() const {
   return fit_job_->isRunning();
 }
 
+void MainWindow::useFitCache(std::optional<std::filesystem::path> directory) {
+  fit_cache_.reset();
+  if (directory)
+    fit_cache_.emplace(std::move(*directory));
+}
+
 void MainWindow::startFit() {
   if (runs_.empty()) {
     fit_job_->cancel();
@@ -129,6 +144,25 @@ void MainWindow::startFit() {
   }
   validation_job_->cancel();
   fit_clock_.start();
+  moescope::ExplorerLoadOptions options = fit_options_;
+  cache_key_.clear();
+  cached_fit_made_.clear();
+  cache_note_.clear();
+  if (fit_cache_ && !options.saved_fit) {
+    cache_key_ = moescope::fit_cache_key(runs_, options.holdout_rule, options.form, options.law);
+    std::string note;
+    if (std::optional<moescope::CachedFit> cached = fit_cache_->read(cache_key_, &note)) {
+      options.cached_law = std::move(cached->law);
+      cached_fit_made_ = qs(cached->made);
+    }
+    cache_note_ = qs(note);
+  }
+  // The published grid (Table 2's 437,400 starts for Eq. 6) takes a minute or more: the views
+  // show the quick grid's first look within a second or two while it runs.
+  const bool long_fit = !options.saved_fit && !options.cached_law &&
+                        options.law.grid_override.empty() &&
+                        options.law.solver == moescope::LawSolver::kMultiStart;
+  fit_stage_ = long_fit ? FitStage::kFirstLook : FitStage::kFinal;
   fit_label_->setText(
       tr("Fitting %1 to %2 runs...").arg(form_name(fit_options_)).arg(runs_.size()));
   fit_label_->setToolTip({});
@@ -143,7 +177,13 @@ void MainWindow::startFit() {
                                .arg(source_.description()));
     view_stack_->setCurrentWidget(no_fit_label_);
   }
-  fit_job_->start(runs_, fit_options_);
+  if (fit_stage_ == FitStage::kFirstLook) {
+    moescope::ExplorerLoadOptions first_look = options;
+    first_look.law = moescope::ExplorerLoadOptions::quick().law;
+    fit_job_->start(runs_, first_look);
+  } else {
+    fit_job_->start(runs_, options);
+  }
   updateActions();
   refresh();
 }
@@ -151,6 +191,15 @@ void MainWindow::startFit() {
 void MainWindow::onFitProgress(qint64 done, qint64 total) {
   fit_progress_->setRange(0, 1000);
   fit_progress_->setValue(static_cast<int>(1000 * done / std::max<qint64>(total, 1)));
+  if (showing_first_look_) {
+    fit_label_->setText(tr("First look (the quick grid's %1 starts); full fit running: %2 % "
+                           "(%L3 of %L4 starts)...")
+                            .arg(first_look_starts())
+                            .arg(100 * done / std::max<qint64>(total, 1))
+                            .arg(done)
+                            .arg(total));
+    return;
+  }
   fit_label_->setText(tr("Fitting %1 to %2 runs: %L3 of %L4 starts")
                           .arg(form_name(fit_options_))
                           .arg(runs_.size())
@@ -163,10 +212,36 @@ void MainWindow::cancelFit() {
 }
 
 bool MainWindow::waitForFit() {
-  if (isFitting()) {
+  // The first look's end starts the full fit: wait for that too.
+  while (isFitting())
     waitUntilEnded(fit_job_);
-  }
   return model_ != nullptr;
+}
+
+bool MainWindow::waitForFirstView() {
+  while (!model_ && isFitting())
+    waitUntilEnded(fit_job_);
+  return model_ != nullptr;
+}
+
+bool MainWindow::isShowingFirstLook() const {
+  return showing_first_look_;
+}
+
+void MainWindow::writeFitCache(const moescope::ExplorerLoad& load) {
+  if (!fit_cache_ || cache_key_.empty() || !load.law_fit)
+    return;
+  moescope::FitDataSummary summary;
+  summary.source = source_.description().toStdString();
+  summary.points = load.law_fit->data.points.size();
+  summary.left_out = load.law_fit->data.left_out.size();
+  summary.holdout_rule = fit_options_.holdout_rule;
+  summary.loss_unit = load.law_fit->scope.loss_unit;
+  try {
+    fit_cache_->write(cache_key_, *load.law_fit, summary);
+  } catch (const std::exception& error) {
+    cache_note_ = tr("the fit could not be cached: %1").arg(QString::fromUtf8(error.what()));
+  }
 }
 
 QString MainWindow::fitStatus() const {
@@ -174,6 +249,10 @@ QString MainWindow::fitStatus() const {
 }
 
 void MainWindow::onFitFinished(const std::shared_ptr<moescope::ExplorerLoad>& load) {
+  const bool first_look = fit_stage_ == FitStage::kFirstLook;
+  showing_first_look_ = first_look;
+  if (!first_look)
+    writeFitCache(*load);
   auto fitted = std::make_shared<const moescope::ExplorerData>(std::move(load->data));
   auto model = std::make_unique<moescope::ExplorerModel>(*fitted);
   model_ = std::move(model);
@@ -203,6 +282,16 @@ void MainWindow::onFitFinished(const std::shared_ptr<moescope::ExplorerLoad>& lo
             .arg(notes_count));
   } else if (!data_->no_usable_runs.empty()) {
     fit_label_->setText(tr("No fit: %1").arg(qs(data_->no_usable_runs)));
+  } else if (data_->law && !cached_fit_made_.isEmpty()) {
+    fit_label_->setText(
+        tr("%1 fitted to %2 runs (%3 held out), from the cache (fitted %4), %5 "
+           "IsoFLOP surfaces, in %6 s%7")
+            .arg(qs(moescope::law_name(*data_)))
+            .arg(used)
+            .arg(held_out)
+            .arg(QString(cached_fit_made_).replace('T', ' ').replace('Z', QStringLiteral(" UTC")))
+            .arg(data_->surfaces.size())
+            .arg(seconds, notes_count));
   } else if (data_->law) {
     fit_label_->setText(tr("%1 fitted to %2 runs (%3 held out), %4 IsoFLOP surfaces, in %5 s%6")
                             .arg(qs(moescope::law_name(*data_)))
@@ -220,9 +309,19 @@ void MainWindow::onFitFinished(const std::shared_ptr<moescope::ExplorerLoad>& lo
   QStringList notes;
   for (const std::string& note : load->notes)
     notes << QString::fromStdString(note);
+  if (!cache_note_.isEmpty())
+    notes << cache_note_;
   fit_label_->setToolTip(notes.join('\n'));
-  fit_progress_->hide();
-  cancel_fit_button_->hide();
+  if (first_look) {
+    // The views show the first look now; the full fit replaces it when done, or Cancel keeps it.
+    fit_label_->setText(tr("First look (the quick grid's %1 starts); full fit running...")
+                            .arg(first_look_starts()));
+    fit_stage_ = FitStage::kFinal;
+    fit_job_->start(runs_, fit_options_);
+  } else {
+    fit_progress_->hide();
+    cancel_fit_button_->hide();
+  }
   read_out_panel_->setLawDescription(law_description(*data_), qs(data_->law_note));
   training_panel_->setBinning(data_->binning);
   training_panel_->setLaw(data_->law && data_->law->form == moescope::LawForm::kAbnar

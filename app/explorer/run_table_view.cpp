@@ -170,6 +170,7 @@ RunTableView::RunTableView(RunTableModel* model, QWidget* parent) : QWidget(pare
   table_->setSortingEnabled(true);
 
   count_label_ = new QLabel;
+  count_label_->setObjectName(QStringLiteral("runCount"));
   edit_error_label_ = new QLabel;
   styleAsError(edit_error_label_);
 
@@ -274,6 +275,8 @@ void RunTableView::setInvalidRuns(const QStringList& problems) {
                 QStringLiteral("\n  ") + problems.join(QStringLiteral("\n  ")));
   invalid_label_->setVisible(!problems.isEmpty());
   delete_invalid_button_->setVisible(!problems.isEmpty());
+  left_out_ = static_cast<int>(problems.size());
+  updateCount();
 }
 
 QString RunTableView::invalidRunsText() const {
@@ -310,8 +313,12 @@ void RunTableView::applyFilter(const QString& rule) {
 
 void RunTableView::updateCount() {
   const int total = model_->rowCount();
-  count_label_->setText(total == 1 ? tr("%1 of 1 run").arg(visibleRunCount())
-                                   : tr("%1 of %2 runs").arg(visibleRunCount()).arg(total));
+  const QString shown = total == 1 ? tr("%1 of 1 run").arg(visibleRunCount())
+                                   : tr("%1 of %2 runs").arg(visibleRunCount()).arg(total);
+  count_label_->setText(
+      left_out_ == 0
+          ? shown
+          : tr("%1; %2 more in the store, left out (listed above)").arg(shown).arg(left_out_));
 }
 
 }  // namespace moescope::explorer

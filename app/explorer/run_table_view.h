@@ -104,6 +104,9 @@ class RunTableView : public QWidget {
   QPushButton* delete_invalid_button_ = nullptr;
   QAction* delete_action_ = nullptr;
   bool deletable_ = false;
+  // The store's runs left out (setInvalidRuns): the count beside the table says them too, so
+  // that "85 of 85 runs" never stands beside "49 runs ... left out".
+  int left_out_ = 0;
   QString filter_error_;
 };
 

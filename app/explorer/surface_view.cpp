@@ -21,6 +21,8 @@ namespace {
 // close together is a click, not a rotation.
 constexpr int kPickRadiusPixels = 10;
 constexpr int kClickSlackPixels = 4;
+// A wheel step within this long of the last is one zoom: drafts until it ends.
+constexpr int kWheelSettleMilliseconds = 200;
 // Exports are rendered with this many samples per pixel.
 constexpr int kExportMultiSamples = 8;
 
@@ -96,6 +98,9 @@ SurfaceView::SurfaceView(QWidget* parent)
   setAttribute(Qt::WA_OpaquePaintEvent);
   setFocusPolicy(Qt::StrongFocus);
   setMinimumSize(320, 240);
+  wheel_settled_.setSingleShot(true);
+  wheel_settled_.setInterval(kWheelSettleMilliseconds);
+  connect(&wheel_settled_, &QTimer::timeout, this, [this] { setCameraDragged(false); });
 }
 
 SurfaceView::~SurfaceView() {
@@ -338,6 +343,8 @@ void SurfaceView::mouseMoveEvent(QMouseEvent* event) {
 }
 
 void SurfaceView::wheelEvent(QWheelEvent* event) {
+  setCameraDragged(true);
+  wheel_settled_.start();
   const double ratio = windowPixelsPerPoint();
   const QPointF position = event->position() * ratio;
   interactor_->SetEventInformationFlipY(static_cast<int>(position.x()),

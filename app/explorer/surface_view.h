@@ -9,6 +9,7 @@
 
 #include <QImage>
 #include <QPoint>
+#include <QTimer>
 #include <QWidget>
 #include <cstddef>
 #include <memory>
@@ -110,6 +111,8 @@ class SurfaceView : public QWidget {
   bool frame_outdated_ = true;
   bool dragging_ = false;
   bool camera_dragged_ = false;
+  // Wheel zooming draws drafts as a drag does; the full frame follows a pause in the wheel.
+  QTimer wheel_settled_;
   bool overlay_shown_ = true;
   QPoint press_position_;
 };

@@ -239,6 +239,10 @@ void TrainingPanel::buildLayout() {
   auto* steps_axis = new QValueAxis;
   steps_axis->setTitleText(tr("step"));
   steps_axis->setLabelFormat("%d");
+  // Whole steps on nice ticks before any run is shown: Qt's default range, 0 to 1, would label
+  // them 0, 0, 0, 0, 1.
+  steps_axis->setRange(0, kEmptyChartSteps);
+  steps_axis->applyNiceNumbers();
   auto* loss_axis = new QValueAxis;
   loss_axis->setTitleText(tr("loss (nats per byte)"));
   loss_chart_->addAxis(steps_axis, Qt::AlignBottom);
@@ -476,8 +480,12 @@ void TrainingPanel::showLossCurve() {
   training_loss_->replace(training);
   validation_loss_->replace(validation);
   loss_chart_->setTitle(QString::fromStdString(job->name));
-  if (training.isEmpty() && validation.isEmpty())
+  auto* steps_axis = static_cast<QValueAxis*>(loss_chart_->axes(Qt::Horizontal).first());
+  if (training.isEmpty() && validation.isEmpty()) {
+    steps_axis->setRange(0, kEmptyChartSteps);
+    steps_axis->applyNiceNumbers();
     return;
+  }
   double last_step = 1;
   double lowest = std::numeric_limits<double>::infinity();
   double highest = -lowest;
@@ -490,8 +498,7 @@ void TrainingPanel::showLossCurve() {
   }
   const double margin = std::max(0.05 * (highest - lowest), 1e-3);
   // Whole steps on nice ticks: a run at its first steps would otherwise label 0, 0, 0, 1.
-  auto* steps_axis = static_cast<QValueAxis*>(loss_chart_->axes(Qt::Horizontal).first());
-  steps_axis->setRange(0, std::max(last_step, 10.0));
+  steps_axis->setRange(0, std::max(last_step, kEmptyChartSteps));
   steps_axis->applyNiceNumbers();
   loss_chart_->axes(Qt::Vertical).first()->setRange(lowest - margin, highest + margin);
 }

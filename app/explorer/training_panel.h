@@ -134,6 +134,8 @@ class TrainingPanel : public QWidget {
   void runsLanded(const QString& store);
 
  private:
+  // The loss chart's step axis reaches at least this far, ticks at whole steps.
+  static constexpr double kEmptyChartSteps = 10;
   void buildLayout();
   QWidget* buildHostRow();
   void showHostStatus();

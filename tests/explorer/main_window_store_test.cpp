@@ -193,6 +193,10 @@ void MainWindowStoreTest::invalidRowsAreListedAndTheOthersFitted() {
     QVERIFY2(listed.contains(QString::fromStdString(invalid.describe())), qPrintable(listed));
   }
   QVERIFY(listed.contains("field S: ") && listed.contains("field loss: "));
+  // The count beside the table says them too (it read "N of N runs" beside "2 ... left out").
+  QCOMPARE(
+      window.findChild<QLabel*>("runCount")->text(),
+      QStringLiteral("%1 of %1 runs; 2 more in the store, left out (listed above)").arg(all - 2));
   QVERIFY2(window.statusBar()->currentMessage().contains("no longer satisfy the run model"),
            qPrintable(window.statusBar()->currentMessage()));
   QVERIFY2(window.waitForFit(), qPrintable(window.fitStatus()));
