@@ -1,6 +1,8 @@
 #include "run_table_model.h"
 
 #include <QFont>
+#include <charconv>
+#include <cmath>
 #include <exception>
 #include <optional>
 #include <utility>
@@ -89,8 +91,19 @@ QString textValue(const Run& run, int column) {
   }
 }
 
+// Exact (it round-trips), in scientific notation from a million on: a derived C = 6 N_a D is a
+// whole number, which the shortest form writes with all its digits ("1397236736293715200").
+QString exactNumber(double value) {
+  if (!(std::abs(value) >= 1e6) || !std::isfinite(value))
+    return QString::fromStdString(moescope::format_number(value));
+  char text[32];
+  const char* end =
+      std::to_chars(text, text + sizeof text, value, std::chars_format::scientific).ptr;
+  return QString::fromLatin1(text, end - text);
+}
+
 QString numberTooltip(double value, bool derived) {
-  const QString exact = QString::fromStdString(moescope::format_number(value));
+  const QString exact = exactNumber(value);
   return derived ? RunTableModel::tr("%1 (derived: the source did not give it)").arg(exact) : exact;
 }
 

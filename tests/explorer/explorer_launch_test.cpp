@@ -28,6 +28,7 @@
 #include "moescope/store/run_store.h"
 #include "moescope/synthetic/synthetic_grid.h"
 #include "read_out_panel.h"
+#include "run_table_model.h"
 #include "training_panel.h"
 
 using namespace moescope::explorer;
@@ -211,6 +212,19 @@ class ExplorerLaunchTest : public QObject {
                             .arg(scroll->viewport()->height())));
     QVERIFY(read_out->height() >= read_out->sizeHint().height());
     QVERIFY(dock->height() > 200);  // the dock did grow, up to what leaves the read-out whole
+  }
+
+  void aBudgetIsNeverShownAsAWholeNumberOfNineteenDigits() {
+    moescope::Run run = moescope::generate_synthetic_grid({}).front();
+    run.compute = 1397236736293715200.0;  // 6 N_a D: a whole number
+    RunTableModel model;
+    model.setRuns({run});
+    const QModelIndex cell = model.index(0, RunTableModel::kComputeColumn);
+    for (const int role : {int(Qt::DisplayRole), int(Qt::ToolTipRole)}) {
+      const QString text = model.data(cell, role).toString();
+      QVERIFY2(!text.contains("1397236736293715200") && text.contains("e"), qPrintable(text));
+    }
+    QVERIFY(model.data(cell, Qt::ToolTipRole).toString().startsWith("1.3972367362937152e+18"));
   }
 
   void theEmptyLossChartTicksAtWholeSteps() {
