@@ -1,6 +1,8 @@
 // moescope-train over several ranks (data parallelism through c10d's Gloo on the CPU): the spec
 // keys and their refusals, two ranks training the one-rank loss curve on the same global batches,
-// and a killed rank ending the run, which then resumes on one rank.
+// and a killed rank ending the run, which then resumes on one rank. Expert parallelism: two
+// ranks holding two experts each train the one-rank curve, and its checkpoints carry the run
+// from one rank to two and back.
 #include <fcntl.h>
 #include <gtest/gtest.h>
 #include <signal.h>
@@ -158,6 +160,14 @@ class DistributedTrainingTest : public ::testing::Test {
     write_spec(file, spec);
     return file;
   }
+  fs::path expert_parallel_spec() const {
+    json spec = json::parse(kSpec);
+    spec["ranks"] = 2;
+    spec["expert_parallel"] = true;
+    const fs::path file = dir() / "expert-parallel.json";
+    write_spec(file, spec);
+    return file;
+  }
 
   static std::vector<std::string> args(const fs::path& spec, const fs::path& out) {
     return {"--spec", spec.string(),
@@ -205,8 +215,12 @@ TEST(DistributedTrainingSpec, KeysOfSeveralRanksAreCheckedAndMayChangeOnResume) 
             std::string::npos);
   EXPECT_NE(problems({{"backend", "mpi"}}).find("backend: must be auto, gloo or nccl"),
             std::string::npos);
-  EXPECT_NE(problems({{"expert_parallel", true}}).find("expert_parallel: not yet supported"),
+  EXPECT_EQ(problems({{"ranks", 2}, {"expert_parallel", true}}), "");
+  EXPECT_EQ(problems({{"expert_parallel", true}}), "");  // one rank holds every expert
+  EXPECT_NE(problems({{"ranks", 2}, {"expert_parallel", true}, {"experts", 3}})
+                .find("expert_parallel: experts=3 do not divide among the 2 ranks"),
             std::string::npos);
+  EXPECT_EQ(problems({{"ranks", 2}, {"experts", 3}}), "");  // replicated experts need not divide
   EXPECT_NE(problems({{"expert_parallel", 1}}).find("expert_parallel: must be true or false"),
             std::string::npos);
   EXPECT_NE(problems({{"nodes", 0}}).find("nodes: must lie in [1, 1024]"), std::string::npos);
@@ -277,6 +291,67 @@ TEST_F(DistributedTrainingTest, AKilledRankEndsTheRunWhichResumesOnOneRank) {
   const Curve resumed = read_curve(out);
   EXPECT_LT(largest_difference(expected.training, resumed.training), kLossTolerance);
   EXPECT_LT(largest_difference(expected.validation, resumed.validation), kLossTolerance);
+}
+
+// The experts' gradients reach the rank that holds them through the exchanges' backward, summed
+// in the order one rank sums them (each rank's rows in their own product), and the clipping norm
+// takes the same per-expert norms: the weights agree to the last bit, as with data parallelism.
+TEST_F(DistributedTrainingTest, TwoRanksOfExpertsTrainTheOneRankLossCurve) {
+  std::string err;
+  const fs::path out = dir() / "expert-parallel";
+  ASSERT_EQ(run(expert_parallel_spec(), out, err), 0) << err << read_file(out / "rank-1.log");
+  const Curve one = read_curve(one_rank_out());
+  const Curve experts = read_curve(out);
+  ASSERT_EQ(experts.training.size(), 6u);
+  EXPECT_LT(largest_difference(one.training, experts.training), kLossTolerance);
+  EXPECT_LT(largest_difference(one.validation, experts.validation), kLossTolerance);
+  EXPECT_NE(read_file(out / "rank-1.log").find("experts 2 to 3 of every layer here"),
+            std::string::npos);
+  std::cout << "largest loss difference, 2 ranks of experts vs 1: training "
+            << largest_difference(one.training, experts.training) << ", validation "
+            << largest_difference(one.validation, experts.validation) << "\n";
+}
+
+// A one-rank checkpoint resumed on two ranks of experts (each takes its slice), whose own
+// checkpoint (gathered by rank 0: every expert, and AdamW's moments) resumes on one rank.
+TEST_F(DistributedTrainingTest, ExpertParallelCheckpointsMoveBetweenRankCounts) {
+  const fs::path out = dir() / "moving";
+  const fs::path checkpoint = out / "checkpoint.pt";
+  // Waits, up to a minute, for a checkpoint newer than `after` while `trainer` runs.
+  auto wait_for_checkpoint = [&checkpoint](Trainer& trainer, fs::file_time_type after) {
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+    auto written = [&] {
+      std::error_code error;
+      const fs::file_time_type time = fs::last_write_time(checkpoint, error);
+      return !error && time > after;
+    };
+    while (!written() && trainer.running() && std::chrono::steady_clock::now() < deadline)
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  };
+
+  Trainer one_rank(args(one_rank_spec(), out), dir() / "moving-1.stderr");
+  wait_for_checkpoint(one_rank, fs::file_time_type::min());
+  ::kill(one_rank.pid(), SIGKILL);
+  ASSERT_EQ(one_rank.wait(), -1) << "the one-rank run ended before it was killed";
+  const fs::file_time_type first = fs::last_write_time(checkpoint);
+
+  const fs::path log = dir() / "moving-2.stderr";
+  Trainer two_ranks(args(expert_parallel_spec(), out), log);
+  wait_for_checkpoint(two_ranks, first);
+  const std::optional<pid_t> rank_1 = rank_process(two_ranks.pid(), 1);
+  ASSERT_TRUE(rank_1) << read_file(log);
+  ::kill(*rank_1, SIGKILL);
+  EXPECT_EQ(two_ranks.wait(), 1);
+  EXPECT_NE(read_file(out / "rank-0.log").find("resuming at step"), std::string::npos);
+  ASSERT_GT(fs::last_write_time(checkpoint), first) << read_file(log);
+
+  std::string err;
+  ASSERT_EQ(run(one_rank_spec(), out, err), 0) << err;
+  EXPECT_NE(err.find("resuming at step"), std::string::npos) << err;
+  const Curve expected = read_curve(one_rank_out());
+  const Curve moved = read_curve(out);
+  EXPECT_LT(largest_difference(expected.training, moved.training), kLossTolerance);
+  EXPECT_LT(largest_difference(expected.validation, moved.validation), kLossTolerance);
 }
 
 }  // namespace

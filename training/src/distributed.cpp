@@ -118,6 +118,20 @@ struct RankGroup::Backend {
 #endif
     throw std::logic_error("RankGroup without a backend");
   }
+
+  c10::intrusive_ptr<c10d::Work> all_to_all(at::Tensor& output, at::Tensor& input,
+                                            std::vector<std::int64_t>& output_counts,
+                                            std::vector<std::int64_t>& input_counts) {
+#ifdef MOESCOPE_WITH_GLOO
+    if (gloo)
+      return gloo->alltoall_base(output, input, output_counts, input_counts);
+#endif
+#ifdef MOESCOPE_WITH_NCCL
+    if (nccl)
+      return nccl->alltoall_base(output, input, output_counts, input_counts);
+#endif
+    throw std::logic_error("RankGroup without a backend");
+  }
 };
 
 RankGroup::RankGroup(const RankPlace& place, const std::string& backend)
@@ -203,20 +217,39 @@ void RankGroup::sum(const std::vector<torch::Tensor>& tensors) {
     bucket.work = backend_->all_reduce(bucket.flat);
   }
   for (Bucket& bucket : buckets) {
-    try {
-      bucket.work->wait(rank_timeout());
-    } catch (const std::exception& error) {
-      throw std::runtime_error("rank " + std::to_string(place_.rank) + " of " +
-                               std::to_string(place_.world) +
-                               ": an all-reduce failed (a rank died, or did not answer within "
-                               "MOESCOPE_RANK_TIMEOUT seconds): " +
-                               short_message(error));
-    }
+    wait(*bucket.work, "an all-reduce");
     std::int64_t offset = 0;
     for (torch::Tensor& member : bucket.members) {
       member.copy_(bucket.flat.front().narrow(0, offset, member.numel()).view_as(member));
       offset += member.numel();
     }
+  }
+}
+
+torch::Tensor RankGroup::exchange(const torch::Tensor& rows, std::vector<std::int64_t> send_counts,
+                                  std::vector<std::int64_t> receive_counts) {
+  std::int64_t received = 0;
+  for (const std::int64_t count : receive_counts)
+    received += count;
+  std::vector<std::int64_t> shape = rows.sizes().vec();
+  shape.front() = received;
+  at::Tensor input = rows.contiguous();
+  at::Tensor output = torch::empty(shape, rows.options());
+  const c10::intrusive_ptr<c10d::Work> work =
+      backend_->all_to_all(output, input, receive_counts, send_counts);
+  wait(*work, "an all-to-all");
+  return output;
+}
+
+void RankGroup::wait(c10d::Work& work, const char* collective) const {
+  try {
+    work.wait(rank_timeout());
+  } catch (const std::exception& error) {
+    throw std::runtime_error("rank " + std::to_string(place_.rank) + " of " +
+                             std::to_string(place_.world) + ": " + collective +
+                             " failed (a rank died, or did not answer within "
+                             "MOESCOPE_RANK_TIMEOUT seconds): " +
+                             short_message(error));
   }
 }
 

@@ -23,6 +23,7 @@
 #include "moescope/training/corpus.h"
 #include "moescope/training/distributed.h"
 #include "moescope/training/downstream_eval.h"
+#include "moescope/training/expert_parallel.h"
 #include "moescope/training/lr_schedule.h"
 #include "moescope/training/peak_flops.h"
 #include "moescope/training/rank_launcher.h"
@@ -94,12 +95,15 @@ class TrainingSession {
         device_(placement.device),
         train_file_(corpus.train),
         validation_file_(corpus.validation),
-        model_(make_model(spec, placement)),
+        experts_(spec.expert_parallel && ranks
+                     ? std::make_unique<ExpertParallel>(*ranks, spec.architecture.experts)
+                     : nullptr),
+        model_(make_model(spec, placement, experts_.get())),
         // Decay by lr_t * weight_decay per step, divided by the peak rate: weight_decay at the
         // peak, following the schedule below it, the decoupled ("scale-free") decay the paper used.
         optimizer_(model_->parameters(),
                    AdamWOptions{.weight_decay = spec.weight_decay / spec.learning_rate}),
-        step_(spec, *model_, optimizer_, device_, *options.log, ranks) {
+        step_(spec, *model_, optimizer_, device_, *options.log, ranks, experts_.get()) {
     const std::uint64_t sequence = static_cast<std::uint64_t>(spec.architecture.context) + 1;
     if (train_file_.tokens().size() < sequence || validation_file_.tokens().size() < sequence) {
       throw std::runtime_error(
@@ -123,9 +127,12 @@ class TrainingSession {
 
   void run() {
     // Every rank reads the checkpoint: it holds the whole model and optimizer state, whatever
-    // the rank count that wrote it.
-    const std::optional<TrainingProgress> resumed =
-        load_checkpoint(checkpoint_file_, *model_, optimizer_, device_);
+    // the rank count that wrote it; a rank of experts takes its slice.
+    std::optional<TrainingProgress> resumed;
+    {
+      const std::unique_ptr<WholeExperts> whole = whole_experts();
+      resumed = load_checkpoint(checkpoint_file_, *model_, optimizer_, device_);
+    }
     if (directory_) {
       // Lines after the checkpoint's step will be written again; without a checkpoint, all will.
       directory_->keep_metrics_through(resumed ? resumed->step : -1);
@@ -150,10 +157,11 @@ class TrainingSession {
 
  private:
   static std::shared_ptr<MoeTransformer> make_model(const TrainSpec& spec,
-                                                    const Placement& placement) {
+                                                    const Placement& placement,
+                                                    ExpertParallel* experts) {
     torch::manual_seed(spec.seed);
     const auto compute_type = placement.precision == "bf16" ? torch::kBFloat16 : torch::kFloat;
-    auto model = std::make_shared<MoeTransformer>(spec.architecture, compute_type);
+    auto model = std::make_shared<MoeTransformer>(spec.architecture, compute_type, experts);
     model->to(torch::Device(placement.device));
     return model;
   }
@@ -173,9 +181,19 @@ class TrainingSession {
     write_training_line(rate);
     if (spec_.eval_interval > 0 && progress_.step % spec_.eval_interval == 0)
       validate();
-    if (checkpoint && !last && directory_)
-      save_checkpoint(checkpoint_file_, *model_, optimizer_, progress_);
+    if (checkpoint && !last) {
+      const std::unique_ptr<WholeExperts> whole = whole_experts();  // all ranks gather
+      if (directory_)
+        save_checkpoint(checkpoint_file_, *model_, optimizer_, progress_);
+    }
     window_start_ = Clock::now();  // validation and checkpoints are not training time
+  }
+
+  // Every expert on every rank while it lives, with expert parallelism (a collective); null
+  // without.
+  std::unique_ptr<WholeExperts> whole_experts() {
+    return experts_ ? std::make_unique<WholeExperts>(*experts_, model_->parameters(), optimizer_)
+                    : nullptr;
   }
 
   void write_training_line(double rate) {
@@ -293,6 +311,7 @@ class TrainingSession {
   torch::Device device_;
   TokenFile train_file_;
   TokenFile validation_file_;
+  std::unique_ptr<ExpertParallel> experts_;  // null: every expert on every rank
   std::shared_ptr<MoeTransformer> model_;
   AdamW optimizer_;
   TrainingStep step_;
@@ -383,6 +402,11 @@ void train(const TrainSpec& spec, const TrainOptions& options) {
   if (ranks) {
     log << "; rank " << ranks->rank() << " of " << ranks->world() << " ("
         << resolve_backend(spec.backend, placement.device != "cpu") << ")";
+    if (spec.expert_parallel) {
+      const std::int64_t local = spec.architecture.experts / ranks->world();
+      log << ", experts " << ranks->rank() * local << " to " << (ranks->rank() + 1) * local - 1
+          << " of every layer here";
+    }
   }
   log << "\n";
   if (repetitions > kMaxUsefulEpochs) {

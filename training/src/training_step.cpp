@@ -2,6 +2,7 @@
 
 #include <ATen/ops/_foreach_norm.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <cstring>
 #include <optional>
@@ -25,8 +26,7 @@ namespace {
 
 // The divisor that brings the gradients' global norm down to `max_norm` (1 when it is under),
 // as torch's clip_grad_norm_ computes it, on the device.
-torch::Tensor clipping_divisor(const std::vector<torch::Tensor>& gradients, double max_norm) {
-  const torch::Tensor norm = torch::stack(at::_foreach_norm(gradients, 2)).norm();
+torch::Tensor divisor_for(const torch::Tensor& norm, double max_norm) {
   return ((norm + 1e-6) / max_norm).clamp_min(1.0).to(torch::kFloat);
 }
 
@@ -64,8 +64,17 @@ struct TrainingStep::Graph {};
 #endif
 
 TrainingStep::TrainingStep(const TrainSpec& spec, MoeTransformer& model, AdamW& optimizer,
-                           const torch::Device& device, std::ostream& log, RankGroup* ranks)
-    : spec_(spec), model_(model), optimizer_(optimizer), device_(device), log_(log), ranks_(ranks) {
+                           const torch::Device& device, std::ostream& log, RankGroup* ranks,
+                           ExpertParallel* experts)
+    : spec_(spec),
+      model_(model),
+      optimizer_(optimizer),
+      device_(device),
+      log_(log),
+      ranks_(ranks),
+      experts_(experts) {
+  for (const auto& parameter : model.named_parameters())
+    expert_weight_.push_back(MoeTransformer::is_expert_weight(parameter.key()));
   const std::int64_t width = spec.architecture.context + 1;
   const std::int64_t rows = spec.batch_size / (ranks ? ranks->world() : 1);
   first_row_ = ranks ? ranks->rank() * rows : 0;
@@ -121,12 +130,63 @@ void TrainingStep::compute() {
   }
   // Bucketed after the backward passes rather than overlapped with them: LibTorch 1.13's C++
   // API has no hook that runs once a parameter's gradient is accumulated.
+  std::vector<torch::Tensor> replicated;
+  for (std::size_t i = 0; i < expert_weight_.size(); ++i) {
+    // An expert shard's gradient already holds every rank's tokens (the exchanges' backward).
+    if (!(experts_ && expert_weight_[i]))
+      replicated.push_back(optimizer_.gradients()[i]);
+  }
   if (ranks_)
-    ranks_->sum(optimizer_.gradients());
-  const torch::Tensor divisor = spec_.grad_clip > 0
-                                    ? clipping_divisor(optimizer_.gradients(), spec_.grad_clip)
-                                    : torch::Tensor();
+    ranks_->sum(replicated);
+  const torch::Tensor divisor =
+      spec_.grad_clip > 0 ? divisor_for(gradient_norm(), spec_.grad_clip) : torch::Tensor();
   optimizer_.step(learning_rate_, divisor);
+}
+
+torch::Tensor TrainingStep::gradient_norm() const {
+  // The norm of the norms of each replicated gradient and of each expert's slice of an expert
+  // weight's: with the experts sharded, the slices' norms are those one rank computes, and the
+  // global norm is the same to the last bit.
+  const std::vector<torch::Tensor>& gradients = optimizer_.gradients();
+  std::vector<torch::Tensor> pieces;
+  for (std::size_t i = 0; i < gradients.size(); ++i) {
+    if (expert_weight_[i]) {
+      const std::vector<torch::Tensor> experts = gradients[i].unbind(0);
+      pieces.insert(pieces.end(), experts.begin(), experts.end());
+    } else {
+      pieces.push_back(gradients[i]);
+    }
+  }
+  std::vector<torch::Tensor> norms = at::_foreach_norm(pieces, 2);
+  if (experts_) {
+    // Every rank's expert norms in every rank's list: each fills its slice of a zero table, and
+    // the ranks' tables are summed (adding zeros is exact).
+    const std::int64_t experts = experts_->experts();
+    const std::int64_t local = experts_->local_experts();
+    const auto expert_weights =
+        static_cast<std::int64_t>(std::count(expert_weight_.begin(), expert_weight_.end(), true));
+    torch::Tensor table = torch::zeros({expert_weights, experts}, norms.front().options());
+    std::vector<torch::Tensor> all_norms;
+    std::size_t piece = 0;
+    std::int64_t row = 0;
+    for (const bool expert : expert_weight_) {
+      if (!expert) {
+        all_norms.push_back(norms[piece++]);
+        continue;
+      }
+      table[row]
+          .narrow(0, experts_->first_expert(), local)
+          .copy_(torch::stack(std::vector<torch::Tensor>(
+              norms.begin() + static_cast<std::ptrdiff_t>(piece),
+              norms.begin() + static_cast<std::ptrdiff_t>(piece) + local)));
+      piece += static_cast<std::size_t>(local);
+      const std::vector<torch::Tensor> row_norms = table[row++].unbind(0);
+      all_norms.insert(all_norms.end(), row_norms.begin(), row_norms.end());
+    }
+    experts_->sum({table});
+    norms = std::move(all_norms);
+  }
+  return torch::stack(norms).norm();
 }
 
 void TrainingStep::run(std::int64_t step, double learning_rate,

@@ -6,13 +6,14 @@
 
 namespace moescope::training {
 
-TransformerBlock::TransformerBlock(const Architecture& arch, torch::ScalarType compute_type) {
+TransformerBlock::TransformerBlock(const Architecture& arch, torch::ScalarType compute_type,
+                                   ExpertParallel* expert_parallel) {
   attention_gain_ = register_parameter("attention_gain", torch::ones({arch.d_model}));
   feed_forward_gain_ = register_parameter("feed_forward_gain", torch::ones({arch.d_model}));
   attention_ =
       register_module("attention", std::make_shared<CausalSelfAttention>(arch, compute_type));
-  feed_forward_ =
-      register_module("feed_forward", std::make_shared<MoeFeedForward>(arch, compute_type));
+  feed_forward_ = register_module(
+      "feed_forward", std::make_shared<MoeFeedForward>(arch, compute_type, expert_parallel));
 }
 
 TransformerBlock::Output TransformerBlock::forward(const torch::Tensor& x,
@@ -24,12 +25,14 @@ TransformerBlock::Output TransformerBlock::forward(const torch::Tensor& x,
   return {attended + fed.y.view(x.sizes()), fed.load_balance, fed.z_loss};
 }
 
-MoeTransformer::MoeTransformer(const Architecture& arch, torch::ScalarType compute_type)
+MoeTransformer::MoeTransformer(const Architecture& arch, torch::ScalarType compute_type,
+                               ExpertParallel* expert_parallel)
     : arch_(arch), compute_type_(compute_type) {
   embedding_ = register_parameter("embedding", torch::randn({arch.vocab, arch.d_model}) * 0.02);
   for (int layer = 0; layer < arch.n_layers; ++layer) {
-    blocks_.push_back(register_module("block" + std::to_string(layer),
-                                      std::make_shared<TransformerBlock>(arch, compute_type)));
+    blocks_.push_back(
+        register_module("block" + std::to_string(layer),
+                        std::make_shared<TransformerBlock>(arch, compute_type, expert_parallel)));
   }
   final_gain_ = register_parameter("final_gain", torch::ones({arch.d_model}));
   const RotaryTable rotary = make_rotary_table(arch.context, arch.d_model / arch.n_heads);
@@ -68,13 +71,15 @@ std::int64_t MoeTransformer::weight_count() const {
 std::int64_t MoeTransformer::active_weight_count() const {
   std::int64_t inactive = 0;
   for (const auto& item : named_parameters()) {
-    const std::string& name = item.key();
-    const bool expert = name.ends_with("gate_weight") || name.ends_with("up_weight") ||
-                        name.ends_with("down_weight");
-    if (expert)
+    if (is_expert_weight(item.key()))
       inactive += item.value().numel() / arch_.experts * (arch_.experts - arch_.active);
   }
   return weight_count() - inactive;
+}
+
+bool MoeTransformer::is_expert_weight(std::string_view name) {
+  return name.ends_with("gate_weight") || name.ends_with("up_weight") ||
+         name.ends_with("down_weight");
 }
 
 }  // namespace moescope::training

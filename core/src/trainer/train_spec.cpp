@@ -445,15 +445,19 @@ void read_ranks(SpecReader& reader, TrainSpec& spec) {
   }
   if (spec.backend == "nccl" && spec.device == "cpu")
     reader.problem("backend", "nccl reduces CUDA tensors: a cpu run needs gloo (or auto)");
-  if (const auto expert_parallel = reader.flag("expert_parallel")) {
+  if (const auto expert_parallel = reader.flag("expert_parallel"))
     spec.expert_parallel = *expert_parallel;
-    if (*expert_parallel) {
-      reader.problem("expert_parallel",
-                     "not yet supported: every rank holds all experts (data parallelism); "
-                     "leave expert_parallel out or false");
-    }
-  }
   const int world = spec.world_size();
+  // Each rank holds experts / world of every layer's experts (training/README.md, "Expert
+  // parallelism"); one rank holds them all, as without the key.
+  const std::int64_t experts = spec.architecture.experts;
+  if (spec.expert_parallel && world > 1 && experts > 0 && experts % world != 0) {
+    reader.problem("expert_parallel",
+                   "experts=" + std::to_string(experts) + " do not divide among the " +
+                       std::to_string(world) +
+                       " ranks (nodes x ranks or gpus): each rank holds experts / ranks of "
+                       "every layer's experts");
+  }
   if (world == 1 || spec.batch_size < 1)
     return;
   if (spec.batch_size % world != 0) {

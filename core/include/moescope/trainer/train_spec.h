@@ -104,7 +104,7 @@ struct TrainSpec {
   int nodes = 1;
   int ranks = 1;
   int gpus = 0;                  // 0: not asked for
-  bool expert_parallel = false;  // refused for now: experts are replicated on every rank
+  bool expert_parallel = false;  // experts sharded over the ranks, experts / world each
   std::string backend = "auto";  // auto (nccl on CUDA, gloo on the CPU), gloo or nccl
 
   double tokens_per_step() const;

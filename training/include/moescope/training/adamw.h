@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <optional>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace moescope::training {
@@ -51,6 +52,10 @@ class AdamW {
   Path path() const { return path_; }
   // The gradients step() reads, the parameters' own, in parameter order.
   const std::vector<torch::Tensor>& gradients() const { return gradients_; }
+  // The first and second moments of parameter `index`: the optimizer's own tensors.
+  std::pair<torch::Tensor, torch::Tensor> moments(std::size_t index) const {
+    return {first_moments_[index], second_moments_[index]};
+  }
   // Updates made so far (read from the device: replayed graphs update without the host).
   std::int64_t steps_taken() const;
 

@@ -8,6 +8,10 @@
 #include <string>
 #include <vector>
 
+namespace c10d {
+class Work;
+}
+
 namespace moescope::training {
 
 // Where this process stands among a run's ranks. Read from the environment: RANK, WORLD_SIZE and
@@ -63,9 +67,17 @@ class RankGroup {
   static constexpr std::int64_t kBucketBytes = 25 << 20;
   void sum(const std::vector<torch::Tensor>& tensors);
 
+  // c10d's all-to-all: sends rows [send_counts[0] + ... + send_counts[r - 1], + send_counts[r])
+  // of `rows` to rank r and returns what the ranks send this one, in rank order,
+  // receive_counts[r] rows from rank r (each rank's receive_counts are the others' send_counts to
+  // it). Waits for the exchange; throws as sum() does.
+  torch::Tensor exchange(const torch::Tensor& rows, std::vector<std::int64_t> send_counts,
+                         std::vector<std::int64_t> receive_counts);
+
  private:
   struct Backend;
   void join(const std::string& backend, std::chrono::milliseconds timeout);
+  void wait(c10d::Work& work, const char* collective) const;
 
   RankPlace place_;
   std::unique_ptr<Backend> backend_;

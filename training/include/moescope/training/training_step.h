@@ -10,6 +10,7 @@
 #include "moescope/trainer/train_spec.h"
 #include "moescope/training/adamw.h"
 #include "moescope/training/distributed.h"
+#include "moescope/training/expert_parallel.h"
 #include "moescope/training/transformer.h"
 
 namespace moescope::training {
@@ -35,11 +36,14 @@ namespace moescope::training {
 // [rank, rank + 1) x batch_size / world, in the global batch's micro-batches: every micro-batch's
 // loss is divided by the global batch's micro-batch count, so that the gradients summed over the
 // ranks (RankGroup::sum, once the backward passes are done) are the one-rank step's, up to the
-// order of the sums. Steps of several ranks stay eager (no graph).
+// order of the sums. Steps of several ranks stay eager (no graph). With expert parallelism
+// (`experts` not null), the expert shards' gradients are not summed (each rank's already holds
+// every rank's tokens), and the clipping norm takes every rank's experts' norms.
 class TrainingStep {
  public:
   TrainingStep(const TrainSpec& spec, MoeTransformer& model, AdamW& optimizer,
-               const torch::Device& device, std::ostream& log, RankGroup* ranks = nullptr);
+               const torch::Device& device, std::ostream& log, RankGroup* ranks = nullptr,
+               ExpertParallel* experts = nullptr);
   ~TrainingStep();
   TrainingStep(const TrainingStep&) = delete;
   TrainingStep& operator=(const TrainingStep&) = delete;
@@ -64,17 +68,20 @@ class TrainingStep {
  private:
   struct Graph;
   void copy_rows(std::int64_t step, std::span<const std::uint8_t> train_tokens);
-  void compute();  // the device work of one step, eagerly or under capture
+  void compute();                       // the device work of one step, eagerly or under capture
+  torch::Tensor gradient_norm() const;  // of the gradients of every rank's parameters
 
   const TrainSpec& spec_;
   MoeTransformer& model_;
   AdamW& optimizer_;
   torch::Device device_;
   std::ostream& log_;
-  RankGroup* ranks_;            // null: one rank
-  std::int64_t first_row_ = 0;  // this rank's first row of a step's global batch
-  torch::Tensor host_rows_;     // [rows of this rank, context + 1] uint8, pinned on CUDA
-  torch::Tensor device_rows_;   // the same on the device
+  RankGroup* ranks_;                 // null: one rank
+  ExpertParallel* experts_;          // null: every rank holds every expert
+  std::vector<bool> expert_weight_;  // per parameter, in the optimizer's order
+  std::int64_t first_row_ = 0;       // this rank's first row of a step's global batch
+  torch::Tensor host_rows_;          // [rows of this rank, context + 1] uint8, pinned on CUDA
+  torch::Tensor device_rows_;        // the same on the device
   torch::Tensor learning_rate_;
   torch::Tensor window_language_;
   torch::Tensor window_auxiliary_;

@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <string_view>
 #include <vector>
 
 #include "moescope/model/architecture.h"
@@ -15,7 +16,8 @@ namespace moescope::training {
 // One pre-norm layer: x + attention(norm(x)), then x + feed_forward(norm(x)).
 class TransformerBlock : public torch::nn::Module {
  public:
-  TransformerBlock(const Architecture& arch, torch::ScalarType compute_type);
+  TransformerBlock(const Architecture& arch, torch::ScalarType compute_type,
+                   ExpertParallel* expert_parallel = nullptr);
 
   struct Output {
     torch::Tensor x;
@@ -39,9 +41,12 @@ class TransformerBlock : public torch::nn::Module {
 // Its parameter count in core's convention (weight matrices only) equals
 // count_parameters(arch).total: the convention leaves out normalisation gains, and this model has
 // no biases and no learned positions (rotary embeddings).
+//
+// With expert parallelism (`expert_parallel` not null), it holds this rank's experts only.
 class MoeTransformer : public torch::nn::Module {
  public:
-  MoeTransformer(const Architecture& arch, torch::ScalarType compute_type);
+  MoeTransformer(const Architecture& arch, torch::ScalarType compute_type,
+                 ExpertParallel* expert_parallel = nullptr);
 
   struct Output {
     torch::Tensor logits;        // [batch, time, vocab] fp32
@@ -53,9 +58,14 @@ class MoeTransformer : public torch::nn::Module {
   Output forward(const torch::Tensor& tokens);
 
   // N and N_a in core's convention: the elements of the weight matrices (tensors of two or more
-  // dimensions; the gains are vectors), all experts for N, K of E for N_a.
+  // dimensions; the gains are vectors), all experts for N, K of E for N_a; of a model that holds
+  // all its experts (no expert parallelism).
   std::int64_t weight_count() const;
   std::int64_t active_weight_count() const;
+
+  // Whether the parameter of this name (from named_parameters) is an expert weight, [E, ...] or
+  // this rank's [E / W, ...]: a gate, up or down projection.
+  static bool is_expert_weight(std::string_view name);
 
  private:
   Architecture arch_;
