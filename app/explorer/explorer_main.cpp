@@ -611,7 +611,10 @@ int main(int argc, char** argv) {
        "Propose next runs), before a screenshot or an export.",
        "K"},
       {"export-all", "Export every view to DIR and exit.", "DIR"},
-      {"dpi", "Resolution of exported PNG figures.", "DPI", "150"},
+      {"dpi",
+       "Resolution of exported PNG figures (the default is the screen style's; paper style's is "
+       "300).",
+       "DPI", "150"},
       {"first-view",
        "With --screenshot: take it as soon as the views show a fit (the quick first look, or the "
        "cached fit) rather than after the full fit."},

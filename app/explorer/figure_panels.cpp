@@ -186,6 +186,9 @@ QStringList exportPanels(const std::vector<const moescope::Figure*>& figures,
   FigureExportStyle panel_style = style;
   panel_style.width_inches = style.width_inches / static_cast<double>(figures.size());
   panel_style.font_points = panel_style.bodyPoints();
+  // Each panel is named by its letter, as in the paper; a title over a third of the width would
+  // only be cut short.
+  panel_style.title = false;
   FigureExportStyle file_style = style;
   file_style.font_points = panel_style.font_points;
   std::vector<std::unique_ptr<FigureView>> views;

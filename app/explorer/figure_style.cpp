@@ -133,35 +133,45 @@ BudgetScale BudgetScale::of(const Figure& figure) {
         continue;
       if (series.budget && !series.sparsity && !isSliderCurve(series) && *series.budget > 0)
         scale.log_budgets_.push_back(std::log10(*series.budget));
+      if (series.total_params && *series.total_params > 0)
+        scale.log_sizes_.push_back(std::log10(*series.total_params));
     }
   }
-  std::sort(scale.log_budgets_.begin(), scale.log_budgets_.end());
-  scale.log_budgets_.erase(std::unique(scale.log_budgets_.begin(), scale.log_budgets_.end()),
-                           scale.log_budgets_.end());
+  for (std::vector<double>* keys : {&scale.log_budgets_, &scale.log_sizes_}) {
+    std::sort(keys->begin(), keys->end());
+    keys->erase(std::unique(keys->begin(), keys->end()), keys->end());
+  }
   return scale;
 }
 
 QColor BudgetScale::colour(double budget) const {
-  return lineColour(plot_style::kPlasma, position(std::log10(budget)));
+  return lineColour(plot_style::kPlasma, position(log_budgets_, std::log10(budget)));
 }
 
-double BudgetScale::position(double log_budget) const {
-  const std::size_t count = log_budgets_.size();
+QColor BudgetScale::sizeColour(double total_params) const {
+  // Plasma's last tenth is a pale yellow that vanishes on white.
+  return lineColour(plot_style::kPlasma, 0.88 * position(log_sizes_, std::log10(total_params)));
+}
+
+double BudgetScale::position(const std::vector<double>& log_keys, double log_key) {
+  const std::size_t count = log_keys.size();
   if (count < 2)
     return 0.5;
-  const auto above = std::upper_bound(log_budgets_.begin(), log_budgets_.end(), log_budget);
-  if (above == log_budgets_.begin())
+  const auto above = std::upper_bound(log_keys.begin(), log_keys.end(), log_key);
+  if (above == log_keys.begin())
     return 0.0;
-  if (above == log_budgets_.end())
+  if (above == log_keys.end())
     return 1.0;
-  const auto rank = static_cast<double>(above - log_budgets_.begin() - 1);
-  const double fraction = (log_budget - *(above - 1)) / (*above - *(above - 1));
+  const auto rank = static_cast<double>(above - log_keys.begin() - 1);
+  const double fraction = (log_key - *(above - 1)) / (*above - *(above - 1));
   return (rank + fraction) / static_cast<double>(count - 1);
 }
 
 std::optional<QColor> keyedColour(const Series& series, const BudgetScale& budgets) {
   if (series.fit_colour)
     return std::nullopt;
+  if (series.total_params && *series.total_params > 0)
+    return budgets.sizeColour(*series.total_params);
   if (series.sparsity)
     return sparsityColour(*series.sparsity);
   if (series.budget)

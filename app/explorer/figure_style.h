@@ -95,14 +95,19 @@ class BudgetScale {
  public:
   static BudgetScale of(const Figure& figure);
   QColor colour(double budget) const;
+  // Figure 2a's sizes (Series::total_params) take the same kind of ramp, by rank: a few N a
+  // decade or more apart, each its own colour.
+  QColor sizeColour(double total_params) const;
 
  private:
-  double position(double log_budget) const;
+  static double position(const std::vector<double>& log_keys, double log_key);
 
   std::vector<double> log_budgets_;  // increasing, distinct
+  std::vector<double> log_sizes_;    // increasing, distinct
 };
 
-// A series' colour by its sparsity, else by its budget; none for a series with neither.
+// A series' colour by its size N (Figure 2a), else by its sparsity, else by its budget; none for a
+// series with none of them.
 std::optional<QColor> keyedColour(const Series& series, const BudgetScale& budgets);
 
 }  // namespace moescope::explorer::figure_style

@@ -178,8 +178,14 @@ void FigureView::applyLook(const Look& look) {
   legend->setFont(lookFont(legend->font(), look, look.body_pixels, kLegendPointSize));
   message_text_->setFont(
       lookFont(message_text_->font(), look, look.body_pixels, kAxisTitlePointSize));
-  annotation_text_->setFont(
-      lookFont(annotation_text_->font(), look, look.body_pixels, kLegendPointSize));
+  // A step below the body text: a note on the plot, not a label of it.
+  QFont annotation_font =
+      lookFont(annotation_text_->font(), look, look.body_pixels, kLegendPointSize);
+  if (annotation_font.pixelSize() > 0)
+    annotation_font.setPixelSize(std::max(1, annotation_font.pixelSize() * 5 / 6));
+  else
+    annotation_font.setPointSizeF(annotation_font.pointSizeF() * 5 / 6);
+  annotation_text_->setFont(annotation_font);
   for (QCategoryAxis* axis : {x_axis_, y_axis_}) {
     if (axis == nullptr)
       continue;
@@ -656,7 +662,9 @@ void FigureView::placeOverlays() {
   }
   annotation_text_->setVisible(!annotations.isEmpty() && plot.width() > 0);
   if (annotation_text_->isVisible()) {
-    const QString html = annotations.join(QStringLiteral("<br>"));
+    // On a white ground, so that the lines stay legible over markers that reach the corner.
+    const QString html = QStringLiteral("<span style=\"background-color:#ffffff\">%1</span>")
+                             .arg(annotations.join(QStringLiteral("<br>")));
     if (annotation_text_->data(0).toString() != html) {
       annotation_text_->setHtml(html);
       annotation_text_->setData(0, html);

@@ -64,7 +64,9 @@ QString caption(moescope::FigureId id) {
     case FigureId::kDownstreamVsUpstream:
       return QStringLiteral("5  Downstream");
     case FigureId::kLawFitVsHeldOut:
-      return QStringLiteral("6  Law fit");
+      return QStringLiteral("6a  Law fit");
+    case FigureId::kLawHeldOut:
+      return QStringLiteral("6b  Held out");
     case FigureId::kFlopRatio:
       return QStringLiteral("7  FLOP ratio");
     case FigureId::kOptimalParamsVsBudget:

@@ -193,14 +193,14 @@ void MainWindow::onFitProgress(qint64 done, qint64 total) {
   fit_progress_->setValue(static_cast<int>(1000 * done / std::max<qint64>(total, 1)));
   if (showing_first_look_) {
     fit_label_->setText(tr("First look (the quick grid's %1 starts); full fit running: %2 % "
-                           "(%L3 of %L4 starts)...")
+                           "(%L3 of %L4 starts and bootstrap refits)...")
                             .arg(first_look_starts())
                             .arg(100 * done / std::max<qint64>(total, 1))
                             .arg(done)
                             .arg(total));
     return;
   }
-  fit_label_->setText(tr("Fitting %1 to %2 runs: %L3 of %L4 starts")
+  fit_label_->setText(tr("Fitting %1 to %2 runs: %L3 of %L4 starts and bootstrap refits")
                           .arg(form_name(fit_options_))
                           .arg(runs_.size())
                           .arg(done)
@@ -429,8 +429,8 @@ void MainWindow::showValidationNote(const QString& title, const QString& message
   validation_note_ = {};
   validation_note_.id = moescope::FigureId::kLawFitVsHeldOut;
   validation_note_.title = title.toStdString();
-  validation_note_.x_label = moescope::loss_label(*data_, "Observed loss L");
-  validation_note_.y_label = moescope::loss_label(*data_, "Predicted loss L\u0302");
+  validation_note_.x_label = moescope::loss_label(*data_, "Observed L");
+  validation_note_.y_label = moescope::loss_label(*data_, "Predicted L\u0302");
   validation_note_.message = message.toStdString();
   redrawCurrentView();
 }

@@ -229,7 +229,7 @@ void FigureExportTest::theBundleHasTheParametersAndTheDataHash() {
   QCOMPARE(bundle["settings"].toObject()["budget"].toDouble(), 3e20);
   QCOMPARE(bundle["style"].toObject()["style"].toString(), QStringLiteral("paper"));
   QCOMPARE(bundle["data"].toObject()["runs"].toInt(), 2);
-  QCOMPARE(bundle["data"].toObject()["content_hash"].toString().size(), 16);
+  QCOMPARE(bundle["data"].toObject()["content_hash"].toString().size(), 32);
   const QJsonArray parameters = bundle["law"].toObject()["parameters"].toArray();
   QCOMPARE(parameters.size(), 5);
   QJsonObject e;

@@ -79,8 +79,8 @@ Figure law_fit_panel(const ExplorerData& data, bool held_out) {
   Figure figure = make_figure(held_out ? FigureId::kLawHeldOut : FigureId::kLawFitVsHeldOut,
                               law_name(data) + (held_out ? " on the runs held out of its fit"
                                                          : " fit: predicted vs observed loss"),
-                              loss_label(data, "Observed loss L"),
-                              loss_label(data, "Predicted loss L\u0302"), false, false);
+                              loss_label(data, "Observed L"), loss_label(data, "Predicted L\u0302"),
+                              false, false);
   figure.square = true;
   if (!data.law) {
     figure.title = "Law fit: predicted vs observed loss";

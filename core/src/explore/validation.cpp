@@ -27,8 +27,8 @@ Figure validation_figure(const ExplorerData& data, const LawValidation& validati
       FigureId::kLawFitVsHeldOut,
       forward ? law_name(data) + ": the largest budget predicted from the smaller ones"
               : law_name(data) + ": each budget predicted with that budget left out",
-      loss_label(data, "Observed loss L"),
-      loss_label(data, "Predicted loss L\u0302") + ", refit without the budget", false, false);
+      loss_label(data, "Observed L"),
+      loss_label(data, "Predicted L\u0302") + ", refit without the budget", false, false);
   const auto budgets = points_by_budget(data.law_points);
   double lowest = std::numeric_limits<double>::infinity();
   double highest = -lowest;

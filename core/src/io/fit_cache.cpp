@@ -1,14 +1,12 @@
 #include "moescope/io/fit_cache.h"
 
-#include <cinttypes>
-#include <cstdio>
 #include <cstdlib>
 #include <ctime>
 
 #include "moescope/io/atomic_file.h"
 #include "moescope/io/json_file.h"
 #include "moescope/io/number_format.h"
-#include "moescope/run/run_identity.h"
+#include "moescope/run/runs_hash.h"
 #include "moescope/version.h"
 
 namespace moescope {
@@ -16,31 +14,6 @@ namespace {
 
 // Raised when what the cache holds changes meaning, so that older entries are refitted.
 constexpr int kFitCacheFormat = 1;
-
-// FNV-1a with a separator after each field, two 64-bit lanes from different offsets: a key of
-// 128 bits, so that two data sets never share an entry by chance.
-class KeyHash {
- public:
-  void add(std::string_view text) {
-    for (std::uint64_t& lane : lanes_) {
-      for (const char c : text) {
-        lane ^= static_cast<unsigned char>(c);
-        lane *= 0x100000001b3ull;
-      }
-      lane ^= 0x1f;
-      lane *= 0x100000001b3ull;
-    }
-  }
-  void add(double value) { add(format_number(value)); }
-  std::string hex() const {
-    char text[33];
-    std::snprintf(text, sizeof text, "%016" PRIx64 "%016" PRIx64, lanes_[0], lanes_[1]);
-    return text;
-  }
-
- private:
-  std::uint64_t lanes_[2] = {0xcbf29ce484222325ull, 0x84222325cbf29ce4ull};
-};
 
 std::string now_utc() {
   const std::time_t now = std::time(nullptr);
@@ -55,13 +28,11 @@ std::string now_utc() {
 
 std::string fit_cache_key(const std::vector<Run>& runs, const std::string& holdout_rule,
                           const std::optional<LawForm>& form, const LawFitOptions& options) {
-  KeyHash hash;
+  ContentHash hash;
   hash.add("moescope-fit-cache");
   hash.add(std::to_string(kFitCacheFormat));
   hash.add(kVersion);
-  hash.add(std::to_string(runs.size()));
-  for (const Run& run : runs)
-    hash.add(content_identity(run));
+  hash.add(runs);
   hash.add(holdout_rule);
   hash.add(form ? to_string(*form) : "data");
   hash.add(to_string(options.form));
