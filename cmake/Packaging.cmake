@@ -76,6 +76,8 @@ set(CPACK_DEBIAN_PACKAGE_SECTION science)
 set(CPACK_DEBIAN_PACKAGE_PRIORITY optional)
 # Depends: from the binaries' shared libraries (dpkg-shlibdeps, of dpkg-dev).
 set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
+# ... and the font the paper style typesets and embeds exported figures in, read from its file.
+set(CPACK_DEBIAN_PACKAGE_DEPENDS "fonts-dejavu-core")
 # What the binaries run or read without linking it: the trainer's built-in corpus (training/
 # README.md), Mesa's OpenGL drivers for the explorer's 3-D view, a virtual display and ssh.
 set(CPACK_DEBIAN_PACKAGE_RECOMMENDS "bible-kjv, bible-kjv-text, dict-gcide, libgl1-mesa-dri")

@@ -87,6 +87,8 @@ moescope::ExplorerLoadOptions load_options(const QCommandLineParser& args,
     options.saved_fit = moescope::read_saved_fit(file->toStdString());
     options.saved_fit_file = file->toStdString();
   }
+  if (args.isSet("holdout"))
+    options.holdout_rule = args.value("holdout").toStdString();
   if (args.isSet("budget-bins"))
     options.binning = moescope::BudgetBinning::per_decade(args.value("budget-bins").toInt());
   else if (args.isSet("budget-tolerance"))
@@ -624,6 +626,10 @@ int main(int argc, char** argv) {
       {"json", "Print machine-readable output (the default for --bench-slider)."},
       {"print-readout", "Print the read-out as moescope optimum --json does, and exit."},
       {"quick-fit", "Fit the law from 512 starts instead of Table 2's 437,400 (a first look)."},
+      {"holdout",
+       "Hold these runs out of the law's fit, as moescope fit law --holdout does (the paper: "
+       "S==0.98); Figure 6b compares them with the law.",
+       "RULE"},
       {"budget-bins",
        "Group C into K bins per decade centred on 10^(i/K), for data whose C varies "
        "continuously.",

@@ -149,8 +149,11 @@ QColor BudgetScale::colour(double budget) const {
 }
 
 QColor BudgetScale::sizeColour(double total_params) const {
-  // Plasma's last tenth is a pale yellow that vanishes on white.
-  return lineColour(plot_style::kPlasma, 0.88 * position(log_sizes_, std::log10(total_params)));
+  // Greys, light to black as N grows: Figure 2a's sizes sit in one legend with Figure 2b's and
+  // 2c's sparsities (a multi-panel export), whose colours they must not be mistaken for.
+  const double position_of_size = position(log_sizes_, std::log10(total_params));
+  const int level = static_cast<int>(std::lround(170.0 * (1.0 - position_of_size)));
+  return QColor(level, level, level);
 }
 
 double BudgetScale::position(const std::vector<double>& log_keys, double log_key) {

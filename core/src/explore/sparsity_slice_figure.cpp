@@ -142,7 +142,7 @@ Figure loss_vs_sparsity(const ExplorerData& data, const ExplorerCache& cache,
           optimal_sparsity(*cache.law, state.budget, total, family(), state.max_sparsity);
       figure.curves.push_back(std::move(curve));
       figure.points.push_back(
-          optimum_marker("S* at " + size_label(total) + kLawTag, total, best.sparsity, best.loss));
+          optimum_marker(size_label(total) + ", S* (Eq. 6)", total, best.sparsity, best.loss));
     }
     // The surface's slice, where its runs reach this N.
     const double log_total = std::log(total);
@@ -163,8 +163,8 @@ Figure loss_vs_sparsity(const ExplorerData& data, const ExplorerCache& cache,
       }
       figure.curves.push_back(std::move(slice));
       const SparsityOptimum best = optimal_sparsity(*searched, total);
-      Series marker = optimum_marker("S* at " + size_label(total) + kSurfaceTag, total,
-                                     best.sparsity, best.loss);
+      Series marker =
+          optimum_marker(size_label(total) + ", S* (Eq. 8)", total, best.sparsity, best.loss);
       if (best.loss_interval) {
         marker.lo = {best.loss_interval->lo};
         marker.hi = {best.loss_interval->hi};
