@@ -35,6 +35,7 @@
 #include "moescope/numerics/vector_registers.h"
 #include "moescope/run/run_variables.h"
 #include "run_source.h"
+#include "slice_sizes.h"
 #include "surface_camera_bench.h"
 #include "surface_view.h"
 #include "training_panel.h"
@@ -133,6 +134,11 @@ QString usage_problem(const QCommandLineParser& args) {
                "--budget-tolerance takes a finite number >= 0 (0.02: runs within 2% of "
                "one C), not '%1'")
         .arg(args.value("budget-tolerance"));
+  if (args.isSet("sizes")) {
+    QString error;
+    if (!parseSliceSizes(args.value("sizes"), &error))
+      return QStringLiteral("--sizes: %1").arg(error);
+  }
   if (!whole("dpi", 1))
     return QStringLiteral("--dpi takes a whole number >= 1, not '%1'").arg(args.value("dpi"));
   if (args.isSet("propose") && !whole("propose", 1))
@@ -344,6 +350,10 @@ int write_report(const QCommandLineParser& args) {
   const moescope::ExplorerLoad loaded = load(args);
   const moescope::ExplorerModel model(loaded.data);
   moescope::ExplorerState state;
+  if (args.isSet("sizes")) {
+    QString ignored;  // usage_problem() refused what parseSliceSizes would
+    state.slice_total_params = *parseSliceSizes(args.value("sizes"), &ignored);
+  }
   if (args.isSet("max-params"))
     state.max_total_params = args.value("max-params").toDouble();
   if (args.isSet("print-readout")) {
@@ -433,6 +443,10 @@ int run_window(QApplication& app, const QCommandLineParser& args) {
   }
   if (args.isSet("max-params"))
     window.setParameterCap(args.value("max-params").toDouble());
+  if (args.isSet("sizes")) {
+    QString ignored;  // usage_problem() refused what parseSliceSizes would
+    window.setSliceSizes(*parseSliceSizes(args.value("sizes"), &ignored));
+  }
   if (args.isSet("budget"))
     window.setBudget(args.value("budget").toDouble());
   if (args.isSet("view"))
@@ -626,6 +640,10 @@ int main(int argc, char** argv) {
       {"json", "Print machine-readable output (the default for --bench-slider)."},
       {"print-readout", "Print the read-out as moescope optimum --json does, and exit."},
       {"quick-fit", "Fit the law from 512 starts instead of Table 2's 437,400 (a first look)."},
+      {"sizes",
+       "Figure 2a's sizes N, one curve each (\"1e7,1e8,1e9\"); default: a few sizes of the runs "
+       "at the budget.",
+       "LIST"},
       {"holdout",
        "Hold these runs out of the law's fit, as moescope fit law --holdout does (the paper: "
        "S==0.98); Figure 6b compares them with the law.",

@@ -479,6 +479,8 @@ void MainWindow::buildMenus() {
   law_overlay_action_->setShortcut(QKeySequence(tr("Ctrl+L")));
   law_overlay_action_->setToolTip(law_overlay_box_->toolTip());
   connect(law_overlay_action_, &QAction::toggled, this, &MainWindow::setLawOverlayShown);
+  view->addAction(tr("Figure 2a &sizes..."), QKeySequence(tr("Ctrl+Shift+N")), this,
+                  &MainWindow::chooseSliceSizes);
   view->addAction(tr("Next view"), QKeySequence::NextChild, this,
                   [this] { tabs_->setCurrentIndex((tabs_->currentIndex() + 1) % tabs_->count()); });
   QAction* run_table = findChild<QDockWidget*>(QStringLiteral("runsDock"))->toggleViewAction();

@@ -115,6 +115,10 @@ class MainWindow : public QMainWindow {
   // What the sliders do, for scripts and tests: set the state, move the slider, redraw.
   void setBudget(double compute);
   void setParameterCap(std::optional<double> max_total_params);
+  // Figure 2a's sizes N, one curve each; empty: chosen from the data's runs at the budget.
+  void setSliceSizes(const std::vector<double>& sizes);
+  // View > Figure 2a sizes: asks for the list, refusing a bad entry with its reason.
+  void chooseSliceSizes();
   double budget() const { return state_.budget; }
   // The budget the slider stands for at a position, 0 .. sliderSteps().
   double budgetAtPosition(int position) const;

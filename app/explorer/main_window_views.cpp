@@ -6,7 +6,9 @@
 #include <QDir>
 #include <QElapsedTimer>
 #include <QFileDialog>
+#include <QInputDialog>
 #include <QLabel>
+#include <QLineEdit>
 #include <QMessageBox>
 #include <QStatusBar>
 #include <algorithm>
@@ -14,6 +16,7 @@
 
 #include "budget_slider.h"
 #include "display_text.h"
+#include "export_dialog.h"
 #include "figure_view.h"
 #include "headline_job.h"
 #include "main_window.h"
@@ -24,9 +27,9 @@
 #include "moescope/numerics/vector_registers.h"
 #include "proposed_runs.h"
 #include "read_out_panel.h"
+#include "slice_sizes.h"
 #include "surface_view.h"
 #include "training_panel.h"
-#include "export_dialog.h"
 #include "view_export.h"
 
 namespace moescope::explorer {
@@ -119,6 +122,34 @@ void MainWindow::setParameterCap(std::optional<double> max_total_params) {
     cap_slider_->setValue(kCapScale.positionOf(*max_total_params));
   }
   refresh();
+}
+
+void MainWindow::setSliceSizes(const std::vector<double>& sizes) {
+  state_.slice_total_params = sizes;
+  refresh();
+}
+
+void MainWindow::chooseSliceSizes() {
+  QString text = sliceSizesText(state_.slice_total_params);
+  while (true) {
+    bool accepted = false;
+    text = QInputDialog::getText(
+        this, tr("Figure 2a sizes"),
+        tr("Total parameters N of Figure 2a's curves, separated by commas (at most %1);\n"
+           "empty: a few sizes of the runs at the budget.")
+            .arg(moescope::kMostChosenSliceSizes),
+        QLineEdit::Normal, text, &accepted);
+    if (!accepted)
+      return;
+    QString error;
+    if (const std::optional<std::vector<double>> sizes = parseSliceSizes(text, &error)) {
+      setSliceSizes(*sizes);
+      showView(QString::fromStdString(
+          std::string(moescope::to_string(moescope::FigureId::kLossVsSparsity))));
+      return;
+    }
+    QMessageBox::warning(this, tr("Figure 2a sizes"), error);
+  }
 }
 
 void MainWindow::onBudgetSliderMoved(int position) {

@@ -6,12 +6,15 @@
 // view's camera benchmark prints its timings; the read-out stays in sight when the training dock
 // is enlarged; the empty loss chart's step axis ticks at whole steps.
 #include <QChartView>
+#include <QDir>
 #include <QDockWidget>
 #include <QFile>
 #include <QProcess>
 #include <QProcessEnvironment>
+#include <QRegularExpression>
 #include <QScrollArea>
 #include <QScrollBar>
+#include <QSet>
 #include <QStackedWidget>
 #include <QTabWidget>
 #include <QTemporaryDir>
@@ -247,6 +250,25 @@ class ExplorerLaunchTest : public QObject {
     QVERIFY2(!outcome.err.contains("XDG_RUNTIME_DIR"), qPrintable(outcome.err));
     QVERIFY2(outcome.out.startsWith("{\"moves\":8,\"p50_ms\":"), qPrintable(outcome.out));
     QVERIFY2(!outcome.out.contains("null"), qPrintable(outcome.out));
+  }
+
+  void figureTwoADrawsTheSizesAUserChooses() {
+    const QString out = directory_.filePath("sizes");
+    const Outcome outcome = explorer({"--store", files_.store, "--fit", files_.fit, "--budget",
+                                      "1e20", "--sizes", "1e10, 1e9", "--export-all", out});
+    QCOMPARE(outcome.exit_code, 0);
+    QFile csv(QDir(out).filePath("loss-vs-sparsity.csv"));
+    QVERIFY(csv.open(QIODevice::ReadOnly));
+    const QString text = QString::fromUtf8(csv.readAll());
+    QSet<QString> sizes;
+    static const QRegularExpression kSize(QStringLiteral("N = ([0-9.e+]+)"));
+    for (auto match = kSize.globalMatch(text); match.hasNext();)
+      sizes.insert(match.next().captured(1));
+    QCOMPARE(sizes, (QSet<QString>{"1e9", "1e10"}));
+
+    const Outcome bad = explorer({"--store", files_.store, "--sizes", "1e9,big"});
+    QCOMPARE(bad.exit_code, 2);
+    QVERIFY2(bad.err.contains("--sizes: 'big' is not a size N"), qPrintable(bad.err));
   }
 
  private:

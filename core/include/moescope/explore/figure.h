@@ -135,6 +135,9 @@ inline constexpr int kCurvePoints = 48;
 
 // Figure 2a draws at most this many sizes when it chooses them from the data.
 inline constexpr std::size_t kMostSliceSizes = 4;
+// ... and at most this many that a user chooses (ExplorerState::slice_total_params), so that its
+// legend stays readable.
+inline constexpr std::size_t kMostChosenSliceSizes = 8;
 // A run is drawn on Figure 2a's curve at N when its own N lies within this factor of N.
 inline constexpr double kNearSize = 1.1;
 // Axis ranges that span runs (Figures 2b, 2c) reach this factor beyond them on a log axis, so
