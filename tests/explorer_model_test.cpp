@@ -117,8 +117,9 @@ TEST(ExplorerFigureTest, LossVsSizeShowsRunsOnlyNearADataBudget) {
   EXPECT_EQ(near.curves.size(), 7u);  // Table 1's sparsities, the slider's S among them
   EXPECT_EQ(count_kind(near.points, SeriesKind::kRuns), 7u);
   for (const Series& points : near.points) {
-    if (points.kind == SeriesKind::kRuns || points.kind == SeriesKind::kHeldOut)
+    if (points.kind == SeriesKind::kRuns || points.kind == SeriesKind::kHeldOut) {
       EXPECT_EQ(points.budget, 1e20);  // the data budget's runs
+    }
   }
   state.budget = 1.5e20;
   const Figure between = model.figure(FigureId::kLossVsActiveParams, state);

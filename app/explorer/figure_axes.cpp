@@ -14,9 +14,9 @@ namespace {
 
 using namespace figure_style;
 
-std::vector<Tick> linearTicks(double lo, double hi, bool log) {
-  const double step = plot_style::niceStep((hi - lo) / plot_style::kTickIntervals,
-                                           plot_style::StepRounding::kNearest);
+std::vector<Tick> linearTicks(double lo, double hi, bool log, int intervals) {
+  const double step =
+      plot_style::niceStep((hi - lo) / intervals, plot_style::StepRounding::kNearest);
   std::vector<Tick> ticks;
   for (const double value : plot_style::ticksWithin(lo, hi, step))
     ticks.push_back({toAxis(value, log), tickLabel(value)});
@@ -68,11 +68,11 @@ QString tickLabel(double value) {
                                         QString::number(exponent));
 }
 
-std::vector<Tick> axisTicks(double axis_lo, double axis_hi, bool log) {
+std::vector<Tick> axisTicks(double axis_lo, double axis_hi, bool log, int intervals) {
   if (!log)
-    return linearTicks(axis_lo, axis_hi, false);
+    return linearTicks(axis_lo, axis_hi, false, intervals);
   if (axis_hi - axis_lo < 1.0)
-    return linearTicks(std::pow(10.0, axis_lo), std::pow(10.0, axis_hi), true);
+    return linearTicks(std::pow(10.0, axis_lo), std::pow(10.0, axis_hi), true, intervals);
   // Three ticks can leave a third of a tall axis unlabelled.
   constexpr std::size_t kFewestTicks = 4;
   std::vector<Tick> ticks;
@@ -127,8 +127,8 @@ QCategoryAxis* makeAxis() {
   return axis;
 }
 
-void setTicks(QCategoryAxis* axis, double axis_lo, double axis_hi, bool log) {
-  const std::vector<Tick> ticks = axisTicks(axis_lo, axis_hi, log);
+void setTicks(QCategoryAxis* axis, double axis_lo, double axis_hi, bool log, int intervals) {
+  const std::vector<Tick> ticks = axisTicks(axis_lo, axis_hi, log, intervals);
   QStringList labels;
   for (const Tick& tick : ticks)
     labels.append(tick.label);

@@ -49,12 +49,15 @@ struct Tick {
 // values (plot_style's nearest step). A log axis spanning decades ticks at 1 (then 3, then 2 and 5)
 // times powers of ten; one spanning less than a decade ticks at round values, placed
 // logarithmically.
-std::vector<Tick> axisTicks(double axis_lo, double axis_hi, bool log);
+// A linear axis aims at `intervals` steps between ticks: fewer on a narrow axis (a square plot).
+std::vector<Tick> axisTicks(double axis_lo, double axis_hi, bool log,
+                            int intervals = plot_style::kTickIntervals);
 
 // An axis in the figures' look, its labels on the ticks.
 QCategoryAxis* makeAxis();
 
 // Gives `axis` the range and the ticks of axisTicks, leaving it alone where they are unchanged.
-void setTicks(QCategoryAxis* axis, double axis_lo, double axis_hi, bool log);
+void setTicks(QCategoryAxis* axis, double axis_lo, double axis_hi, bool log,
+              int intervals = plot_style::kTickIntervals);
 
 }  // namespace moescope::explorer::figure_axes

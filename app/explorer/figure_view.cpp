@@ -525,8 +525,11 @@ void FigureView::updateAxes() {
                                  std::max(x_range.hi, y_range.hi)};
     x_range = y_range = both;
   }
-  setTicks(x_axis_, x_range.lo, x_range.hi, drawn_log_x_);
-  setTicks(y_axis_, y_range.lo, y_range.hi, drawn_log_y_);
+  // A square plot is as narrow as it is tall: the wide figures' tick count crowds its x axis until
+  // Qt elides the labels.
+  const int intervals = figure_->square ? 3 : plot_style::kTickIntervals;
+  setTicks(x_axis_, x_range.lo, x_range.hi, drawn_log_x_, intervals);
+  setTicks(y_axis_, y_range.lo, y_range.hi, drawn_log_y_, intervals);
 }
 
 void FigureView::updateLegend() {

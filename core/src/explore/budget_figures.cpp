@@ -36,7 +36,7 @@ Figure build_optimal_vs_budget(FigureId id, const ExplorerData& data, const Expl
       make_figure(id, tokens ? "Optimal tokens vs budget" : "Optimal total parameters vs budget",
                   "Compute budget C (FLOPs)",
                   tokens ? "Optimal tokens D*" : "Optimal total parameters N*", true, true);
-  figure.solid_key = "Approach 2: optima (95 %), power law";
+  figure.solid_key = "Approach 2, power law";
   figure.dashed_key = law_name(data) + " " + symbol + "(C), 95 % band";
   if (cache.data_budgets.empty()) {
     figure.message =
@@ -78,7 +78,8 @@ Figure build_optimal_vs_budget(FigureId id, const ExplorerData& data, const Expl
                                       ? fit_optimal_tokens_power_law(*data.isoflop_curves, sparsity)
                                       : fit_optimal_size_power_law(*data.isoflop_curves, sparsity);
           Series line;
-          line.label = sparsity_label(sparsity) + ": " + symbol + " \u221d C^" + exponent_text(fit);
+          // The y axis names N* (D*): the label keeps to what differs, so that it fits a legend.
+          line.label = sparsity_label(sparsity) + ": \u221d C^" + exponent_text(fit);
           line.kind = SeriesKind::kIsoflopCurves;
           line.sparsity = sparsity;
           const auto [lowest, highest] = std::minmax_element(optima.x.begin(), optima.x.end());
