@@ -51,7 +51,8 @@ SavedLaw obtain_law(const OptimumArguments& args) {
   report_left_out(fitted.data.left_out);
   if (!fitted.form_note.empty())
     std::cerr << "note: " << fitted.form_note << '\n';
-  return {fitted.summary.law, std::move(fitted.summary.replicates), fitted.scope};
+  return {fitted.summary.law, std::move(fitted.summary.replicates), fitted.scope,
+          std::move(fitted.summary.minima), fitted.form_note};
 }
 
 std::string extrapolation_text(const Extrapolation& extrapolation) {
