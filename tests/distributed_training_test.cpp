@@ -23,14 +23,16 @@
 #include <vector>
 
 #include "moescope/trainer/train_spec.h"
+#include "support/run_program.h"
 #include "support/temporary_folder.h"
-
-extern char** environ;
+#include "support/trainer_process.h"
 
 namespace {
 
 namespace fs = std::filesystem;
+using moescope::testing_support::read_file;
 using moescope::testing_support::TemporaryFolder;
+using moescope::testing_support::Trainer;
 using nlohmann::json;
 
 // 60 steps of 8 sequences in micro-batches of 4, a checkpoint every 10 steps (to kill a rank
@@ -50,13 +52,6 @@ constexpr const char* kSpec = R"({
 // How far two ranks' losses may lie from one rank's. Measured: 0 for validation, 4e-7 for the
 // training windows (above).
 constexpr double kLossTolerance = 1e-5;
-
-std::string read_file(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
 
 // The training losses of metrics.jsonl, in order, and the validation losses.
 struct Curve {
@@ -86,41 +81,6 @@ double largest_difference(const std::vector<double>& a, const std::vector<double
     largest = std::max(largest, std::abs(a[i] - b[i]));
   return largest;
 }
-
-// moescope-train as a child process, stderr to a file.
-class Trainer {
- public:
-  Trainer(const std::vector<std::string>& args, const fs::path& stderr_file) {
-    std::vector<std::string> words = {MOESCOPE_TRAIN_BINARY};
-    words.insert(words.end(), args.begin(), args.end());
-    std::vector<char*> argv;
-    for (std::string& word : words)
-      argv.push_back(word.data());
-    argv.push_back(nullptr);
-    posix_spawn_file_actions_t actions;
-    posix_spawn_file_actions_init(&actions);
-    posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, "/dev/null", O_WRONLY, 0);
-    posix_spawn_file_actions_addopen(&actions, STDERR_FILENO, stderr_file.c_str(),
-                                     O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    const int status = posix_spawn(&pid_, argv[0], &actions, nullptr, argv.data(), environ);
-    posix_spawn_file_actions_destroy(&actions);
-    if (status != 0)
-      throw std::runtime_error("cannot start " + words[0]);
-  }
-
-  pid_t pid() const { return pid_; }
-  bool running() const { return ::waitpid(pid_, nullptr, WNOHANG) == 0; }
-
-  // The exit status, or -1 when the process was killed.
-  int wait() {
-    int status = 0;
-    ::waitpid(pid_, &status, 0);
-    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  }
-
- private:
-  pid_t pid_ = -1;
-};
 
 // The child of `parent` whose environment says RANK=`rank`.
 std::optional<pid_t> rank_process(pid_t parent, int rank) {

@@ -19,14 +19,16 @@
 #include <vector>
 
 #include "support/read_only_folder.h"
+#include "support/run_program.h"
 #include "support/temporary_folder.h"
-
-extern char** environ;
+#include "support/trainer_process.h"
 
 namespace {
 
 namespace fs = std::filesystem;
+using moescope::testing_support::read_file;
 using moescope::testing_support::TemporaryFolder;
+using moescope::testing_support::Trainer;
 using nlohmann::json;
 
 // Small enough to run in about a second, long enough (120 steps, a checkpoint every 10) to be
@@ -37,63 +39,6 @@ constexpr const char* kSmallSpec = R"({
   "seed": 11, "eval_tokens": 2048, "eval_interval": 40, "log_interval": 5,
   "checkpoint_interval": 10, "device": "cpu"
 })";
-
-std::string read_file(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
-// moescope-train started as a child process, its output to files.
-class Trainer {
- public:
-  Trainer(const std::vector<std::string>& args, const fs::path& stderr_file,
-          const fs::path& stdout_file = "/dev/null") {
-    std::vector<std::string> words = {MOESCOPE_TRAIN_BINARY};
-    words.insert(words.end(), args.begin(), args.end());
-    std::vector<char*> argv;
-    for (std::string& word : words)
-      argv.push_back(word.data());
-    argv.push_back(nullptr);
-    posix_spawn_file_actions_t actions;
-    posix_spawn_file_actions_init(&actions);
-    posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, stdout_file.c_str(),
-                                     O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    posix_spawn_file_actions_addopen(&actions, STDERR_FILENO, stderr_file.c_str(),
-                                     O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    const int status = posix_spawn(&pid_, argv[0], &actions, nullptr, argv.data(), environ);
-    posix_spawn_file_actions_destroy(&actions);
-    if (status != 0)
-      throw std::runtime_error("cannot start " + words[0]);
-  }
-
-  // The exit status, or -1 when the process was killed.
-  int wait() {
-    int status = 0;
-    ::waitpid(pid_, &status, 0);
-    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  }
-
-  // Polls `condition` every millisecond and kills the process with SIGKILL once it holds;
-  // false when the process ended first.
-  bool kill_when(const std::function<bool()>& condition) {
-    while (true) {
-      int status = 0;
-      if (::waitpid(pid_, &status, WNOHANG) == pid_)
-        return false;
-      if (condition()) {
-        ::kill(pid_, SIGKILL);
-        wait();
-        return true;
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(1));
-    }
-  }
-
- private:
-  pid_t pid_ = -1;
-};
 
 class TrainingRunTest : public ::testing::Test {
  protected:
