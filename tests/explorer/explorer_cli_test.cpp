@@ -4,12 +4,11 @@
 // not exist is refused and not created; --budget-bins groups the budgets of the report;
 // a saved fit (--fit, File > Open saved fit) is shown as `moescope optimum --law` reads it, and a
 // corrupt one is refused naming the file and field.
-#include <QProcess>
-#include <QProcessEnvironment>
 #include <QTemporaryDir>
 #include <QTest>
 #include <cmath>
 
+#include "explorer_process.h"
 #include "main_window.h"
 #include "moescope/explore/explorer_loader.h"
 #include "moescope/fit/law_fit_runs.h"
@@ -20,54 +19,14 @@
 #include "moescope/synthetic/synthetic_grid.h"
 
 using namespace moescope::explorer;
+using namespace moescope::explorer::testing_support;
 
 namespace {
 
-struct Outcome {
-  int exit_code = -1;
-  QString out;
-  QString err;
-};
-
-// Runs the explorer; `display` false runs it as on a machine without one (it then writes the
-// figures and a text report instead of opening the window).
-Outcome run_program(const QString& program, const QStringList& arguments, bool display) {
-  QProcess process;
-  QProcessEnvironment environment = QProcessEnvironment::systemEnvironment();
-  if (!display) {
-    for (const char* name : {"DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM"})
-      environment.remove(name);
-  }
-  process.setProcessEnvironment(environment);
-  process.start(program, arguments);
-  if (!process.waitForFinished(120000))
-    return {};
-  return {process.exitCode(), QString::fromUtf8(process.readAllStandardOutput()),
-          QString::fromUtf8(process.readAllStandardError())};
-}
-
+// `display` false runs it as on a machine without one.
 Outcome explorer(const QStringList& arguments, bool display) {
-  return run_program(QStringLiteral(MOESCOPE_EXPLORER), arguments, display);
-}
-
-// A store of the synthetic grid and a FIT.json of the law fitted to it (a coarse grid of starts:
-// the file, not the fit, is under test), written as `moescope fit law --save` writes it.
-struct SavedFitFiles {
-  QString store;
-  QString fit;
-};
-SavedFitFiles write_store_and_saved_law(const QTemporaryDir& directory) {
-  const std::vector<moescope::Run> runs = moescope::generate_synthetic_grid({});
-  SavedFitFiles files{directory.filePath("runs.sqlite"), directory.filePath("FIT.json")};
-  moescope::RunStore::open(files.store.toStdString()).insert(runs);
-  const moescope::ExplorerLoadOptions quick = moescope::ExplorerLoadOptions::quick();
-  const moescope::RunLawFit fitted = moescope::fit_law_to_runs(
-      runs, moescope::RunFilter::parse(quick.holdout_rule), std::nullopt, quick.law);
-  moescope::write_json_file(
-      files.fit.toStdString(),
-      moescope::law_json(fitted, {"synthetic grid", fitted.data.points.size(), 0, "",
-                                  moescope::kDefaultLossUnit, std::nullopt}));
-  return files;
+  return run_process(QStringLiteral(MOESCOPE_EXPLORER), arguments,
+                     display ? QStringList{} : kDisplayVariables);
 }
 
 }  // namespace
@@ -179,9 +138,9 @@ class ExplorerCliTest : public QObject {
     const Outcome window = explorer(
         {"--store", files.store, "--fit", files.fit, "--budget", "1e20", "--print-readout"}, false);
     QCOMPARE(window.exit_code, 0);
-    const Outcome command =
-        run_program(QStringLiteral(MOESCOPE_CLI),
-                    {"optimum", "--law", files.fit, "--budget", "1e20", "--json"}, false);
+    const Outcome command = run_process(
+        QStringLiteral(MOESCOPE_CLI), {"optimum", "--law", files.fit, "--budget", "1e20", "--json"},
+        kDisplayVariables);
     QCOMPARE(command.exit_code, 0);
     QVERIFY2(window.out.contains("\"N\""), qPrintable(window.out));
     QCOMPARE(window.out, command.out);

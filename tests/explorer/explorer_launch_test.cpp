@@ -9,8 +9,6 @@
 #include <QDir>
 #include <QDockWidget>
 #include <QFile>
-#include <QProcess>
-#include <QProcessEnvironment>
 #include <QRegularExpression>
 #include <QScrollArea>
 #include <QScrollBar>
@@ -22,6 +20,7 @@
 #include <QValueAxis>
 #include <cmath>
 
+#include "explorer_process.h"
 #include "main_window.h"
 #include "moescope/explore/explorer_loader.h"
 #include "moescope/fit/law_fit_runs.h"
@@ -35,26 +34,12 @@
 #include "training_panel.h"
 
 using namespace moescope::explorer;
+using namespace moescope::explorer::testing_support;
 
 namespace {
 
-struct Outcome {
-  int exit_code = -1;
-  QString out;
-  QString err;
-};
-
 Outcome explorer(const QStringList& arguments, const QStringList& unset = {}) {
-  QProcess process;
-  QProcessEnvironment environment = QProcessEnvironment::systemEnvironment();
-  for (const QString& name : unset)
-    environment.remove(name);
-  process.setProcessEnvironment(environment);
-  process.start(QStringLiteral(MOESCOPE_EXPLORER), arguments);
-  if (!process.waitForFinished(120000))
-    return {};
-  return {process.exitCode(), QString::fromUtf8(process.readAllStandardOutput()),
-          QString::fromUtf8(process.readAllStandardError())};
+  return run_process(QStringLiteral(MOESCOPE_EXPLORER), arguments, unset);
 }
 
 // The quick grid with 3 bootstrap refits: what is under test is where the fit comes from.
@@ -62,25 +47,6 @@ moescope::ExplorerLoadOptions cheap() {
   moescope::ExplorerLoadOptions options = moescope::ExplorerLoadOptions::quick();
   options.law.bootstrap = 3;
   return options;
-}
-
-// The synthetic grid in a store, and the law fitted to it from the cheap grid saved as FIT.json.
-struct Files {
-  QString store;
-  QString fit;
-};
-Files write_store_and_fit(const QTemporaryDir& directory) {
-  const std::vector<moescope::Run> runs = moescope::generate_synthetic_grid({});
-  Files files{directory.filePath("runs.sqlite"), directory.filePath("FIT.json")};
-  moescope::RunStore::open(files.store.toStdString()).insert(runs);
-  const moescope::ExplorerLoadOptions quick = cheap();
-  const moescope::RunLawFit fitted = moescope::fit_law_to_runs(
-      runs, moescope::RunFilter::parse(quick.holdout_rule), std::nullopt, quick.law);
-  moescope::write_json_file(
-      files.fit.toStdString(),
-      moescope::law_json(fitted, {"synthetic grid", fitted.data.points.size(), 0, "",
-                                  moescope::kDefaultLossUnit, std::nullopt}));
-  return files;
 }
 
 }  // namespace
@@ -93,11 +59,11 @@ class ExplorerLaunchTest : public QObject {
     // The explorer's own cache stays out of the user's.
     QVERIFY(cache_.isValid());
     qputenv("MOESCOPE_CACHE_DIR", cache_.path().toUtf8());
-    files_ = write_store_and_fit(directory_);
+    files_ = write_store_and_saved_law(directory_, cheap());
   }
 
   void aSavedFitGivenAsLawIsShownAsWithFit() {
-    const Files& files = files_;
+    const SavedFitFiles& files = files_;
     const QStringList common = {"--store", files.store, "--budget", "1e20", "--print-readout"};
     const Outcome as_law = explorer(QStringList{"--law", files.fit} + common);
     QCOMPARE(as_law.exit_code, 0);
@@ -112,7 +78,7 @@ class ExplorerLaunchTest : public QObject {
   }
 
   void aFileThatIsNeitherIsRefusedSayingSo() {
-    const Files& files = files_;
+    const SavedFitFiles& files = files_;
     const QString neither = directory_.filePath("neither.json");
     QFile file(neither);
     QVERIFY(file.open(QIODevice::WriteOnly));
@@ -127,7 +93,7 @@ class ExplorerLaunchTest : public QObject {
   }
 
   void aSecondOpeningComesFromTheCache() {
-    const Files& files = files_;
+    const SavedFitFiles& files = files_;
     const QString cache = directory_.filePath("cache");
     moescope::ReadOut first_read_out;
     {
@@ -170,7 +136,7 @@ class ExplorerLaunchTest : public QObject {
   }
 
   void theFirstLookShowsWhileTheFullFitRuns() {
-    const Files& files = files_;
+    const SavedFitFiles& files = files_;
     MainWindow window;  // the published grid: Table 2's 437,400 starts
     window.resize(1200, 800);
     window.show();
@@ -192,7 +158,7 @@ class ExplorerLaunchTest : public QObject {
   }
 
   void theReadOutStaysInSightWhenTheTrainingDockGrows() {
-    const Files& files = files_;
+    const SavedFitFiles& files = files_;
     MainWindow window(cheap());
     window.resize(1500, 950);
     window.show();
@@ -274,7 +240,7 @@ class ExplorerLaunchTest : public QObject {
  private:
   QTemporaryDir cache_;
   QTemporaryDir directory_;
-  Files files_;
+  SavedFitFiles files_;
 };
 
 QTEST_MAIN(ExplorerLaunchTest)
