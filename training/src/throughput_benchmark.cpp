@@ -9,6 +9,7 @@
 #include <regex>
 #include <stdexcept>
 
+#include "moescope/io/utc_time.h"
 #include "moescope/model/accounting.h"
 #include "moescope/trainer/train_records.h"
 #include "moescope/training/adamw.h"
@@ -45,15 +46,6 @@ std::string device_name(const torch::Device& device) {
     return at::cuda::getDeviceProperties(device.index())->name;
 #endif
   return device.str();
-}
-
-std::string today() {
-  const std::time_t now = std::time(nullptr);
-  std::tm utc{};
-  gmtime_r(&now, &utc);
-  char text[32];
-  std::strftime(text, sizeof text, "%Y-%m-%d", &utc);
-  return text;
 }
 
 #ifdef MOESCOPE_WITH_TORCH_CUDA
@@ -183,7 +175,7 @@ ThroughputTable run_throughput_benchmark(const BenchmarkOptions& options) {
   table.peak_flops = options.peak_flops ? *options.peak_flops
                      : device.is_cuda() ? measure_peak_flops(device)
                                         : measure_cpu_peak_flops();
-  table.measured = today();
+  table.measured = format_utc(std::time(nullptr), "%Y-%m-%d");
   torch::manual_seed(0);
   const torch::Tensor corpus =
       torch::randint(0, kByteVocabulary, {kBenchmarkCorpusBytes}, torch::kUInt8);

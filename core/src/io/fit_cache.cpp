@@ -6,6 +6,7 @@
 #include "moescope/io/atomic_file.h"
 #include "moescope/io/json_file.h"
 #include "moescope/io/number_format.h"
+#include "moescope/io/utc_time.h"
 #include "moescope/run/runs_hash.h"
 #include "moescope/version.h"
 
@@ -14,15 +15,6 @@ namespace {
 
 // Raised when what the cache holds changes meaning, so that older entries are refitted.
 constexpr int kFitCacheFormat = 1;
-
-std::string now_utc() {
-  const std::time_t now = std::time(nullptr);
-  std::tm utc{};
-  gmtime_r(&now, &utc);
-  char text[32];
-  std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &utc);
-  return text;
-}
 
 }  // namespace
 
@@ -99,7 +91,7 @@ void FitCache::write(const std::string& key, const RunLawFit& fit,
                      const FitDataSummary& data) const {
   std::filesystem::create_directories(directory_);
   nlohmann::ordered_json json = law_json(fit, data);
-  json["cache"] = {{"key", key}, {"made", now_utc()}};
+  json["cache"] = {{"key", key}, {"made", format_utc(std::time(nullptr), "%Y-%m-%dT%H:%M:%SZ")}};
   write_file_atomically(path(key), json.dump(1), 0600);
 }
 

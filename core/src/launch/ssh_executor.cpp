@@ -14,6 +14,7 @@
 #include "launch/spec_inputs.h"
 #include "launch/ssh_scripts.h"
 #include "moescope/io/json_file.h"
+#include "moescope/io/utc_time.h"
 
 namespace moescope {
 namespace {
@@ -129,14 +130,6 @@ void append_log_tail(std::string& message, const JobRequest& request) {
     message += " (" + trainer_log_file(request.out_dir).string() + " is empty)";
   else
     message += "; the end of " + trainer_log_file(request.out_dir).string() + ":\n" + tail;
-}
-
-std::string utc_time(std::time_t when) {
-  std::tm parts{};
-  ::gmtime_r(&when, &parts);
-  char text[32];
-  std::strftime(text, sizeof text, "%Y-%m-%d %H:%M:%S UTC", &parts);
-  return text;
 }
 
 }  // namespace
@@ -320,7 +313,7 @@ JobStatus SshExecutor::poll(const JobRequest& request, const std::string& handle
     }
     if (now - since < options_.unreachable_grace.count())
       return {};
-    status.message = failure + "; unreachable since " + utc_time(since) +
+    status.message = failure + "; unreachable since " + format_utc(since, "%Y-%m-%d %H:%M:%S UTC") +
                      ". The job may still run there: launching the same spec again follows it, " +
                      "or resumes it from its last checkpoint";
     append_log_tail(status.message, request);
