@@ -20,8 +20,11 @@
 
 #include "display_text.h"
 #include "figure_style.h"
+#include "legend_labels.h"
 
 using namespace moescope::explorer;
+
+using moescope::explorer::testing_support::visibleLegendLabels;
 
 namespace {
 
@@ -61,15 +64,6 @@ int visibleLegendEntries(QChart* chart) {
   for (const QLegendMarker* marker : chart->legend()->markers())
     count += marker->isVisible() ? 1 : 0;
   return count;
-}
-
-QStringList visibleLegendLabels(QChart* chart) {
-  QStringList labels;
-  for (const QLegendMarker* marker : chart->legend()->markers()) {
-    if (marker->isVisible())
-      labels << marker->label();
-  }
-  return labels;
 }
 
 moescope::Series markers(const std::string& label, moescope::SeriesKind kind,

@@ -21,10 +21,13 @@
 
 #include "explorer_session.h"
 #include "figure_view.h"
+#include "legend_labels.h"
 #include "main_window.h"
 #include "surface_view.h"
 
 using namespace moescope::explorer;
+
+using moescope::explorer::testing_support::visibleLegendLabels;
 
 namespace {
 
@@ -78,15 +81,6 @@ SurfaceScene bowl(bool with_overlay) {
   scene.y_label = "Sparsity S";
   scene.z_label = "Loss";
   return scene;
-}
-
-QStringList visibleLegendLabels(QChart* chart) {
-  QStringList labels;
-  for (const QLegendMarker* marker : chart->legend()->markers()) {
-    if (marker->isVisible())
-      labels << marker->label();
-  }
-  return labels;
 }
 
 QLineSeries* lineNamed(QChart* chart, const QString& name) {
