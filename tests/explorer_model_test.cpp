@@ -261,6 +261,13 @@ TEST(ExplorerFigureTest, DownstreamMetricsGiveAFittedCurveAndPointsPerSparsity) 
   EXPECT_EQ(fig.title, "Downstream error vs upstream loss");
   ASSERT_EQ(fig.curves.size(), 1u);
   EXPECT_EQ(fig.points.size(), 7u);
+  // The legend names the task once (its marker shape) and each sparsity once (its colour).
+  for (const moescope::Series& points : fig.points) {
+    EXPECT_EQ(points.key, "arc_easy");
+    EXPECT_TRUE(contains(points.colour_key, "S = ")) << points.colour_key;
+    EXPECT_EQ(points.label, "arc_easy, " + points.colour_key);
+  }
+  EXPECT_EQ(fig.curves[0].key, "fit per task");
   EXPECT_NEAR(fig.curves[0].y.front(),
               0.3 + 0.6 / (1.0 + std::exp(-4.0 * (fig.curves[0].x.front() - 3.0))), 1e-3);
 }

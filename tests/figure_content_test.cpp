@@ -86,6 +86,9 @@ TEST(FigureContentTest, LossVsSparsityDrawsSeveralSizesOfTheDataEachWithItsOptim
     });
     ASSERT_NE(marker, optima.end()) << sizes[i];
     EXPECT_EQ((*marker)->x, std::vector<double>{best.sparsity});
+    // Named once in the legend, hollow beside the surface's filled S*.
+    EXPECT_EQ((*marker)->key, "S* (Eq. 6)");
+    EXPECT_TRUE((*marker)->hollow);
     EXPECT_GE(best.sparsity, previous);
     previous = best.sparsity;
   }
@@ -98,6 +101,7 @@ TEST(FigureContentTest, LossVsSparsityDrawsSeveralSizesOfTheDataEachWithItsOptim
       return series->total_params == slice->total_params && contains(series->label, "Eq. 8");
     });
     ASSERT_NE(marker, optima.end());
+    EXPECT_FALSE((*marker)->hollow);
     EXPECT_EQ((*marker)->lo.size(), 1u);
   }
   // The runs at each N, with their ids.
@@ -169,6 +173,7 @@ TEST(FigureContentTest, LossVsSizeMarksMinimaHeldOutRunsAndSpansTheRuns) {
                                                ActiveParameterModel::paper_family());
       const double expected = total_axis ? best.total_params : best.active_params;
       EXPECT_NEAR(marker->x[0] / expected, 1.0, 0.01) << marker->label;
+      EXPECT_EQ(marker->key, "minimum of each curve") << "named once in the legend";
       EXPECT_NEAR(marker->y[0], best.loss, 1e-4) << marker->label;
       ASSERT_EQ(marker->lo.size(), 1u) << "the replicates' interval";
       EXPECT_LE(marker->lo[0], marker->y[0]);
@@ -211,6 +216,7 @@ TEST(FigureContentTest, OptimaAcrossSparsityShowApproachTwosOptimaBesideTheLaw) 
   std::size_t matched = 0;
   for (const Series* optima : of_kind(params.points, SeriesKind::kOptimum)) {
     EXPECT_TRUE(contains(optima->label, "Approach 2")) << optima->label;
+    EXPECT_EQ(optima->key, "empirical optima") << "named once in the legend";
     EXPECT_TRUE(optima->run_ids.empty());
     for (std::size_t i = 0; i < optima->x.size(); ++i) {
       for (const IsoFlopCurve& curve : data.isoflop_curves->curves) {

@@ -25,7 +25,8 @@ using LegendEntry = FigureView::LegendEntry;
 
 // The panels' legends as one, short: a line is named by its label up to the first comma or
 // parenthesis ("S = 0.5", whose colour is the same in every panel), and markers of one shape are
-// keyed once, in grey, by what follows the comma ("Eq. 6 law, minimum" keys every star).
+// keyed once, in grey, by what follows the comma ("Eq. 6 law, minimum" keys every star); the
+// panels' shared entries (Series::key) come grey already and are named once across panels.
 std::vector<LegendEntry> sharedLegend(const std::vector<std::unique_ptr<FigureView>>& views) {
   static const QRegularExpression kQualifier(QStringLiteral("(,| \\().*$"));
   std::vector<LegendEntry> entries;
@@ -41,7 +42,7 @@ std::vector<LegendEntry> sharedLegend(const std::vector<std::unique_ptr<FigureVi
           entry.pen.setColor(figure_style::kAxisColour);
         else
           entry.fill = figure_style::kAxisColour;
-      } else {
+      } else if (!entry.marker) {
         entry.label.remove(kQualifier);
       }
       const bool known = std::any_of(entries.begin(), entries.end(), [&](const LegendEntry& one) {
@@ -54,13 +55,14 @@ std::vector<LegendEntry> sharedLegend(const std::vector<std::unique_ptr<FigureVi
   return entries;
 }
 
-// A marker's outline, centred on `centre`, `size` across.
+// A marker's outline, centred on `centre`, `size` across, as Qt Charts draws its shapes.
 QPainterPath markerPath(int shape, const QPointF& centre, double size) {
   QPainterPath path;
-  if (shape == QScatterSeries::MarkerShapeStar) {
-    for (int k = 0; k < 10; ++k) {
-      const double radius = (k % 2 == 0 ? 0.5 : 0.2) * size;
-      const double angle = -M_PI / 2 + k * M_PI / 5;
+  // A regular outline of `corners` points (alternating radii for a star) from the top.
+  auto polygon = [&](int corners, double inner, double turn) {
+    for (int k = 0; k < corners; ++k) {
+      const double radius = (k % 2 == 1 && inner > 0 ? inner : 0.5) * size;
+      const double angle = -M_PI / 2 + turn + k * 2 * M_PI / corners;
       const QPointF point = centre + QPointF(radius * std::cos(angle), radius * std::sin(angle));
       if (k == 0)
         path.moveTo(point);
@@ -68,8 +70,25 @@ QPainterPath markerPath(int shape, const QPointF& centre, double size) {
         path.lineTo(point);
     }
     path.closeSubpath();
-  } else {
-    path.addEllipse(centre, size / 2, size / 2);
+  };
+  switch (shape) {
+    case QScatterSeries::MarkerShapeStar:
+      polygon(10, 0.2, 0);
+      break;
+    case QScatterSeries::MarkerShapeRectangle:
+      path.addRect(QRectF(centre - QPointF(size / 2, size / 2), QSizeF(size, size)));
+      break;
+    case QScatterSeries::MarkerShapeRotatedRectangle:
+      polygon(4, 0, 0);
+      break;
+    case QScatterSeries::MarkerShapeTriangle:
+      polygon(3, 0, 0);
+      break;
+    case QScatterSeries::MarkerShapePentagon:
+      polygon(5, 0, 0);
+      break;
+    default:
+      path.addEllipse(centre, size / 2, size / 2);
   }
   return path;
 }

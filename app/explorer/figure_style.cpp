@@ -1,6 +1,7 @@
 #include "figure_style.h"
 
 #include <QFontDatabase>
+#include <QScatterSeries>
 #include <QString>
 #include <algorithm>
 #include <array>
@@ -180,6 +181,29 @@ std::optional<QColor> keyedColour(const Series& series, const BudgetScale& budge
   if (series.budget)
     return budgets.colour(*series.budget);
   return std::nullopt;
+}
+
+int markerShape(const Figure& figure, const Series& series) {
+  if (series.kind == SeriesKind::kOptimum)
+    return QScatterSeries::MarkerShapeStar;
+  if (series.key.empty())
+    return QScatterSeries::MarkerShapeCircle;
+  // Shapes that stay apart at a run marker's size; the star is the optima's.
+  static constexpr std::array kShapes = {
+      QScatterSeries::MarkerShapeCircle, QScatterSeries::MarkerShapeRectangle,
+      QScatterSeries::MarkerShapeTriangle, QScatterSeries::MarkerShapeRotatedRectangle,
+      QScatterSeries::MarkerShapePentagon};
+  std::vector<const std::string*> keys;
+  for (const Series& points : figure.points) {
+    if (points.key.empty() || points.kind == SeriesKind::kOptimum)
+      continue;
+    if (std::none_of(keys.begin(), keys.end(),
+                     [&](const std::string* key) { return *key == points.key; }))
+      keys.push_back(&points.key);
+    if (points.key == series.key)
+      return kShapes[(keys.size() - 1) % kShapes.size()];
+  }
+  return QScatterSeries::MarkerShapeCircle;
 }
 
 }  // namespace moescope::explorer::figure_style

@@ -110,4 +110,9 @@ class BudgetScale {
 // series with none of them.
 std::optional<QColor> keyedColour(const Series& series, const BudgetScale& budgets);
 
+// A set of markers' shape (a QScatterSeries::MarkerShape): a star for an optimum; for runs keyed
+// by Series::key (Figure 5's tasks), one shape per key, in the order the keys first come among the
+// figure's points; else a circle.
+int markerShape(const Figure& figure, const Series& series);
+
 }  // namespace moescope::explorer::figure_style

@@ -41,23 +41,6 @@ void replaceIfChanged(QXYSeries* series, const QList<QPointF>& points) {
     series->replace(points);
 }
 
-// Returns whether the name changed.
-bool setNameIfChanged(QAbstractSeries* series, const QString& name) {
-  if (series->name() == name)
-    return false;
-  series->setName(name);
-  return true;
-}
-
-// How wide rich text is set in `font`.
-double richWidth(const QString& html, const QFont& font) {
-  QTextDocument document;
-  document.setDefaultFont(font);
-  document.setDocumentMargin(0);
-  document.setHtml(html);
-  return document.idealWidth();
-}
-
 // A font of the figures' family at a look's pixel size, or else at `points`.
 QFont lookFont(QFont font, const Look& look, double pixels, double points) {
   font.setFamily(look.font_family);
@@ -67,18 +50,6 @@ QFont lookFont(QFont font, const Look& look, double pixels, double points) {
   else
     font.setPointSizeF(points);
   return font;
-}
-
-bool isKind(const Series& series, moescope::SeriesKind kind) {
-  return series.kind == kind;
-}
-
-// Series named in the legend for what they are, whatever colour they share with a curve.
-bool namedForItsKind(const Series& series) {
-  return isKind(series, moescope::SeriesKind::kHeldOut) ||
-         isKind(series, moescope::SeriesKind::kOptimum) ||
-         isKind(series, moescope::SeriesKind::kBound) ||
-         isKind(series, moescope::SeriesKind::kProposed);
 }
 
 }  // namespace
@@ -225,30 +196,6 @@ void FigureView::addMarkers(DrawnSeries& drawn) {
   attach(markers);
 }
 
-void FigureView::addKey() {
-  // Lines without points: only their legend entries show, grey, drawn as the curves are.
-  key_surface_ = new QLineSeries;
-  key_surface_->setName(kSurfaceKey);
-  key_surface_->setPen(QPen(kAxisColour, kLineWidth));
-  key_law_ = new QLineSeries;
-  key_law_->setName(kLawKey);
-  // The legend's sample is short: shorter dashes, so that it shows a few.
-  QPen key_pen = lawPen(kAxisColour);
-  key_pen.setDashPattern({3.0, 2.0});
-  key_law_->setPen(key_pen);
-  for (QLineSeries* series : {key_surface_, key_law_}) {
-    attach(series);
-    series->setVisible(false);
-  }
-  key_runs_ = new QScatterSeries;
-  key_runs_->setName(QStringLiteral("runs"));
-  key_runs_->setMarkerShape(QScatterSeries::MarkerShapeCircle);
-  key_runs_->setColor(kAxisColour);
-  key_runs_->setBorderColor(Qt::white);
-  attach(key_runs_);
-  key_runs_->setVisible(false);
-}
-
 bool FigureView::showSeriesOfFigure() {
   bool changed = false;
   auto setVisible = [&changed](QAbstractSeries* series, bool visible) {
@@ -284,6 +231,8 @@ void FigureView::rebuildChart() {
   drawn_points_.clear();
   key_surface_ = key_law_ = nullptr;
   key_runs_ = nullptr;
+  key_lines_.clear();
+  key_markers_.clear();
   x_axis_ = y_axis_ = nullptr;
   if (figure_ == nullptr) {
     chart_->setTitle(QString());
@@ -325,6 +274,13 @@ void FigureView::rebuildChart() {
   updateLegend();
   squarePlotArea();
   placeOverlays();
+}
+
+bool FigureView::setNameIfChanged(QAbstractSeries* series, const QString& name) {
+  if (series->name() == name)
+    return false;
+  series->setName(name);
+  return true;
 }
 
 bool FigureView::squarePlotArea() {
@@ -398,8 +354,7 @@ void FigureView::applyStyles() {
       colour = kCategorical[unkeyed_points++ % kCategorical.size()];
     if (markers) {
       auto* scatter = static_cast<QScatterSeries*>(drawn.line_or_markers);
-      const QScatterSeries::MarkerShape shape =
-          optimum ? QScatterSeries::MarkerShapeStar : QScatterSeries::MarkerShapeCircle;
+      const auto shape = static_cast<QScatterSeries::MarkerShape>(markerShape(*figure_, source));
       if (scatter->markerShape() != shape)
         scatter->setMarkerShape(shape);
       // A lone marker marks a value on a curve (Figure 2a's S*), not one run among many: larger,
@@ -415,8 +370,8 @@ void FigureView::applyStyles() {
         scatter->setMarkerSize(size);
       // A value the law marks beside the surface's (Figure 2a's S*) is hollow, as its curve is
       // dashed; so are a proposal, a run not yet trained, and a run held out of the fit.
-      const bool hollow =
-          proposed || held_out || (compares && source.kind == moescope::SeriesKind::kLaw);
+      const bool hollow = proposed || held_out || source.hollow ||
+                          (compares && source.kind == moescope::SeriesKind::kLaw);
       const QColor fill = hollow ? QColor(Qt::white) : colour;
       // A white rim keeps overlapping markers and markers on lines apart; a star's is dark, so
       // that it shows on a band of its colour.
@@ -532,110 +487,6 @@ void FigureView::updateAxes() {
   setTicks(y_axis_, y_range.lo, y_range.hi, drawn_log_y_, intervals);
 }
 
-void FigureView::updateLegend() {
-  QLegend* legend = chart_->legend();
-  const QFontMetricsF metrics(legend->font());
-  double widest_label = 0;
-  auto showMarkers = [&](QAbstractSeries* series, const Series* named) {
-    if (series == nullptr)
-      return;
-    for (QLegendMarker* marker : legend->markers(series))
-      marker->setVisible(named != nullptr);
-    if (named != nullptr)
-      widest_label = std::max(widest_label, richWidth(richLabel(named->label), legend->font()));
-  };
-  // Markers of a sparsity that a curve already names would only double the legend (Figure 2b
-  // has a curve and a set of runs per sparsity); the marker shape tells runs from the law.
-  const BudgetScale budgets = BudgetScale::of(*figure_);
-  std::vector<QColor> curve_colours, surface_colours;
-  for (const Series& curve : figure_->curves) {
-    if (const std::optional<QColor> colour = keyedColour(curve, budgets)) {
-      curve_colours.push_back(*colour);
-      if (isDataFit(curve))
-        surface_colours.push_back(*colour);
-    }
-  }
-  // Where the surfaces' curves and the law's are drawn together, a colour (a sparsity, a budget)
-  // is named once, by the surface's curve, and the key says what solid and dashed lines are.
-  const bool compares = comparesSurfacesWithTheLaw(*figure_);
-  // Series beyond the figure's are kept hidden for the next figure that has them.
-  for (std::size_t i = 0; i < drawn_curves_.size(); ++i) {
-    const Series* named = i < figure_->curves.size() ? &figure_->curves[i] : nullptr;
-    if (named != nullptr && compares && named->kind == moescope::SeriesKind::kLaw &&
-        !isSliderCurve(*named)) {
-      const std::optional<QColor> colour = keyedColour(*named, budgets);
-      if (colour && std::find(surface_colours.begin(), surface_colours.end(), *colour) !=
-                        surface_colours.end())
-        named = nullptr;
-    }
-    // A user law is named once, by its first curve.
-    if (named != nullptr && named->fit_colour) {
-      for (std::size_t k = 0; k < i; ++k) {
-        if (figure_->curves[k].fit_colour == named->fit_colour) {
-          named = nullptr;
-          break;
-        }
-      }
-    }
-    showMarkers(drawn_curves_[i].line_or_markers, named);
-    showMarkers(drawn_curves_[i].band, nullptr);
-  }
-  // The figures that compare at a fitted budget keep room for the key between budgets too, so
-  // that the plot does not jump as the slider passes a budget.
-  const bool may_compare = figure_->id == moescope::FigureId::kLossVsSparsity ||
-                           figure_->id == moescope::FigureId::kLossVsParams ||
-                           figure_->id == moescope::FigureId::kLossVsActiveParams ||
-                           figure_->id == moescope::FigureId::kOptimalSparsityVsParams ||
-                           figure_->id == moescope::FigureId::kOptimalParamsVsBudget ||
-                           figure_->id == moescope::FigureId::kOptimalTokensVsBudget;
-  for (const auto& [series, label] :
-       {std::pair{key_surface_, QString::fromStdString(figure_->solid_key)},
-        std::pair{key_law_, QString::fromStdString(figure_->dashed_key)}}) {
-    if (series == nullptr)
-      continue;
-    setNameIfChanged(series, label);
-    series->setVisible(compares);
-    for (QLegendMarker* marker : legend->markers(series))
-      marker->setVisible(compares);
-    if (compares || may_compare)
-      widest_label = std::max(widest_label, metrics.horizontalAdvance(label));
-  }
-  // Runs whose colour a curve names are keyed once, by a grey marker: what the dots are.
-  bool runs_keyed_by_curves = false;
-  for (std::size_t i = 0; i < drawn_points_.size(); ++i) {
-    const Series* named = i < figure_->points.size() ? &figure_->points[i] : nullptr;
-    if (named != nullptr && !namedForItsKind(*named)) {
-      const std::optional<QColor> colour = keyedColour(*named, budgets);
-      if (colour &&
-          std::find(curve_colours.begin(), curve_colours.end(), *colour) != curve_colours.end()) {
-        runs_keyed_by_curves |= named->kind == moescope::SeriesKind::kRuns && !named->x.empty();
-        named = nullptr;
-      }
-    }
-    showMarkers(drawn_points_[i].line_or_markers, named);
-    showMarkers(drawn_points_[i].band, nullptr);
-  }
-  if (key_runs_ != nullptr) {
-    key_runs_->setVisible(runs_keyed_by_curves);
-    for (QLegendMarker* marker : legend->markers(key_runs_))
-      marker->setVisible(runs_keyed_by_curves);
-  }
-  legend->setVisible(hasContent());
-
-  // The marker, the gaps beside it and the legend's margins take about three lines' height; the
-  // width is rounded up to a quarter inch at the layout's resolution.
-  constexpr double kWidthStep = kLayoutDpi / 4;
-  // At most two fifths of the chart's width, longer labels elided: a narrow panel keeps its plot.
-  const double width =
-      std::min(std::ceil((widest_label + 3 * metrics.height()) / kWidthStep) * kWidthStep,
-               std::max(kWidthStep, 0.4 * chart_->size().width()));
-  legend->setMinimumWidth(width);
-  legend->setMaximumWidth(width);
-  // Laid out now: a legend that gained markers hides them all until its next layout, which a
-  // change of its width starts at once and an unchanged width leaves to the event loop.
-  legend->layout()->activate();
-}
-
 bool FigureView::hasContent() const {
   return figure_ != nullptr && (!figure_->curves.empty() || !figure_->points.empty());
 }
@@ -723,30 +574,6 @@ void FigureView::placeOverlays() {
 
 QString FigureView::shownMessage() const {
   return message_box_->isVisible() ? message_text_->toPlainText() : QString();
-}
-
-std::vector<FigureView::LegendEntry> FigureView::legendEntries() const {
-  std::vector<LegendEntry> entries;
-  if (!hasContent())
-    return entries;
-  for (QLegendMarker* marker : chart_->legend()->markers()) {
-    if (!marker->isVisible() || !marker->series()->isVisible() ||
-        marker->series()->type() == QAbstractSeries::SeriesTypeArea)
-      continue;
-    LegendEntry entry;
-    entry.label = marker->label();
-    if (const auto* scatter = qobject_cast<const QScatterSeries*>(marker->series())) {
-      entry.marker = true;
-      entry.shape = scatter->markerShape();
-      entry.fill = scatter->color();
-      entry.pen = QPen(scatter->borderColor(), scatter->pen().widthF());
-      entry.size = scatter->markerSize();
-    } else if (const auto* line = qobject_cast<const QXYSeries*>(marker->series())) {
-      entry.pen = line->pen();
-    }
-    entries.push_back(entry);
-  }
-  return entries;
 }
 
 QString FigureView::shownAnnotations() const {

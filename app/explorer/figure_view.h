@@ -38,13 +38,18 @@ namespace moescope::explorer {
 //
 // Held-out runs are hollow markers, optima stars with their error bars, bounds thin grey dotted
 // lines, each named in the legend; runs whose colour a curve names already are keyed once, by a
-// grey "runs" marker. A figure's annotations are drawn in the plot's upper left corner, its
-// x_range and y_range bound the axes, and a square figure has equal axes on a square plot.
-// Labels are typeset (display_text.h's richLabel): N_a as N with a subscript a, 1e20 as 10^20.
+// grey "runs" marker. Series that share a key (Series::key: every curve's minimum, every
+// budget's optima, Figure 5's tasks) are named once by a grey sample drawn as they are, and a
+// colour that a colour_key names (Figure 5's sparsities) once by a circle of it, so that a figure
+// of many sets keeps a legend that fits. A figure's annotations are drawn in the plot's upper left
+// corner, its x_range and y_range bound the axes, and a square figure has equal axes on a square
+// plot. Labels are typeset (display_text.h's richLabel): N_a as N with a subscript a, 1e20 as
+// 10^20.
 //
 // Colours, pens and axes are figure_style's and figure_axes' (over plot_style, which the 3-D view
-// shares); the exports are in figure_view_export.cpp, drawn in the export style's look (size,
-// fonts, lines; FigureExportStyle), the screen's look coming back after.
+// shares); the legend is in figure_view_legend.cpp, the exports in figure_view_export.cpp, drawn in
+// the export style's look (size, fonts, lines; FigureExportStyle), the screen's look coming back
+// after.
 class FigureView : public QWidget {
   Q_OBJECT
 
@@ -146,6 +151,11 @@ class FigureView : public QWidget {
   // out and drawn again. (Qt Charts' own width for a legend at the side is a third of an exported
   // figure, most of it blank.)
   void updateLegend();
+  // The legend's shared entries (Series::key, Series::colour_key), each drawn by a series without
+  // points from the pools below, added as needed, the rest hidden; returns the widest label's
+  // width.
+  double updateSharedKeys();
+  static bool setNameIfChanged(QAbstractSeries* series, const QString& name);
   // Places the error bars and the message box for the chart's current plot area.
   void placeOverlays();
   // Fonts, pens and legend placement of `look`; the series' pens follow in applyStyles.
@@ -167,6 +177,9 @@ class FigureView : public QWidget {
   QLineSeries* key_law_ = nullptr;
   // A grey marker named "runs": the runs' key where their colours are named by curves.
   QScatterSeries* key_runs_ = nullptr;
+  // The shared entries' samples: grey lines, grey markers and circles of a colour.
+  std::vector<QLineSeries*> key_lines_;
+  std::vector<QScatterSeries*> key_markers_;
   QGraphicsTextItem* annotation_text_ = nullptr;
   figure_style::Look look_ = figure_style::screenLook();
   FigureExportStyle export_style_;

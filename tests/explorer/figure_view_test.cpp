@@ -16,7 +16,10 @@
 #include <QLineSeries>
 #include <QScatterSeries>
 #include <QTest>
+#include <algorithm>
 #include <cmath>
+#include <map>
+#include <set>
 
 #include "display_text.h"
 #include "figure_style.h"
@@ -117,6 +120,8 @@ class FigureViewTest : public QObject {
   void annotationsAreShown();
   void labelsAreTypeset();
   void paperSparsitiesTakeDistinctColours();
+  void optimaThatShareAKeyAreNamedOnce();
+  void tasksAreKeyedByShapeAndSparsitiesByColour();
 };
 
 void FigureViewTest::bandsHideDuringADragAndReturnInPlace() {
@@ -316,4 +321,112 @@ void FigureViewTest::paperSparsitiesTakeDistinctColours() {
 }
 
 QTEST_MAIN(FigureViewTest)
+// Figure 2b on dense data: a curve and its minimum per budget. The minima share a key: one grey
+// star names them all, and the curves' colours stay named by the curves.
+void FigureViewTest::optimaThatShareAKeyAreNamedOnce() {
+  FigureView view;
+  view.resize(800, 500);
+  view.show();
+  QChart* chart = view.findChild<QChartView*>()->chart();
+  moescope::Figure figure;
+  figure.log_x = true;
+  for (const double budget : {1e18, 1e19, 1e20, 1e21, 1e22, 1e23, 1e24, 1e25}) {
+    const std::string name = "C = " + std::to_string(static_cast<int>(std::log10(budget)));
+    moescope::Series line = markers(name, moescope::SeriesKind::kLaw, std::nullopt);
+    line.budget = budget;
+    line.x = {1e8, 3e8, 1e9};
+    line.y = {3.0, 2.7, 2.9};
+    moescope::Series minimum = markers(name + ", minimum", moescope::SeriesKind::kOptimum, {});
+    minimum.budget = budget;
+    minimum.key = "minimum of each curve";
+    minimum.x = {3e8};
+    minimum.y = {2.7};
+    figure.curves.push_back(line);
+    figure.points.push_back(minimum);
+  }
+  view.setFigure(&figure);
+  const QStringList labels = visibleLegendLabels(chart);
+  QCOMPARE(labels.count(QStringLiteral("minimum of each curve")), 1);
+  QVERIFY2(!labels.join(" | ").contains(QStringLiteral(", minimum")),
+           qPrintable(labels.join(" | ")));
+  QCOMPARE(labels.size(), 9);  // eight curves and the key
+  // The key is a grey star, as the minima are stars in their curves' colours.
+  const std::vector<FigureView::LegendEntry> entries = view.legendEntries();
+  const auto key = std::find_if(entries.begin(), entries.end(), [](const auto& entry) {
+    return entry.label == QStringLiteral("minimum of each curve");
+  });
+  QVERIFY(key != entries.end());
+  QVERIFY(key->marker);
+  QCOMPARE(key->shape, static_cast<int>(QScatterSeries::MarkerShapeStar));
+  QCOMPARE(key->fill, figure_style::kAxisColour);
+  // Another figure without keys hides the key's sample again.
+  const moescope::Figure plain = figureWith(false);
+  view.setFigure(&plain);
+  QVERIFY(!visibleLegendLabels(chart).contains(QStringLiteral("minimum of each curve")));
+}
+
+// Figure 5's look: runs of three tasks at four sparsities, a fit per task. The legend names each
+// task once by its marker shape, each sparsity once by its colour and the fits once: 8 entries
+// rather than 12 sets and 3 fits.
+void FigureViewTest::tasksAreKeyedByShapeAndSparsitiesByColour() {
+  FigureView view;
+  view.resize(800, 500);
+  view.show();
+  QChart* chart = view.findChild<QChartView*>()->chart();
+  moescope::Figure figure;
+  const std::vector<std::string> tasks = {"arc_easy", "hellaswag", "piqa"};
+  const std::vector<double> sparsities = {0.0, 0.5, 0.9, 0.98};
+  for (const std::string& task : tasks) {
+    for (const double sparsity : sparsities) {
+      moescope::Series runs = markers(task + ", S = " + std::to_string(sparsity),
+                                      moescope::SeriesKind::kRuns, sparsity);
+      runs.key = task;
+      runs.colour_key = "S = " + std::to_string(sparsity);
+      figure.points.push_back(runs);
+    }
+    moescope::Series fit = markers(task + " (fit)", moescope::SeriesKind::kOther, std::nullopt);
+    fit.key = "fit per task";
+    figure.curves.push_back(fit);
+  }
+  view.setFigure(&figure);
+  const QStringList labels = visibleLegendLabels(chart);
+  QCOMPARE(labels.size(), 8);
+  for (const std::string& task : tasks)
+    QVERIFY2(labels.contains(QString::fromStdString(task)), qPrintable(labels.join(" | ")));
+  QCOMPARE(labels.count(QStringLiteral("fit per task")), 1);
+  // Each task's runs take a shape of their own, whatever their sparsity, and its key that shape.
+  const std::vector<FigureView::LegendEntry> entries = view.legendEntries();
+  std::set<int> task_shapes;
+  for (const FigureView::LegendEntry& entry : entries) {
+    if (std::find(tasks.begin(), tasks.end(), entry.label.toStdString()) != tasks.end()) {
+      QCOMPARE(entry.fill, figure_style::kAxisColour);
+      task_shapes.insert(entry.shape);
+    }
+  }
+  QCOMPARE(task_shapes.size(), tasks.size());
+  // The runs are drawn in their task's shape: one shape per task across its sparsities.
+  std::map<QString, std::set<int>> shapes_by_task;
+  for (QAbstractSeries* series : chart->series()) {
+    const qsizetype comma = series->name().indexOf(QStringLiteral(", S = "));
+    if (comma > 0)
+      shapes_by_task[series->name().left(comma)].insert(
+          qobject_cast<QScatterSeries*>(series)->markerShape());
+  }
+  QCOMPARE(shapes_by_task.size(), tasks.size());
+  std::set<int> drawn_shapes;
+  for (const auto& [task, shapes] : shapes_by_task) {
+    QCOMPARE(shapes.size(), std::size_t{1});
+    drawn_shapes.insert(*shapes.begin());
+  }
+  QCOMPARE(drawn_shapes, task_shapes);
+  // The sparsity keys are circles in their sparsity's colour.
+  for (const FigureView::LegendEntry& entry : entries) {
+    if (entry.label == QStringLiteral("S = 0.900000")) {
+      QCOMPARE(entry.shape, static_cast<int>(QScatterSeries::MarkerShapeCircle));
+      QCOMPARE(entry.fill, figure_style::sparsityColour(0.9));
+    }
+  }
+  QVERIFY(labels.contains(QStringLiteral("S = 0.900000")));
+}
+
 #include "figure_view_test.moc"

@@ -50,6 +50,8 @@ Figure downstream_vs_upstream(const ExplorerData& data) {
       series.label = task + ", " + sparsity_label(point.sparsity);
       series.kind = SeriesKind::kRuns;
       series.sparsity = point.sparsity;
+      series.key = task;
+      series.colour_key = sparsity_label(point.sparsity);
       series.x.push_back(point.loss);
       series.y.push_back(point.error);
     }
@@ -62,6 +64,7 @@ Figure downstream_vs_upstream(const ExplorerData& data) {
           [](const DownstreamPoint& x, const DownstreamPoint& y) { return x.loss < y.loss; });
       Series curve;
       curve.label = task + " (fit)";
+      curve.key = "fit per task";
       for (int i = 0; i < kCurvePoints; ++i) {
         const double loss = lowest->loss + (highest->loss - lowest->loss) * i / (kCurvePoints - 1);
         curve.x.push_back(loss);

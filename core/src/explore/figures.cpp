@@ -316,6 +316,7 @@ std::optional<Series> curve_minimum(const Series& curve) {
   const double u = std::clamp(0.5 * (u0 + u1) - d01 / (2 * d012), u0, u2);
   Series marker;
   marker.label = curve.label + ", minimum";
+  marker.key = "minimum of each curve";
   marker.kind = SeriesKind::kOptimum;
   marker.sparsity = curve.sparsity;
   marker.budget = curve.budget;

@@ -141,6 +141,13 @@ std::vector<EmpiricalOptimum> empirical_optima(const ExplorerData& data, const E
   return optima;
 }
 
+// Where a budget's optima come from: Approach 2's minima, the lowest-loss runs, or both.
+std::string optima_source(bool approach_2, bool lowest_run) {
+  return approach_2 && lowest_run ? "Approach 2 or the lowest-loss run"
+         : approach_2             ? "Approach 2"
+                                  : "lowest-loss run";
+}
+
 }  // namespace
 
 Figure optimal_vs_sparsity(FigureId id, const ExplorerData& data, ExplorerCache& cache,
@@ -235,10 +242,9 @@ Figure optimal_vs_sparsity(FigureId id, const ExplorerData& data, ExplorerCache&
       continue;
     if (!lowest_run)
       markers.run_ids.clear();
-    markers.label = budget_label(budget) + ": optima, " +
-                    (approach_2 && lowest_run ? "Approach 2 or the lowest-loss run"
-                     : approach_2             ? "Approach 2"
-                                              : "lowest-loss run");
+    markers.label = budget_label(budget) + ": optima, " + optima_source(approach_2, lowest_run);
+    // Named once for every budget, whatever each budget's optima come from (its label says).
+    markers.key = "empirical optima";
     figure.points.push_back(std::move(markers));
   }
   return figure;

@@ -43,9 +43,11 @@ Series runs_near(const ExplorerData& data, double data_budget, double total) {
   return runs;
 }
 
-Series optimum_marker(std::string label, double total, double sparsity, double loss) {
+// Named once in the legend by `key` ("S* (Eq. 6)"), its size by its colour.
+Series optimum_marker(const std::string& key, double total, double sparsity, double loss) {
   Series marker;
-  marker.label = std::move(label);
+  marker.label = size_label(total) + ", " + key;
+  marker.key = key;
   marker.kind = SeriesKind::kOptimum;
   marker.total_params = total;
   marker.x = {sparsity};
@@ -141,8 +143,9 @@ Figure loss_vs_sparsity(const ExplorerData& data, const ExplorerCache& cache,
       const LawSparsityOptimum best =
           optimal_sparsity(*cache.law, state.budget, total, family(), state.max_sparsity);
       figure.curves.push_back(std::move(curve));
-      figure.points.push_back(
-          optimum_marker(size_label(total) + ", S* (Eq. 6)", total, best.sparsity, best.loss));
+      Series marker = optimum_marker("S* (Eq. 6)", total, best.sparsity, best.loss);
+      marker.hollow = true;  // the law's, beside the surface's filled star
+      figure.points.push_back(std::move(marker));
     }
     // The surface's slice, where its runs reach this N.
     const double log_total = std::log(total);
@@ -163,8 +166,7 @@ Figure loss_vs_sparsity(const ExplorerData& data, const ExplorerCache& cache,
       }
       figure.curves.push_back(std::move(slice));
       const SparsityOptimum best = optimal_sparsity(*searched, total);
-      Series marker =
-          optimum_marker(size_label(total) + ", S* (Eq. 8)", total, best.sparsity, best.loss);
+      Series marker = optimum_marker("S* (Eq. 8)", total, best.sparsity, best.loss);
       if (best.loss_interval) {
         marker.lo = {best.loss_interval->lo};
         marker.hi = {best.loss_interval->hi};

@@ -95,6 +95,18 @@ struct Series {
   // into the view's palette of fits) rather than by sparsity or budget, and named once in the
   // legend however many curves the fit has.
   std::optional<int> fit_colour;
+  // The legend's shared entry: series with the same key are named once, by a grey sample drawn as
+  // they are (a star, a task's marker shape, a dashed line), rather than one entry each in their
+  // colours: every curve's minimum, every budget's optima, Figure 5's tasks and their fits. A
+  // figure sets it where a curve or a colour_key names the colours already. Empty: named by label.
+  std::string key;
+  // The legend's name for this series' colour, given once (a circle of the colour) for all series
+  // that share it: Figure 5's sparsity levels, which its tasks share. Empty: none.
+  std::string colour_key;
+  // Markers drawn hollow: a value of the law marked beside the data's own (Figure 2a's S* of
+  // Eq. 6 beside Eq. 8's), as its curve is dashed beside the surface's. (Held-out runs and
+  // proposals are hollow by their kind.)
+  bool hollow = false;
   // Per point, the id of the run a marker stands for (the CSV export names it); empty for curves.
   std::vector<std::string> run_ids;
 };
