@@ -7,7 +7,10 @@
 // products, while they run. Tried and measured slower (docs/benchmarks.md): writing the plain
 // outputs straight from the accumulators, no shared-memory staging (H200); and a persistent block
 // per SM streaming all of its tiles through one 4-stage pipeline, the epilogue overlapping the
-// next tile's products (H100: one block per SM hides too little latency). Two kernels:
+// next tile's products (H100: one block per SM hides too little latency); and, for the ragged
+// rows, a ring of mbarrier slots with the weights by the tensor copy engine, fed either by a
+// producer warp (H100: half the speed, one warp's cp.async keeping too few of A's rows in flight)
+// or by all 256 threads with no block barrier (no faster than this). Two kernels:
 // ragged rows (forward and data gradients: each expert's rows against its own weight) and ragged
 // reduction (weight gradients). Built for sm_90a alone (kernels/CMakeLists.txt); grouped_gemm.cu
 // calls it on compute capability 9.0 and keeps mma.sync everywhere else.
