@@ -257,7 +257,8 @@ TEST_F(CliOptionsTest, OptimumRefusesASavedLawBesideRunsToFit) {
        {std::vector<std::string>{"--data", data()}, std::vector<std::string>{"--store", data()},
         std::vector<std::string>{"--holdout", "S==0.5"},
         std::vector<std::string>{"--bootstrap", "10"},
-        std::vector<std::string>{"--data", data(), "--threads", "1"}}) {
+        std::vector<std::string>{"--data", data(), "--threads", "1"},
+        std::vector<std::string>{"--solver", "vp"}}) {
     std::vector<std::string> args = {"optimum", "--law", law, "--budget", "1e20"};
     args.insert(args.end(), extra.begin(), extra.end());
     SCOPED_TRACE(extra.front());

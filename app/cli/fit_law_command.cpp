@@ -6,6 +6,7 @@
 #include "fit_commands.h"
 #include "fit_progress.h"
 #include "fit_report_text.h"
+#include "law_solver_option.h"
 #include "moescope/fit/fit_refused.h"
 #include "moescope/fit/law_fit_runs.h"
 #include "moescope/fit/law_validation.h"
@@ -184,12 +185,7 @@ void add_fit_law_command(CLI::App& fit) {
                    "Starts: epoch (4,500, Chinchilla only) or abnar-table2 (437,400 for Eq. 6); "
                    "default: the form's own")
       ->check(CLI::IsMember({"epoch", "abnar-table2"}));
-  command
-      ->add_option("--solver", args->solver,
-                   "multistart: L-BFGS from every start of the grid; vp: variable projection, "
-                   "the grid's exponents only, the coefficients solved for (docs/fitting.md)")
-      ->check(CLI::IsMember({"multistart", "vp"}))
-      ->capture_default_str();
+  add_law_solver_option(*command, args->solver);
   command
       ->add_option("--holdout", args->holdout,
                    "Runs held out of the fit and scored, e.g. \"S==0.98\"; \"\" for none")

@@ -7,6 +7,7 @@
 #include "data_source.h"
 #include "defined_law.h"
 #include "fit_progress.h"
+#include "law_solver_option.h"
 #include "moescope/fit/law_fit_runs.h"
 #include "moescope/fit/law_optimum.h"
 #include "moescope/fit/optimum_report.h"
@@ -29,6 +30,7 @@ struct OptimumArguments {
   double max_sparsity = 0.98;
   int bootstrap = 100;
   int threads = 0;
+  std::string solver = "multistart";
   std::vector<std::string> at;  // a user-defined law's other variables, NAME=VALUE
   bool json = false;
 };
@@ -41,6 +43,7 @@ SavedLaw obtain_law(const OptimumArguments& args) {
   LawFitOptions options;
   options.bootstrap = args.bootstrap;
   options.threads = args.threads;
+  options.solver = parse_law_solver(args.solver).value_or(LawSolver::kMultiStart);
   RunLawFit fitted;
   {
     FitProgress progress("fitting the law (--law FIT.json reuses a fit)");
@@ -273,6 +276,7 @@ void add_optimum_command(CLI::App& app) {
       ->capture_default_str();
   command->add_option("--threads", args->threads, "Worker threads for the fit (0: all cores)")
       ->check(thread_count());
+  add_law_solver_option(*command, args->solver);
   command
       ->add_option(
           "--at", args->at,
@@ -285,8 +289,9 @@ void add_optimum_command(CLI::App& app) {
     // A saved law is used as it is: the runs and the fit's settings would be silently ignored.
     if (!args->law_file.empty()) {
       std::string given;
-      for (const char* option : {"--data", "--store", "--map", "--where", "--best-of",
-                                 "--ignore-unknown", "--holdout", "--bootstrap", "--threads"}) {
+      for (const char* option :
+           {"--data", "--store", "--map", "--where", "--best-of", "--ignore-unknown", "--holdout",
+            "--bootstrap", "--threads", "--solver"}) {
         if (command->count(option) > 0)
           given += std::string(given.empty() ? "" : ", ") + option;
       }
