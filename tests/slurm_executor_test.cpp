@@ -4,7 +4,10 @@
 // resumed), the trainer missing, sbatch refusing, a spec name full of shell metacharacters.
 #include "moescope/launch/slurm_executor.h"
 
+#include <fcntl.h>
 #include <gtest/gtest.h>
+#include <sys/file.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
@@ -31,7 +34,8 @@ using testing_support::SlurmCluster;
 
 // Arguments: [--sleep SECONDS] [--data DIR] --spec FILE --out DIR. Writes two metrics lines and
 // copies the result the test prepared beside the spec (NAME.result), or $FAKE_RESULT, to
-// DIR/result.json.
+// DIR/result.json. As in the trainer, only rank 0 writes (SLURM_PROCID; 0 when there is one rank):
+// two ranks copying one file race (cp: "File exists").
 constexpr const char* kFakeTrainer = R"sh(#!/bin/sh
 sleep_for=0
 while [ $# -gt 0 ]; do
@@ -45,6 +49,7 @@ while [ $# -gt 0 ]; do
 done
 echo "fake-train: training on $(hostname -s)"
 echo "fake-train: rank ${SLURM_PROCID:-none} of ${SLURM_NTASKS:-none} meeting at ${MASTER_ADDR:-none}, NCCL_NVLS_ENABLE=${NCCL_NVLS_ENABLE:-unset}"
+[ "${SLURM_PROCID:-0}" = 0 ] || { sleep "$sleep_for"; exit 0; }
 printf '{"step":1,"tokens":1024,"val_loss":4.4}\n' >> "$out/metrics.jsonl"
 sleep "$sleep_for"
 printf '{"step":2,"tokens":2048,"val_loss":3.9}\n' >> "$out/metrics.jsonl"
@@ -65,6 +70,16 @@ std::string read_text(const fs::path& file) {
   std::ostringstream text;
   text << in.rdbuf();
   return text.str();
+}
+
+// Whether no trainer holds the run directory's lock (.lock, flock'ed while moescope-train runs).
+bool trainer_lock_free(const fs::path& out_dir) {
+  const int fd = ::open((out_dir / ".lock").c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0)
+    return true;
+  const bool free = ::flock(fd, LOCK_EX | LOCK_NB) == 0;
+  ::close(fd);
+  return free;
 }
 
 bool contains(const std::string& text, const std::string& part) {
@@ -408,6 +423,9 @@ TEST_F(SlurmExecutorTest, ARequeuedJobResumesFromItsCheckpoint) {
   ASSERT_TRUE(SlurmCluster::wait_for(
       [&] { return executor.poll(request, handle).state == JobState::kQueued; }, 30s));
   EXPECT_EQ(queue.job(added[0].id)->state, JobState::kRunning);  // it keeps its slot
+  // On a cluster the first attempt dies with its node; on this one node its trainer may still be
+  // ending after Slurm's SIGTERM. Start again only once it is gone, as it would be there.
+  ASSERT_TRUE(SlurmCluster::wait_for([&] { return trainer_lock_free(request.out_dir); }, 30s));
   // Slurm holds a requeued job back for a while (BeginTime); a test has no minutes to spare.
   cluster_->run({"scontrol", "update", "nodename=" + cluster_->node(), "state=resume"});
   expect_command({"scontrol", "update", "jobid=" + handle, "starttime=now"});
