@@ -72,6 +72,20 @@ std::string read_text(const fs::path& file) {
   return text.str();
 }
 
+// Whether a step of Slurm job `id` still runs on this host: slurmstepd names itself
+// "slurmstepd: [ID.batch]" (or "[ID.0]") until the step's last process has ended and it has
+// reported the end to the controller.
+bool job_steps_running(const std::string& id) {
+  const std::string title = "slurmstepd: [" + id + ".";
+  for (const fs::directory_entry& entry : fs::directory_iterator("/proc")) {
+    std::ifstream cmdline(entry.path() / "cmdline");
+    std::string text;
+    if (std::getline(cmdline, text, '\0') && text.rfind(title, 0) == 0)
+      return true;
+  }
+  return false;
+}
+
 // Whether no trainer holds the run directory's lock (.lock, flock'ed while moescope-train runs).
 bool trainer_lock_free(const fs::path& out_dir) {
   const int fd = ::open((out_dir / ".lock").c_str(), O_RDONLY | O_CLOEXEC);
@@ -423,9 +437,11 @@ TEST_F(SlurmExecutorTest, ARequeuedJobResumesFromItsCheckpoint) {
   ASSERT_TRUE(SlurmCluster::wait_for(
       [&] { return executor.poll(request, handle).state == JobState::kQueued; }, 30s));
   EXPECT_EQ(queue.job(added[0].id)->state, JobState::kRunning);  // it keeps its slot
-  // On a cluster the first attempt dies with its node; on this one node its trainer may still be
-  // ending after Slurm's SIGTERM. Start again only once it is gone, as it would be there.
+  // On a cluster the first attempt dies with its node; on this one node its trainer and its
+  // steps may still be ending after Slurm's SIGTERM. Start again only once they are gone, as
+  // they would be there.
   ASSERT_TRUE(SlurmCluster::wait_for([&] { return trainer_lock_free(request.out_dir); }, 30s));
+  ASSERT_TRUE(SlurmCluster::wait_for([&] { return !job_steps_running(handle); }, 60s));
   // Slurm holds a requeued job back for a while (BeginTime); a test has no minutes to spare.
   cluster_->run({"scontrol", "update", "nodename=" + cluster_->node(), "state=resume"});
   expect_command({"scontrol", "update", "jobid=" + handle, "starttime=now"});
