@@ -11,6 +11,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <ctime>
 #include <fstream>
 #include <functional>
 #include <nlohmann/json.hpp>
@@ -442,13 +443,19 @@ TEST_F(SlurmExecutorTest, ARequeuedJobResumesFromItsCheckpoint) {
   // they would be there.
   ASSERT_TRUE(SlurmCluster::wait_for([&] { return trainer_lock_free(request.out_dir); }, 30s));
   ASSERT_TRUE(SlurmCluster::wait_for([&] { return !job_steps_running(handle); }, 60s));
-  // Slurm holds a requeued job back for a while (BeginTime); a test has no minutes to spare.
+  // Slurm holds a requeued job back for a while (BeginTime); a test has no minutes to spare. That
+  // delay is there because the node's slurmd revoked the job's credential when it killed the first
+  // attempt, and refuses ("Job 1 already killed, do not launch batch job") any credential created
+  // in or before that second, failing the job. The revocation came before the steps ended, so a
+  // start in a later second is safe.
+  const std::time_t steps_ended = std::time(nullptr);
+  ASSERT_TRUE(SlurmCluster::wait_for([&] { return std::time(nullptr) > steps_ended; }, 2s));
   cluster_->run({"scontrol", "update", "nodename=" + cluster_->node(), "state=resume"});
   expect_command({"scontrol", "update", "jobid=" + handle, "starttime=now"});
   drive(queue, 120s);
 
   const Job job = *queue.job(added[0].id);
-  ASSERT_EQ(job.state, JobState::kDone) << job.message;
+  ASSERT_EQ(job.state, JobState::kDone) << job.message << "\n" << cluster_->logs();
   EXPECT_EQ(job.handle, handle);
   EXPECT_TRUE(contains(read_text(trainer_log_file(request.out_dir)), "resuming at step"));
   const std::vector<moescope::Run> runs = RunStore::open(store()).runs();

@@ -105,6 +105,13 @@ class SlurmCluster {
     return true;
   }
 
+  // The daemons' logs (slurmctld's, then slurmd's), for a failing test's message: what Slurm did
+  // and why is there and nowhere else.
+  std::string logs() const {
+    return "slurmctld.log:\n" + read_text(folder_ / "slurmctld.log") + "slurmd.log:\n" +
+           read_text(folder_ / "slurmd.log");
+  }
+
   // Stops slurmctld alone, as a controller that crashed: the node and its jobs go on, and every
   // Slurm command fails to reach it. start_controller() starts it again from its saved state.
   void stop_controller() {
