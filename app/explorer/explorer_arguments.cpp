@@ -8,13 +8,16 @@
 #include <QStringList>
 #include <cmath>
 #include <cstdio>
+#include <filesystem>
 #include <iostream>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "main_window.h"
+#include "moescope/explore/explorer_fit_cache.h"
 #include "moescope/explore/explorer_loader.h"
 #include "moescope/fit/fit_refused.h"
 #include "moescope/io/json_file.h"
@@ -143,13 +146,35 @@ moescope::ExplorerLoad load(const QCommandLineParser& args) {
               << '\n';
   }
   std::vector<moescope::Run> runs = std::move(loaded_runs.runs);
-  const moescope::ExplorerLoadOptions options = load_options(args);
+  moescope::ExplorerLoadOptions options = load_options(args);
+  // The window's cache: a report on runs the explorer has fitted with these settings refits
+  // nothing, and a report's fit opens the window at once.
+  std::optional<moescope::FitCache> cache;
+  moescope::CachedFitLookup lookup;
+  if (const std::optional<std::filesystem::path> directory =
+          moescope::default_fit_cache_directory()) {
+    cache.emplace(*directory);
+    lookup = moescope::look_up_cached_fit(*cache, runs, options);
+    if (!lookup.note.empty())
+      std::cerr << "note: " << lookup.note << '\n';
+    if (!lookup.made.empty())
+      std::cerr << "note: the law's fit is the cached one of " << lookup.made << " ("
+                << cache->path(lookup.key).string() << ")\n";
+  }
   numerics::clear_upper_vector_registers();
   moescope::ExplorerLoad loaded = moescope::load_explorer_data(std::move(runs), options, control);
   if (to_terminal)
     std::fputs("\r\033[K", stderr);
   for (const std::string& note : loaded.notes)
     std::cerr << "note: " << note << '\n';
+  if (cache) {
+    try {
+      moescope::keep_fitted_law(*cache, lookup.key, loaded,
+                                source_of(args).description().toStdString(), options.holdout_rule);
+    } catch (const std::exception& error) {
+      std::cerr << "note: the fit could not be cached: " << error.what() << '\n';
+    }
+  }
   return loaded;
 }
 

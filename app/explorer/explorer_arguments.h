@@ -29,7 +29,8 @@ moescope::ExplorerLoadOptions load_options(const QCommandLineParser& args,
 QString usage_problem(const QCommandLineParser& args);
 
 // The runs of source_of(args) fitted as load_options(args) says, notes on stderr (runs left out,
-// the fit's notes) and the fit's progress on a terminal.
+// the fit's notes) and the fit's progress on a terminal. The law's fit is the window's cached one
+// where the cache (default_fit_cache_directory) holds it, and a fit made here is kept there.
 moescope::ExplorerLoad load(const QCommandLineParser& args);
 
 }  // namespace moescope::explorer

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "moescope/fit/interval.h"
+#include "moescope/fit/law_fit.h"
 #include "moescope/run/runs_hash.h"
 #include "moescope/version.h"
 
@@ -42,21 +43,18 @@ struct Parameter {
 };
 
 // The law's parameters as FittedLaw::parameters() names them, each with the central 95 % of its
-// bootstrap replicates, as LawFitSummary::parameter_intervals computes them.
+// bootstrap replicates.
 std::vector<Parameter> lawParameters(const moescope::ExplorerData& data) {
   std::vector<Parameter> parameters;
   if (!data.law)
     return parameters;
+  const auto intervals = moescope::parameter_intervals(*data.law, data.replicates, 0.95);
   const auto values = data.law->parameters();
   for (std::size_t i = 0; i < values.size(); ++i) {
-    Parameter parameter{values[i].first, values[i].second, std::nullopt};
-    if (!data.replicates.empty()) {
-      std::vector<double> samples;
-      for (const moescope::FittedLaw& replicate : data.replicates)
-        samples.push_back(replicate.parameters()[i].second);
-      parameter.interval = moescope::percentile_interval(std::move(samples), 0.95);
-    }
-    parameters.push_back(std::move(parameter));
+    parameters.push_back({values[i].first, values[i].second,
+                          intervals.empty()
+                              ? std::nullopt
+                              : std::optional<moescope::Interval>(intervals[i].second)});
   }
   return parameters;
 }

@@ -23,8 +23,8 @@
 #include "fit_settings_dialog.h"
 #include "headline_job.h"
 #include "main_window.h"
+#include "moescope/explore/explorer_fit_cache.h"
 #include "moescope/fit/scaling_points.h"
-#include "moescope/io/fit_cache.h"
 #include "moescope/io/saved_fit.h"
 #include "read_out_panel.h"
 #include "training_panel.h"
@@ -148,14 +148,12 @@ void MainWindow::startFit() {
   cache_key_.clear();
   cached_fit_made_.clear();
   cache_note_.clear();
-  if (fit_cache_ && !options.saved_fit) {
-    cache_key_ = moescope::fit_cache_key(runs_, options.holdout_rule, options.form, options.law);
-    std::string note;
-    if (std::optional<moescope::CachedFit> cached = fit_cache_->read(cache_key_, &note)) {
-      options.cached_law = std::move(cached->law);
-      cached_fit_made_ = qs(cached->made);
-    }
-    cache_note_ = qs(note);
+  if (fit_cache_) {
+    const moescope::CachedFitLookup lookup =
+        moescope::look_up_cached_fit(*fit_cache_, runs_, options);
+    cache_key_ = lookup.key;
+    cached_fit_made_ = qs(lookup.made);
+    cache_note_ = qs(lookup.note);
   }
   // The published grid (Table 2's 437,400 starts for Eq. 6) takes a minute or more: the views
   // show the quick grid's first look within a second or two while it runs.
@@ -229,16 +227,11 @@ bool MainWindow::isShowingFirstLook() const {
 }
 
 void MainWindow::writeFitCache(const moescope::ExplorerLoad& load) {
-  if (!fit_cache_ || cache_key_.empty() || !load.law_fit)
+  if (!fit_cache_)
     return;
-  moescope::FitDataSummary summary;
-  summary.source = source_.description().toStdString();
-  summary.points = load.law_fit->data.points.size();
-  summary.left_out = load.law_fit->data.left_out.size();
-  summary.holdout_rule = fit_options_.holdout_rule;
-  summary.loss_unit = load.law_fit->scope.loss_unit;
   try {
-    fit_cache_->write(cache_key_, *load.law_fit, summary);
+    moescope::keep_fitted_law(*fit_cache_, cache_key_, load, source_.description().toStdString(),
+                              fit_options_.holdout_rule);
   } catch (const std::exception& error) {
     cache_note_ = tr("the fit could not be cached: %1").arg(QString::fromUtf8(error.what()));
   }

@@ -135,6 +135,24 @@ class ExplorerLaunchTest : public QObject {
     QVERIFY2(window.fitStatus().contains("from the cache"), qPrintable(window.fitStatus()));
   }
 
+  void aReportWithoutADisplayUsesTheCacheAsTheWindowDoes() {
+    const QDir cache(cache_.path());
+    const QStringList arguments = {"--store",  files_.store, "--quick-fit",
+                                   "--budget", "1e20",       "--print-readout"};
+    const qsizetype before = cache.entryList({"fit-*.json"}).size();
+    const Outcome fitted = explorer(arguments, kDisplayVariables);
+    QCOMPARE(fitted.exit_code, 0);
+    QVERIFY2(!fitted.err.contains("cached"), qPrintable(fitted.err));
+    QCOMPARE(cache.entryList({"fit-*.json"}).size(), before + 1);
+
+    const Outcome cached = explorer(arguments, kDisplayVariables);
+    QCOMPARE(cached.exit_code, 0);
+    QVERIFY2(cached.err.contains("the law's fit is the cached one of 20"), qPrintable(cached.err));
+    QVERIFY2(cached.out.contains("\"N\""), qPrintable(cached.out));
+    QCOMPARE(cached.out, fitted.out);
+    QCOMPARE(cache.entryList({"fit-*.json"}).size(), before + 1);
+  }
+
   void theFirstLookShowsWhileTheFullFitRuns() {
     const SavedFitFiles& files = files_;
     MainWindow window;  // the published grid: Table 2's 437,400 starts

@@ -395,8 +395,8 @@ std::optional<Interval> LawFitSummary::prediction_interval(const ScalingPoint& p
   return percentile_interval(std::move(predictions), level);
 }
 
-std::vector<std::pair<std::string, Interval>> LawFitSummary::parameter_intervals(
-    double level) const {
+std::vector<std::pair<std::string, Interval>> parameter_intervals(
+    const FittedLaw& law, const std::vector<FittedLaw>& replicates, double level) {
   std::vector<std::pair<std::string, Interval>> intervals;
   if (replicates.empty())
     return intervals;
@@ -408,6 +408,11 @@ std::vector<std::pair<std::string, Interval>> LawFitSummary::parameter_intervals
     intervals.emplace_back(names[i].first, percentile_interval(std::move(values), level));
   }
   return intervals;
+}
+
+std::vector<std::pair<std::string, Interval>> LawFitSummary::parameter_intervals(
+    double level) const {
+  return moescope::parameter_intervals(law, replicates, level);
 }
 
 ErrorMeasures measure_errors(const FittedLaw& law, const std::vector<ScalingPoint>& points,

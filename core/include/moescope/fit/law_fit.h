@@ -194,6 +194,12 @@ struct LawFitSummary {
   std::vector<std::pair<std::string, Interval>> parameter_intervals(double level = 0.95) const;
 };
 
+// The central `level` fraction of `replicates`' values of each parameter of `law` (percentile
+// method), named and ordered as FittedLaw::parameters(); empty without replicates. A saved or
+// cached fit, which keeps its replicates but not its summary, is reported by this too.
+std::vector<std::pair<std::string, Interval>> parameter_intervals(
+    const FittedLaw& law, const std::vector<FittedLaw>& replicates, double level = 0.95);
+
 // Fits `options.form` to the points not held out. `holdout` is empty (nothing held out) or has one
 // entry per point, true = held out: excluded from the fit, reported in summary.holdout.
 //
