@@ -18,8 +18,11 @@ namespace moescope::testing_support {
 
 class CliTest : public ::testing::Test {
  protected:
+  // With a fit cache of the test's own (`moescope explore` keeps its fits there), never the
+  // user's: a fit the test checks is fitted, not read back from an earlier run.
   Outcome moescope(const std::vector<std::string>& args) const {
-    return run_program(MOESCOPE_BINARY, args, dir_);
+    return run_program(MOESCOPE_BINARY, args, dir_,
+                       {{"MOESCOPE_CACHE_DIR", (dir_ / "fit-cache").string()}});
   }
 
   std::filesystem::path write(const std::string& name, const std::string& text) const {
