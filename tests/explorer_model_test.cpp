@@ -275,6 +275,41 @@ TEST(ExplorerFigureTest, DownstreamMetricsGiveAFittedCurveAndPointsPerSparsity) 
               0.3 + 0.6 / (1.0 + std::exp(-4.0 * (fig.curves[0].x.front() - 3.0))), 1e-3);
 }
 
+// As the paper's Figure 5, in panels: one per task, each with that task's runs and fit alone.
+TEST(ExplorerFigureTest, FigureFiveSplitsIntoAPanelPerTask) {
+  ExplorerData data = shared_data();
+  for (moescope::Run& run : data.runs) {
+    run.downstream.push_back({"arc_easy", MetricKind::kError, 0.2 + 0.1 * *run.loss});
+    run.downstream.push_back({"piqa", MetricKind::kError, 0.1 + 0.05 * *run.loss});
+  }
+  const Figure fig = figure(FigureId::kDownstreamVsUpstream, data, ExplorerState{});
+  const std::vector<Figure> panels = split_by_facet(fig);
+  ASSERT_EQ(panels.size(), 2u);
+  for (std::size_t i = 0; i < panels.size(); ++i) {
+    const std::string task = i == 0 ? "arc_easy" : "piqa";
+    EXPECT_EQ(panels[i].caption, task);
+    EXPECT_EQ(panels[i].title, task);
+    EXPECT_EQ(panels[i].id, FigureId::kDownstreamVsUpstream);
+    EXPECT_EQ(panels[i].x_label, fig.x_label);
+    ASSERT_EQ(panels[i].curves.size(), 1u);
+    EXPECT_EQ(panels[i].curves[0].label, task + " (fit)");
+    // Every sparsity of the task, keyed by its colour; the shape key is gone with the other task.
+    EXPECT_EQ(panels[i].points.size(), 7u);
+    for (const moescope::Series& points : panels[i].points) {
+      EXPECT_EQ(points.facet, task);
+      EXPECT_TRUE(points.key.empty()) << points.key;
+      EXPECT_TRUE(contains(points.colour_key, "S = ")) << points.colour_key;
+    }
+  }
+  // A figure without facets is itself.
+  const Figure plain = figure(FigureId::kLossVsParams, data, ExplorerState{});
+  const std::vector<Figure> alone = split_by_facet(plain);
+  ASSERT_EQ(alone.size(), 1u);
+  EXPECT_EQ(alone[0].title, plain.title);
+  EXPECT_TRUE(alone[0].caption.empty());
+  EXPECT_EQ(alone[0].curves.size(), plain.curves.size());
+}
+
 // The loader fits what `moescope optimum` fits: the law with the paper's hold-out, and a surface
 // per budget.
 TEST(ExplorerLoader, FitsTheLawWithoutTheHeldOutRunsAndASurfacePerBudget) {

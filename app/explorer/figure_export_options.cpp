@@ -120,6 +120,8 @@ QStringList parsePanels(const QString& text, const QStringList& known, QString* 
     figures = {QStringLiteral("optimal-params-vs-sparsity"),
                QStringLiteral("optimal-active-vs-sparsity"),
                QStringLiteral("optimal-loss-vs-sparsity")};
+  } else if (name == QStringLiteral("figure-5")) {
+    figures = {QStringLiteral("downstream-vs-upstream")};  // a panel per task (split_by_facet)
   } else if (name == QStringLiteral("figure-6")) {
     for (const QString& figure : known) {
       if (figure.contains(QStringLiteral("held-out")))
@@ -132,7 +134,7 @@ QStringList parsePanels(const QString& text, const QStringList& known, QString* 
   for (const QString& figure : figures) {
     if (!known.contains(figure)) {
       *error = QStringLiteral(
-                   "--panels: no figure '%1'; presets: figure-2, figure-3, figure-6; "
+                   "--panels: no figure '%1'; presets: figure-2, figure-3, figure-5, figure-6; "
                    "figures: %2")
                    .arg(figure, known.join(QStringLiteral(", ")));
       return {};
@@ -170,7 +172,8 @@ void addFigureExportOptions(QCommandLineParser& parser) {
       {"no-title", "Export figures without their titles (a paper's caption says it)."},
       {"panels",
        "Also export these figures side by side in one file, panels (a), (b), ...: figure-2, "
-       "figure-3, figure-6 or a comma list of figure names.",
+       "figure-3, figure-5 (a panel per downstream task), figure-6 or a comma list of figure "
+       "names.",
        "LIST"},
   });
 }

@@ -53,7 +53,8 @@ bool parseSize(const QString& text, double* width_inches, double* height_inches,
 
 // The figures a --panels value names: a preset or a comma list of figure names, each one of
 // `known` (the figures this build draws); empty with `error` naming the unknown one otherwise.
-// Presets, as the paper's multi-panel figures: figure-2 (2a-c), figure-3 (3a-c), figure-6 (every
+// Presets, as the paper's multi-panel figures: figure-2 (2a-c), figure-3 (3a-c), figure-5 (the
+// downstream figure, which exportPanelFiles splits into a panel per task), figure-6 (every
 // figure of `known` about the held-out runs, so that Figure 6's second panel joins once core
 // draws it).
 QStringList parsePanels(const QString& text, const QStringList& known, QString* error);

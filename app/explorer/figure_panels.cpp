@@ -2,6 +2,7 @@
 
 #include <QFile>
 #include <QFont>
+#include <QFontMetricsF>
 #include <QImage>
 #include <QPageSize>
 #include <QPainter>
@@ -118,8 +119,24 @@ LegendGrid legendGrid(const std::vector<LegendEntry>& entries, const QFont& font
   return grid;
 }
 
+// Panels in rows of at most kPanelsPerRow, as even as they go (5 panels: 3 + 2, not 4 + 1), as the
+// paper's appendix lays out a panel per task.
+constexpr std::size_t kPanelsPerRow = 4;
+
+struct PanelGrid {
+  std::size_t columns = 1, rows = 1;
+};
+
+PanelGrid panelGrid(std::size_t panels) {
+  PanelGrid grid;
+  grid.rows = std::max<std::size_t>(1, (panels + kPanelsPerRow - 1) / kPanelsPerRow);
+  grid.columns = std::max<std::size_t>(1, (panels + grid.rows - 1) / grid.rows);
+  return grid;
+}
+
 // Draws the panels into `painter`, whose device is `size` wide and high in its own units: each
-// panel without its legend, its letter under it, and one legend for all under the letters.
+// panel without its legend, its letter (and caption) under it, and one legend for all under the
+// last row.
 bool paintPanels(QPainter& painter, const std::vector<std::unique_ptr<FigureView>>& views,
                  const std::vector<LegendEntry>& legend, const FigureExportStyle& style,
                  const QSizeF& size, QString* error) {
@@ -129,15 +146,20 @@ bool paintPanels(QPainter& painter, const std::vector<std::unique_ptr<FigureView
   QFont font(look.font_family);
   font.setPixelSize(
       std::max(1, static_cast<int>(std::lround(style.bodyPoints() / 72.0 * units_per_inch))));
-  const LegendGrid grid = legendGrid(legend, font, size.width());
+  // Half an em clear of the page's edges.
+  const double edge = 0.5 * font.pixelSize();
+  const LegendGrid grid = legendGrid(legend, font, size.width() - 2 * edge);
   const double legend_height =
       grid.rows * grid.row_height + (grid.rows > 0 ? 0.3 * grid.row_height : 0);
   const double letter_height = 1.5 * font.pixelSize();
-  const double panel_width = size.width() / static_cast<double>(views.size());
-  const double panel_height = size.height() - letter_height - legend_height;
-  if (panel_height < 0.25 * size.height()) {
-    *error = QStringLiteral("%1 legend entries leave no room for the panels at %2 x %3 in")
+  const PanelGrid panels = panelGrid(views.size());
+  const double panel_width = size.width() / static_cast<double>(panels.columns);
+  const double panel_height =
+      (size.height() - legend_height) / static_cast<double>(panels.rows) - letter_height;
+  if (panel_height < 0.25 * size.height() / static_cast<double>(panels.rows)) {
+    *error = QStringLiteral("%1 legend entries leave no room for %2 panels at %3 x %4 in")
                  .arg(legend.size())
+                 .arg(views.size())
                  .arg(style.width_inches)
                  .arg(style.height_inches);
     return false;
@@ -145,20 +167,27 @@ bool paintPanels(QPainter& painter, const std::vector<std::unique_ptr<FigureView
   const QSizeF panel_inches(panel_width / units_per_inch, panel_height / units_per_inch);
   painter.fillRect(QRectF(QPointF(0, 0), size), Qt::white);
   for (std::size_t i = 0; i < views.size(); ++i) {
-    const QRectF target(panel_width * static_cast<double>(i), 0, panel_width, panel_height);
+    const auto row = static_cast<double>(i / panels.columns);
+    const auto column = static_cast<double>(i % panels.columns);
+    const QRectF target(panel_width * column, (panel_height + letter_height) * row, panel_width,
+                        panel_height);
     if (!views[i]->renderForExport(painter, target, panel_inches)) {
       *error = views[i]->lastError();
       return false;
     }
+    QString letter = QStringLiteral("(%1)").arg(QChar('a' + static_cast<int>(i)));
+    if (!views[i]->figure()->caption.empty())
+      letter += QLatin1Char(' ') + QString::fromStdString(views[i]->figure()->caption);
     painter.setFont(font);
     painter.setPen(figure_style::kTextColour);
-    painter.drawText(QRectF(target.left(), panel_height, panel_width, letter_height),
-                     Qt::AlignCenter, QStringLiteral("(%1)").arg(QChar('a' + static_cast<int>(i))));
+    const QRectF below(target.left(), target.bottom(), panel_width, letter_height);
+    painter.drawText(below, Qt::AlignCenter,
+                     QFontMetricsF(font).elidedText(letter, Qt::ElideRight, below.width()));
   }
   // The legend, centred, row by row.
   const double legend_width = grid.columns * grid.column_width;
-  const double left = std::max(0.0, (size.width() - legend_width) / 2);
-  const double top = panel_height + letter_height;
+  const double left = std::max(edge, (size.width() - legend_width) / 2);
+  const double top = (panel_height + letter_height) * static_cast<double>(panels.rows);
   for (std::size_t k = 0; k < legend.size(); ++k) {
     const LegendEntry& entry = legend[k];
     const auto column = static_cast<int>(k % static_cast<std::size_t>(grid.columns));
@@ -203,7 +232,8 @@ QStringList exportPanels(const std::vector<const moescope::Figure*>& figures,
                          QStringList* skipped) {
   // Each panel's text, and the legend's, at the size a figure of the panel's width takes.
   FigureExportStyle panel_style = style;
-  panel_style.width_inches = style.width_inches / static_cast<double>(figures.size());
+  panel_style.width_inches =
+      style.width_inches / static_cast<double>(panelGrid(figures.size()).columns);
   panel_style.font_points = panel_style.bodyPoints();
   // Each panel is named by its letter, as in the paper; a title over a third of the width would
   // only be cut short.

@@ -163,6 +163,10 @@ class FigureView : public QWidget {
   // A square figure's plot made square, by a margin on its longer side, once the chart is laid
   // out at its size; returns whether the figure is square.
   bool squarePlotArea();
+  // An axis title wider than its axis broken before its unit ("Upstream loss L", "(nats/token)"
+  // on two lines) rather than elided by Qt Charts, once the chart is laid out at its size: a
+  // narrow panel keeps its whole label. updateTitles() sets them whole again.
+  void breakLongAxisTitles();
   bool fail(const QString& message);
 
   const moescope::Figure* figure_ = nullptr;

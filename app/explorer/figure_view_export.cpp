@@ -1,5 +1,6 @@
 // FigureView's exports: the chart laid out at the export style's size, in its look, and rendered
 // to PNG, SVG or PDF (vector, the font embedded), and the numbers behind it as CSV.
+#include <QCategoryAxis>
 #include <QChart>
 #include <QFile>
 #include <QFont>
@@ -11,9 +12,11 @@
 #include <QPainter>
 #include <QPdfWriter>
 #include <QSvgGenerator>
+#include <QTextDocument>
 #include <QTextStream>
 #include <cmath>
 #include <string>
+#include <utility>
 
 #include "figure_view.h"
 
@@ -59,16 +62,41 @@ bool FigureView::renderForExport(QPainter& painter, const QRectF& target, const 
   const bool legend_shown = chart_->legend()->isVisible();
   chart_->legend()->setVisible(legend_shown && export_legend_shown_);
   chart_->layout()->activate();
+  breakLongAxisTitles();
   squarePlotArea();
   placeOverlays();
   chart_->scene()->render(&painter, target, chart_->sceneBoundingRect());
   chart_->legend()->setVisible(legend_shown);
   chart_->resize(shown_size);
   applyLook(shown_look);
+  updateTitles();
   chart_->layout()->activate();
   squarePlotArea();
   placeOverlays();
   return true;
+}
+
+void FigureView::breakLongAxisTitles() {
+  const QRectF plot = chart_->plotArea();
+  bool changed = false;
+  for (auto [axis, extent] :
+       {std::pair{x_axis_, plot.width()}, std::pair{y_axis_, plot.height()}}) {
+    QString title = axis->titleText();
+    const qsizetype unit = title.lastIndexOf(QStringLiteral(" ("));
+    if (unit <= 0 || extent <= 0)
+      continue;
+    QTextDocument text;
+    text.setDefaultFont(axis->titleFont());
+    text.setDocumentMargin(0);
+    text.setHtml(title);
+    if (text.idealWidth() <= extent)
+      continue;
+    title.replace(unit, 2, QStringLiteral("<br>("));
+    axis->setTitleText(QStringLiteral("<div align=\"center\">%1</div>").arg(title));
+    changed = true;
+  }
+  if (changed)
+    chart_->layout()->activate();
 }
 
 bool FigureView::exportPng(const QString& path, int dpi) {

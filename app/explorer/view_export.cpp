@@ -94,13 +94,19 @@ bool exportPanelFiles(const std::vector<moescope::Figure>& figures, const QStrin
   const FigureExportStyle& style = figureExportStyle();
   if (style.panels.isEmpty())
     return true;
-  std::vector<const moescope::Figure*> chosen;
+  // A figure drawn per task (Figure 5) gives a panel per task.
+  std::vector<moescope::Figure> facets;
   for (const QString& name : style.panels) {
     for (const moescope::Figure& figure : figures) {
-      if (nameOf(figure) == name)
-        chosen.push_back(&figure);
+      if (nameOf(figure) == name) {
+        for (moescope::Figure& facet : moescope::split_by_facet(figure))
+          facets.push_back(std::move(facet));
+      }
     }
   }
+  std::vector<const moescope::Figure*> chosen;
+  for (const moescope::Figure& figure : facets)
+    chosen.push_back(&figure);
   const QString base =
       QDir(directory).filePath(QStringLiteral("panels-") + style.panels.join(QLatin1Char('+')));
   QStringList skipped;

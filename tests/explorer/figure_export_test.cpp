@@ -56,6 +56,7 @@ class FigureExportTest : public QObject {
   void theCommandLineGivesAStyle();
   void paperSvgAndPdfCarryARealFont();
   void panelsAreOneFileAtTheSizeAskedFor();
+  void fivePanelsMakeTwoCaptionedRowsWithWholeAxisTitles();
   void aFigureWithNothingToDrawHasNoContent();
   void theBundleHasTheParametersAndTheDataHash();
 };
@@ -91,6 +92,7 @@ void FigureExportTest::sizesParseWithClearErrors() {
 void FigureExportTest::theCommandLineGivesAStyle() {
   const QStringList names = {QStringLiteral("loss-vs-sparsity"), QStringLiteral("loss-vs-params"),
                              QStringLiteral("loss-vs-active-params"),
+                             QStringLiteral("downstream-vs-upstream"),
                              QStringLiteral("law-fit-vs-held-out")};
   auto parse = [&names](const QStringList& arguments, QString* error) {
     QCommandLineParser parser;
@@ -114,6 +116,10 @@ void FigureExportTest::theCommandLineGivesAStyle() {
   const std::optional<FigureExportStyle> six = parse({"--panels", "figure-6"}, &error);
   QVERIFY(six);
   QCOMPARE(six->panels, QStringList{QStringLiteral("law-fit-vs-held-out")});
+  // Figure 5's preset is the downstream figure, which the export splits into a panel per task.
+  const std::optional<FigureExportStyle> five = parse({"--panels", "figure-5"}, &error);
+  QVERIFY2(five, qPrintable(error));
+  QCOMPARE(five->panels, QStringList{QStringLiteral("downstream-vs-upstream")});
 
   // QApplication would take --style for the widgets' style: it is renamed before Qt sees it.
   char program[] = "moescope-explorer", style[] = "--style", paper_look[] = "paper",
@@ -187,6 +193,50 @@ void FigureExportTest::panelsAreOneFileAtTheSizeAskedFor() {
       exportPanels({&empty}, style, directory.filePath(QStringLiteral("none")), &error).isEmpty());
   QVERIFY2(error.contains(QStringLiteral("anything to draw")), qPrintable(error));
   QVERIFY(!QFile::exists(directory.filePath(QStringLiteral("none.png"))));
+}
+
+void FigureExportTest::fivePanelsMakeTwoCaptionedRowsWithWholeAxisTitles() {
+  QTemporaryDir directory;
+  std::vector<moescope::Figure> tasks;
+  for (int i = 0; i < 5; ++i) {
+    moescope::Figure& task = tasks.emplace_back(lawFigure(moescope::FigureId::kLossVsParams, i));
+    task.caption = "task-" + std::to_string(i);
+    task.x_label = "Upstream loss L (nats/token)";
+  }
+  FigureExportStyle style = FigureExportStyle::of(FigureLook::kPaper);
+  style.width_inches = 4.5;
+  style.height_inches = 4.5;
+  style.dpi = 100;
+  QString error;
+  const QStringList files =
+      exportPanels({&tasks[0], &tasks[1], &tasks[2], &tasks[3], &tasks[4]}, style,
+                   directory.filePath(QStringLiteral("tasks")), &error);
+  QVERIFY2(files.size() == 3, qPrintable(error));
+  const QString svg = QString::fromUtf8(contents(files[1]));
+  // Lettered and captioned; 3 + 2 panels, so (d) starts the second row, under (a).
+  QVERIFY2(svg.contains(QStringLiteral("(a) task-0")), qPrintable(svg.left(2000)));
+  QVERIFY(svg.contains(QStringLiteral("(e) task-4")));
+  // A panel 1.5 in wide cannot hold the x axis's title on one line: it is broken before its
+  // unit, never elided.
+  QCOMPARE(svg.count(QStringLiteral(">Upstream loss L</text>")), 5);
+  QCOMPARE(svg.count(QStringLiteral(">(nats/token)</text>")), 5);
+  const QImage image(files[0]);
+  QCOMPARE(image.width(), 450);
+  QCOMPARE(image.height(), 450);
+  // Two rows of plots: the top and bottom halves of the page each have a plot's frame in dark
+  // ink across the middle column.
+  auto darkRowsIn = [&](int top, int bottom) {
+    int dark = 0;
+    for (int y = top; y < bottom; ++y) {
+      int run = 0;
+      for (int x = 150; x < 300; ++x)
+        run += qGray(image.pixel(x, y)) < 100 ? 1 : 0;
+      dark += run > 75 ? 1 : 0;  // a horizontal axis line across most of the panel
+    }
+    return dark;
+  };
+  QVERIFY(darkRowsIn(0, 225) > 0);
+  QVERIFY(darkRowsIn(225, 450) > 0);
 }
 
 void FigureExportTest::aFigureWithNothingToDrawHasNoContent() {

@@ -52,6 +52,7 @@ Figure downstream_vs_upstream(const ExplorerData& data) {
       series.sparsity = point.sparsity;
       series.key = task;
       series.colour_key = sparsity_label(point.sparsity);
+      series.facet = task;
       series.x.push_back(point.loss);
       series.y.push_back(point.error);
     }
@@ -65,6 +66,7 @@ Figure downstream_vs_upstream(const ExplorerData& data) {
       Series curve;
       curve.label = task + " (fit)";
       curve.key = "fit per task";
+      curve.facet = task;
       for (int i = 0; i < kCurvePoints; ++i) {
         const double loss = lowest->loss + (highest->loss - lowest->loss) * i / (kCurvePoints - 1);
         curve.x.push_back(loss);

@@ -109,6 +109,10 @@ struct Series {
   bool hollow = false;
   // Per point, the id of the run a marker stands for (the CSV export names it); empty for curves.
   std::vector<std::string> run_ids;
+  // The panel the series belongs to where the figure is drawn as panels, one per facet
+  // (split_by_facet): Figure 5's task, as the paper's Figure 5 gives each task a panel. Empty:
+  // in every panel.
+  std::string facet;
 };
 
 struct Figure {
@@ -131,7 +135,16 @@ struct Figure {
   std::optional<std::pair<double, double>> x_range, y_range;
   // Observed against predicted: equal ranges on both axes, drawn square.
   bool square = false;
+  // What a panel of several shows after its letter, "(a) gcide-continuation": the facet a figure
+  // of split_by_facet draws. Empty otherwise (the letter alone, as the paper's Figure 2).
+  std::string caption;
 };
+
+// `figure` as one figure per facet of its series (Series::facet), in the order they first
+// appear (points, then curves), each with the series of that facet and those of none, its facet
+// as title and caption. A series keyed by its facet (Figure 5's task shape) loses that key: the
+// caption names it. A figure without facets is returned as it is, alone.
+std::vector<Figure> split_by_facet(const Figure& figure);
 
 // A figure with no series (curves and points both empty) has nothing to draw: a view shows its
 // message, and an export writes no file for it (Figure 5 without downstream metrics, 6b with
