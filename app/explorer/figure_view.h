@@ -163,10 +163,11 @@ class FigureView : public QWidget {
   // A square figure's plot made square, by a margin on its longer side, once the chart is laid
   // out at its size; returns whether the figure is square.
   bool squarePlotArea();
-  // An axis title wider than its axis broken before its unit ("Upstream loss L", "(nats/token)"
-  // on two lines) rather than elided by Qt Charts, once the chart is laid out at its size: a
-  // narrow panel keeps its whole label. updateTitles() sets them whole again.
-  void breakLongAxisTitles();
+  // Titles too wide for their place broken onto two lines rather than elided by Qt Charts, once
+  // the chart is laid out at its size: an axis title before its unit ("Upstream loss L",
+  // "(nats/token)"), so that a narrow panel keeps its whole label, and the figure's title after
+  // its first ": ". updateTitles() sets them whole again.
+  void breakLongTitles();
   bool fail(const QString& message);
 
   const moescope::Figure* figure_ = nullptr;

@@ -62,7 +62,7 @@ bool FigureView::renderForExport(QPainter& painter, const QRectF& target, const 
   const bool legend_shown = chart_->legend()->isVisible();
   chart_->legend()->setVisible(legend_shown && export_legend_shown_);
   chart_->layout()->activate();
-  breakLongAxisTitles();
+  breakLongTitles();
   squarePlotArea();
   placeOverlays();
   chart_->scene()->render(&painter, target, chart_->sceneBoundingRect());
@@ -76,9 +76,29 @@ bool FigureView::renderForExport(QPainter& painter, const QRectF& target, const 
   return true;
 }
 
-void FigureView::breakLongAxisTitles() {
+void FigureView::breakLongTitles() {
   const QRectF plot = chart_->plotArea();
   bool changed = false;
+  // The title, across the chart, at its first ": " ("Loss vs total parameters per budget at S = 0:
+  // runs and the Chinchilla-form law").
+  if (const QString title = chart_->title(); !title.isEmpty()) {
+    QTextDocument text;
+    text.setDefaultFont(chart_->titleFont());
+    text.setDocumentMargin(0);
+    text.setHtml(title);
+    // What Qt Charts leaves the title: the chart less its margins and its layout's, less a
+    // little, as it measures text a little wider than a text document does.
+    qreal left = 0, top = 0, right = 0, bottom = 0;
+    chart_->layout()->getContentsMargins(&left, &top, &right, &bottom);
+    const double room = 0.95 * (chart_->size().width() - chart_->margins().left() -
+                                chart_->margins().right() - left - right);
+    const qsizetype colon = title.indexOf(QStringLiteral(": "));
+    if (colon > 0 && text.idealWidth() > room) {
+      chart_->setTitle(QStringLiteral("<div align=\"center\">%1:<br>%2</div>")
+                           .arg(title.left(colon), title.mid(colon + 2)));
+      changed = true;
+    }
+  }
   for (auto [axis, extent] :
        {std::pair{x_axis_, plot.width()}, std::pair{y_axis_, plot.height()}}) {
     QString title = axis->titleText();

@@ -1,6 +1,7 @@
 // Exports a paper can print: the style's command-line strings (good and bad), a real font named in
 // SVG and embedded in PDF, vector curves, several figures in one file at the size asked for, and
 // the bundle (parameters, intervals, data hash, settings) beside a figure.
+#include <QChartView>
 #include <QCommandLineParser>
 #include <QFile>
 #include <QImage>
@@ -57,6 +58,7 @@ class FigureExportTest : public QObject {
   void paperSvgAndPdfCarryARealFont();
   void panelsAreOneFileAtTheSizeAskedFor();
   void fivePanelsMakeTwoCaptionedRowsWithWholeAxisTitles();
+  void aLongTitleBreaksAfterItsColonRatherThanBeingCut();
   void aFigureWithNothingToDrawHasNoContent();
   void theBundleHasTheParametersAndTheDataHash();
 };
@@ -237,6 +239,26 @@ void FigureExportTest::fivePanelsMakeTwoCaptionedRowsWithWholeAxisTitles() {
   };
   QVERIFY(darkRowsIn(0, 225) > 0);
   QVERIFY(darkRowsIn(225, 450) > 0);
+}
+
+void FigureExportTest::aLongTitleBreaksAfterItsColonRatherThanBeingCut() {
+  QTemporaryDir directory;
+  moescope::Figure figure = lawFigure(moescope::FigureId::kLossVsParams, 0);
+  figure.title = "Loss vs total parameters per budget at S = 0: runs and the Chinchilla-form law";
+  FigureExportStyle style = FigureExportStyle::of(FigureLook::kPaper);
+  style.width_inches = 3.25;
+  style.height_inches = 2.8;
+  FigureView view;
+  view.setExportStyle(style);
+  view.setFigure(&figure);
+  const QString svg = directory.filePath(QStringLiteral("figure.svg"));
+  QVERIFY2(view.exportSvg(svg), qPrintable(view.lastError()));
+  const QString text = QString::fromUtf8(contents(svg));
+  QVERIFY2(text.contains(QStringLiteral(">Loss vs total parameters per budget at S = 0:</text>")),
+           qPrintable(text.left(3000)));
+  QVERIFY(text.contains(QStringLiteral(">runs and the Chinchilla-form law</text>")));
+  // The view on screen keeps its one-line title.
+  QVERIFY(!view.findChild<QChartView*>()->chart()->title().contains(QStringLiteral("<br>")));
 }
 
 void FigureExportTest::aFigureWithNothingToDrawHasNoContent() {
