@@ -25,34 +25,37 @@ if(TARGET moescope-explorer)
           DESTINATION ${CMAKE_INSTALL_DATADIR}/icons/hicolor/scalable/apps)
 endif()
 
-# moescope(1), from the help of the binary it is installed with (packaging/make-man-page.sh),
-# compressed as Debian policy asks; -n keeps the name and time out, so the bytes repeat.
+# A man page per binary, from its own help (packaging/make-man-page.sh), compressed as Debian
+# policy asks; -n keeps the name and time out, so the bytes repeat.
 set(MOESCOPE_PACKAGED_TARGETS "")
 foreach(target moescope moescope-explorer moescope-train)
   if(TARGET ${target})
     list(APPEND MOESCOPE_PACKAGED_TARGETS ${target})
   endif()
 endforeach()
-if(TARGET moescope)
-  find_program(MOESCOPE_GZIP gzip REQUIRED)
-  set(man_page ${PROJECT_BINARY_DIR}/man/moescope.1)
-  # The explorer's help is part of the page (moescope explore --help): rebuilt when it changes.
-  set(man_page_helps moescope)
-  if(TARGET moescope-explorer)
+find_program(MOESCOPE_GZIP gzip REQUIRED)
+foreach(target ${MOESCOPE_PACKAGED_TARGETS})
+  set(man_page ${PROJECT_BINARY_DIR}/man/${target}.1)
+  set(man_page_helps ${target})
+  # moescope(1) holds the explorer's help too (moescope explore --help): rebuilt when it changes.
+  if(target STREQUAL "moescope" AND TARGET moescope-explorer)
     list(APPEND man_page_helps moescope-explorer)
   endif()
   add_custom_command(
     OUTPUT ${man_page}.gz
     COMMAND ${CMAKE_COMMAND} -E make_directory ${PROJECT_BINARY_DIR}/man
-    COMMAND ${PROJECT_SOURCE_DIR}/packaging/make-man-page.sh $<TARGET_FILE:moescope> ${man_page}
+    # The explorer's help needs no display.
+    COMMAND ${CMAKE_COMMAND} -E env QT_QPA_PLATFORM=offscreen
+            ${PROJECT_SOURCE_DIR}/packaging/make-man-page.sh $<TARGET_FILE:${target}> ${man_page}
     COMMAND ${MOESCOPE_GZIP} -9nf ${man_page}
     DEPENDS ${man_page_helps} ${PROJECT_SOURCE_DIR}/packaging/make-man-page.sh
-    COMMENT "Writing the man page moescope(1) from moescope --help"
+    COMMENT "Writing the man page ${target}(1) from ${target} --help"
     VERBATIM)
-  add_custom_target(moescope_man_page ALL DEPENDS ${man_page}.gz)
+  string(REPLACE "-" "_" page_target "${target}_man_page")
+  add_custom_target(${page_target} ALL DEPENDS ${man_page}.gz)
   install(FILES ${man_page}.gz DESTINATION ${CMAKE_INSTALL_MANDIR}/man1)
-  list(APPEND MOESCOPE_PACKAGED_TARGETS moescope_man_page)
-endif()
+  list(APPEND MOESCOPE_PACKAGED_TARGETS ${page_target})
+endforeach()
 # What the package holds, and nothing else (no tests, benchmarks or demos): what
 # packaging/check-deb.sh builds before cpack.
 add_custom_target(moescope_package_contents DEPENDS ${MOESCOPE_PACKAGED_TARGETS})

@@ -106,6 +106,18 @@ if command -v man >/dev/null; then
   [ "$(man -w moescope)" = $man_page ] || fail "man -w moescope does not find $man_page"
 fi
 ok "man page $man_page ($(zgrep -c '^\.SS' $man_page) command sections)"
+# A page for each other binary, from its own help: its options are there.
+for binary in moescope-explorer moescope-train; do
+  has "/usr/bin/$binary" || continue
+  page=/usr/share/man/man1/$binary.1.gz
+  has "$page" || fail "the package installs /usr/bin/$binary but no $page"
+  zgrep -q '^\.B .*\\-\\-version$' "$page" ||
+    fail "$page lists no --version option: not made from $binary --help"
+  if command -v man >/dev/null; then
+    [ "$(man -w "$binary")" = "$page" ] || fail "man -w $binary does not find $page"
+  fi
+  ok "man page $page ($(zgrep -c '^\.TP' "$page") options)"
+done
 
 if has /usr/bin/moescope-train; then
   printed=$(/usr/bin/moescope-train --version | head -n 1)

@@ -1,15 +1,17 @@
 #!/usr/bin/env bash
-# Writes the man page moescope(1) from the program's own help: `moescope --help`, every
-# subcommand's, recursively, and the explorer's (`moescope explore --help`), so that the page says
-# what the binary it ships with does. Run at build time (cmake/Packaging.cmake).
-# Usage: make-man-page.sh MOESCOPE OUTPUT
+# Writes a man page from a program's own help, so that the page says what the binary it ships with
+# does: moescope(1) from `moescope --help`, every subcommand's, recursively, and the explorer's
+# (`moescope explore --help`); moescope-explorer(1) and moescope-train(1) from their one help text
+# each. Run at build time (cmake/Packaging.cmake).
+# Usage: make-man-page.sh PROGRAM OUTPUT   (the page is PROGRAM's name, section 1)
 set -euo pipefail
 if [ $# -ne 2 ]; then
-  echo "usage: $0 MOESCOPE OUTPUT" >&2
+  echo "usage: $0 PROGRAM OUTPUT" >&2
   exit 2
 fi
-moescope=$1
+program=$1
 output=$2
+name=$(basename "$program")
 
 # A help text as roff. Options and subcommands (an indented name, two or more spaces, a
 # description, and its continuation lines further indented: CLI11's layout and Qt's) become
@@ -70,7 +72,7 @@ subcommands_of() {
 # A section for `moescope WORDS...` and for each of its subcommands, depth first.
 describe_command() {
   local help
-  if ! help=$("$moescope" "$@" --help 2>/dev/null); then
+  if ! help=$("$program" "$@" --help 2>/dev/null); then
     echo "make-man-page: \`moescope $* --help\` failed; its section is left out" >&2
     return 0
   fi
@@ -82,10 +84,12 @@ describe_command() {
   done
 }
 
-top_help=$("$moescope" --help)
-version=$("$moescope" --version)
-summary=$(head -n 1 <<<"$top_help" | sed -e 's/^MoEScope: //')
-{
+# moescope(1): the command line, a section per subcommand.
+moescope_page() {
+  local top_help version summary subcommand
+  top_help=$("$program" --help)
+  version=$("$program" --version)
+  summary=$(head -n 1 <<<"$top_help" | sed -e 's/^MoEScope: //')
   printf '.TH MOESCOPE 1 "" "%s" "User Commands"\n' "$version"
   # Options and file names read better unhyphenated and ragged-right.
   printf '.nh\n.ad l\n'
@@ -102,5 +106,44 @@ summary=$(head -n 1 <<<"$top_help" | sed -e 's/^MoEScope: //')
   printf 'The data sets built into the binaries, as files, with their descriptions.\n'
   printf '.TP\n.I /usr/share/moescope/laws\n'
   printf 'The built-in scaling laws and an example law file (\\fB\\-\\-law\\-file\\fR).\n'
-  printf '.SH "SEE ALSO"\n\\fBmoescope\\-explorer \\-\\-help\\fR, \\fBmoescope\\-train \\-\\-help\\fR\n'
-} >"$output"
+  printf '.SH "SEE ALSO"\n\\fBmoescope\\-explorer\\fR(1), \\fBmoescope\\-train\\fR(1)\n'
+}
+
+# The page of a program with one help text: its usage lines (the help's first paragraph, "Usage:"
+# or "usage:" and their continuations) as the synopsis, any other line of that paragraph as the
+# description, and the options that follow.
+single_page() {
+  local help version summary
+  help=$("$program" --help)
+  version=$("$program" --version | head -n 1)
+  case $name in
+    moescope-explorer) summary="explore scaling-law fits of Mixture-of-Experts runs: 3-D IsoFLOP surfaces, the paper's figures, optimal sparsity" ;;
+    moescope-train) summary="train one run of a MoEScope grid, resuming from its checkpoint (LibTorch)" ;;
+    *) summary="part of MoEScope" ;;
+  esac
+  printf '.TH %s 1 "" "%s" "User Commands"\n' "${name^^}" "$version"
+  printf '.nh\n.ad l\n'
+  printf '.SH NAME\n%s \\- %s\n' "${name//-/\\-}" "$summary"
+  printf '.SH SYNOPSIS\n.nf\n'
+  # A usage line starts a form (moescope-train has four); a deeper-indented one continues it.
+  awk -v name="$name" '/^$/ { exit }
+       /^[Uu]sage: / { sub(/^[Uu]sage: [^ ]*\//, ""); sub(/^[Uu]sage: /, ""); print; next }
+       /^ / && $1 == name { sub(/^ +/, ""); print; next }
+       /^ / { sub(/^ +/, "    "); print }' <<<"$help" | sed -e 's/\\/\\e/g' -e 's/-/\\-/g'
+  printf '.fi\n.SH DESCRIPTION\n'
+  awk '/^$/ { exit } !/^[Uu]sage: / && !/^ / { print }' <<<"$help" | sed -e 's/-/\\-/g'
+  printf '.PP\nSee \\fBmoescope\\fR(1) for the command line that plans, launches and reads the runs.\n'
+  printf '.SH OPTIONS\n'
+  # Options without a heading of their own (moescope-train's) get one, which to_roff lists.
+  # The section's name says it: the list's own "Options:" heading is left out.
+  to_roff <<<"$(awk 'seen { print } /^$/ { seen = 1 }' <<<"$help" |
+    awk 'NR == 1 && !/:$/ { print "Options:" } { print }')" |
+    awk 'NR <= 2 && (/^\.PP$/ || /^\\fIOptions:\\fR$/) { next } { print }'
+  printf '.SH "SEE ALSO"\n\\fBmoescope\\fR(1)\n'
+}
+
+if [ "$name" = moescope ]; then
+  moescope_page >"$output"
+else
+  single_page >"$output"
+fi

@@ -36,6 +36,7 @@
 #include "moescope/law/builtin_laws.h"
 #include "moescope/numerics/vector_registers.h"
 #include "moescope/run/run_variables.h"
+#include "moescope/version.h"
 #include "run_source.h"
 #include "slice_sizes.h"
 #include "surface_camera_bench.h"
@@ -267,9 +268,11 @@ int main(int argc, char** argv) {
   QApplication app(argc, argv);
   QApplication::setOrganizationName("MoEScope");
   QApplication::setApplicationName("moescope-explorer");
+  QApplication::setApplicationVersion(QString::fromLatin1(moescope::kVersion));
   QCommandLineParser args;
   args.setApplicationDescription("MoEScope explorer: IsoFLOP surfaces and optimal sparsity");
   args.addHelpOption();
+  args.addVersionOption();
   args.addOptions({
       {"data",
        QString::fromStdString("Runs from a CSV or JSON file, or a data set built in: " +
