@@ -11,17 +11,33 @@
 #include <QPushButton>
 #include <QSettings>
 #include <QSpinBox>
+#include <algorithm>
+#include <utility>
 
 #include "figure_export_options.h"
 #include "view_export.h"
 
 namespace moescope::explorer {
 
-bool chooseFigureExportStyle(QWidget* parent) {
+namespace {
+
+// The paper's multi-panel figures, as --panels names them.
+const std::pair<const char*, const char*> kPanelPresets[] = {
+    {"figure-2", "Figure 2 (a–c): loss against S, N and Nₐ"},
+    {"figure-3", "Figure 3 (a–c): optimal N, Nₐ and loss against S"},
+    {"figure-5", "Figure 5: a panel per downstream task"},
+    {"figure-6", "Figure 6 (a, b): fitted and held-out runs"},
+};
+
+}  // namespace
+
+bool chooseFigureExportStyle(QWidget* parent, const QStringList& panel_figures) {
   QSettings settings;
   FigureExportStyle style = rememberedExportStyle(settings);
   QDialog dialog(parent);
-  dialog.setWindowTitle(QObject::tr("Export figure"));
+  dialog.setObjectName(QStringLiteral("exportDialog"));
+  dialog.setWindowTitle(panel_figures.isEmpty() ? QObject::tr("Export figure")
+                                                : QObject::tr("Export panels"));
   auto* form = new QFormLayout(&dialog);
   auto* look = new QComboBox;
   for (const FigureLook each : {FigureLook::kPaper, FigureLook::kSlides, FigureLook::kScreen})
@@ -41,12 +57,25 @@ bool chooseFigureExportStyle(QWidget* parent) {
   auto* dpi = new QSpinBox;
   dpi->setRange(30, 2400);
   dpi->setValue(style.dpi);
+  QComboBox* panels = nullptr;
+  if (!panel_figures.isEmpty()) {
+    panels = new QComboBox;
+    panels->setObjectName(QStringLiteral("panels"));
+    for (const auto& [preset, description] : kPanelPresets)
+      panels->addItem(QString::fromUtf8(description), QString::fromLatin1(preset));
+    panels->setCurrentIndex(std::max(
+        0, panels->findData(settings.value(QStringLiteral("figureExport/panels")).toString())));
+  }
   auto* problem = new QLabel;
   problem->setStyleSheet(QStringLiteral("color: #b00020"));
+  if (panels != nullptr)
+    form->addRow(QObject::tr("Panels"), panels);
   form->addRow(QObject::tr("Style"), look);
   form->addRow(QObject::tr("Size"), size);
   form->addRow(QObject::tr("Text size"), font);
   form->addRow(QString(), title);
+  // Panels are named by their letters, never titled (figure_panels.h).
+  form->setRowVisible(title, panels == nullptr);
   form->addRow(QObject::tr("PNG resolution (DPI)"), dpi);
   form->addRow(problem);
   auto* buttons = new QDialogButtonBox(QDialogButtonBox::Ok | QDialogButtonBox::Cancel);
@@ -74,11 +103,21 @@ bool chooseFigureExportStyle(QWidget* parent) {
     style.font_points = font->value();
     style.title = title->isChecked();
     style.dpi = dpi->value();
+    style.panels.clear();
+    if (panels != nullptr) {
+      style.panels = parsePanels(panels->currentData().toString(), panel_figures, &error);
+      if (style.panels.isEmpty()) {
+        problem->setText(error);
+        return;
+      }
+    }
     dialog.accept();
   });
   if (dialog.exec() != QDialog::Accepted)
     return false;
   rememberExportStyle(settings, style);
+  if (panels != nullptr)
+    settings.setValue(QStringLiteral("figureExport/panels"), panels->currentData());
   setFigureExportStyle(style);
   return true;
 }

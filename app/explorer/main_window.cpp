@@ -453,6 +453,9 @@ void MainWindow::buildMenus() {
   file->addSeparator();
   fit_dependent_actions_ << file->addAction(tr("&Export view..."), QKeySequence(tr("Ctrl+E")), this,
                                             &MainWindow::exportCurrentView);
+  fit_dependent_actions_ << file->addAction(tr("Export &panels..."),
+                                            QKeySequence(tr("Ctrl+Shift+P")), this,
+                                            &MainWindow::exportPanelsInteractively);
   fit_dependent_actions_ << file->addAction(tr("Export &all figures..."),
                                             QKeySequence(tr("Ctrl+Shift+E")), this,
                                             &MainWindow::exportAllInteractively);

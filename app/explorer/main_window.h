@@ -175,6 +175,9 @@ class MainWindow : public QMainWindow {
 
   // Every view to DIR: figures as PNG (dpi), SVG, PDF and CSV, the surface as PNG.
   bool exportAll(const QString& directory, int dpi, QString* error);
+  // The figures named `names` (viewNames()), as drawn now, side by side in BASE.{png,svg,pdf}
+  // with their bundle, in the export style (view_export.h's exportPanelsTo).
+  bool exportPanels(const QString& base, const QStringList& names, QString* error);
 
   // Replays a drag of the budget slider over `positions` positions and returns the time of each
   // update in milliseconds, read-out and repaint of the visible view included. The release that
@@ -236,6 +239,11 @@ class MainWindow : public QMainWindow {
   void showRunDetails(const moescope::Run& run);
   void exportCurrentView();
   void exportAllInteractively();
+  // File > Export panels: the paper's multi-panel figures, chosen in the export dialog.
+  void exportPanelsInteractively();
+  // Figure `index` of figure_ids_ drawn afresh into its view, as it is shown (Figure 6 as its
+  // tab shows it, with proposed runs and user-defined laws' curves).
+  void drawFigure(std::size_t index);
   void openStoreInteractively();
   void newStoreInteractively();
   void openFileInteractively();

@@ -10,6 +10,7 @@
 #include <QLabel>
 #include <QLineEdit>
 #include <QMessageBox>
+#include <QRegularExpression>
 #include <QStatusBar>
 #include <algorithm>
 #include <cmath>
@@ -387,15 +388,7 @@ bool MainWindow::exportAll(const QString& directory, int dpi, QString* error) {
     return false;
   }
   for (std::size_t i = 0; i < figure_ids_.size(); ++i) {
-    numerics::clear_upper_vector_registers();
-    // Figure 6 as it is shown: the fit, or the validation on display.
-    const moescope::LawValidation* shown =
-        figure_ids_[i] == moescope::FigureId::kLawFitVsHeldOut ? validation() : nullptr;
-    figures_[i] = shown != nullptr ? moescope::validation_figure(*data_, *shown)
-                                   : model_->figure(figure_ids_[i], state_);
-    markProposedRuns(figures_[i], proposed_runs_->runs(), *data_, state_);
-    overlayLawFits(figures_[i]);
-    figure_views_[i]->setFigure(&figures_[i]);
+    drawFigure(i);
     const QString base =
         QDir(directory).filePath(QString::fromStdString(std::string(to_string(figure_ids_[i]))));
     if (!exportFigureFiles(*figure_views_[i], base, dpi, error, {data_.get(), &state_}))
@@ -418,6 +411,54 @@ bool MainWindow::exportAll(const QString& directory, int dpi, QString* error) {
     return false;
   redrawCurrentView();
   return true;
+}
+
+void MainWindow::drawFigure(std::size_t index) {
+  numerics::clear_upper_vector_registers();
+  // Figure 6 as it is shown: the fit, or the validation on display.
+  const moescope::LawValidation* shown =
+      figure_ids_[index] == moescope::FigureId::kLawFitVsHeldOut ? validation() : nullptr;
+  figures_[index] = shown != nullptr ? moescope::validation_figure(*data_, *shown)
+                                     : model_->figure(figure_ids_[index], state_);
+  markProposedRuns(figures_[index], proposed_runs_->runs(), *data_, state_);
+  overlayLawFits(figures_[index]);
+  figure_views_[index]->setFigure(&figures_[index]);
+}
+
+bool MainWindow::exportPanels(const QString& base, const QStringList& names, QString* error) {
+  if (!model_) {
+    *error = tr("there is no fit to export");
+    return false;
+  }
+  for (std::size_t i = 0; i < figure_ids_.size(); ++i) {
+    if (names.contains(QString::fromStdString(std::string(to_string(figure_ids_[i])))))
+      drawFigure(i);
+  }
+  const bool written = exportPanelsTo(figures_, names, base, {data_.get(), &state_}, error);
+  redrawCurrentView();
+  return written;
+}
+
+void MainWindow::exportPanelsInteractively() {
+  QStringList figures;
+  for (const moescope::FigureId id : figure_ids_)
+    figures << QString::fromStdString(std::string(to_string(id)));
+  if (!chooseFigureExportStyle(this, figures))
+    return;
+  QString path =
+      QFileDialog::getSaveFileName(this, tr("Export panels"), QStringLiteral("panels.pdf"),
+                                   tr("PDF, PNG and SVG, all three (*.pdf *.png *.svg)"));
+  if (path.isEmpty())
+    return;
+  // One name for the three files: whichever of their suffixes was typed goes.
+  static const QRegularExpression kSuffix(QStringLiteral("\\.(pdf|png|svg)$"),
+                                          QRegularExpression::CaseInsensitiveOption);
+  path.remove(kSuffix);
+  QString error;
+  if (!exportPanels(path, figureExportStyle().panels, &error))
+    QMessageBox::warning(this, tr("Export failed"), error);
+  else
+    statusBar()->showMessage(tr("Exported the panels to %1.pdf, .png and .svg").arg(path), 5000);
 }
 
 void MainWindow::exportCurrentView() {

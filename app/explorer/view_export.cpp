@@ -89,14 +89,10 @@ bool exportFigureTo(FigureView& view, const QString& path, int dpi, QString* err
                            figureExportStyle(), error);
 }
 
-bool exportPanelFiles(const std::vector<moescope::Figure>& figures, const QString& directory,
-                      const FigureSource& source, QString* error) {
-  const FigureExportStyle& style = figureExportStyle();
-  if (style.panels.isEmpty())
-    return true;
-  // A figure drawn per task (Figure 5) gives a panel per task.
+bool exportPanelsTo(const std::vector<moescope::Figure>& figures, const QStringList& names,
+                    const QString& base, const FigureSource& source, QString* error) {
   std::vector<moescope::Figure> facets;
-  for (const QString& name : style.panels) {
+  for (const QString& name : names) {
     for (const moescope::Figure& figure : figures) {
       if (nameOf(figure) == name) {
         for (moescope::Figure& facet : moescope::split_by_facet(figure))
@@ -107,8 +103,7 @@ bool exportPanelFiles(const std::vector<moescope::Figure>& figures, const QStrin
   std::vector<const moescope::Figure*> chosen;
   for (const moescope::Figure& figure : facets)
     chosen.push_back(&figure);
-  const QString base =
-      QDir(directory).filePath(QStringLiteral("panels-") + style.panels.join(QLatin1Char('+')));
+  const FigureExportStyle& style = figureExportStyle();
   QStringList skipped;
   const QStringList files = exportPanels(chosen, style, base, error, &skipped);
   for (const QString& name : skipped) {
@@ -120,7 +115,18 @@ bool exportPanelFiles(const std::vector<moescope::Figure>& figures, const QStrin
   QString title;
   for (const moescope::Figure* figure : chosen)
     title += (title.isEmpty() ? "" : " | ") + QString::fromStdString(figure->title);
-  return writeFigureBundle(base, style.panels, title, files, source, style, error);
+  return writeFigureBundle(base, names, title, files, source, style, error);
+}
+
+bool exportPanelFiles(const std::vector<moescope::Figure>& figures, const QString& directory,
+                      const FigureSource& source, QString* error) {
+  const FigureExportStyle& style = figureExportStyle();
+  if (style.panels.isEmpty())
+    return true;
+  return exportPanelsTo(
+      figures, style.panels,
+      QDir(directory).filePath(QStringLiteral("panels-") + style.panels.join(QLatin1Char('+'))),
+      source, error);
 }
 
 QString useFigureExportOptions(const QCommandLineParser& parser) {

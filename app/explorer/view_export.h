@@ -39,9 +39,14 @@ bool exportFigureFiles(FigureView& view, const QString& base, int dpi, QString* 
 // why (its message).
 bool exportFigureTo(FigureView& view, const QString& path, int dpi, QString* error,
                     const FigureSource& source = {});
-// The figures of figureExportStyle().panels side by side in DIR/panels-A+B+C.{png,svg,pdf} (the
-// figures' names), with their bundle; nothing where no panels are asked for. `figures` holds
-// every figure drawn, to pick from by name.
+// The figures named `names` side by side in BASE.{png,svg,pdf}, in figureExportStyle(), with
+// their bundle; `figures` holds every figure drawn, to pick from by name, and a figure drawn per
+// task (Figure 5) gives a panel per task (split_by_facet). Refused, `error` saying why, when none
+// of them has anything to draw.
+bool exportPanelsTo(const std::vector<moescope::Figure>& figures, const QStringList& names,
+                    const QString& base, const FigureSource& source, QString* error);
+// exportPanelsTo for figureExportStyle().panels, in DIR/panels-A+B+C (the figures' names);
+// nothing where no panels are asked for.
 bool exportPanelFiles(const std::vector<moescope::Figure>& figures, const QString& directory,
                       const FigureSource& source, QString* error);
 // Reads --style, --size, --font-size, --no-title, --dpi and --panels (addFigureExportOptions)

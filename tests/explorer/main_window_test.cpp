@@ -3,7 +3,11 @@
 // run off the UI thread and cancel, status edits reach the store and the fit, sessions round-trip.
 #include "main_window.h"
 
+#include <QApplication>
 #include <QCheckBox>
+#include <QComboBox>
+#include <QDialog>
+#include <QDialogButtonBox>
 #include <QElapsedTimer>
 #include <QFile>
 #include <QImage>
@@ -13,6 +17,7 @@
 #include <QLabel>
 #include <QMenu>
 #include <QProcess>
+#include <QPushButton>
 #include <QSet>
 #include <QSlider>
 #include <QStandardPaths>
@@ -26,6 +31,7 @@
 
 #include "default_data.h"
 #include "explorer_session.h"
+#include "export_dialog.h"
 #include "fit_settings_dialog.h"
 #include "moescope/io/number_format.h"
 #include "moescope/io/run_table.h"
@@ -33,6 +39,7 @@
 #include "read_out_panel.h"
 #include "run_table_model.h"
 #include "surface_view.h"
+#include "view_export.h"
 
 using namespace moescope::explorer;
 
@@ -74,6 +81,8 @@ class MainWindowTest : public QObject {
   void heldSlidersShowPointValuesUntilLetGo();
   void pickingARunShowsIt();
   void exportWritesValidPngSvgAndPdf();
+  void exportPanelsWritesTheChosenFiguresInOneFile();
+  void theExportDialogOffersThePapersPanelsAndRemembersTheChoice();
   void fitRunsOffTheUiThreadAndCancels();
   void statusEditReachesTheStoreAndTheFit();
   void fitSettingsRefuseABadHoldoutRule();
@@ -248,6 +257,74 @@ void MainWindowTest::exportWritesValidPngSvgAndPdf() {
     QVERIFY(csv.open(QIODevice::ReadOnly));
     QVERIFY(csv.readLine().startsWith("series,"));
   }
+}
+
+void MainWindowTest::exportPanelsWritesTheChosenFiguresInOneFile() {
+  QTemporaryDir directory;
+  const QString base = directory.filePath("figure-2");
+  const QStringList names = {"loss-vs-sparsity", "loss-vs-params", "loss-vs-active-params"};
+  QString error;
+  QVERIFY2(window_->exportPanels(base, names, &error), qPrintable(error));
+  QVERIFY(looks_drawn(QImage(base + ".png")));
+  QVERIFY(QSvgRenderer(base + ".svg").isValid());
+  QFile svg(base + ".svg");
+  QVERIFY(svg.open(QIODevice::ReadOnly));
+  const QByteArray text = svg.readAll();
+  QVERIFY(text.contains("(a)") && text.contains("(c)") && !text.contains("(d)"));
+  QFile pdf(base + ".pdf");
+  QVERIFY(pdf.open(QIODevice::ReadOnly));
+  QVERIFY(pdf.readAll().startsWith("%PDF-"));
+  QFile bundle(base + ".json");
+  QVERIFY(bundle.open(QIODevice::ReadOnly));
+  QJsonArray figures = QJsonDocument::fromJson(bundle.readAll())["figures"].toArray();
+  QCOMPARE(figures.toVariantList(), QVariant(names).toList());
+  QVERIFY(QFile::exists(base + ".tex"));
+
+  // The synthetic grid has no downstream metrics: Figure 5's panels are refused, nothing written.
+  const QString five = directory.filePath("figure-5");
+  QVERIFY(!window_->exportPanels(five, {"downstream-vs-upstream"}, &error));
+  QVERIFY2(error.contains("anything to draw"), qPrintable(error));
+  QVERIFY(!QFile::exists(five + ".png"));
+}
+
+void MainWindowTest::theExportDialogOffersThePapersPanelsAndRemembersTheChoice() {
+  const QStringList figures = window_->viewNames();
+  // The dialog is modal: it is answered once it shows, as a reader would answer it.
+  auto answer = [](const QString& preset) {
+    QTimer::singleShot(0, [preset] {
+      auto* dialog = qobject_cast<QDialog*>(QApplication::activeModalWidget());
+      QVERIFY(dialog);
+      auto* panels = dialog->findChild<QComboBox*>("panels");
+      QVERIFY(panels);
+      QCOMPARE(panels->count(), 4);
+      panels->setCurrentIndex(panels->findData(preset));
+      dialog->findChild<QDialogButtonBox*>()->button(QDialogButtonBox::Ok)->click();
+    });
+  };
+  answer("figure-5");
+  QVERIFY(chooseFigureExportStyle(window_.get(), figures));
+  QCOMPARE(figureExportStyle().panels, QStringList{"downstream-vs-upstream"});
+  // Opened again, it starts from the last choice.
+  QTimer::singleShot(0, [] {
+    auto* dialog = qobject_cast<QDialog*>(QApplication::activeModalWidget());
+    QVERIFY(dialog);
+    QCOMPARE(dialog->findChild<QComboBox*>("panels")->currentData().toString(),
+             QStringLiteral("figure-5"));
+    dialog->reject();
+  });
+  QVERIFY(!chooseFigureExportStyle(window_.get(), figures));
+  answer("figure-2");
+  QVERIFY(chooseFigureExportStyle(window_.get(), figures));
+  QCOMPARE(figureExportStyle().panels.size(), 3);
+  // The single-figure dialog has no panels, and its style asks for none.
+  QTimer::singleShot(0, [] {
+    auto* dialog = qobject_cast<QDialog*>(QApplication::activeModalWidget());
+    QVERIFY(dialog);
+    QVERIFY(!dialog->findChild<QComboBox*>("panels"));
+    dialog->findChild<QDialogButtonBox*>()->button(QDialogButtonBox::Ok)->click();
+  });
+  QVERIFY(chooseFigureExportStyle(window_.get()));
+  QVERIFY(figureExportStyle().panels.isEmpty());
 }
 
 void MainWindowTest::fitRunsOffTheUiThreadAndCancels() {
