@@ -265,12 +265,13 @@ void FigureView::updateLegend() {
   widest_label = std::max(widest_label, updateSharedKeys());
   legend->setVisible(hasContent());
 
-  // The marker, the gaps beside it and the legend's margins take about three lines' height; the
-  // width is rounded up to a quarter inch at the layout's resolution.
+  // The marker, the gaps beside it and the legend's margins take about four lines' height (with
+  // three, Qt cut the longest label short by a few letters); the width is rounded up to a quarter
+  // inch at the layout's resolution.
   constexpr double kWidthStep = kLayoutDpi / 4;
   // At most two fifths of the chart's width, longer labels elided: a narrow panel keeps its plot.
   const double width =
-      std::min(std::ceil((widest_label + 3 * metrics.height()) / kWidthStep) * kWidthStep,
+      std::min(std::ceil((widest_label + 4 * metrics.height()) / kWidthStep) * kWidthStep,
                std::max(kWidthStep, 0.4 * chart_->size().width()));
   legend->setMinimumWidth(width);
   legend->setMaximumWidth(width);
