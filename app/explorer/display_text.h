@@ -1,7 +1,9 @@
 #pragma once
 
+#include <QFont>
 #include <QRegularExpression>
 #include <QString>
+#include <QTextDocument>
 #include <string>
 
 #include "moescope/io/number_format.h"
@@ -55,6 +57,15 @@ inline QString richLabel(const QString& plain) {
 
 inline QString richLabel(const std::string& plain) {
   return richLabel(QString::fromStdString(plain));
+}
+
+// How wide rich text (richLabel's) sets in `font`, on one line, without margins.
+inline double richWidth(const QString& html, const QFont& font) {
+  QTextDocument document;
+  document.setDefaultFont(font);
+  document.setDocumentMargin(0);
+  document.setHtml(html);
+  return document.idealWidth();
 }
 
 }  // namespace moescope::explorer

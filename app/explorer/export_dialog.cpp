@@ -12,24 +12,11 @@
 #include <QSettings>
 #include <QSpinBox>
 #include <algorithm>
-#include <utility>
 
 #include "figure_export_options.h"
 #include "view_export.h"
 
 namespace moescope::explorer {
-
-namespace {
-
-// The paper's multi-panel figures, as --panels names them.
-const std::pair<const char*, const char*> kPanelPresets[] = {
-    {"figure-2", "Figure 2 (a–c): loss against S, N and Nₐ"},
-    {"figure-3", "Figure 3 (a–c): optimal N, Nₐ and loss against S"},
-    {"figure-5", "Figure 5: a panel per downstream task"},
-    {"figure-6", "Figure 6 (a, b): fitted and held-out runs"},
-};
-
-}  // namespace
 
 bool chooseFigureExportStyle(QWidget* parent, const QStringList& panel_figures) {
   QSettings settings;
@@ -61,8 +48,8 @@ bool chooseFigureExportStyle(QWidget* parent, const QStringList& panel_figures) 
   if (!panel_figures.isEmpty()) {
     panels = new QComboBox;
     panels->setObjectName(QStringLiteral("panels"));
-    for (const auto& [preset, description] : kPanelPresets)
-      panels->addItem(QString::fromUtf8(description), QString::fromLatin1(preset));
+    for (const PanelPreset& preset : kPanelPresets)
+      panels->addItem(QString::fromUtf8(preset.description), QString::fromLatin1(preset.name));
     panels->setCurrentIndex(std::max(
         0, panels->findData(settings.value(QStringLiteral("figureExport/panels")).toString())));
   }

@@ -133,10 +133,12 @@ QStringList parsePanels(const QString& text, const QStringList& known, QString* 
   }
   for (const QString& figure : figures) {
     if (!known.contains(figure)) {
-      *error = QStringLiteral(
-                   "--panels: no figure '%1'; presets: figure-2, figure-3, figure-5, figure-6; "
-                   "figures: %2")
-                   .arg(figure, known.join(QStringLiteral(", ")));
+      QStringList presets;
+      for (const PanelPreset& preset : kPanelPresets)
+        presets << QString::fromLatin1(preset.name);
+      *error =
+          QStringLiteral("--panels: no figure '%1'; presets: %2; figures: %3")
+              .arg(figure, presets.join(QStringLiteral(", ")), known.join(QStringLiteral(", ")));
       return {};
     }
   }

@@ -51,6 +51,19 @@ inline constexpr NamedSize kNamedSizes[] = {
 // height, or returns false with `error` saying what is wrong with `text`.
 bool parseSize(const QString& text, double* width_inches, double* height_inches, QString* error);
 
+// --panels' presets, the paper's multi-panel figures, with what each draws (the export dialog's
+// choices).
+struct PanelPreset {
+  const char* name;
+  const char* description;
+};
+inline constexpr PanelPreset kPanelPresets[] = {
+    {"figure-2", "Figure 2 (a–c): loss against S, N and Nₐ"},
+    {"figure-3", "Figure 3 (a–c): optimal N, Nₐ and loss against S"},
+    {"figure-5", "Figure 5: a panel per downstream task"},
+    {"figure-6", "Figure 6 (a, b): fitted and held-out runs"},
+};
+
 // The figures a --panels value names: a preset or a comma list of figure names, each one of
 // `known` (the figures this build draws); empty with `error` naming the unknown one otherwise.
 // Presets, as the paper's multi-panel figures: figure-2 (2a-c), figure-3 (3a-c), figure-5 (the

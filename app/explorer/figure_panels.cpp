@@ -16,6 +16,7 @@
 #include <cmath>
 #include <memory>
 
+#include "display_text.h"
 #include "figure_style.h"
 #include "figure_view.h"
 
@@ -106,13 +107,8 @@ LegendGrid legendGrid(const std::vector<LegendEntry>& entries, const QFont& font
   grid.sample_width = 2.2 * em;
   grid.row_height = 1.35 * em;
   double widest = 0;
-  for (const LegendEntry& entry : entries) {
-    QTextDocument text;
-    text.setDefaultFont(font);
-    text.setDocumentMargin(0);
-    text.setHtml(entry.label);
-    widest = std::max(widest, text.idealWidth());
-  }
+  for (const LegendEntry& entry : entries)
+    widest = std::max(widest, richWidth(entry.label, font));
   grid.column_width = grid.sample_width + 0.6 * em + widest + 1.2 * em;
   grid.columns = std::max(1, static_cast<int>(width / grid.column_width));
   grid.rows = static_cast<int>((entries.size() + grid.columns - 1) / grid.columns);

@@ -12,12 +12,12 @@
 #include <QPainter>
 #include <QPdfWriter>
 #include <QSvgGenerator>
-#include <QTextDocument>
 #include <QTextStream>
 #include <cmath>
 #include <string>
 #include <utility>
 
+#include "display_text.h"
 #include "figure_view.h"
 
 namespace moescope::explorer {
@@ -82,10 +82,6 @@ void FigureView::breakLongTitles() {
   // The title, across the chart, at its first ": " ("Loss vs total parameters per budget at S = 0:
   // runs and the Chinchilla-form law").
   if (const QString title = chart_->title(); !title.isEmpty()) {
-    QTextDocument text;
-    text.setDefaultFont(chart_->titleFont());
-    text.setDocumentMargin(0);
-    text.setHtml(title);
     // What Qt Charts leaves the title: the chart less its margins and its layout's, less a
     // little, as it measures text a little wider than a text document does.
     qreal left = 0, top = 0, right = 0, bottom = 0;
@@ -93,7 +89,7 @@ void FigureView::breakLongTitles() {
     const double room = 0.95 * (chart_->size().width() - chart_->margins().left() -
                                 chart_->margins().right() - left - right);
     const qsizetype colon = title.indexOf(QStringLiteral(": "));
-    if (colon > 0 && text.idealWidth() > room) {
+    if (colon > 0 && richWidth(title, chart_->titleFont()) > room) {
       chart_->setTitle(QStringLiteral("<div align=\"center\">%1:<br>%2</div>")
                            .arg(title.left(colon), title.mid(colon + 2)));
       changed = true;
@@ -105,11 +101,7 @@ void FigureView::breakLongTitles() {
     const qsizetype unit = title.lastIndexOf(QStringLiteral(" ("));
     if (unit <= 0 || extent <= 0)
       continue;
-    QTextDocument text;
-    text.setDefaultFont(axis->titleFont());
-    text.setDocumentMargin(0);
-    text.setHtml(title);
-    if (text.idealWidth() <= extent)
+    if (richWidth(title, axis->titleFont()) <= extent)
       continue;
     title.replace(unit, 2, QStringLiteral("<br>("));
     axis->setTitleText(QStringLiteral("<div align=\"center\">%1</div>").arg(title));

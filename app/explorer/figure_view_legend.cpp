@@ -10,7 +10,6 @@
 #include <QLegendMarker>
 #include <QLineSeries>
 #include <QScatterSeries>
-#include <QTextDocument>
 #include <algorithm>
 #include <cmath>
 #include <optional>
@@ -26,14 +25,6 @@ using namespace figure_style;
 using moescope::Series;
 
 // How wide rich text is set in `font`.
-double richWidth(const QString& html, const QFont& font) {
-  QTextDocument document;
-  document.setDefaultFont(font);
-  document.setDocumentMargin(0);
-  document.setHtml(html);
-  return document.idealWidth();
-}
-
 // Series named in the legend for what they are, whatever colour they share with a curve.
 bool namedForItsKind(const Series& series) {
   return series.kind == moescope::SeriesKind::kHeldOut ||

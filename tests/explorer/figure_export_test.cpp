@@ -42,6 +42,15 @@ moescope::Figure lawFigure(moescope::FigureId id, double shift) {
   return figure;
 }
 
+// The paper style at `width` x `height` inches and 100 DPI: a small PNG to read back.
+FigureExportStyle paperAt(double width, double height) {
+  FigureExportStyle style = FigureExportStyle::of(FigureLook::kPaper);
+  style.width_inches = width;
+  style.height_inches = height;
+  style.dpi = 100;
+  return style;
+}
+
 QByteArray contents(const QString& path) {
   QFile file(path);
   return file.open(QIODevice::ReadOnly) ? file.readAll() : QByteArray();
@@ -174,10 +183,7 @@ void FigureExportTest::panelsAreOneFileAtTheSizeAskedFor() {
   moescope::Figure empty;
   empty.id = moescope::FigureId::kDownstreamVsUpstream;
   empty.message = "No run has downstream metrics.";
-  FigureExportStyle style = FigureExportStyle::of(FigureLook::kPaper);
-  style.width_inches = 6.75;
-  style.height_inches = 2.25;
-  style.dpi = 100;
+  const FigureExportStyle style = paperAt(6.75, 2.25);
   QString error;
   QStringList skipped;
   const QStringList files = exportPanels(
@@ -205,10 +211,7 @@ void FigureExportTest::fivePanelsMakeTwoCaptionedRowsWithWholeAxisTitles() {
     task.caption = "task-" + std::to_string(i);
     task.x_label = "Upstream loss L (nats/token)";
   }
-  FigureExportStyle style = FigureExportStyle::of(FigureLook::kPaper);
-  style.width_inches = 4.5;
-  style.height_inches = 4.5;
-  style.dpi = 100;
+  const FigureExportStyle style = paperAt(4.5, 4.5);
   QString error;
   const QStringList files =
       exportPanels({&tasks[0], &tasks[1], &tasks[2], &tasks[3], &tasks[4]}, style,
